@@ -1,0 +1,75 @@
+"""The `coachbot` command line."""
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import typer
+
+from bot.settings import Settings
+
+app = typer.Typer(help="coachbot — a coach for sales managers in Slack, Teams and the console.",
+                  no_args_is_help=True, add_completion=False)
+
+
+def _settings(database_url: str | None) -> Settings:
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic's ValidationError, shown without a traceback
+        typer.echo(f"Configuration error: {exc}", err=True)
+        raise typer.Exit(2)
+    if database_url:
+        settings.database_url = database_url
+    return settings
+
+
+@app.command()
+def demo(
+    database_url: str = typer.Option(None, "--db", help="Database URL (default: DATABASE_URL or ./coachbot.db)."),
+    user: str = typer.Option("sam", "--as", help="Who you are at the start (a handle, without @)."),
+) -> None:
+    """An interactive console chat with the coach on the embedded default database."""
+    from bot.clock import SimulatedClock
+    from bot.console.app import ConsoleDemo, make_writer, run
+    from bot.keys import load_cipher
+    from bot.service import CoachService
+    from storage.db import Database
+
+    settings = _settings(database_url)
+
+    async def main() -> None:
+        db = Database(settings.database_url)
+        try:
+            await db.migrate()
+            cipher, source = load_cipher(settings, allow_generate=True)
+            clock = SimulatedClock()
+            service = CoachService(db, cipher, clock, default_tz=settings.default_timezone)
+            write = make_writer(sys.stdout)
+            write(f"coachbot demo — data in {db.url} (notes encrypted with {source}).", "dim")
+            await run(ConsoleDemo(service, clock, user=user.lstrip("@").lower(), write=write,
+                                  default_tz=settings.default_timezone))
+        finally:
+            await db.close()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        typer.echo("\nBye. Anything unfinished is saved.")
+
+
+@app.command()
+def migrate(database_url: str = typer.Option(None, "--db", help="Database URL (default: DATABASE_URL).")) -> None:
+    """Bring the database schema up to date (Alembic upgrade to head)."""
+    from storage.db import migrate as run_migrations
+
+    settings = _settings(database_url)
+    run_migrations(settings.database_url)
+    typer.echo("Database is up to date.")
+
+
+@app.command()
+def keygen() -> None:
+    """Print a new key for COACHBOT_ENCRYPTION_KEY."""
+    from storage.crypto import NotesCipher
+
+    typer.echo(NotesCipher.generate_key())

@@ -1,0 +1,80 @@
+"""Parsing `/coach ...` text into a neutral command; shared by every transport."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+SLACK_MENTION = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)(?:\|(?P<name>[^>]*))?>")
+AT_HANDLE = re.compile(r"(?<![\w<])@(?P<handle>[A-Za-z][\w.\-]{0,79})")
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """A person named in a command: their platform id and the name shown for them."""
+
+    external_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: tuple[str, ...] = ()
+    people: tuple[PersonRef, ...] = ()
+    text: str = ""  # everything after the subcommand, mentions included
+
+
+@dataclass(frozen=True)
+class Usage:
+    name: str
+    syntax: str
+    summary: str
+    examples: tuple[str, ...] = field(default_factory=tuple)
+
+
+USAGE = {
+    u.name: u
+    for u in (
+        Usage("help", "help", "show this list", ("/coach help",)),
+        Usage("talk", "talk @rep", "prepare and record a difficult conversation with one of your reps, step by step",
+              ("/coach talk @alex",)),
+        Usage("plans", "plans", "open plans: the ones you agreed with your reps, and your own", ("/coach plans",)),
+        Usage("cancel", "cancel", "stop the conversation you are in; its draft is deleted", ("/coach cancel",)),
+    )
+}
+
+
+def help_text(prefix: str = "/coach") -> str:
+    """The list of subcommands with one example each."""
+    lines = ["Here is what I can do:"]
+    for u in USAGE.values():
+        lines.append(f"• {prefix} {u.syntax} — {u.summary}" + (f"  (e.g. {u.examples[0]})" if u.examples else ""))
+    return "\n".join(lines)
+
+
+def usage_line(name: str, prefix: str = "/coach") -> str:
+    """How to call one subcommand, with an example."""
+    u = USAGE[name]
+    return f"Usage: {prefix} {u.syntax} — e.g. {u.examples[0]}" if u.examples else f"Usage: {prefix} {u.syntax}"
+
+
+def parse(text: str, *, handles_are_ids: bool = True) -> Command:
+    """Split `talk <@U1|alex> ...` or `talk @alex` into a command with its people resolved to refs.
+
+    Slack sends mentions as <@U123|name>; the console and Teams' plain text use @handle, which is
+    then both the id and the name.
+    """
+    text = (text or "").strip()
+    if not text:
+        return Command("help")
+    name, _, rest = text.partition(" ")
+    people: list[PersonRef] = []
+    for m in SLACK_MENTION.finditer(rest):
+        people.append(PersonRef(m["id"], (m["name"] or "").strip() or m["id"]))
+    plain = SLACK_MENTION.sub(" ", rest)
+    for m in AT_HANDLE.finditer(plain):
+        handle = m["handle"].rstrip(".-")
+        shown = handle[:1].upper() + handle[1:] if handle.islower() else handle
+        people.append(PersonRef(handle.lower() if handles_are_ids else handle, shown))
+    args = tuple(a for a in AT_HANDLE.sub(" ", plain).split() if a)
+    return Command(name.lower().lstrip("/"), args, tuple(people), rest.strip())

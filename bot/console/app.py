@@ -1,0 +1,150 @@
+"""`coachbot demo`: a line-by-line console chat, so it works both typed and driven through a pipe."""
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any, Callable, TextIO
+
+from bot import commands
+from bot.clock import SimulatedClock, parse_duration
+from bot.console.render import render
+from bot.service import Actor, CoachService
+from flows.engine import Action, Answer
+from flows.outputs import Cancelled, Done, InputKind, Prompt
+
+STYLES = {
+    "title": "bold cyan", "dim": "dim", "hint": "yellow", "error": "red", "warning": "yellow",
+    "success": "green", "bold": "bold", "info": "", "plain": "",
+}
+DEMO_HELP = """Console commands:
+  /coach help         what the coach can do (/coach talk @alex, /coach plans, ...)
+  /as @name           act as someone else (a manager or a rep), e.g. /as @alex
+  /ok                 keep your answer as it is after a coaching hint
+  /back               go back one step and change that answer
+  /cancel             stop the current conversation (its draft is deleted)
+  /clock +3d          move the simulated clock forward (m, h, d, w)
+  /whoami             who you are acting as, and the simulated time
+  /quit               leave; anything unfinished is saved for next time
+Anything else you type answers the current step."""
+
+
+class ConsoleDemo:
+    def __init__(self, service: CoachService, clock: SimulatedClock, *, user: str = "sam",
+                 write: Callable[[str, str], None], default_tz: str = "UTC"):
+        self.service = service
+        self.clock = clock
+        self.write = write
+        self.default_tz = default_tz
+        self.user = user
+        self.last_prompt: Prompt | None = None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor("console", "demo", self.user, name=self.user.capitalize(), tz=self.default_tz)
+
+    async def start(self) -> None:
+        """Greet, then pick up the user's unfinished conversation if there is one."""
+        self.emit_text(f"You are @{self.user}, a sales manager. Start with: /coach talk @alex   "
+                       "(/help lists the console commands, /quit leaves)", "info")
+        self.show(await self.service.current_prompt(self.actor))
+
+    async def handle(self, line: str) -> bool:
+        """Act on one input line; False when the user asked to leave."""
+        text = line.strip()
+        if text.startswith("/"):
+            return await self._slash(text)
+        if not text and self.last_prompt is None:
+            return True
+        value: Any = text
+        if not text and self.last_prompt is not None:
+            if self.last_prompt.kind == InputKind.DATE and self.last_prompt.suggestion:
+                value = self.last_prompt.suggestion
+        self.show(await self.service.answer(self.actor, Answer(value)))
+        return True
+
+    async def _slash(self, text: str) -> bool:
+        word, _, rest = text.partition(" ")
+        word = word.lower()
+        if word in ("/quit", "/exit", "/q"):
+            self.emit_text("Bye. Anything unfinished is saved — run `coachbot demo` again to pick it up.", "info")
+            return False
+        if word == "/help":
+            self.emit_text(DEMO_HELP, "info")
+        elif word == "/coach":
+            self.show(await self.service.command(self.actor, commands.parse(rest)))
+        elif word == "/as":
+            ref = commands.parse("as " + rest).people
+            if len(ref) != 1:
+                self.emit_text("Usage: /as @name — e.g. /as @alex", "error")
+            else:
+                self.user = ref[0].external_id
+                self.last_prompt = None
+                self.emit_text(f"You are now @{self.user}.", "success")
+                self.show(await self.service.current_prompt(self.actor))
+        elif word == "/whoami":
+            self.emit_text(f"You are @{self.user}. Simulated time: {self.clock.now():%a %d %b %Y %H:%M} UTC.", "info")
+        elif word == "/clock":
+            delta = parse_duration(rest) if rest else None
+            if delta is None:
+                self.emit_text("Usage: /clock +3d — moves the simulated clock forward (m, h, d or w).", "error")
+            else:
+                self.clock.advance(delta)
+                self.emit_text(f"The clock is now {self.clock.now():%a %d %b %Y %H:%M} UTC.", "info")
+        elif word in ("/ok", "/keep"):
+            self.show(await self.service.answer(self.actor, Answer(action=Action.KEEP)))
+        elif word == "/back":
+            self.show(await self.service.answer(self.actor, Answer(action=Action.BACK)))
+        elif word == "/cancel":
+            self.show(await self.service.command(self.actor, commands.parse("cancel")))
+        else:
+            self.emit_text(f"There is no {word} command. /help lists the console commands.", "error")
+        return True
+
+    def show(self, outputs: list[Any]) -> None:
+        """Render outputs and remember the prompt now on screen."""
+        for output in outputs:
+            if isinstance(output, Prompt):
+                self.last_prompt = output
+            elif isinstance(output, (Done, Cancelled)):
+                self.last_prompt = None
+            for text, style in render(output):
+                self.write(text, style)
+
+    def emit_text(self, text: str, style: str) -> None:
+        for line in text.split("\n"):
+            self.write(line, style)
+
+
+def make_writer(stream: TextIO) -> Callable[[str, str], None]:
+    """Plain lines on a pipe; colour through rich only when writing to a terminal."""
+    if not stream.isatty():
+        def plain(text: str, style: str) -> None:
+            stream.write(text + "\n")
+            stream.flush()
+        return plain
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=stream, highlight=False, markup=False, emoji=False, soft_wrap=True)
+
+    def coloured(text: str, style: str) -> None:
+        console.print(Text(text, style=STYLES.get(style, "")))
+    return coloured
+
+
+async def run(demo: ConsoleDemo, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    """Read stdin line by line until EOF or /quit; echo the input when it comes from a pipe."""
+    echo = not stdin.isatty()
+    await demo.start()
+    while True:
+        if not echo:
+            stdout.write(f"@{demo.user}> ")
+            stdout.flush()
+        line = await asyncio.to_thread(stdin.readline)
+        if line == "":
+            demo.emit_text("(end of input) Anything unfinished is saved for next time.", "dim")
+            return
+        if echo:
+            demo.write(f"@{demo.user}> {line.rstrip()}", "dim")
+        if not await demo.handle(line):
+            return

@@ -1,0 +1,95 @@
+"""Pure renderers from neutral outputs to plain console text (styling is added by the caller)."""
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from bot.service import Plans
+from flows.dates import format_day
+from flows.outputs import Cancelled, Done, InputKind, Notify, Prompt, Refused, Say
+
+WIDTH = 88
+
+
+def render(output: Any) -> list[tuple[str, str]]:
+    """Lines of text for one output, each paired with a style name (plain, title, hint, error, ...)."""
+    if isinstance(output, Prompt):
+        return _prompt(output)
+    if isinstance(output, Done):
+        return _done(output)
+    if isinstance(output, Say):
+        return [(line, output.tone) for line in _wrap(output.text)]
+    if isinstance(output, Refused):
+        return [(line, "warning") for line in _wrap("⚠ " + output.reason)]
+    if isinstance(output, Cancelled):
+        return [(output.text, "warning")]
+    if isinstance(output, Notify):
+        inner = render(output.output)
+        return [(f"📨 Message to @{output.person_name.lower()}:", "dim")] + [("   " + t, s) for t, s in inner]
+    if isinstance(output, Plans):
+        return _plans(output)
+    return [(str(output), "plain")]
+
+
+def _prompt(p: Prompt) -> list[tuple[str, str]]:
+    head = f"{p.stage} · {p.title}" if p.stage else p.title
+    out: list[tuple[str, str]] = [("", "plain"), (f"── {head} " + "─" * max(3, 60 - len(head)), "title")]
+    if p.guidance:
+        out += [(line, "dim") for line in _wrap(p.guidance)]
+    out += [(line, "bold") for line in _wrap(p.text)]
+    if p.kind in (InputKind.CHOICE, InputKind.MULTI_CHOICE):
+        out += [(f"  {i}) {o.label}", "plain") for i, o in enumerate(p.options, 1)]
+        if p.kind == InputKind.MULTI_CHOICE:
+            out.append(("  (several: numbers separated by commas)", "dim"))
+    elif p.kind == InputKind.YES_NO:
+        out.append(("  (yes / no)", "dim"))
+    elif p.kind == InputKind.INFO:
+        out.append(("  (press Enter when you're ready to go on)", "dim"))
+    elif p.kind == InputKind.DATE and p.suggestion:
+        out.append((f"  (press Enter for {format_day(p.suggestion)}, or type a date: “Friday”, “in 3 weeks”, “2026-12-18”)", "dim"))
+    elif p.kind == InputKind.LONG_TEXT and p.placeholder and "\n" in p.placeholder:
+        out.append(("  (one line here: separate items with “;”)", "dim"))
+        out.append(("  " + p.placeholder.replace("\n", " ; "), "dim"))
+    elif p.placeholder:
+        out.append(("  " + p.placeholder, "dim"))
+    for e in p.errors:
+        out += [(line, "error") for line in _wrap("✗ " + e.message)]
+    for h in p.hints:
+        out += [(line, "hint") for line in _wrap("💡 " + h.message)]
+    if p.hints:
+        out.append(("   Type a revised answer, or /ok to keep what you wrote.", "dim"))
+    if p.can_go_back:
+        out.append(("   /back changes the previous answer · /cancel stops · /quit saves and leaves", "dim"))
+    return out
+
+
+def _done(d: Done) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = [("", "plain"), (f"══ Summary: {d.title} " + "═" * 30, "title")]
+    for section in d.sections:
+        out.append((section.heading, "bold"))
+        for line in section.lines:
+            out += [("   " + w, "plain") for w in _wrap(str(line), WIDTH - 3)]
+    return out
+
+
+def _plans(p: Plans) -> list[tuple[str, str]]:
+    if not p.plans:
+        return [("No open plans. Start one with /coach talk @name.", "info")]
+    out: list[tuple[str, str]] = []
+    for plan in p.plans:
+        mine = plan.manager_id == p.viewer_id
+        who = f"Plan with {plan.rep_name}" if mine else f"Your plan with {plan.manager_name}"
+        out.append((f"{who} — review {format_day(plan.review_on)}", "bold"))
+        overdue = {i.id for i in plan.overdue(p.today)}
+        for item in plan.items:
+            due = f"due {format_day(item.due_on)}" if item.due_on else "no date"
+            flag = "  ⚠ overdue" if item.id in overdue else ""
+            out.append((f"   • {item.owner_name}: {item.text} ({due}){flag}", "error" if flag else "plain"))
+    return out
+
+
+def _wrap(text: str, width: int = WIDTH) -> list[str]:
+    lines: list[str] = []
+    for para in str(text).split("\n"):
+        lines += textwrap.wrap(para, width, break_long_words=False, replace_whitespace=False) or [""]
+    return lines

@@ -1,0 +1,43 @@
+"""Settings from the environment or a .env file (every one is explained in .env.example)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field("sqlite:///./coachbot.db", alias="DATABASE_URL")
+    coachbot_encryption_key: SecretStr | None = Field(None, alias="COACHBOT_ENCRYPTION_KEY")
+    coachbot_previous_keys: SecretStr | None = Field(None, alias="COACHBOT_PREVIOUS_KEYS")
+    default_timezone: str = Field("UTC", alias="DEFAULT_TIMEZONE")
+    work_start: str = Field("09:00", alias="WORK_START")
+    work_end: str = Field("17:30", alias="WORK_END")
+    work_days: str = Field("mon,tue,wed,thu,fri", alias="WORK_DAYS")
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"DEFAULT_TIMEZONE {value!r} is not an IANA time zone (e.g. Europe/Berlin)") from exc
+        return value
+
+    @field_validator("work_start", "work_end")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        hh, _, mm = value.partition(":")
+        if not (hh.isdigit() and mm.isdigit() and 0 <= int(hh) < 24 and 0 <= int(mm) < 60):
+            raise ValueError(f"{value!r} is not a time like 09:00")
+        return f"{int(hh):02d}:{int(mm):02d}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

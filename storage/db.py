@@ -1,0 +1,111 @@
+"""Engine and session setup for SQLite (default) and PostgreSQL, plus schema migration."""
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def sync_url(url: str) -> URL:
+    """The URL for synchronous use (Alembic): plain sqlite, PostgreSQL through psycopg 3."""
+    u = make_url(url)
+    if u.drivername in ("postgres", "postgresql", "postgresql+psycopg2"):
+        u = u.set(drivername="postgresql+psycopg")
+    if u.drivername.startswith("sqlite"):
+        u = u.set(drivername="sqlite")
+    return u
+
+
+def async_url(url: str) -> URL:
+    """The URL for the async engine: aiosqlite for SQLite, psycopg 3's async mode for PostgreSQL."""
+    u = sync_url(url)
+    return u.set(drivername="sqlite+aiosqlite") if u.drivername == "sqlite" else u
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL (None for PostgreSQL or in-memory SQLite)."""
+    u = sync_url(url)
+    if u.drivername != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+class Database:
+    """One database: an async engine for the app and a way to bring its schema up to date."""
+
+    def __init__(self, url: str, *, pool_size: int = 10):
+        self.url = url
+        self.is_sqlite = sync_url(url).drivername == "sqlite"
+        kwargs = {} if self.is_sqlite else {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
+        self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction: committed on success, rolled back on error."""
+        async with self._sessions() as s:
+            async with s.begin():
+                yield s
+
+    async def ping(self) -> bool:
+        """Whether the database answers a trivial query."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not reachable" for a health check
+            return False
+
+    async def migrate(self) -> None:
+        """Bring the schema up to the newest migration (runs Alembic in a worker thread)."""
+        await asyncio.to_thread(migrate, self.url)
+
+    async def close(self) -> None:
+        """Release pooled connections."""
+        await self.engine.dispose()
+
+
+def alembic_config(url: str):
+    """An Alembic config pointing at our migrations and at `url`."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", sync_url(url).render_as_string(hide_password=False).replace("%", "%%"))
+    return cfg
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Upgrade the database at `url` to `revision` (creating the SQLite file if needed)."""
+    from alembic import command
+
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    cfg = alembic_config(url)
+    engine = create_engine(sync_url(url))
+    if path is not None:
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    finally:
+        engine.dispose()

@@ -1,0 +1,112 @@
+"""The tables. Every datetime column is timezone-aware UTC; personnel notes are stored encrypted."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+def _utc(nullable: bool = False, **kw) -> Column:
+    return Column(UTCDateTime(), nullable=nullable, **kw)
+
+
+class Workspace(SQLModel, table=True):
+    """A Slack team, a Teams tenant, or the console demo."""
+
+    __tablename__ = "workspaces"
+    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_workspace_platform_external"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)  # console | slack | teams
+    external_id: str = Field(max_length=64)
+    name: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+
+
+class Person(SQLModel, table=True):
+    """A manager or rep inside one workspace, with the settings that decide when to nudge them."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "platform_user_id", name="uq_person_workspace_user"),
+        Index("ix_people_manager", "manager_id"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    platform_user_id: str = Field(max_length=64)
+    name: str = Field(default="", max_length=200)
+    email: Optional[str] = Field(default=None, max_length=320)
+    tz: str = Field(default="UTC", max_length=64)
+    work_start: str = Field(default="09:00", max_length=5)
+    work_end: str = Field(default="17:30", max_length=5)
+    work_days: str = Field(default="mon,tue,wed,thu,fri", max_length=40)
+    manager_id: Optional[int] = Field(default=None, foreign_key="people.id")
+    paused_until: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
+    snoozed_until: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
+    opted_out: bool = Field(default=False)
+    profile_refreshed_at: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+
+
+class FlowSession(SQLModel, table=True):
+    """A flow in progress (or finished): the engine state, encrypted, with a version for stale clicks."""
+
+    __tablename__ = "flow_sessions"
+    __table_args__ = (Index("ix_flow_sessions_owner", "user_id", "flow", "status"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    user_id: int = Field(foreign_key="people.id")
+    subject_id: Optional[int] = Field(default=None, foreign_key="people.id")
+    flow: str = Field(max_length=32)
+    step: Optional[str] = Field(default=None, max_length=64)
+    status: str = Field(default="active", max_length=16)  # active | done | cancelled
+    version: int = Field(default=1)
+    state_encrypted: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+
+
+class Conversation(SQLModel, table=True):
+    """A finished difficult conversation: its six answers (encrypted) and the review date."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_manager", "workspace_id", "manager_id", "status"),
+        Index("ix_conversations_rep", "workspace_id", "rep_id", "status"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    manager_id: int = Field(foreign_key="people.id")
+    rep_id: int = Field(foreign_key="people.id")
+    flow_session_id: Optional[str] = Field(default=None, foreign_key="flow_sessions.id")
+    notes_encrypted: str = Field(sa_column=Column(Text, nullable=False))
+    review_on: date
+    status: str = Field(default="open", max_length=16)  # open | closed
+    shared_with_rep: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+    closed_at: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class ActionItem(SQLModel, table=True):
+    """One commitment from a plan, owned by the rep or by the manager."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (Index("ix_action_items_owner_due", "owner_id", "status", "due_on"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversations.id", index=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    owner_role: str = Field(max_length=8)  # rep | manager
+    owner_id: int = Field(foreign_key="people.id")
+    text_encrypted: str = Field(sa_column=Column(Text, nullable=False))
+    due_on: Optional[date] = Field(default=None)
+    status: str = Field(default="open", max_length=16)  # open | done | dropped
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+    done_at: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))

@@ -1,0 +1,87 @@
+"""Workspaces and people: find-or-create by platform ids, teams, and name look-ups."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Person, Workspace
+
+
+async def get_or_create_workspace(s: AsyncSession, *, platform: str, external_id: str, name: str = "") -> Workspace:
+    """The workspace for (platform, external id), created on first sight."""
+    ws = (
+        await s.execute(select(Workspace).where(Workspace.platform == platform, Workspace.external_id == external_id))
+    ).scalar_one_or_none()
+    if ws is None:
+        ws = Workspace(platform=platform, external_id=external_id, name=name)
+        s.add(ws)
+        await s.flush()
+    elif name and ws.name != name:
+        ws.name = name
+    return ws
+
+
+async def get_or_create_person(
+    s: AsyncSession, *, workspace_id: int, platform_user_id: str, name: str = "", tz: str | None = None
+) -> Person:
+    """The person with this platform id in the workspace, created on first sight."""
+    person = (
+        await s.execute(
+            select(Person).where(Person.workspace_id == workspace_id, Person.platform_user_id == platform_user_id)
+        )
+    ).scalar_one_or_none()
+    if person is None:
+        person = Person(workspace_id=workspace_id, platform_user_id=platform_user_id, name=name or platform_user_id)
+        if tz:
+            person.tz = tz
+        s.add(person)
+        await s.flush()
+    return person
+
+
+async def get_person(s: AsyncSession, *, workspace_id: int, person_id: int) -> Person | None:
+    """A person by id, only if they belong to `workspace_id` (never across workspaces)."""
+    return (
+        await s.execute(select(Person).where(Person.id == person_id, Person.workspace_id == workspace_id))
+    ).scalar_one_or_none()
+
+
+async def find_by_name(s: AsyncSession, *, workspace_id: int, name: str) -> Person | None:
+    """A person of the workspace whose name matches `name`, ignoring case."""
+    return (
+        await s.execute(
+            select(Person).where(Person.workspace_id == workspace_id, func.lower(Person.name) == name.lower())
+        )
+    ).scalars().first()
+
+
+async def set_manager(s: AsyncSession, *, rep: Person, manager: Person) -> None:
+    """Record that `rep` reports to `manager` (both must be in the same workspace)."""
+    if rep.workspace_id != manager.workspace_id:
+        raise ValueError("a manager and a rep must be in the same workspace")
+    rep.manager_id = manager.id
+    s.add(rep)
+
+
+async def reps_of(s: AsyncSession, *, manager: Person) -> list[Person]:
+    """The people who report to `manager`."""
+    return list(
+        (
+            await s.execute(
+                select(Person)
+                .where(Person.workspace_id == manager.workspace_id, Person.manager_id == manager.id)
+                .order_by(Person.name)
+            )
+        ).scalars()
+    )
+
+
+async def update_profile(s: AsyncSession, *, person: Person, name: str, tz: str | None, at: datetime) -> None:
+    """Store a fresh name and time zone from the platform's profile."""
+    person.name = name or person.name
+    if tz:
+        person.tz = tz
+    person.profile_refreshed_at = at
+    s.add(person)

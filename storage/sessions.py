@@ -1,0 +1,109 @@
+"""Flow sessions: the stored, encrypted engine state with optimistic versioning."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crypto import NotesCipher
+from storage.models import FlowSession
+
+
+async def create_session(
+    s: AsyncSession,
+    cipher: NotesCipher,
+    *,
+    workspace_id: int,
+    user_id: int,
+    flow: str,
+    state: dict[str, Any],
+    subject_id: int | None,
+    now: datetime,
+) -> FlowSession:
+    """Store a new flow session for `user_id` and return it."""
+    row = FlowSession(
+        id=str(uuid.uuid4()),
+        workspace_id=workspace_id,
+        user_id=user_id,
+        subject_id=subject_id,
+        flow=flow,
+        step=state.get("step"),
+        status=state.get("status", "active"),
+        version=int(state.get("version", 1)),
+        state_encrypted=cipher.encrypt(state),
+        created_at=now,
+        updated_at=now,
+    )
+    s.add(row)
+    await s.flush()
+    return row
+
+
+async def get_session(s: AsyncSession, *, session_id: str, workspace_id: int, user_id: int) -> FlowSession | None:
+    """A session by id, only if it belongs to this user in this workspace."""
+    return (
+        await s.execute(
+            select(FlowSession).where(
+                FlowSession.id == session_id,
+                FlowSession.workspace_id == workspace_id,
+                FlowSession.user_id == user_id,
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def active_session(
+    s: AsyncSession, *, workspace_id: int, user_id: int, flow: str | None = None, subject_id: int | None = None
+) -> FlowSession | None:
+    """The user's most recently touched active session (optionally of one flow, about one person)."""
+    q = select(FlowSession).where(
+        FlowSession.workspace_id == workspace_id, FlowSession.user_id == user_id, FlowSession.status == "active"
+    )
+    if flow is not None:
+        q = q.where(FlowSession.flow == flow)
+    if subject_id is not None:
+        q = q.where(FlowSession.subject_id == subject_id)
+    return (await s.execute(q.order_by(FlowSession.updated_at.desc()).limit(1))).scalar_one_or_none()
+
+
+async def active_sessions(s: AsyncSession, *, workspace_id: int, user_id: int) -> list[FlowSession]:
+    """Every unfinished session of the user, newest first."""
+    q = (
+        select(FlowSession)
+        .where(FlowSession.workspace_id == workspace_id, FlowSession.user_id == user_id, FlowSession.status == "active")
+        .order_by(FlowSession.updated_at.desc())
+    )
+    return list((await s.execute(q)).scalars())
+
+
+async def save_state(
+    s: AsyncSession,
+    cipher: NotesCipher,
+    *,
+    row: FlowSession,
+    state: dict[str, Any],
+    expected_version: int,
+    now: datetime,
+) -> bool:
+    """Write the new state only if nobody changed the session since `expected_version` was read."""
+    result = await s.execute(
+        update(FlowSession)
+        .where(FlowSession.id == row.id, FlowSession.version == expected_version)
+        .values(
+            step=state.get("step"),
+            status=state["status"],
+            version=state["version"],
+            state_encrypted=cipher.encrypt(state),
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def load_state(cipher: NotesCipher, row: FlowSession) -> dict[str, Any]:
+    """The decrypted engine state of a session row."""
+    return cipher.decrypt(row.state_encrypted)

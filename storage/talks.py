@@ -1,0 +1,143 @@
+"""Difficult conversations and their action items."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crypto import NotesCipher
+from storage.models import ActionItem, Conversation, Person
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    id: int
+    owner_role: str
+    owner_name: str
+    text: str
+    due_on: date | None
+    status: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An open plan as a reader sees it: decrypted items, who it is between, when it is reviewed."""
+
+    conversation_id: int
+    manager_id: int
+    manager_name: str
+    rep_id: int
+    rep_name: str
+    review_on: date
+    created_at: datetime
+    items: tuple[PlanItem, ...]
+
+    def overdue(self, today: date) -> tuple[PlanItem, ...]:
+        """Open items whose due date has passed."""
+        return tuple(i for i in self.items if i.status == "open" and i.due_on and i.due_on < today)
+
+
+async def record_conversation(
+    s: AsyncSession,
+    cipher: NotesCipher,
+    *,
+    workspace_id: int,
+    manager: Person,
+    rep: Person,
+    answers: dict[str, Any],
+    flow_session_id: str | None,
+    now: datetime,
+) -> Conversation:
+    """Store a finished talk: notes encrypted, one action item row per plan line."""
+    talk = Conversation(
+        workspace_id=workspace_id,
+        manager_id=manager.id,
+        rep_id=rep.id,
+        flow_session_id=flow_session_id,
+        notes_encrypted=cipher.encrypt(answers),
+        review_on=date.fromisoformat(answers["review"]),
+        shared_with_rep=bool(answers.get("share")),
+        created_at=now,
+    )
+    s.add(talk)
+    await s.flush()
+    for item in answers.get("plan") or []:
+        owner = manager if item["owner"] == "manager" else rep
+        s.add(
+            ActionItem(
+                conversation_id=talk.id,
+                workspace_id=workspace_id,
+                owner_role=item["owner"],
+                owner_id=owner.id,
+                text_encrypted=cipher.encrypt(item["text"]),
+                due_on=date.fromisoformat(item["due"]) if item.get("due") else None,
+                created_at=now,
+            )
+        )
+    await s.flush()
+    return talk
+
+
+async def open_plans(s: AsyncSession, cipher: NotesCipher, *, viewer: Person) -> list[Plan]:
+    """Open plans the viewer may see: those they lead as manager and their own as rep."""
+    q = (
+        select(Conversation)
+        .where(
+            Conversation.workspace_id == viewer.workspace_id,
+            Conversation.status == "open",
+            or_(Conversation.manager_id == viewer.id, Conversation.rep_id == viewer.id),
+        )
+        .order_by(Conversation.review_on, Conversation.id)
+    )
+    talks = list((await s.execute(q)).scalars())
+    return [await _plan(s, cipher, t) for t in talks]
+
+
+async def conversation_notes(s: AsyncSession, cipher: NotesCipher, *, viewer: Person, conversation_id: int) -> dict | None:
+    """The full notes of a talk, only for the manager who held it."""
+    talk = (
+        await s.execute(
+            select(Conversation).where(
+                Conversation.id == conversation_id,
+                Conversation.workspace_id == viewer.workspace_id,
+                Conversation.manager_id == viewer.id,
+            )
+        )
+    ).scalar_one_or_none()
+    return cipher.decrypt(talk.notes_encrypted) if talk else None
+
+
+async def _plan(s: AsyncSession, cipher: NotesCipher, talk: Conversation) -> Plan:
+    people = {
+        p.id: p
+        for p in (await s.execute(select(Person).where(Person.id.in_([talk.manager_id, talk.rep_id])))).scalars()
+    }
+    rows = (
+        await s.execute(
+            select(ActionItem).where(ActionItem.conversation_id == talk.id).order_by(ActionItem.due_on.is_(None), ActionItem.due_on, ActionItem.id)
+        )
+    ).scalars()
+    items = tuple(
+        PlanItem(
+            id=r.id,
+            owner_role=r.owner_role,
+            owner_name=people[r.owner_id].name,
+            text=cipher.decrypt(r.text_encrypted),
+            due_on=r.due_on,
+            status=r.status,
+        )
+        for r in rows
+    )
+    return Plan(
+        conversation_id=talk.id,
+        manager_id=talk.manager_id,
+        manager_name=people[talk.manager_id].name,
+        rep_id=talk.rep_id,
+        rep_name=people[talk.rep_id].name,
+        review_on=talk.review_on,
+        created_at=talk.created_at,
+        items=items,
+    )

@@ -238,7 +238,7 @@ def advance(
     value, errors = normalise(step, raw_value, ctx)
     if errors:
         return Turn(state, (prompt_for(flow, state, now, session_id, errors=errors, value=raw_value),))
-    feedback = [f for check in step.checks for f in check(value, ctx)]
+    feedback = [f for check in step.checks for f in check(value, ctx)] if value is not None else []
     errors = [f for f in feedback if f.severity == "error"]
     if errors:
         return Turn(state, (prompt_for(flow, state, now, session_id, errors=errors, value=raw_value),))

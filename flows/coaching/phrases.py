@@ -25,6 +25,10 @@ def with_following_words(text: str, match: re.Match[str], words: int = 2) -> str
 
 
 def split_items(text: str) -> list[str]:
-    """Split a list typed as lines, semicolons or bullets into clean items."""
-    parts = re.split(r"\n|;|(?:^|\s)[•\-\*]\s|(?:^|\n)\s*\d+[.)]\s", text)
-    return [p.strip(" \t-•*") for p in parts if p and p.strip(" \t-•*")]
+    """Split a list typed as lines or semicolons into items, dropping bullets and numbering."""
+    items = []
+    for part in re.split(r"[\n;]", text):
+        item = re.sub(r"^\s*(?:[•\-\*]|\d{1,2}[.)])\s+", "", part).strip()
+        if item:
+            items.append(item)
+    return items

@@ -63,7 +63,7 @@ def check_plan(items: list[dict[str, Any]], rep: str) -> list[Feedback]:
 
 def check_options(text: str, rep: str) -> list[Feedback]:
     """Hint when only one option was written down (exploring together usually finds more)."""
-    options = [o for o in re.split(r"\n|;|\bor\b|(?:^|\s)\d+[.)]\s", text) if o.strip(" -•*")]
+    options = [o for item in split_items(text) for o in re.split(r"\bor\b", item) if o.strip()]
     if len(options) < 2:
         return [Feedback("hint", "one_option", f"Only one option is written down. Exploring together usually "
                          f"turns up two or three — what did {rep} suggest, and what else could help?")]

@@ -1,0 +1,78 @@
+"""Shared fixtures: a fixed clock, SQLite files, and a fresh PostgreSQL database per test.
+
+PostgreSQL tests skip with a reason when no server answers, unless COACHBOT_REQUIRE_POSTGRES=1
+(set by .ci/run), which turns that skip into a failure so CI always runs them.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+PG_ADMIN_URL = os.environ.get("COACHBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("COACHBOT_REQUIRE_POSTGRES") == "1"
+FIXED_NOW = datetime(2026, 11, 23, 14, 30, tzinfo=timezone.utc)  # a Monday
+
+
+class FixedClock:
+    def __init__(self, now: datetime = FIXED_NOW):
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+
+def _pg_problem() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}: {str(exc).strip()[:200]}"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    problem = _pg_problem()
+    if problem:
+        if REQUIRE_PG:
+            pytest.fail(f"{problem} (COACHBOT_REQUIRE_POSTGRES=1, so this is a failure, not a skip)")
+        pytest.skip(problem)
+    return PG_ADMIN_URL
+
+
+@pytest.fixture
+def pg_url(pg_server: str):
+    """A brand-new empty PostgreSQL database, dropped after the test."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"coachbot_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(pg_server).set(drivername="postgresql+psycopg", database=name)
+    yield url.render_as_string(hide_password=False)
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'coachbot.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """The same test on a SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'coachbot.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()

@@ -58,6 +58,31 @@ def demo(
 
 
 @app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0 for all)."),
+    port: int = typer.Option(3978, help="Port to listen on."),
+    no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Do not run the nudge scheduler here."),
+) -> None:
+    """Serve Slack (/slack/events, OAuth install), health checks and the scheduler."""
+    import logging
+
+    from bot.keys import MissingKey
+    from bot.server import serve as run_server
+
+    settings = _settings(None)
+    problem = settings.slack_problem()
+    if problem:
+        typer.echo(f"Configuration error: {problem}", err=True)
+        raise typer.Exit(2)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(run_server(settings, host, port))
+    except MissingKey as exc:
+        typer.echo(f"Configuration error: {exc}", err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
 def migrate(database_url: str = typer.Option(None, "--db", help="Database URL (default: DATABASE_URL).")) -> None:
     """Bring the database schema up to date (Alembic upgrade to head)."""
     from storage.db import migrate as run_migrations

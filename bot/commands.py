@@ -39,6 +39,13 @@ USAGE = {
         Usage("talk", "talk @rep", "prepare and record a difficult conversation with one of your reps, step by step",
               ("/coach talk @alex",)),
         Usage("plans", "plans", "open plans: the ones you agreed with your reps, and your own", ("/coach plans",)),
+        Usage("checkin", "checkin [@rep]", "as a rep: tell your manager how your plan is going; "
+              "as a manager: note that you checked in with a rep", ("/coach checkin", "/coach checkin @alex")),
+        Usage("settings", "settings", "your time zone, working hours and days (nudges only arrive inside them)",
+              ("/coach settings",)),
+        Usage("pause", "pause <duration|until date>", "no nudges for a while", ("/coach pause 2w",
+                                                                                 "/coach pause until 2026-12-10")),
+        Usage("resume", "resume", "turn nudges back on after a pause", ("/coach resume",)),
         Usage("cancel", "cancel", "stop the conversation you are in; its draft is deleted", ("/coach cancel",)),
     )
 }

@@ -5,46 +5,30 @@ same everywhere. It never renders anything; it returns neutral outputs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.commands import Command, PersonRef, help_text, usage_line
-from flows import engine
+from bot.account import AccountService
+from bot.commands import Command, help_text, usage_line
+from bot.identity import Actor, effective_tz, person_for, person_named
+from bot.views import Plans
+from flows import checkin, engine
 from flows.dates import format_day
 from flows.engine import Action, Answer, FlowState
 from flows.outputs import Done, Notify, Prompt, Refused, Say
 from flows.registry import get_flow
 from flows.talk import NAME as TALK, plan_lines
-from storage import people, sessions, talks
+from storage import checkins, people, sessions, talks
 from storage.crypto import NotesCipher
 from storage.db import Database
 from storage.models import FlowSession, Person
-from storage.talks import Plan
+
+__all__ = ["Actor", "CoachService", "Plans"]
 
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting, as the transport knows them."""
-
-    platform: str
-    workspace: str  # Slack team id, Teams tenant id, or "demo"
-    user: str  # platform user id
-    name: str = ""
-    tz: str | None = None
-
-
-@dataclass(frozen=True)
-class Plans:
-    """The open plans a person may see (as manager and as rep)."""
-
-    viewer_id: int
-    plans: tuple[Plan, ...]
-    today: Any
 
 
 class CoachService:
@@ -53,11 +37,12 @@ class CoachService:
         self.cipher = cipher
         self.clock = clock
         self.default_tz = default_tz
+        self.account = AccountService(db, cipher, clock, default_tz=default_tz)
 
     async def identify(self, actor: Actor) -> Person:
         """The stored person for an actor (created on first contact)."""
         async with self.db.session() as s:
-            return await self._person(s, actor)
+            return await person_for(s, actor, self.default_tz)
 
     async def command(self, actor: Actor, cmd: Command) -> list[Any]:
         """Run one `/coach` subcommand."""
@@ -66,6 +51,10 @@ class CoachService:
             "talk": self._talk,
             "plans": self._plans,
             "cancel": self._cancel_cmd,
+            "checkin": self._checkin,
+            "settings": self.account.settings_command,
+            "pause": self.account.pause,
+            "resume": self.account.resume,
         }.get(cmd.name)
         if handler is None:
             return [Say(f"I don't know “{cmd.name}”.\n\n" + help_text(), tone="error")]
@@ -75,7 +64,7 @@ class CoachService:
         """Apply an answer (or back/keep/cancel) to the actor's session, or their current one."""
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await self._person(s, actor)
+            me = await person_for(s, actor, self.default_tz)
             if session_id is not None:
                 row = await sessions.get_session(s, session_id=session_id, workspace_id=me.workspace_id, user_id=me.id)
                 if row is None:
@@ -91,18 +80,25 @@ class CoachService:
         """The prompt of the actor's most recent unfinished flow, if any (used when someone returns)."""
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await self._person(s, actor)
+            me = await person_for(s, actor, self.default_tz)
             row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id)
             if row is None:
                 return []
-            state = FlowState.from_dict(sessions.load_state(self.cipher, row))
-            turn = engine.resume(get_flow(row.flow), state, now, row.id)
-            if turn.state.version != state.version:
-                await sessions.save_state(s, self.cipher, row=row, state=turn.state.to_dict(),
-                                          expected_version=state.version, now=now)
-            rep = state.params.get("rep", "someone")
-            return [Say(f"You have an unfinished conversation with {rep} (saved {format_day(row.updated_at.date())}). "
+            state, turn = await self._resume(s, row, now)
+            who = state.params.get("rep") if row.flow == TALK else None
+            what = f"conversation with {who}" if who else f"{get_flow(row.flow).title.lower()}"
+            return [Say(f"You have an unfinished {what} (saved {format_day(row.updated_at.date())}). "
                         "Picking up where you left off:"), *turn.outputs]
+
+    async def resume_session(self, actor: Actor, session_id: str) -> list[Any]:
+        """Show the current step of one of the actor's sessions (e.g. from a home-tab button)."""
+        now = self.clock.now()
+        async with self.db.session() as s:
+            me = await person_for(s, actor, self.default_tz)
+            row = await sessions.get_session(s, session_id=session_id, workspace_id=me.workspace_id, user_id=me.id)
+            if row is None:
+                return [Refused("That conversation doesn't exist or isn't yours.")]
+            return list((await self._resume(s, row, now))[1].outputs)
 
     # ---- subcommands -------------------------------------------------------------------------
 
@@ -115,8 +111,8 @@ class CoachService:
             return [Say(f"{why} {usage_line('talk')}", tone="error")]
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await self._person(s, actor)
-            rep = await self._person_for(s, me, cmd.people[0])
+            me = await person_for(s, actor, self.default_tz)
+            rep = await person_named(s, me, cmd.people[0], self.default_tz)
             if rep.id == me.id:
                 return [Say("That's you — a difficult conversation needs a rep on the other side. "
                             + usage_line("talk"), tone="error")]
@@ -130,57 +126,85 @@ class CoachService:
                 notes.append(Say(f"{rep.name} is now on your team.", tone="success"))
             row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id, flow=TALK,
                                                 subject_id=rep.id)
-            flow = get_flow(TALK)
             if row is not None:
-                state = FlowState.from_dict(sessions.load_state(self.cipher, row))
-                turn = engine.resume(flow, state, now, row.id)
-                await self._touch(s, row, state, turn.state, now)
+                _, turn = await self._resume(s, row, now)
                 return notes + [Say(f"Picking up your unfinished conversation with {rep.name}.")] + list(turn.outputs)
-            params = {"rep": rep.name, "rep_id": rep.id, "manager": me.name, "manager_id": me.id, "tz": me.tz}
-            turn = engine.start(flow, params, now)
-            row = await sessions.create_session(
-                s, self.cipher, workspace_id=me.workspace_id, user_id=me.id, flow=TALK,
-                state=turn.state.to_dict(), subject_id=rep.id, now=now,
-            )
-            return notes + [_with_session(o, row.id) for o in turn.outputs]
+            params = {"rep": rep.name, "rep_id": rep.id, "manager": me.name, "manager_id": me.id,
+                      "tz": effective_tz(me)}
+            return notes + await self._start(s, me, TALK, params, rep.id, now)
 
     async def _plans(self, actor: Actor, cmd: Command) -> list[Any]:
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await self._person(s, actor)
+            me = await person_for(s, actor, self.default_tz)
             plans = await talks.open_plans(s, self.cipher, viewer=me)
             return [Plans(me.id, tuple(plans), now.date())]
 
     async def _cancel_cmd(self, actor: Actor, cmd: Command) -> list[Any]:
         return await self.answer(actor, Answer(action=Action.CANCEL))
 
+    async def _checkin(self, actor: Actor, cmd: Command) -> list[Any]:
+        now = self.clock.now()
+        async with self.db.session() as s:
+            me = await person_for(s, actor, self.default_tz)
+            if cmd.people:
+                rep = await person_named(s, me, cmd.people[0], self.default_tz)
+                if rep.manager_id != me.id:
+                    return [Refused(f"{rep.name} isn't on your team, so there is no check-in to record. "
+                                    "Reps join your team when you hold a conversation with them.")]
+                await checkins.record_checkin(s, self.cipher, rep=rep, author=me, kind="manager", status=None,
+                                              note=None, conversation_id=None, now=now)
+                return [Say(f"Noted: you checked in with {rep.name} today.", tone="success")]
+            if me.manager_id is None:
+                return [Say("Check-ins are for reps with a manager on coachbot. As a manager, note a check-in "
+                            "with " + usage_line("checkin").replace("/coach checkin [@rep]", "/coach checkin @rep"),
+                            tone="error")]
+            manager = await people.get_person(s, workspace_id=me.workspace_id, person_id=me.manager_id)
+            row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id, flow=checkin.NAME)
+            if row is not None:
+                return list((await self._resume(s, row, now))[1].outputs)
+            params = {"manager": manager.name if manager else "your manager", "tz": effective_tz(me)}
+            return await self._start(s, me, checkin.NAME, params, manager.id if manager else None, now)
+
     # ---- turn machinery ----------------------------------------------------------------------
 
-    async def _advance(self, s, me: Person, row: FlowSession, answer: Answer, now: datetime) -> list[Any]:
-        flow = get_flow(row.flow)
+    async def _start(self, s, me: Person, flow_name: str, params: dict, subject_id: int | None, now) -> list[Any]:
+        turn = engine.start(get_flow(flow_name), params, now)
+        row = await sessions.create_session(s, self.cipher, workspace_id=me.workspace_id, user_id=me.id,
+                                            flow=flow_name, state=turn.state.to_dict(), subject_id=subject_id, now=now)
+        return [replace(o, session_id=row.id) if isinstance(o, Prompt) else o for o in turn.outputs]
+
+    async def _resume(self, s, row: FlowSession, now: datetime):
         state = FlowState.from_dict(sessions.load_state(self.cipher, row))
-        turn = engine.advance(flow, state, answer, now, row.id)
+        turn = engine.resume(get_flow(row.flow), state, now, row.id)
+        await self._save(s, row, state, turn.state, now)
+        return state, turn
+
+    async def _advance(self, s, me: Person, row: FlowSession, answer: Answer, now: datetime) -> list[Any]:
+        state = FlowState.from_dict(sessions.load_state(self.cipher, row))
+        turn = engine.advance(get_flow(row.flow), state, answer, now, row.id)
         if turn.state.version == state.version:
             return list(turn.outputs)
         stored = turn.state
         if stored.status in ("done", "cancelled"):
-            # The finished talk lives in `conversations`; the session keeps no copy of the notes.
+            # What was agreed lives in its own table now; the session keeps no second copy of the notes.
             stored = replace(stored, answers={}, raw={}, draft=None)
-        if not await self._touch(s, row, state, stored, now):
+        if not await self._save(s, row, state, stored, now):
             return [Refused("This step was just answered somewhere else (another window or a double click). "
                             "Here is where you are now.")]
         outputs = list(turn.outputs)
         if isinstance(outputs[-1], Done):
-            outputs = await self._finish(s, me, row, outputs[-1], now)
+            finish = self._finish_talk if row.flow == TALK else self._finish_checkin
+            outputs = await finish(s, me, row, outputs[-1], now)
         return outputs
 
-    async def _touch(self, s, row: FlowSession, before: FlowState, after: FlowState, now: datetime) -> bool:
+    async def _save(self, s, row: FlowSession, before: FlowState, after: FlowState, now: datetime) -> bool:
         if after.version == before.version:
             return True
         return await sessions.save_state(s, self.cipher, row=row, state=after.to_dict(),
                                          expected_version=before.version, now=now)
 
-    async def _finish(self, s, me: Person, row: FlowSession, done: Done, now: datetime) -> list[Any]:
+    async def _finish_talk(self, s, me: Person, row: FlowSession, done: Done, now: datetime) -> list[Any]:
         rep = await people.get_person(s, workspace_id=me.workspace_id, person_id=row.subject_id)
         if rep is None:
             return [Say("The person this conversation was about is no longer here, so it could not be stored.",
@@ -196,21 +220,24 @@ class CoachService:
             lines = plan_lines(done.answers.get("plan") or [], rep.name, me.name)
             text = (f"{me.name} shared the plan you agreed together:\n" + "\n".join(f"• {line}" for line in lines)
                     + f"\nYou'll review it together on {format_day(talk.review_on)}.")
-            outputs.append(Notify(rep.id, rep.name, Say(text)))
+            outputs.append(Notify(rep.id, rep.name, Say(text), rep.platform_user_id))
         return outputs
 
-    async def _person(self, s, actor: Actor) -> Person:
-        ws = await people.get_or_create_workspace(s, platform=actor.platform, external_id=actor.workspace)
-        return await people.get_or_create_person(
-            s, workspace_id=ws.id, platform_user_id=actor.user, name=actor.name or actor.user,
-            tz=actor.tz or self.default_tz,
-        )
-
-    async def _person_for(self, s, me: Person, ref: PersonRef) -> Person:
-        return await people.get_or_create_person(
-            s, workspace_id=me.workspace_id, platform_user_id=ref.external_id, name=ref.name, tz=self.default_tz,
-        )
-
-
-def _with_session(output: Any, session_id: str) -> Any:
-    return replace(output, session_id=session_id) if isinstance(output, Prompt) else output
+    async def _finish_checkin(self, s, me: Person, row: FlowSession, done: Done, now: datetime) -> list[Any]:
+        status, note = done.answers.get("status"), done.answers.get("note")
+        plans = [p for p in await talks.open_plans(s, self.cipher, viewer=me) if p.rep_id == me.id]
+        await checkins.record_checkin(s, self.cipher, rep=me, author=me, kind="rep", status=status, note=note,
+                                      conversation_id=plans[0].conversation_id if plans else None, now=now)
+        outputs: list[Any] = [done]
+        manager = await people.get_person(s, workspace_id=me.workspace_id, person_id=me.manager_id) \
+            if me.manager_id else None
+        if status in checkin.NEEDS_MANAGER and manager is not None:
+            label = checkin.LABELS[status].lower()
+            text = f"{me.name} checked in: {label}." + (f"\n“{note}”" if note else "") + \
+                f"\nA quick word from you today would help."
+            outputs.append(Notify(manager.id, manager.name, Say(text, tone="warning"), manager.platform_user_id))
+            outputs.append(Say(f"Thanks — {manager.name} has been told you {'are stuck' if status == 'stuck' else 'could use a hand'}.",
+                               tone="success"))
+        else:
+            outputs.append(Say("Thanks — noted.", tone="success"))
+        return outputs

@@ -19,6 +19,38 @@ class Settings(BaseSettings):
     work_end: str = Field("17:30", alias="WORK_END")
     work_days: str = Field("mon,tue,wed,thu,fri", alias="WORK_DAYS")
 
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_client_id: str | None = Field(None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(None, alias="SLACK_CLIENT_SECRET")
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Multi-workspace mode: installs through OAuth are stored in the database."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    def slack_problem(self) -> str | None:
+        """Why the Slack settings can't work together, or None if Slack is off or usable."""
+        if not (self.slack_bot_token or self.slack_oauth or self.slack_app_token):
+            return None
+        if not self.slack_signing_secret:
+            return "SLACK_SIGNING_SECRET is required to verify requests from Slack (App settings → Basic Information)."
+        if not (self.slack_bot_token or self.slack_oauth):
+            return "Set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth installs)."
+        return None
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Whether the Slack endpoints are served."""
+        return bool(self.slack_signing_secret and (self.slack_bot_token or self.slack_oauth))
+
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

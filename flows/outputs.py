@@ -109,3 +109,4 @@ class Notify:
     person_id: int
     person_name: str
     output: Any
+    external_id: str = ""  # the platform's user id, so the transport can address a DM

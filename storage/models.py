@@ -41,7 +41,8 @@ class Person(SQLModel, table=True):
     platform_user_id: str = Field(max_length=64)
     name: str = Field(default="", max_length=200)
     email: Optional[str] = Field(default=None, max_length=320)
-    tz: str = Field(default="UTC", max_length=64)
+    tz: str = Field(default="UTC", max_length=64)  # from the platform profile
+    tz_override: Optional[str] = Field(default=None, max_length=64)  # chosen by the person in settings
     work_start: str = Field(default="09:00", max_length=5)
     work_end: str = Field(default="17:30", max_length=5)
     work_days: str = Field(default="mon,tue,wed,thu,fri", max_length=40)
@@ -110,3 +111,30 @@ class ActionItem(SQLModel, table=True):
     status: str = Field(default="open", max_length=16)  # open | done | dropped
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
     done_at: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class CheckIn(SQLModel, table=True):
+    """A check-in: a rep's status (on track / need a hand / stuck) or a manager's note that they checked in."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_rep_at", "workspace_id", "rep_id", "created_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    rep_id: int = Field(foreign_key="people.id")
+    author_id: int = Field(foreign_key="people.id")
+    conversation_id: Optional[int] = Field(default=None, foreign_key="conversations.id")
+    kind: str = Field(max_length=16)  # rep | manager
+    status: Optional[str] = Field(default=None, max_length=16)  # on_track | need_hand | stuck
+    note_encrypted: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+
+
+class SeenEvent(SQLModel, table=True):
+    """Slack event ids already processed, so a retried delivery is acknowledged but not acted on twice."""
+
+    __tablename__ = "slack_events_seen"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    team_id: str = Field(default="", max_length=32)
+    seen_at: datetime = Field(default_factory=utcnow, sa_column=_utc(index=True))

@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from sqlmodel import SQLModel
 
-from storage import people, sessions, talks
+from storage import people, sessions, slack_tables, talks
 from storage.crypto import NotesCipher
 from storage.db import Database, migrate, sync_url
 from storage.models import Conversation, Person
@@ -55,12 +55,13 @@ def test_migrations_create_exactly_the_models(db_url):
     engine = create_engine(sync_url(db_url))
     try:
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), SQLModel.metadata)
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), [SQLModel.metadata, slack_tables.metadata])
             tables = set(inspect(conn).get_table_names())
     finally:
         engine.dispose()
     assert diff == []
-    assert {"workspaces", "people", "flow_sessions", "conversations", "action_items", "alembic_version"} <= tables
+    assert {"workspaces", "people", "flow_sessions", "conversations", "action_items", "checkins",
+            "slack_events_seen", "slack_installations", "slack_bots", "slack_oauth_states", "alembic_version"} <= tables
 
 
 async def test_people_are_found_not_duplicated(db):

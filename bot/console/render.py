@@ -4,7 +4,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from bot.service import Plans
+from bot.views import Plans
 from flows.dates import format_day
 from flows.outputs import Cancelled, Done, InputKind, Notify, Prompt, Refused, Say
 

@@ -1,0 +1,69 @@
+"""Keeping people's names and time zones in step with the platform profile (never guessed)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Awaitable, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from storage import people
+from storage.db import Database
+
+REFRESH_AFTER = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    tz: str | None
+    email: str | None = None
+
+
+Fetch = Callable[[], Awaitable["Profile | None"]]
+
+
+class ProfileRefresher:
+    """Fetches a profile when the stored one is missing or older than a day.
+
+    The platform call happens outside any database transaction, so a slow API never holds a lock.
+    A small in-process memo skips the database read for people checked recently; it is only a
+    shortcut, never the source of truth.
+    """
+
+    def __init__(self, db: Database, clock, *, memo_seconds: float = 300):
+        self.db = db
+        self.clock = clock
+        self.memo_seconds = memo_seconds
+        self._checked: dict[tuple[str, str, str], float] = {}
+
+    async def ensure(self, platform: str, workspace: str, user: str, fetch: Fetch, fallback_name: str = "") -> None:
+        """Make sure the stored profile of (workspace, user) is fresh, calling `fetch` if it is not."""
+        key = (platform, workspace, user)
+        if time.monotonic() - self._checked.get(key, -1e9) < self.memo_seconds:
+            return
+        now = self.clock.now()
+        async with self.db.session() as s:
+            ws = await people.get_or_create_workspace(s, platform=platform, external_id=workspace)
+            person = await people.get_or_create_person(s, workspace_id=ws.id, platform_user_id=user,
+                                                       name=fallback_name or user)
+            fresh = person.profile_refreshed_at and now - person.profile_refreshed_at < REFRESH_AFTER
+            person_id = person.id
+        if not fresh:
+            profile = await fetch()
+            if profile is not None:
+                async with self.db.session() as s:
+                    person = await people.get_person(s, workspace_id=ws.id, person_id=person_id)
+                    await people.update_profile(s, person=person, name=profile.name, tz=_valid_zone(profile.tz),
+                                                at=now)
+        self._checked[key] = time.monotonic()
+
+
+def _valid_zone(tz: str | None) -> str | None:
+    if not tz:
+        return None
+    try:
+        ZoneInfo(tz)
+        return tz
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

@@ -1,0 +1,89 @@
+"""`coachbot serve`: one aiohttp server for Slack, OAuth installs and health checks."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot.clock import SystemClock
+from bot.keys import load_cipher
+from bot.service import CoachService
+from bot.settings import Settings
+from storage.db import Database
+
+log = logging.getLogger("coachbot.server")
+MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; anything larger is refused with 413
+
+
+def build_web_app(db: Database, slack: AsyncApp | None) -> web.Application:
+    """The HTTP surface: /slack/* when Slack is configured, and /healthz always."""
+    app = web.Application(client_max_size=MAX_BODY)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        ok = await db.ping()
+        return web.json_response({"ok": ok, "database": "up" if ok else "down"}, status=200 if ok else 503)
+
+    app.router.add_get("/healthz", healthz)
+    if slack is not None:
+        async def slack_events(request: web.Request) -> web.Response:
+            try:
+                bolt_request = await to_bolt_request(request)
+            except (ValueError, UnicodeDecodeError):
+                return web.json_response({"ok": False, "error": "malformed body: not valid JSON or form data"},
+                                         status=400)
+            return await to_aiohttp_response(await slack.async_dispatch(bolt_request))
+
+        app.router.add_post("/slack/events", slack_events)
+        flow = slack.oauth_flow
+        if flow is not None:
+            async def install(request: web.Request) -> web.Response:
+                return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+
+            async def oauth_redirect(request: web.Request) -> web.Response:
+                return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+            app.router.add_get(flow.install_path, install)
+            app.router.add_get(flow.redirect_uri_path, oauth_redirect)
+    return app
+
+
+async def serve(settings: Settings, host: str, port: int, *, ready: asyncio.Event | None = None) -> None:
+    """Run until SIGINT/SIGTERM: migrate, then serve HTTP (and Socket Mode when SLACK_APP_TOKEN is set)."""
+    db = Database(settings.database_url)
+    await db.migrate()
+    cipher, source = load_cipher(settings, allow_generate=False)
+    service = CoachService(db, cipher, SystemClock(), default_tz=settings.default_timezone)
+    slack = None
+    if settings.slack_enabled:
+        from bot.slack.app import build_app
+
+        slack = build_app(settings, service, oauth=settings.slack_oauth)
+    runner = web.AppRunner(build_web_app(db, slack), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    socket_mode = None
+    if slack is not None and settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        socket_mode = AsyncSocketModeHandler(slack, settings.slack_app_token.get_secret_value())
+        await socket_mode.connect_async()
+    mode = "off" if slack is None else ("Socket Mode" if socket_mode else "HTTP at /slack/events")
+    log.warning("coachbot serving on http://%s:%d — Slack: %s; notes key from %s", host, port, mode, source)
+    print(f"coachbot serving on http://{host}:{port} (Slack: {mode})", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if ready is not None:
+        ready.set()
+    try:
+        await stop.wait()
+    finally:
+        if socket_mode is not None:
+            await socket_mode.close_async()
+        await runner.cleanup()
+        await db.close()

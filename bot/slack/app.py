@@ -1,0 +1,388 @@
+"""Bolt listeners: parse a Slack payload, call the service, render its outputs back into Slack.
+
+Slack wants an acknowledgement within 3 seconds. Commands ack first and do the work after; modal
+submissions run the (millisecond) flow turn before the ack because Slack needs its result (errors,
+the next step) in the ack itself, and send DMs only after it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler, AsyncRateLimitErrorRetryHandler, AsyncServerErrorRetryHandler,
+)
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.commands import USAGE, Command, PersonRef, help_text, parse
+from bot.identity import Actor
+from bot.profiles import Profile, ProfileRefresher
+from bot.service import CoachService
+from bot.settings import Settings
+from bot.slack import blocks
+from bot.slack.mrkdwn import clip
+from flows.engine import Action, Answer
+from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
+from storage import events, slack_tables
+
+log = logging.getLogger("coachbot.slack")
+SCOPES = ["commands", "chat:write", "users:read", "users:read.email", "im:history", "im:write"]
+NOT_INSTALLED = (":warning: coachbot isn't installed in this workspace, so nothing was done. "
+                 "A Slack admin can add it from the app's install page (/slack/install).")
+
+
+def web_client(settings: Settings) -> AsyncWebClient:
+    """A Web API client on SLACK_API_URL that retries 429 (after Retry-After), 5xx and network errors."""
+    return AsyncWebClient(
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_app(settings: Settings, service: CoachService, *, oauth: bool) -> AsyncApp:
+    """The Bolt app: multi-workspace OAuth when client id/secret are set, else the one SLACK_BOT_TOKEN."""
+    client = web_client(settings)
+    common = dict(
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        client=client,
+        process_before_response=False,
+        user_facing_authorize_error_message=NOT_INSTALLED,
+        request_verification_enabled=True,
+    )
+    if oauth:
+        engine = service.db.engine
+        client_id = settings.slack_client_id or ""
+        store = AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=engine,
+                                                 bots_table_name=slack_tables.BOTS,
+                                                 installations_table_name=slack_tables.INSTALLATIONS)
+        state_store = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine,
+                                                     table_name=slack_tables.OAUTH_STATES)
+        app = AsyncApp(
+            **common,
+            installation_store=store,
+            oauth_settings=AsyncOAuthSettings(
+                client_id=client_id,
+                client_secret=settings.slack_client_secret.get_secret_value(),
+                scopes=SCOPES,
+                installation_store=store,
+                state_store=state_store,
+                install_path="/slack/install",
+                redirect_uri_path="/slack/oauth_redirect",
+            ),
+        )
+        app.enable_token_revocation_listeners()
+    else:
+        app = AsyncApp(**common, authorize=single_workspace_authorize(settings.slack_bot_token.get_secret_value()))
+    SlackListeners(service, ProfileRefresher(service.db, service.clock)).register(app)
+    return app
+
+
+def single_workspace_authorize(token: str):
+    """Authorize with one bot token, and only for the workspace that token belongs to."""
+    known: dict[str, Any] = {}
+
+    async def authorize(enterprise_id, team_id, user_id, client: AsyncWebClient, logger) -> AuthorizeResult | None:
+        if "auth" not in known:
+            known["auth"] = (await client.auth_test(token=token)).data
+        auth = known["auth"]
+        if team_id and team_id != auth.get("team_id"):
+            return None
+        if not team_id and enterprise_id and enterprise_id != auth.get("enterprise_id"):
+            return None
+        return AuthorizeResult(enterprise_id=auth.get("enterprise_id"), team_id=auth.get("team_id"),
+                               bot_token=token, bot_id=auth.get("bot_id"), bot_user_id=auth.get("user_id"))
+
+    return authorize
+
+
+def actor_of(context) -> Actor:
+    """The neutral actor for a Bolt request (the workspace is the team, or the org for org-wide apps)."""
+    return Actor("slack", context.team_id or context.enterprise_id or "", context.user_id or "")
+
+
+class SlackListeners:
+    def __init__(self, service: CoachService, refresher: ProfileRefresher):
+        self.service = service
+        self.refresher = refresher
+
+    def register(self, app: AsyncApp) -> None:
+        app.middleware(self.skip_redelivered_events)
+        app.command("/coach")(self.on_command)
+        app.view(blocks.FLOW_STEP)(self.on_step)
+        app.view_closed(blocks.FLOW_STEP)(self.on_step_closed)
+        app.view(blocks.SETTINGS)(self.on_settings)
+        app.view(blocks.PICK_REP)(self.on_pick_rep)
+        app.action("flow_back")(self.on_back)
+        app.action("flow_discard")(self.on_discard)
+        app.action("home_resume")(self.on_home_resume)
+        app.action("home_start_talk")(self.on_home_start_talk)
+        app.action("home_checkin")(self.on_home_checkin)
+        app.action("home_checked_in")(self.on_home_checked_in)
+        app.action("home_settings")(self.on_home_settings)
+        app.event("app_home_opened")(self.on_home_opened)
+        app.event("message")(self.on_message)
+
+    # ---- middleware --------------------------------------------------------------------------
+
+    async def skip_redelivered_events(self, body: dict, context, next):
+        """Slack retries an event it thinks was missed; act on each event id once, across replicas."""
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if event_id and body.get("type") == "event_callback":
+            async with self.service.db.session() as s:
+                first = await events.first_sighting(s, event_id=event_id, team_id=context.team_id or "",
+                                                    now=self.service.clock.now())
+            if not first:
+                log.info("ignoring redelivered event %s", event_id)
+                return BoltResponse(status=200, body="")
+        return await next()
+
+    # ---- /coach ------------------------------------------------------------------------------
+
+    async def on_command(self, ack, command: dict, respond, client: AsyncWebClient, context) -> None:
+        cmd = parse(command.get("text", ""))
+        if cmd.name == "help":
+            await ack(**blocks.message(Say(help_text())))
+            return
+        if cmd.name not in USAGE:
+            await ack(**blocks.message(Say(f"I don't know “{cmd.name}”.\n\n{help_text()}", tone="error")))
+            return
+        await ack()
+        actor = actor_of(context)
+        await self.refresh(client, actor, command.get("user_name", ""), cmd.people)
+        if cmd.name == "settings" and not cmd.args:
+            await self.open_view(client, command["trigger_id"], blocks.settings_view(await self.service.account.settings(actor)))
+            return
+        outputs = await self.service.command(actor, cmd)
+        prompt = _last(outputs, Prompt)
+        if prompt is not None:
+            intro = " ".join(o.text for o in outputs if isinstance(o, Say))
+            await self.open_view(client, command["trigger_id"], blocks.prompt_view(prompt, intro or None))
+            return
+        for output in outputs:
+            if isinstance(output, Notify):
+                await self.dm(client, output.external_id, output.output)
+            else:
+                await respond(response_type="ephemeral", replace_original=False, **blocks.message(output))
+
+    # ---- flow modals -------------------------------------------------------------------------
+
+    async def on_step(self, ack, body: dict, view: dict, client: AsyncWebClient, context) -> None:
+        actor = actor_of(context)
+        meta = _meta(view.get("private_metadata"))
+        if meta is None:
+            await ack(response_action="update", view=blocks.notice_view("Out of date", "This form is from an older "
+                      "version of coachbot. Run the command again to continue where you left off."))
+            return
+        value = blocks.read_answer(view.get("state", {}).get("values", {}), meta.get("kind", ""))
+        outputs = await self.service.answer(actor, Answer(value, version=meta.get("v"), step=meta.get("step")),
+                                            meta.get("sid"))
+        prompt, refused, done = _last(outputs, Prompt), _last(outputs, Refused), _last(outputs, Done)
+        cancelled = _last(outputs, Cancelled)
+        if prompt is not None and prompt.errors and refused is None and prompt.step_id == meta.get("step"):
+            await ack(response_action="errors",
+                      errors={blocks.ANSWER_BLOCK: clip(" ".join(e.message for e in prompt.errors), 1000)})
+        elif prompt is not None:
+            await ack(response_action="update", view=blocks.prompt_view(prompt, refused.reason if refused else None))
+        elif done is not None:
+            await ack(response_action="update", view=blocks.done_view(done))
+            await self.after_done(client, actor, outputs)
+        elif cancelled is not None:
+            await ack(response_action="update", view=blocks.notice_view("Discarded", cancelled.text))
+        else:
+            reason = refused.reason if refused else " ".join(getattr(o, "text", "") for o in outputs)
+            await ack(response_action="update", view=blocks.notice_view("Nothing to do", reason))
+
+    async def on_step_closed(self, ack) -> None:
+        # Every completed step is already saved; the same command picks the draft up again.
+        await ack()
+
+    async def on_back(self, ack, body: dict, action: dict, client: AsyncWebClient, context) -> None:
+        await ack()
+        await self._nav(body, action, client, context, Action.BACK)
+
+    async def on_discard(self, ack, body: dict, action: dict, client: AsyncWebClient, context) -> None:
+        await ack()
+        await self._nav(body, action, client, context, Action.CANCEL)
+
+    async def _nav(self, body, action, client, context, what: Action) -> None:
+        meta = _meta(action.get("value")) or {}
+        outputs = await self.service.answer(actor_of(context), Answer(action=what, version=meta.get("v"),
+                                                                      step=meta.get("step")), meta.get("sid"))
+        prompt, refused, cancelled = _last(outputs, Prompt), _last(outputs, Refused), _last(outputs, Cancelled)
+        if prompt is not None:
+            view = blocks.prompt_view(prompt, refused.reason if refused else None)
+        elif cancelled is not None:
+            view = blocks.notice_view("Discarded", cancelled.text)
+        else:
+            view = blocks.notice_view("Nothing to do", refused.reason if refused else "Nothing changed.")
+        try:
+            await client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=view)
+        except SlackApiError as exc:
+            log.warning("views.update failed after %s: %s", what, _error(exc))
+
+    async def after_done(self, client: AsyncWebClient, actor: Actor, outputs: list) -> None:
+        """After a flow finishes: the summary to the actor by DM, notifications to others, fresh home tabs."""
+        for output in outputs:
+            if isinstance(output, Notify):
+                await self.dm(client, output.external_id, output.output)
+                await self.publish_home(client, Actor("slack", actor.workspace, output.external_id))
+            elif isinstance(output, (Done, Say)):
+                await self.dm(client, actor.user, output)
+        await self.publish_home(client, actor)
+
+    # ---- settings and picking a rep ----------------------------------------------------------
+
+    async def on_settings(self, ack, view: dict, context) -> None:
+        values = view["state"]["values"]
+        tz = (values.get("tz", {}).get("value", {}) or {}).get("value")
+        errors = await self.service.account.update_settings(
+            actor_of(context),
+            tz=tz, clear_tz=not tz,
+            work_start=values["work_start"]["value"].get("selected_time"),
+            work_end=values["work_end"]["value"].get("selected_time"),
+            work_days=[o["value"] for o in values["work_days"]["value"].get("selected_options") or []],
+        )
+        if errors:
+            await ack(response_action="errors", errors={k if k in ("tz", "work_end", "work_days") else "tz": v
+                                                        for k, v in errors.items()})
+        else:
+            await ack()
+
+    async def on_pick_rep(self, ack, view: dict, client: AsyncWebClient, context) -> None:
+        actor = actor_of(context)
+        rep_id = view["state"]["values"]["rep"]["value"].get("selected_user")
+        await self.refresh(client, actor, "", (PersonRef(rep_id, rep_id),))
+        outputs = await self.service.command(actor, Command("talk", people=(PersonRef(rep_id, rep_id),)))
+        prompt = _last(outputs, Prompt)
+        if prompt is None:
+            problem = next((getattr(o, "reason", None) or getattr(o, "text", "") for o in outputs), "")
+            await ack(response_action="errors", errors={"rep": clip(problem, 1000)})
+            return
+        intro = " ".join(o.text for o in outputs if isinstance(o, Say))
+        await ack(response_action="update", view=blocks.prompt_view(prompt, intro or None))
+
+    # ---- App Home ----------------------------------------------------------------------------
+
+    async def on_home_opened(self, event: dict, client: AsyncWebClient, context) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        actor = actor_of(context)
+        await self.refresh(client, actor, "", ())
+        await self.publish_home(client, actor)
+
+    async def publish_home(self, client: AsyncWebClient, actor: Actor) -> None:
+        """Render and publish a person's home tab."""
+        home = await self.service.account.home(actor)
+        try:
+            await client.views_publish(user_id=actor.user, view=blocks.home_view(home, self.service.clock.now()))
+        except SlackApiError as exc:
+            log.warning("views.publish failed: %s", _error(exc))
+
+    async def on_home_resume(self, ack, body: dict, action: dict, client: AsyncWebClient, context) -> None:
+        await ack()
+        outputs = await self.service.resume_session(actor_of(context), action.get("value", ""))
+        await self._open_outputs(client, body["trigger_id"], outputs)
+
+    async def on_home_start_talk(self, ack, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        await self.open_view(client, body["trigger_id"], blocks.pick_rep_view())
+
+    async def on_home_checkin(self, ack, body: dict, client: AsyncWebClient, context) -> None:
+        await ack()
+        outputs = await self.service.command(actor_of(context), Command("checkin"))
+        await self._open_outputs(client, body["trigger_id"], outputs)
+
+    async def on_home_checked_in(self, ack, action: dict, client: AsyncWebClient, context) -> None:
+        await ack()
+        actor = actor_of(context)
+        rep = action.get("value", "")
+        await self.service.command(actor, Command("checkin", people=(PersonRef(rep, rep),)))
+        await self.publish_home(client, actor)
+
+    async def on_home_settings(self, ack, body: dict, client: AsyncWebClient, context) -> None:
+        await ack()
+        view = blocks.settings_view(await self.service.account.settings(actor_of(context)))
+        await self.open_view(client, body["trigger_id"], view)
+
+    async def _open_outputs(self, client, trigger_id: str, outputs: list) -> None:
+        prompt = _last(outputs, Prompt)
+        if prompt is not None:
+            await self.open_view(client, trigger_id, blocks.prompt_view(prompt))
+        else:
+            text = " ".join(getattr(o, "reason", None) or getattr(o, "text", "") for o in outputs)
+            await self.open_view(client, trigger_id, blocks.notice_view("coachbot", text or "Nothing to do."))
+
+    # ---- DMs to the bot ----------------------------------------------------------------------
+
+    async def on_message(self, event: dict, say) -> None:
+        if event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id"):
+            await say(**blocks.message(Say("I work through the /coach command.\n\n" + help_text())))
+
+    # ---- helpers -----------------------------------------------------------------------------
+
+    async def refresh(self, client: AsyncWebClient, actor: Actor, user_name: str, mentioned) -> None:
+        """Names and time zones from users.info (cached for a day), for the actor and anyone mentioned."""
+        people = [(actor.user, user_name)] + [(p.external_id, p.name) for p in mentioned]
+        for user, fallback in people:
+            await self.refresher.ensure("slack", actor.workspace, user, _users_info(client, user), fallback)
+
+    async def open_view(self, client: AsyncWebClient, trigger_id: str, view: dict) -> None:
+        """Open a modal; an expired trigger (older than 3 s) is logged, not lost silently."""
+        try:
+            await client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", _error(exc))
+
+    async def dm(self, client: AsyncWebClient, user: str, output: Any) -> None:
+        """Send a DM; the client already retries 429/5xx/network errors before this gives up."""
+        try:
+            await client.chat_postMessage(channel=user, unfurl_links=False, unfurl_media=False,
+                                          **blocks.message(output))
+        except SlackApiError as exc:
+            log.error("DM to a user failed after retries: %s", _error(exc))
+
+
+def _users_info(client: AsyncWebClient, user: str):
+    async def fetch() -> Profile | None:
+        try:
+            data = (await client.users_info(user=user)).get("user") or {}
+        except SlackApiError as exc:
+            log.warning("users.info failed: %s", _error(exc))
+            return None
+        prof = data.get("profile") or {}
+        name = prof.get("display_name") or prof.get("real_name") or data.get("real_name") or data.get("name")
+        return Profile(name=name or user, tz=data.get("tz"), email=prof.get("email"))
+    return fetch
+
+
+def _error(exc: SlackApiError) -> str:
+    """Slack's error code from a failed call, even when the body was not JSON (a proxy's 5xx page)."""
+    data = getattr(exc.response, "data", None)
+    return data.get("error", "unknown") if isinstance(data, dict) else f"HTTP {exc.response.status_code}"
+
+
+def _last(outputs: list, kind: type):
+    found = [o for o in outputs if isinstance(o, kind)]
+    return found[-1] if found else None
+
+
+def _meta(raw: str | None) -> dict | None:
+    try:
+        meta = json.loads(raw or "")
+        return meta if isinstance(meta, dict) and meta.get("sid") else None
+    except (TypeError, ValueError):
+        return None
+

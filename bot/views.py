@@ -1,0 +1,66 @@
+"""Neutral outputs produced by the service beyond the flow engine's own (plans, settings, home)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from storage.talks import Plan
+
+
+@dataclass(frozen=True)
+class Plans:
+    """The open plans a person may see (as manager and as rep)."""
+
+    viewer_id: int
+    plans: tuple[Plan, ...]
+    today: date
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    """A person's delivery settings, as shown and edited in settings."""
+
+    tz: str  # effective zone
+    profile_tz: str
+    tz_override: str | None
+    work_start: str
+    work_end: str
+    work_days: tuple[str, ...]
+    paused_until: datetime | None
+
+
+@dataclass(frozen=True)
+class RepStatus:
+    person_id: int
+    external_id: str
+    name: str
+    last_contact: datetime | None  # last talk or check-in
+    has_open_plan: bool
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    session_id: str
+    flow: str
+    about: str
+    step: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Home:
+    """Everything a person's home tab shows: what they lead, what they owe, what's unfinished."""
+
+    viewer_id: int
+    name: str
+    today: date
+    leading: tuple[Plan, ...]
+    own: tuple[Plan, ...]
+    reps: tuple[RepStatus, ...]
+    unfinished: tuple[Unfinished, ...]
+    stale_after_days: int = 14
+
+    def needs_contact(self, now: datetime) -> tuple[RepStatus, ...]:
+        """Reps not talked to or checked in with for `stale_after_days` (or ever)."""
+        return tuple(r for r in self.reps
+                     if r.last_contact is None or (now - r.last_contact).days >= self.stale_after_days)

@@ -1,0 +1,251 @@
+"""A fake Slack Web API on 127.0.0.1 that answers like Slack does and records every request body.
+
+It runs its own event loop in a background thread, so both sync and async tests (and the bench
+scripts) can use it while a real `coachbot serve` process talks to it over HTTP.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict[str, Any]
+    token: str | None
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Failure:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    def __init__(self, *, team_id: str = "T0001", team_name: str = "Acme Sales", bot_token: str = "xoxb-test-token"):
+        self.team_id = team_id
+        self.team_name = team_name
+        self.bot_token = bot_token
+        self.calls: list[Call] = []
+        self.responses: list[dict[str, Any]] = []  # bodies posted to response_url
+        self.users: dict[str, dict[str, Any]] = {}
+        self.failures: dict[str, list[Failure]] = {}
+        self.delay: dict[str, float] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> "FakeSlack":
+        ready = threading.Event()
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(self._start())
+            ready.set()
+            self._loop.run_forever()
+
+        threading.Thread(target=run, name="fake-slack", daemon=True).start()
+        if not ready.wait(10):
+            raise RuntimeError("fake Slack API did not start")
+        return self
+
+    async def _start(self) -> None:
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk uses GET for some read methods
+        app.router.add_post("/response/{rid}", self._response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+        fut = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop)
+        fut.result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, rid: str = "r1") -> str:
+        return f"http://127.0.0.1:{self.port}/response/{rid}"
+
+    # ---- test controls -----------------------------------------------------------------------
+
+    def add_user(self, user_id: str, name: str, *, tz: str = "America/Los_Angeles", email: str | None = None,
+                 team_id: str | None = None) -> None:
+        self.users[user_id] = {
+            "id": user_id, "team_id": team_id or self.team_id, "name": name.lower(), "real_name": name,
+            "deleted": False, "is_bot": False, "tz": tz, "tz_label": tz, "tz_offset": 0,
+            "profile": {"real_name": name, "display_name": name, "email": email or f"{name.lower()}@example.com"},
+        }
+
+    def fail(self, method: str, status: int, body: dict | None = None, headers: dict | None = None,
+             times: int = 1) -> None:
+        """Make the next `times` calls of `method` fail with this status (e.g. 429 with Retry-After)."""
+        self.failures.setdefault(method, []).extend(
+            [Failure(status, body or {"ok": False, "error": "fatal_error"}, headers or {})] * times)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10, where=None) -> list[Call]:
+        """Wait until at least `count` calls of `method` (matching `where`) have arrived."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [c for c in self.calls_to(method) if where is None or where(c)]
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                seen = sorted({c.method for c in self.calls})
+                raise AssertionError(f"expected {count} call(s) to {method}, got {len(found)}; methods seen: {seen}")
+            time.sleep(0.02)
+
+    def wait_for_response(self, user: str, count: int = 1, timeout: float = 10) -> list[dict]:
+        """Bodies posted to response URLs of commands run by `user` (see Served.command)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                found = [r for r in self.responses if r["_rid"].startswith(user + "-")]
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} response_url post(s) for {user}, got {len(found)}")
+            time.sleep(0.02)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.responses.clear()
+            self.failures.clear()
+
+    # ---- handlers ----------------------------------------------------------------------------
+
+    async def _body(self, request: web.Request) -> dict[str, Any]:
+        raw = await request.text()
+        if request.method == "GET":
+            return dict(request.query)
+        if request.content_type == "application/json":
+            return json.loads(raw or "{}")
+        body: dict[str, Any] = dict(parse_qsl(raw, keep_blank_values=True))
+        for key in JSON_FIELDS:
+            if isinstance(body.get(key), str):
+                try:
+                    body[key] = json.loads(body[key])
+                except ValueError:
+                    pass
+        return body
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        body["_rid"] = request.match_info["rid"]
+        with self._lock:
+            self.responses.append(body)
+        return web.json_response({"ok": True})
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        body = await self._body(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth else body.get("token")
+        with self._lock:
+            self.calls.append(Call(method, body, token))
+            queued = self.failures.get(method)
+            failure = queued.pop(0) if queued else None
+        if self.delay.get(method):
+            await asyncio.sleep(self.delay[method])
+        if failure is not None:
+            return web.json_response(failure.body, status=failure.status, headers=failure.headers)
+        handler = getattr(self, "m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response(handler(body, token))
+
+    def _id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):08d}"
+
+    def m_auth_test(self, body, token):
+        if token and token.startswith("xoxb-revoked"):
+            return {"ok": False, "error": "token_revoked"}
+        team = token.split("-")[1] if token and token.count("-") >= 2 and token.endswith("-token") \
+            and token != self.bot_token else self.team_id
+        return {"ok": True, "url": "https://acme.slack.com/", "team": self.team_name, "user": "coachbot",
+                "team_id": team, "user_id": "UBOT0001", "bot_id": "BBOT0001", "is_enterprise_install": False}
+
+    def m_users_info(self, body, token):
+        user = self.users.get(body.get("user", ""))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def m_users_lookupByEmail(self, body, token):
+        for user in self.users.values():
+            if user["profile"]["email"] == body.get("email"):
+                return {"ok": True, "user": user}
+        return {"ok": False, "error": "users_not_found"}
+
+    def _view(self, body):
+        view = body.get("view") or {}
+        if isinstance(view, str):
+            view = json.loads(view)
+        return {"ok": True, "view": {**view, "id": body.get("view_id") or self._id("V"), "hash": self._id("h."),
+                                     "team_id": self.team_id, "state": {"values": {}}}}
+
+    def m_views_open(self, body, token):
+        return self._view(body)
+
+    def m_views_update(self, body, token):
+        return self._view(body)
+
+    def m_views_push(self, body, token):
+        return self._view(body)
+
+    def m_views_publish(self, body, token):
+        return self._view(body)
+
+    def m_chat_postMessage(self, body, token):
+        channel = body.get("channel", "")
+        if channel.startswith("U"):
+            channel = "D" + channel[1:]
+        ts = f"{int(time.time())}.{next(self._ids):06d}"
+        return {"ok": True, "channel": channel, "ts": ts,
+                "message": {"type": "message", "text": body.get("text", ""), "ts": ts, "bot_id": "BBOT0001"}}
+
+    def m_chat_postEphemeral(self, body, token):
+        return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ids):06d}"}
+
+    def m_conversations_open(self, body, token):
+        return {"ok": True, "channel": {"id": "D" + str(body.get("users", "U0"))[1:]}}
+
+    def m_oauth_v2_access(self, body, token):
+        code = body.get("code", "")
+        if not code.startswith("good-code-"):
+            return {"ok": False, "error": "invalid_code"}
+        team = code.removeprefix("good-code-")  # tests choose which workspace installs
+        return {
+            "ok": True, "app_id": "A0001", "authed_user": {"id": "U0ADMIN", "scope": "", "token_type": "user"},
+            "scope": "commands,chat:write,users:read", "token_type": "bot", "access_token": f"xoxb-{team}-token",
+            "bot_user_id": "UBOT0001", "team": {"id": team, "name": f"Team {team}"},
+            "enterprise": None, "is_enterprise_install": False,
+        }

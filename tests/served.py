@@ -1,0 +1,134 @@
+"""Run a real `coachbot serve` process against the fake Slack API, and talk to it over HTTP."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.crypto import NotesCipher
+from tests import slack_requests as sr
+from tests.fakes.slack_api import FakeSlack
+
+COACHBOT = Path(sys.executable).with_name("coachbot")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Reply:
+    status: int
+    text: str
+    headers: dict
+
+    def json(self):
+        return json.loads(self.text)
+
+
+class Served:
+    """A `coachbot serve` subprocess; the helpers sign and post requests the way Slack does."""
+
+    def __init__(self, fake: FakeSlack, workdir: Path, *, database_url: str | None = None, oauth: bool = False,
+                 extra_env: dict | None = None):
+        self.fake = fake
+        self.port = free_port()
+        self.key = NotesCipher.generate_key()
+        self.database_url = database_url or f"sqlite:///{workdir / 'serve.db'}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COACHBOT_", "DATABASE_URL"))}
+        env.update({
+            "DATABASE_URL": self.database_url, "COACHBOT_ENCRYPTION_KEY": self.key,
+            "SLACK_SIGNING_SECRET": sr.SIGNING_SECRET, "SLACK_API_URL": fake.api_url,
+        })
+        if oauth:
+            env.update({"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "oauth-secret"})
+        else:
+            env["SLACK_BOT_TOKEN"] = fake.bot_token
+        env.update(extra_env or {})
+        cmd = [str(COACHBOT)] if COACHBOT.exists() else [sys.executable, "-m", "bot"]
+        self.log = open(workdir / f"serve-{self.port}.log", "w+")
+        self.proc = subprocess.Popen([*cmd, "serve", "--port", str(self.port)], cwd=workdir, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if self.get("/healthz").status == 200:
+                    break
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.log.seek(0)
+                raise RuntimeError(f"coachbot serve did not start:\n{self.log.read()[-3000:]}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text()
+
+    # ---- HTTP --------------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, body: str | bytes | None = None, headers: dict | None = None) -> Reply:
+        data = body.encode() if isinstance(body, str) else body
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return Reply(resp.status, resp.read().decode(), dict(resp.headers))
+        except urllib.error.HTTPError as exc:
+            return Reply(exc.code, exc.read().decode(errors="replace"), dict(exc.headers))
+
+    def get(self, path: str, headers: dict | None = None) -> Reply:
+        return self.request("GET", path, headers=headers)
+
+    def post_signed(self, body: str, content_type: str, *, timestamp: int | None = None,
+                    secret: str = sr.SIGNING_SECRET, extra: dict | None = None) -> Reply:
+        headers = {"Content-Type": content_type, **sr.sign(body, secret=secret, timestamp=timestamp), **(extra or {})}
+        return self.request("POST", "/slack/events", body, headers)
+
+    def command(self, text: str, *, user: str, team: str | None = None, user_name: str = "",
+                trigger_id: str | None = None) -> Reply:
+        body, ctype = sr.command_body(text, user=user, team=team or self.fake.team_id, trigger_id=trigger_id,
+                                      response_url=self.fake.response_url(f"{user}-{time.monotonic_ns()}"),
+                                      user_name=user_name)
+        return self.post_signed(body, ctype)
+
+    def open_modal(self, text: str, *, user: str, team: str | None = None) -> dict:
+        """Run a command that opens a modal and return the view Slack was asked to open."""
+        trigger = f"trig-{time.monotonic_ns()}"
+        reply = self.command(text, user=user, team=team, trigger_id=trigger)
+        assert reply.status == 200, reply
+        call = self.fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trigger)[-1]
+        return call.body["view"] | {"id": f"V-{trigger}"}
+
+    def submit(self, view: dict, values: dict, *, user: str, team: str | None = None) -> Reply:
+        body, ctype = sr.interaction_body(sr.view_submission(view, values, user=user, team=team or self.fake.team_id))
+        return self.post_signed(body, ctype)
+
+    def click(self, action_id: str, value: str, *, user: str, team: str | None = None, view: dict | None = None,
+              container: str = "view") -> Reply:
+        payload = sr.block_action(action_id, value, user=user, team=team or self.fake.team_id, view=view,
+                                  container=container)
+        body, ctype = sr.interaction_body(payload)
+        return self.post_signed(body, ctype)
+
+    def event(self, event: dict, *, team: str | None = None, event_id: str | None = None,
+              extra: dict | None = None) -> Reply:
+        body, ctype = sr.event_body(event, team=team or self.fake.team_id, event_id=event_id)
+        return self.post_signed(body, ctype, extra=extra)

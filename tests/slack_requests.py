@@ -1,0 +1,84 @@
+"""Signed requests shaped as Slack documents them: form-encoded commands, payload= interactivity, JSON events."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack would send with `body`: X-Slack-Request-Timestamp and the v0 HMAC signature."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
+
+
+def command_body(text: str, *, user: str, team: str, response_url: str, user_name: str = "",
+                 channel: str = "C0GENERAL", trigger_id: str | None = None) -> tuple[str, str]:
+    body = urlencode({
+        "token": "deprecated-verification-token", "team_id": team, "team_domain": "acme",
+        "channel_id": channel, "channel_name": "general", "user_id": user, "user_name": user_name or user.lower(),
+        "command": "/coach", "text": text, "api_app_id": "A0001", "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": trigger_id or f"{int(time.time())}.{uuid.uuid4().int % 10**12}.abc",
+    })
+    return body, "application/x-www-form-urlencoded"
+
+
+def interaction_body(payload: dict) -> tuple[str, str]:
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+
+def view_submission(view: dict, values: dict, *, user: str, team: str) -> dict:
+    """A view_submission payload for a view we opened, with the given state values."""
+    return {
+        "type": "view_submission", "team": {"id": team, "domain": "acme"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+        "api_app_id": "A0001", "token": "deprecated", "trigger_id": f"{int(time.time())}.1.abc",
+        "view": {**view, "id": view.get("id", "V0001"), "team_id": team, "state": {"values": values},
+                 "hash": view.get("hash", "h.1"), "app_id": "A0001", "bot_id": "BBOT0001"},
+        "response_urls": [], "is_enterprise_install": False, "enterprise": None,
+    }
+
+
+def block_action(action_id: str, value: str, *, user: str, team: str, view: dict | None = None,
+                 container: str = "view") -> dict:
+    payload = {
+        "type": "block_actions", "team": {"id": team, "domain": "acme"},
+        "user": {"id": user, "username": user.lower(), "team_id": team}, "api_app_id": "A0001",
+        "token": "deprecated", "trigger_id": f"{int(time.time())}.2.abc",
+        "container": {"type": container, "view_id": (view or {}).get("id", "V0")},
+        "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button",
+                     "action_ts": str(time.time())}],
+        "is_enterprise_install": False, "enterprise": None,
+    }
+    if view is not None:
+        payload["view"] = {**view, "id": view.get("id", "V0"), "hash": view.get("hash", "h.1"),
+                           "team_id": team, "state": {"values": {}}}
+    return payload
+
+
+def event_body(event: dict, *, team: str, event_id: str | None = None) -> tuple[str, str]:
+    body = json.dumps({
+        "token": "deprecated", "team_id": team, "api_app_id": "A0001", "event": event, "type": "event_callback",
+        "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}", "event_time": int(time.time()),
+        "authorizations": [{"enterprise_id": None, "team_id": team, "user_id": "UBOT0001", "is_bot": True}],
+    })
+    return body, "application/json"
+
+
+def text_answer(text: str) -> dict:
+    return {"answer": {"value": {"type": "plain_text_input", "value": text}}}
+
+
+def radio_answer(value: str) -> dict:
+    return {"answer": {"value": {"type": "radio_buttons", "selected_option": {"value": value}}}}
+
+
+def date_answer(iso: str) -> dict:
+    return {"answer": {"value": {"type": "datepicker", "selected_date": iso}}}

@@ -19,8 +19,8 @@ log = logging.getLogger("coachbot.server")
 MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; anything larger is refused with 413
 
 
-def build_web_app(db: Database, slack: AsyncApp | None) -> web.Application:
-    """The HTTP surface: /slack/* when Slack is configured, and /healthz always."""
+def build_web_app(db: Database, slack: AsyncApp | None, *, slack_http: bool = True) -> web.Application:
+    """The HTTP surface: /slack/* when Slack is configured over HTTP, and /healthz always."""
     app = web.Application(client_max_size=MAX_BODY)
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -28,7 +28,7 @@ def build_web_app(db: Database, slack: AsyncApp | None) -> web.Application:
         return web.json_response({"ok": ok, "database": "up" if ok else "down"}, status=200 if ok else 503)
 
     app.router.add_get("/healthz", healthz)
-    if slack is not None:
+    if slack is not None and slack_http:
         async def slack_events(request: web.Request) -> web.Response:
             try:
                 bolt_request = await to_bolt_request(request)
@@ -62,7 +62,8 @@ async def serve(settings: Settings, host: str, port: int, *, ready: asyncio.Even
         from bot.slack.app import build_app
 
         slack = build_app(settings, service, oauth=settings.slack_oauth)
-    runner = web.AppRunner(build_web_app(db, slack), access_log=None)
+    slack_http = settings.slack_signing_secret is not None
+    runner = web.AppRunner(build_web_app(db, slack, slack_http=slack_http), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     socket_mode = None
@@ -71,7 +72,8 @@ async def serve(settings: Settings, host: str, port: int, *, ready: asyncio.Even
 
         socket_mode = AsyncSocketModeHandler(slack, settings.slack_app_token.get_secret_value())
         await socket_mode.connect_async()
-    mode = "off" if slack is None else ("Socket Mode" if socket_mode else "HTTP at /slack/events")
+    mode = "off" if slack is None else " + ".join(
+        m for m, on in (("HTTP at /slack/events", slack_http), ("Socket Mode", socket_mode is not None)) if on)
     log.warning("coachbot serving on http://%s:%d — Slack: %s; notes key from %s", host, port, mode, source)
     print(f"coachbot serving on http://{host}:{port} (Slack: {mode})", flush=True)
     stop = asyncio.Event()

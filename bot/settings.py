@@ -9,7 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # Empty values (as in a copied .env.example) mean "not set", never "set to the empty string".
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     database_url: str = Field("sqlite:///./coachbot.db", alias="DATABASE_URL")
     coachbot_encryption_key: SecretStr | None = Field(None, alias="COACHBOT_ENCRYPTION_KEY")
@@ -40,8 +41,9 @@ class Settings(BaseSettings):
         """Why the Slack settings can't work together, or None if Slack is off or usable."""
         if not (self.slack_bot_token or self.slack_oauth or self.slack_app_token):
             return None
-        if not self.slack_signing_secret:
-            return "SLACK_SIGNING_SECRET is required to verify requests from Slack (App settings → Basic Information)."
+        if not self.slack_signing_secret and not self.slack_app_token:
+            return ("SLACK_SIGNING_SECRET is required to verify requests from Slack (App settings → Basic "
+                    "Information), unless SLACK_APP_TOKEN is set for Socket Mode.")
         if not (self.slack_bot_token or self.slack_oauth):
             return "Set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth installs)."
         return None
@@ -49,7 +51,8 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         """Whether the Slack endpoints are served."""
-        return bool(self.slack_signing_secret and (self.slack_bot_token or self.slack_oauth))
+        has_channel = bool(self.slack_signing_secret or self.slack_app_token)
+        return has_channel and bool(self.slack_bot_token or self.slack_oauth)
 
     @field_validator("default_timezone")
     @classmethod

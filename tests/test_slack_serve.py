@@ -282,3 +282,97 @@ def test_oversized_and_malformed_bodies_are_refused(served):
 def test_health_reports_the_database(served):
     reply = served.get("/healthz")
     assert reply.status == 200 and reply.json() == {"ok": True, "database": "up"}
+
+
+def test_settings_modal_validates_and_saves(served, fake):
+    me = person(fake, "Sam Rivera", tz="Europe/London")
+    view = served.open_modal("settings", user=me)
+    assert view["callback_id"] == "settings"
+    values = {
+        "tz": {"value": {"type": "plain_text_input", "value": "Mars/Olympus"}},
+        "work_start": {"value": {"type": "timepicker", "selected_time": "08:30"}},
+        "work_end": {"value": {"type": "timepicker", "selected_time": "17:00"}},
+        "work_days": {"value": {"type": "checkboxes", "selected_options": [{"value": d} for d in
+                                                                           ("sun", "mon", "tue", "wed", "thu")]}},
+    }
+    bad = served.submit(view, values, user=me).json()
+    assert bad["response_action"] == "errors" and "Mars/Olympus" in bad["errors"]["tz"]
+    values["tz"]["value"]["value"] = "Asia/Dubai"
+    assert served.submit(view, values, user=me).text == ""  # closes the modal
+    saved = rows(served, "SELECT tz, tz_override, work_start, work_end, work_days FROM people "
+                         "WHERE platform_user_id = :u", u=me)
+    assert saved == [("Europe/London", "Asia/Dubai", "08:30", "17:00", "mon,tue,wed,thu,sun")]
+
+
+def test_start_a_talk_from_app_home_by_picking_the_rep(served, fake):
+    mgr, rep = person(fake, "Ana Lopez"), person(fake, "Ben Ode")
+    served.click("home_start_talk", "", user=mgr, container="view", view={"id": "VHOME", "type": "home"})
+    picker = fake.wait_for("views.open", where=lambda c: c.body["view"].get("callback_id") == "pick_rep")[-1]
+    values = {"rep": {"value": {"type": "users_select", "selected_user": rep}}}
+    first = served.submit(picker.body["view"], values, user=mgr).json()
+    assert first["response_action"] == "update"
+    assert json.loads(first["view"]["private_metadata"])["step"] == "raised_before"
+    assert "Have you already talked to Ben Ode about this?" in flat(first["view"])
+    myself = served.submit(picker.body["view"], {"rep": {"value": {"type": "users_select", "selected_user": mgr}}},
+                           user=mgr).json()
+    assert myself["response_action"] == "errors" and "That's you" in myself["errors"]["rep"]
+
+
+def test_a_stuck_rep_checks_in_and_the_manager_hears_at_once(served, fake):
+    mgr, rep = person(fake, "Cleo Hart"), person(fake, "Dev Rao")
+    walk_talk(served, mgr, rep)
+    view = served.open_modal("checkin", user=rep)
+    assert "How is your plan with Cleo Hart going this week?" in flat(view)
+    view = served.submit(view, sr.radio_answer("stuck"), user=rep).json()["view"]
+    done = served.submit(view, sr.text_answer("The Acme contact left <!here>"), user=rep).json()
+    assert "Check-in" in flat(done["view"])
+    alert = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == mgr
+                          and "checked in: stuck" in c.body.get("text", ""))[-1]
+    assert "&lt;!here&gt;" in flat(alert.body) and "<!here>" not in flat(alert.body)
+    assert rows(served, "SELECT kind, status FROM checkins c JOIN people p ON p.id = c.rep_id "
+                        "WHERE p.platform_user_id = :u", u=rep) == [("rep", "stuck")]
+    served.command(f"checkin <@{rep}>", user=mgr)
+    assert any("Noted: you checked in with Dev Rao" in flat(r) for r in fake.wait_for_response(mgr))
+
+
+def test_pause_and_resume(served, fake):
+    me = person(fake, "Eli Moss")
+    served.command("pause 2w", user=me)
+    assert any("Paused until" in flat(r) for r in fake.wait_for_response(me))
+    paused = rows(served, "SELECT paused_until FROM people WHERE platform_user_id = :u", u=me)[0][0]
+    assert paused is not None
+    served.command("resume", user=me)
+    assert any("nudges are on again" in flat(r) for r in fake.wait_for_response(me, count=2))
+    assert rows(served, "SELECT paused_until FROM people WHERE platform_user_id = :u", u=me) == [(None,)]
+
+
+def test_a_dm_to_the_bot_gets_the_help(served, fake):
+    me = person(fake, "Fay Lin")
+    reply = served.event({"type": "message", "channel": "D0FAY", "channel_type": "im", "user": me, "text": "hello?",
+                          "ts": str(time.time())})
+    assert reply.status == 200
+    answer = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == "D0FAY")[-1]
+    assert "/coach talk @rep" in flat(answer.body)
+
+
+def test_socket_mode_receives_a_command_over_the_websocket(fake, tmp_path):
+    s = Served(fake, tmp_path, extra_env={"SLACK_APP_TOKEN": "xapp-1-test", "SLACK_SIGNING_SECRET": ""})
+    try:
+        fake.wait_for("apps.connections.open")
+        deadline = time.monotonic() + 10
+        while not fake.sockets and time.monotonic() < deadline:
+            time.sleep(0.05)
+        me = person(fake, "Gus Webb")
+        payload = dict(x.split("=", 1) for x in sr.command_body("plans", user=me, team=fake.team_id,
+                                                                response_url=fake.response_url(f"{me}-1"))[0]
+                       .split("&"))
+        from urllib.parse import unquote_plus
+        payload = {k: unquote_plus(v) for k, v in payload.items()}
+        fake.push({"envelope_id": "env-1", "type": "slash_commands", "payload": payload,
+                   "accepts_response_payload": True})
+        assert fake.wait_for_socket_message("env-1")["envelope_id"] == "env-1"
+        assert any("No open plans" in flat(r) for r in fake.wait_for_response(me))
+        assert s.request("POST", "/slack/events", "x=1").status == 404  # no unverifiable HTTP endpoint
+        assert "Socket Mode" in s.output()
+    finally:
+        s.stop()

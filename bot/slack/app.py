@@ -55,12 +55,15 @@ def web_client(settings: Settings) -> AsyncWebClient:
 def build_app(settings: Settings, service: CoachService, *, oauth: bool) -> AsyncApp:
     """The Bolt app: multi-workspace OAuth when client id/secret are set, else the one SLACK_BOT_TOKEN."""
     client = web_client(settings)
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     common = dict(
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        signing_secret=secret,
         client=client,
         process_before_response=False,
         user_facing_authorize_error_message=NOT_INSTALLED,
-        request_verification_enabled=True,
+        # Socket Mode without a signing secret: the websocket is authenticated by the app token, and
+        # the server does not mount /slack/events at all (see bot.server), so nothing goes unverified.
+        request_verification_enabled=secret is not None,
     )
     if oauth:
         engine = service.db.engine

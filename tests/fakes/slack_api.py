@@ -45,6 +45,8 @@ class FakeSlack:
         self.failures: dict[str, list[Failure]] = {}
         self.delay: dict[str, float] = {}
         self._ids = itertools.count(1)
+        self.sockets: list[web.WebSocketResponse] = []
+        self.socket_messages: list[dict[str, Any]] = []  # what the app sent back over Socket Mode
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -72,6 +74,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # slack_sdk uses GET for some read methods
         app.router.add_post("/response/{rid}", self._response_url)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -107,6 +110,22 @@ class FakeSlack:
         """Make the next `times` calls of `method` fail with this status (e.g. 429 with Retry-After)."""
         self.failures.setdefault(method, []).extend(
             [Failure(status, body or {"ok": False, "error": "fatal_error"}, headers or {})] * times)
+
+    def push(self, envelope: dict) -> None:
+        """Send a Socket Mode envelope to every connected app."""
+        async def send():
+            for ws in list(self.sockets):
+                await ws.send_json(envelope)
+        asyncio.run_coroutine_threadsafe(send(), self._loop).result(5)
+
+    def wait_for_socket_message(self, envelope_id: str, timeout: float = 10) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for m in list(self.socket_messages):
+                if m.get("envelope_id") == envelope_id:
+                    return m
+            time.sleep(0.02)
+        raise AssertionError(f"no Socket Mode ack for {envelope_id}")
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -183,6 +202,26 @@ class FakeSlack:
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         return web.json_response(handler(body, token))
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1,
+                            "debug_info": {"host": "fake", "approximate_connection_time": 3600},
+                            "connection_info": {"app_id": "A0001"}})
+        try:
+            async for msg in ws:
+                if msg.type == 1:  # TEXT
+                    self.socket_messages.append(json.loads(msg.data))
+        finally:
+            self.sockets.remove(ws)
+        return ws
+
+    def m_apps_connections_open(self, body, token):
+        if not (token or "").startswith("xapp-"):
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):08d}"

@@ -1,0 +1,146 @@
+"""Pure Block Kit renderers: every input kind, Slack's limits, and escaping of user text."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+import pytest
+
+from bot.slack import blocks
+from bot.slack.mrkdwn import clip, escape, long_text_sections
+from bot.views import Home, Plans, RepStatus, SettingsView, Unfinished
+from flows.outputs import Done, Feedback, InputKind, Option, Prompt, Refused, Say, Section
+from storage.talks import Plan, PlanItem
+
+OPTIONS = (Option("a", "Apples"), Option("b", "Bananas"), Option("c", "Cherries"))
+
+
+def prompt(kind: InputKind, **kw) -> Prompt:
+    base = dict(flow="toy", flow_title="Difficult conversation", session_id="s-1", version=3, step_id="x", kind=kind,
+                title="Title", text="Question?", options=OPTIONS if kind in (InputKind.CHOICE,
+                                                                             InputKind.MULTI_CHOICE) else ())
+    return Prompt(**{**base, **kw})
+
+
+@pytest.mark.parametrize("kind,value,element_type,answer_state,expected", [
+    (InputKind.SHORT_TEXT, "hi", "plain_text_input", {"value": "hi there"}, "hi there"),
+    (InputKind.LONG_TEXT, "line", "plain_text_input", {"value": "a\nb"}, "a\nb"),
+    (InputKind.CHOICE, "b", "radio_buttons", {"selected_option": {"value": "c"}}, "c"),
+    (InputKind.MULTI_CHOICE, ["a"], "checkboxes", {"selected_options": [{"value": "a"}, {"value": "c"}]}, ["a", "c"]),
+    (InputKind.DATE, "2026-12-07", "datepicker", {"selected_date": "2026-12-08"}, "2026-12-08"),
+    (InputKind.PERSON, "<@U0ALEX>", "users_select", {"selected_user": "U0JO"}, "<@U0JO>"),
+    (InputKind.YES_NO, True, "radio_buttons", {"selected_option": {"value": "no"}}, "no"),
+])
+def test_each_input_kind_renders_and_reads_back(kind, value, element_type, answer_state, expected):
+    view = blocks.prompt_view(prompt(kind, value=value))
+    block = next(b for b in view["blocks"] if b["type"] == "input")
+    el = block["element"]
+    assert block["block_id"] == "answer" and el["action_id"] == "value" and el["type"] == element_type
+    initial = el.get("initial_value") or el.get("initial_option", {}).get("value") or el.get("initial_date") \
+        or el.get("initial_user") or [o["value"] for o in el.get("initial_options", [])]
+    assert initial in (value, "yes", "U0ALEX", ["a"])
+    state = {"answer": {"value": {"type": element_type, **answer_state}}}
+    assert blocks.read_answer(state, str(kind)) == expected
+
+
+def test_info_step_has_no_input_and_an_empty_answer():
+    view = blocks.prompt_view(prompt(InputKind.INFO, text="Listen now."))
+    assert not [b for b in view["blocks"] if b["type"] == "input"]
+    assert view["submit"]["text"] == "Next"
+    assert blocks.read_answer({}, "info") is None
+
+
+def test_metadata_carries_session_version_and_step():
+    meta = json.loads(blocks.prompt_view(prompt(InputKind.SHORT_TEXT))["private_metadata"])
+    assert meta == {"sid": "s-1", "v": 3, "step": "x", "kind": "short_text"}
+
+
+def test_hints_errors_and_back_button():
+    p = prompt(InputKind.LONG_TEXT, hints=(Feedback("hint", "label", "“lazy” is a <label>", "lazy"),), can_go_back=True)
+    view = blocks.prompt_view(p)
+    text = json.dumps(view, ensure_ascii=False)
+    assert "“lazy” is a &lt;label&gt;" in text and view["submit"]["text"] == "Continue"
+    actions = next(b for b in view["blocks"] if b["type"] == "actions")
+    assert [e["action_id"] for e in actions["elements"]] == ["flow_back", "flow_discard"]
+    assert actions["elements"][1]["confirm"]["confirm"]["text"] == "Discard"
+
+
+def test_slack_limits_are_respected_without_losing_text():
+    long_title = "A title far longer than twenty-four characters"
+    p = prompt(InputKind.SHORT_TEXT, flow_title=long_title, text="Q" * 2500, placeholder="p" * 400,
+               max_length=9000)
+    view = blocks.prompt_view(p)
+    assert len(view["title"]["text"]) == 24 and view["title"]["text"].endswith("…")
+    block = next(b for b in view["blocks"] if b["type"] == "input")
+    assert len(block["label"]["text"]) <= 2000 and len(block["element"]["placeholder"]["text"]) <= 150
+    assert block["element"]["max_length"] == 3000
+    choices = prompt(InputKind.CHOICE, options=tuple(Option(str(i), "x" * 100) for i in range(12)))
+    el = next(b for b in blocks.prompt_view(choices)["blocks"] if b["type"] == "input")["element"]
+    assert el["type"] == "static_select" and all(len(o["text"]["text"]) <= 75 for o in el["options"])
+
+
+def test_long_user_text_is_split_not_cut_and_entities_stay_whole():
+    text = ("&<>" * 900) + "end"
+    sections = long_text_sections(text, prefix="*Heading*\n")
+    joined = "".join(s["text"]["text"] for s in sections)
+    assert all(len(s["text"]["text"]) <= 3000 for s in sections)
+    assert joined == "*Heading*\n" + escape(text)
+    for s in sections:
+        assert not s["text"]["text"].endswith(("&", "&a", "&am", "&amp", "&l", "&lt", "&g", "&gt"))
+
+
+def test_escape_and_clip():
+    assert escape("<!channel> & <@U1|x> <https://e.vil|click>") == \
+        "&lt;!channel&gt; &amp; &lt;@U1|x&gt; &lt;https://e.vil|click&gt;"
+    assert escape("&amp;") == "&amp;amp;"
+    assert clip("abcdef", 4) == "abc…" and clip("abc", 4) == "abc"
+
+
+def test_messages_escape_every_kind_of_output():
+    for output in (Say("hi <!here>"), Refused("no <!here>"),
+                   Done("talk", "Difficult conversation", (Section("1. <b>", ("<!everyone>",)),))):
+        msg = blocks.message(output)
+        assert "<!" not in json.dumps(msg) and "&lt;!" in json.dumps(msg)
+        assert len(msg["blocks"]) <= 50
+
+
+def _plan(viewer_is_manager=True):
+    items = (PlanItem(1, "rep", "Alex <x>", "call <!channel>", date(2026, 11, 20), "open"),
+             PlanItem(2, "manager", "Sam", "join calls", None, "open"))
+    return Plan(7, 1, "Sam", 2, "Alex <x>", date(2026, 12, 7), datetime(2026, 11, 1, tzinfo=timezone.utc), items)
+
+
+def test_plans_message_marks_overdue_and_escapes():
+    msg = blocks.plans_message(Plans(1, (_plan(),), date(2026, 11, 23)))
+    text = msg["blocks"][0]["text"]["text"]
+    assert "*Plan with Alex &lt;x&gt;* — review Mon 7 Dec 2026" in text
+    assert "call &lt;!channel&gt; (due Fri 20 Nov 2026) :warning: *overdue*" in text
+    assert "join calls (no date)" in text
+    assert "No open plans" in json.dumps(blocks.plans_message(Plans(1, (), date(2026, 11, 23))))
+
+
+def test_home_for_a_manager_and_a_rep():
+    now = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+    reps = (RepStatus(2, "U0ALEX", "Alex", None, True),
+            RepStatus(3, "U0JO", "Jo", datetime(2026, 11, 20, tzinfo=timezone.utc), False))
+    home = Home(1, "Sam", date(2026, 11, 23), (_plan(),), (), reps,
+                (Unfinished("s-9", "talk", "Priya", "plan", now),))
+    view = blocks.home_view(home, now)
+    text = json.dumps(view)
+    assert view["type"] == "home"
+    assert "Conversation with Priya" in text and '"value": "s-9"' in text
+    assert "no check-in or conversation yet" in text and '"value": "U0ALEX"' in text
+    assert "U0JO" not in text  # checked in 3 days ago: not listed as needing time
+    rep_home = blocks.home_view(Home(2, "Alex", date(2026, 11, 23), (), (_plan(),), (), ()), now)
+    assert "home_checkin" in json.dumps(rep_home) and "Your plan" in json.dumps(rep_home)
+
+
+def test_settings_view_prefills_current_values():
+    v = SettingsView("Asia/Kolkata", "America/Los_Angeles", "Asia/Kolkata", "08:30", "17:00",
+                     ("sun", "mon", "tue", "wed", "thu"), None)
+    view = blocks.settings_view(v)
+    by_id = {b.get("block_id"): b for b in view["blocks"]}
+    assert by_id["tz"]["element"]["initial_value"] == "Asia/Kolkata"
+    assert "America/Los_Angeles" in by_id["tz"]["element"]["placeholder"]["text"]
+    assert by_id["work_start"]["element"]["initial_time"] == "08:30"
+    assert [o["value"] for o in by_id["work_days"]["element"]["initial_options"]] == ["mon", "tue", "wed", "thu", "sun"]

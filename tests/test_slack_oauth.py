@@ -1,0 +1,127 @@
+"""Multi-workspace installs through OAuth, stored by slack_sdk's SQLAlchemy store in our database."""
+from __future__ import annotations
+
+import json
+import re
+import time
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from storage.db import sync_url
+from tests import slack_requests as sr
+from tests.fakes.slack_api import FakeSlack
+from tests.served import Served
+
+
+@pytest.fixture(scope="module")
+def fake():
+    f = FakeSlack().start()
+    for uid, name in [("U1MGR", "Ana Lopez"), ("U1REP", "Ben Ode"), ("U2MGR", "Cleo Hart"), ("U2REP", "Dev Rao")]:
+        f.add_user(uid, name, team_id="T1" if uid.startswith("U1") else "T2")
+    yield f
+    f.stop()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def served(request, fake, tmp_path_factory):
+    url = None if request.param == "sqlite" else request.getfixturevalue("pg_url_module")
+    s = Served(fake, tmp_path_factory.mktemp("oauth"), oauth=True, database_url=url)
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def pg_url_module(pg_server):
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"coachbot_oauth_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield make_url(pg_server).set(drivername="postgresql+psycopg", database=name).render_as_string(False)
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def count(served: Served, sql: str, **params) -> int:
+    engine = create_engine(sync_url(served.database_url))
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql), params).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def install(served: Served, team: str) -> None:
+    page = served.get("/slack/install")
+    assert page.status == 200
+    link = re.search(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', page.text).group(1)
+    query = parse_qs(urlparse(link.replace("&amp;", "&")).query)
+    assert query["client_id"] == ["1111.2222"] and "chat:write" in query["scope"][0]
+    cookie = SimpleCookie(page.headers["Set-Cookie"])
+    state = query["state"][0]
+    jar = "; ".join(f"{k}={m.value}" for k, m in cookie.items())
+    done = served.get(f"/slack/oauth_redirect?code=good-code-{team}&state={state}", headers={"Cookie": jar})
+    assert done.status == 200, done.text
+
+
+def test_install_then_use_two_workspaces_and_keep_them_apart(served, fake):
+    install(served, "T1")
+    install(served, "T2")
+    assert count(served, "SELECT count(*) FROM slack_installations") == 2
+    assert count(served, "SELECT count(*) FROM slack_bots") == 2
+
+    trig = f"trig-{time.monotonic_ns()}"
+    assert served.command("talk <@U1REP>", user="U1MGR", team="T1", trigger_id=trig).status == 200
+    opened = fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trig)[-1]
+    assert opened.token == "xoxb-T1-token"  # each workspace's own bot token
+    view = opened.body["view"]
+
+    # A manager of workspace B replays workspace A's form, ids and all: refused, nothing changes.
+    stolen = served.submit(view, sr.radio_answer("no"), user="U2MGR", team="T2")
+    assert stolen.status == 200 and "isn't yours" in json.dumps(stolen.json())
+    sid = json.loads(view["private_metadata"])["sid"]
+    assert count(served, "SELECT version FROM flow_sessions WHERE id = :i", i=sid) == 1
+    mine = served.submit(view, sr.radio_answer("no"), user="U1MGR", team="T1").json()
+    assert json.loads(mine["view"]["private_metadata"])["step"] == "observed"
+
+    # Same Slack user id in the other workspace is a different person.
+    served.command("plans", user="U1MGR", team="T2")
+    fake.wait_for_response("U1MGR")
+    assert count(served, "SELECT count(*) FROM people WHERE platform_user_id = 'U1MGR'") == 2
+
+
+def test_a_bad_oauth_state_installs_nothing(served):
+    before = count(served, "SELECT count(*) FROM slack_installations")
+    reply = served.get("/slack/oauth_redirect?code=good-code-T9&state=forged")
+    assert reply.status == 400
+    assert count(served, "SELECT count(*) FROM slack_installations") == before
+
+
+def test_uninstall_and_token_revocation_remove_the_workspaces_tokens(served, fake):
+    install(served, "T3")
+    fake.add_user("U3MGR", "Eli Moss", team_id="T3")
+    assert count(served, "SELECT count(*) FROM slack_bots WHERE team_id = 'T3'") == 1
+    reply = served.event({"type": "app_uninstalled", "event_ts": str(time.time())}, team="T3")
+    assert reply.status == 200
+    deadline = time.monotonic() + 10
+    while count(served, "SELECT count(*) FROM slack_bots WHERE team_id = 'T3'") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert count(served, "SELECT count(*) FROM slack_bots WHERE team_id = 'T3'") == 0
+    assert count(served, "SELECT count(*) FROM slack_installations WHERE team_id = 'T3'") == 0
+    served.command("plans", user="U3MGR", team="T3")
+    assert "isn't installed" in json.dumps(fake.wait_for_response("U3MGR"))
+
+    install(served, "T4")
+    reply = served.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT0001"]},
+                          "event_ts": str(time.time())}, team="T4")
+    assert reply.status == 200
+    deadline = time.monotonic() + 10
+    while count(served, "SELECT count(*) FROM slack_bots WHERE team_id = 'T4'") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert count(served, "SELECT count(*) FROM slack_bots WHERE team_id = 'T4'") == 0

@@ -156,9 +156,9 @@ class CoachService:
                                               note=None, conversation_id=None, now=now)
                 return [Say(f"Noted: you checked in with {rep.name} today.", tone="success")]
             if me.manager_id is None:
-                return [Say("Check-ins are for reps with a manager on coachbot. As a manager, note a check-in "
-                            "with " + usage_line("checkin").replace("/coach checkin [@rep]", "/coach checkin @rep"),
-                            tone="error")]
+                return [Say("Check-ins are how reps tell their manager how a plan is going, and you have no "
+                            "manager here. To record that you checked in with one of your reps: "
+                            "/coach checkin @alex", tone="error")]
             manager = await people.get_person(s, workspace_id=me.workspace_id, person_id=me.manager_id)
             row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id, flow=checkin.NAME)
             if row is not None:

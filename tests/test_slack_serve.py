@@ -376,3 +376,14 @@ def test_socket_mode_receives_a_command_over_the_websocket(fake, tmp_path):
         assert "Socket Mode" in s.output()
     finally:
         s.stop()
+
+
+def test_global_shortcut_opens_the_rep_picker(served, fake):
+    me = person(fake, "Hal Ng")
+    payload = {"type": "shortcut", "callback_id": "start_talk", "trigger_id": "trig-shortcut-1",
+               "team": {"id": fake.team_id, "domain": "acme"}, "user": {"id": me, "username": "hal", "team_id": fake.team_id},
+               "api_app_id": "A0001", "token": "deprecated", "action_ts": str(time.time()), "is_enterprise_install": False}
+    body, ctype = sr.interaction_body(payload)
+    assert served.post_signed(body, ctype).status == 200
+    opened = fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == "trig-shortcut-1")[-1]
+    assert opened.body["view"]["callback_id"] == "pick_rep"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from bot.views import Plans
+from bot.views import Plans, SettingsView
 from flows.dates import format_day
 from flows.outputs import Cancelled, Done, InputKind, Notify, Prompt, Refused, Say
 
@@ -28,6 +28,8 @@ def render(output: Any) -> list[tuple[str, str]]:
         return [(f"📨 Message to @{output.person_name.lower()}:", "dim")] + [("   " + t, s) for t, s in inner]
     if isinstance(output, Plans):
         return _plans(output)
+    if isinstance(output, SettingsView):
+        return _settings(output)
     return [(str(output), "plain")]
 
 
@@ -85,6 +87,16 @@ def _plans(p: Plans) -> list[tuple[str, str]]:
             due = f"due {format_day(item.due_on)}" if item.due_on else "no date"
             flag = "  ⚠ overdue" if item.id in overdue else ""
             out.append((f"   • {item.owner_name}: {item.text} ({due}){flag}", "error" if flag else "plain"))
+    return out
+
+
+def _settings(v: SettingsView) -> list[tuple[str, str]]:
+    source = "your choice" if v.tz_override else "from your profile"
+    out = [(f"Time zone: {v.tz} ({source})", "plain"), (f"Working hours: {v.work_start}–{v.work_end}", "plain"),
+           (f"Working days: {', '.join(v.work_days)}", "plain")]
+    if v.paused_until:
+        out.append((f"Paused until {v.paused_until:%Y-%m-%d %H:%M} UTC", "warning"))
+    out.append(("Change with: /coach settings tz Europe/Berlin · hours 08:30-17:00 · days sun-thu", "dim"))
     return out
 
 

@@ -132,6 +132,7 @@ class SlackListeners:
         app.action("flow_discard")(self.on_discard)
         app.action("home_resume")(self.on_home_resume)
         app.action("home_start_talk")(self.on_home_start_talk)
+        app.shortcut("start_talk")(self.on_home_start_talk)
         app.action("home_checkin")(self.on_home_checkin)
         app.action("home_checked_in")(self.on_home_checked_in)
         app.action("home_settings")(self.on_home_settings)

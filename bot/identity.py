@@ -23,6 +23,9 @@ class Actor:
 
 async def person_for(s: AsyncSession, actor: Actor, default_tz: str) -> Person:
     """The stored person for an actor, created on first contact."""
+    known = await people.find_person(s, platform=actor.platform, workspace=actor.workspace, user=actor.user)
+    if known is not None:
+        return known
     ws = await people.get_or_create_workspace(s, platform=actor.platform, external_id=actor.workspace)
     return await people.get_or_create_person(
         s, workspace_id=ws.id, platform_user_id=actor.user, name=actor.name or actor.user, tz=actor.tz or default_tz,

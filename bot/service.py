@@ -64,12 +64,14 @@ class CoachService:
         """Apply an answer (or back/keep/cancel) to the actor's session, or their current one."""
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.default_tz)
             if session_id is not None:
-                row = await sessions.get_session(s, session_id=session_id, workspace_id=me.workspace_id, user_id=me.id)
-                if row is None:
+                owned = await sessions.owned_session(s, session_id=session_id, platform=actor.platform,
+                                                     workspace=actor.workspace, user=actor.user)
+                if owned is None:
                     return [Refused("That conversation doesn't exist or isn't yours, so nothing was changed.")]
+                row, me = owned
             else:
+                me = await person_for(s, actor, self.default_tz)
                 row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id)
                 if row is None:
                     return [Say("You're not in a conversation right now. Type /coach talk @name to start one, "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Person, Workspace
@@ -21,6 +21,21 @@ async def get_or_create_workspace(s: AsyncSession, *, platform: str, external_id
     elif name and ws.name != name:
         ws.name = name
     return ws
+
+
+# Built once: this runs on every request, and constructing the statement costs more than executing it.
+_FIND_PERSON = (
+    select(Person)
+    .join(Workspace, Workspace.id == Person.workspace_id)
+    .where(Workspace.platform == bindparam("platform"), Workspace.external_id == bindparam("workspace"),
+           Person.platform_user_id == bindparam("user"))
+)
+
+
+async def find_person(s: AsyncSession, *, platform: str, workspace: str, user: str) -> Person | None:
+    """The person with this platform user id in the workspace with this external id, in one query."""
+    params = {"platform": platform, "workspace": workspace, "user": user}
+    return (await s.execute(_FIND_PERSON, params)).scalar_one_or_none()
 
 
 async def get_or_create_person(

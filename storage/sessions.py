@@ -5,11 +5,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import NotesCipher
-from storage.models import FlowSession
+from storage.models import FlowSession, Person, Workspace
 
 
 async def create_session(
@@ -42,17 +42,41 @@ async def create_session(
     return row
 
 
+# Built once: these run on every flow step.
+_GET_SESSION = select(FlowSession).where(
+    FlowSession.id == bindparam("sid"), FlowSession.workspace_id == bindparam("ws"),
+    FlowSession.user_id == bindparam("uid"),
+)
+_OWNED_SESSION = (
+    select(FlowSession, Person)
+    .join(Person, Person.id == FlowSession.user_id)
+    .join(Workspace, Workspace.id == Person.workspace_id)
+    .where(FlowSession.id == bindparam("sid"), FlowSession.workspace_id == Workspace.id,
+           Workspace.platform == bindparam("platform"), Workspace.external_id == bindparam("workspace"),
+           Person.platform_user_id == bindparam("user"))
+)
+_SAVE_STATE = (
+    update(FlowSession)
+    .where(FlowSession.id == bindparam("sid"), FlowSession.version == bindparam("expected"))
+    .values(step=bindparam("step"), status=bindparam("status"), version=bindparam("version"),
+            state_encrypted=bindparam("state"), updated_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+
+
 async def get_session(s: AsyncSession, *, session_id: str, workspace_id: int, user_id: int) -> FlowSession | None:
     """A session by id, only if it belongs to this user in this workspace."""
-    return (
-        await s.execute(
-            select(FlowSession).where(
-                FlowSession.id == session_id,
-                FlowSession.workspace_id == workspace_id,
-                FlowSession.user_id == user_id,
-            )
-        )
-    ).scalar_one_or_none()
+    params = {"sid": session_id, "ws": workspace_id, "uid": user_id}
+    return (await s.execute(_GET_SESSION, params)).scalar_one_or_none()
+
+
+async def owned_session(
+    s: AsyncSession, *, session_id: str, platform: str, workspace: str, user: str
+) -> tuple[FlowSession, Person] | None:
+    """A session with its owner, in one query — only if that platform user in that workspace owns it."""
+    params = {"sid": session_id, "platform": platform, "workspace": workspace, "user": user}
+    row = (await s.execute(_OWNED_SESSION, params)).first()
+    return (row[0], row[1]) if row else None
 
 
 async def active_session(
@@ -89,18 +113,10 @@ async def save_state(
     now: datetime,
 ) -> bool:
     """Write the new state only if nobody changed the session since `expected_version` was read."""
-    result = await s.execute(
-        update(FlowSession)
-        .where(FlowSession.id == row.id, FlowSession.version == expected_version)
-        .values(
-            step=state.get("step"),
-            status=state["status"],
-            version=state["version"],
-            state_encrypted=cipher.encrypt(state),
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    result = await s.execute(_SAVE_STATE, {
+        "sid": row.id, "expected": expected_version, "step": state.get("step"), "status": state["status"],
+        "version": state["version"], "state": cipher.encrypt(state), "now": now,
+    })
     return result.rowcount == 1
 
 

@@ -1,14 +1,17 @@
 """Bolt listeners: parse a Slack payload, call the service, render its outputs back into Slack.
 
-Slack wants an acknowledgement within 3 seconds. Commands ack first and do the work after; modal
-submissions run the (millisecond) flow turn before the ack because Slack needs its result (errors,
-the next step) in the ack itself, and send DMs only after it.
+Slack wants an acknowledgement within 3 seconds. The app runs with process_before_response=True,
+so a listener's response goes out as soon as the listener returns (Bolt's other mode polls for the
+ack every 10 ms per request). Listeners therefore ack, then hand slow work — Web API calls, DMs,
+home refreshes — to `later()`, a tracked background task. Modal submissions run the (millisecond)
+flow turn before the ack because Slack needs its result (errors, the next step) in the ack itself.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from typing import Any
+from typing import Any, Awaitable
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
@@ -59,7 +62,7 @@ def build_app(settings: Settings, service: CoachService, *, oauth: bool) -> Asyn
     common = dict(
         signing_secret=secret,
         client=client,
-        process_before_response=False,
+        process_before_response=True,
         user_facing_authorize_error_message=NOT_INSTALLED,
         # Socket Mode without a signing secret: the websocket is authenticated by the app token, and
         # the server does not mount /slack/events at all (see bot.server), so nothing goes unverified.
@@ -120,6 +123,18 @@ class SlackListeners:
     def __init__(self, service: CoachService, refresher: ProfileRefresher):
         self.service = service
         self.refresher = refresher
+        self._background: set[asyncio.Task] = set()
+
+    def later(self, work: Awaitable[None]) -> None:
+        """Run `work` after the response has gone to Slack; failures are logged, never swallowed."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background Slack work failed", exc_info=task.exception())
 
     def register(self, app: AsyncApp) -> None:
         app.middleware(self.skip_redelivered_events)
@@ -164,7 +179,10 @@ class SlackListeners:
             await ack(**blocks.message(Say(f"I don't know “{cmd.name}”.\n\n{help_text()}", tone="error")))
             return
         await ack()
-        actor = actor_of(context)
+        self.later(self.run_command(cmd, command, respond, client, actor_of(context)))
+
+    async def run_command(self, cmd: Command, command: dict, respond, client: AsyncWebClient, actor: Actor) -> None:
+        """The work of a /coach command, after it was acknowledged."""
         await self.refresh(client, actor, command.get("user_name", ""), cmd.people)
         if cmd.name == "settings" and not cmd.args:
             await self.open_view(client, command["trigger_id"], blocks.settings_view(await self.service.account.settings(actor)))
@@ -202,7 +220,7 @@ class SlackListeners:
             await ack(response_action="update", view=blocks.prompt_view(prompt, refused.reason if refused else None))
         elif done is not None:
             await ack(response_action="update", view=blocks.done_view(done))
-            await self.after_done(client, actor, outputs)
+            self.later(self.after_done(client, actor, outputs))
         elif cancelled is not None:
             await ack(response_action="update", view=blocks.notice_view("Discarded", cancelled.text))
         else:
@@ -215,11 +233,11 @@ class SlackListeners:
 
     async def on_back(self, ack, body: dict, action: dict, client: AsyncWebClient, context) -> None:
         await ack()
-        await self._nav(body, action, client, context, Action.BACK)
+        self.later(self._nav(body, action, client, context, Action.BACK))
 
     async def on_discard(self, ack, body: dict, action: dict, client: AsyncWebClient, context) -> None:
         await ack()
-        await self._nav(body, action, client, context, Action.CANCEL)
+        self.later(self._nav(body, action, client, context, Action.CANCEL))
 
     async def _nav(self, body, action, client, context, what: Action) -> None:
         meta = _meta(action.get("value")) or {}
@@ -284,8 +302,11 @@ class SlackListeners:
         if event.get("tab", "home") != "home":
             return
         actor = actor_of(context)
-        await self.refresh(client, actor, "", ())
-        await self.publish_home(client, actor)
+
+        async def work() -> None:
+            await self.refresh(client, actor, "", ())
+            await self.publish_home(client, actor)
+        self.later(work())
 
     async def publish_home(self, client: AsyncWebClient, actor: Actor) -> None:
         """Render and publish a person's home tab."""
@@ -297,29 +318,44 @@ class SlackListeners:
 
     async def on_home_resume(self, ack, body: dict, action: dict, client: AsyncWebClient, context) -> None:
         await ack()
-        outputs = await self.service.resume_session(actor_of(context), action.get("value", ""))
-        await self._open_outputs(client, body["trigger_id"], outputs)
+        actor = actor_of(context)
+
+        async def work() -> None:
+            outputs = await self.service.resume_session(actor, action.get("value", ""))
+            await self._open_outputs(client, body["trigger_id"], outputs)
+        self.later(work())
 
     async def on_home_start_talk(self, ack, body: dict, client: AsyncWebClient) -> None:
         await ack()
-        await self.open_view(client, body["trigger_id"], blocks.pick_rep_view())
+        self.later(self.open_view(client, body["trigger_id"], blocks.pick_rep_view()))
 
     async def on_home_checkin(self, ack, body: dict, client: AsyncWebClient, context) -> None:
         await ack()
-        outputs = await self.service.command(actor_of(context), Command("checkin"))
-        await self._open_outputs(client, body["trigger_id"], outputs)
+        actor = actor_of(context)
+
+        async def work() -> None:
+            outputs = await self.service.command(actor, Command("checkin"))
+            await self._open_outputs(client, body["trigger_id"], outputs)
+        self.later(work())
 
     async def on_home_checked_in(self, ack, action: dict, client: AsyncWebClient, context) -> None:
         await ack()
         actor = actor_of(context)
         rep = action.get("value", "")
-        await self.service.command(actor, Command("checkin", people=(PersonRef(rep, rep),)))
-        await self.publish_home(client, actor)
+
+        async def work() -> None:
+            await self.service.command(actor, Command("checkin", people=(PersonRef(rep, rep),)))
+            await self.publish_home(client, actor)
+        self.later(work())
 
     async def on_home_settings(self, ack, body: dict, client: AsyncWebClient, context) -> None:
         await ack()
-        view = blocks.settings_view(await self.service.account.settings(actor_of(context)))
-        await self.open_view(client, body["trigger_id"], view)
+        actor = actor_of(context)
+
+        async def work() -> None:
+            view = blocks.settings_view(await self.service.account.settings(actor))
+            await self.open_view(client, body["trigger_id"], view)
+        self.later(work())
 
     async def _open_outputs(self, client, trigger_id: str, outputs: list) -> None:
         prompt = _last(outputs, Prompt)
@@ -333,7 +369,7 @@ class SlackListeners:
 
     async def on_message(self, event: dict, say) -> None:
         if event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id"):
-            await say(**blocks.message(Say("I work through the /coach command.\n\n" + help_text())))
+            self.later(say(**blocks.message(Say("I work through the /coach command.\n\n" + help_text()))))
 
     # ---- helpers -----------------------------------------------------------------------------
 

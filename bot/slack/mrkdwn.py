@@ -51,16 +51,18 @@ def context(text: str) -> dict:
 def long_text_sections(text: str, prefix: str = "") -> list[dict]:
     """User text longer than one section can hold, escaped and split over several sections.
 
-    The split happens on the raw text, so an escape like &amp; is never cut in half.
+    A cut that would land inside an escape (&amp; &lt; &gt;) moves back to its '&', so none is halved.
     """
+    escaped = escape(text)
+    chunks: list[str] = []
     room = SECTION_TEXT - len(prefix)
-    chunks, current, size = [], [], 0
-    for ch in str(text):
-        piece = escape(ch)
-        if size + len(piece) > room:
-            chunks.append("".join(current))
-            current, size = [], 0
-        current.append(piece)
-        size += len(piece)
-    chunks.append("".join(current))
+    while len(escaped) > room:
+        cut = room
+        amp = escaped.rfind("&", max(0, cut - 4), cut)
+        if amp != -1 and ";" not in escaped[amp:cut]:
+            cut = amp
+        chunks.append(escaped[:cut])
+        escaped = escaped[cut:]
+        room = SECTION_TEXT
+    chunks.append(escaped)
     return [section((prefix if i == 0 else "") + c) for i, c in enumerate(chunks)]

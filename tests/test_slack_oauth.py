@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 
 from storage.db import sync_url
 from tests import slack_requests as sr
+from tests.conftest import fresh_pg_database
 from tests.fakes.slack_api import FakeSlack
 from tests.served import Served
 
@@ -35,17 +36,8 @@ def served(request, fake, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pg_url_module(pg_server):
-    import uuid
-
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = f"coachbot_oauth_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield make_url(pg_server).set(drivername="postgresql+psycopg", database=name).render_as_string(False)
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database(pg_server) as url:
+        yield url
 
 
 def count(served: Served, sql: str, **params) -> int:

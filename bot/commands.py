@@ -39,6 +39,11 @@ USAGE = {
         Usage("talk", "talk @rep", "prepare and record a difficult conversation with one of your reps, step by step",
               ("/coach talk @alex",)),
         Usage("plans", "plans", "open plans: the ones you agreed with your reps, and your own", ("/coach plans",)),
+        Usage("lost", "lost <deal> [amount] [@rep]", "log a lost deal; the rep gets a short retrospective to fill in",
+              ("/coach lost Acme renewal 12k @alex",)),
+        Usage("retro", "retro", "fill in the retrospective waiting for you", ("/coach retro",)),
+        Usage("team", "team [add|remove @rep ...]", "your team: who reports to you (decides who sees what)",
+              ("/coach team add @alex @jo",)),
         Usage("checkin", "checkin [@rep]", "as a rep: tell your manager how your plan is going; "
               "as a manager: note that you checked in with a rep", ("/coach checkin", "/coach checkin @alex")),
         Usage("settings", "settings", "your time zone, working hours and days (nudges only arrive inside them)",

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.account import AccountService
+from bot.retros import RetroService
 from bot.commands import Command, help_text, usage_line
 from bot.identity import Actor, effective_tz, person_for, person_named
 from bot.views import Plans
@@ -19,7 +20,7 @@ from flows.engine import Action, Answer, FlowState
 from flows.outputs import Done, Notify, Prompt, Refused, Say
 from flows.registry import get_flow
 from flows.talk import NAME as TALK, plan_lines
-from storage import checkins, people, sessions, talks
+from storage import checkins, people, retros, sessions, talks
 from storage.crypto import NotesCipher
 from storage.db import Database
 from storage.models import FlowSession, Person
@@ -38,14 +39,17 @@ class CoachService:
         self.clock = clock
         self.default_tz = default_tz
         self.account = AccountService(db, cipher, clock, default_tz=default_tz)
+        self.retros = RetroService(self)
 
     async def identify(self, actor: Actor) -> Person:
         """The stored person for an actor (created on first contact)."""
         async with self.db.session() as s:
             return await person_for(s, actor, self.default_tz)
 
-    async def command(self, actor: Actor, cmd: Command) -> list[Any]:
-        """Run one `/coach` subcommand."""
+    async def command(self, actor: Actor, cmd: Command, *, channel: str | None = None) -> list[Any]:
+        """Run one `/coach` subcommand (`channel`: where it was typed, for posts like a loss prompt)."""
+        if cmd.name == "lost":
+            return await self.retros.lost(actor, cmd, channel)
         handler = {
             "help": self._help,
             "talk": self._talk,
@@ -55,6 +59,8 @@ class CoachService:
             "settings": self.account.settings_command,
             "pause": self.account.pause,
             "resume": self.account.resume,
+            "retro": self.retros.retro_command,
+            "team": self.retros.team,
         }.get(cmd.name)
         if handler is None:
             return [Say(f"I don't know “{cmd.name}”.\n\n" + help_text(), tone="error")]
@@ -133,14 +139,15 @@ class CoachService:
                 return notes + [Say(f"Picking up your unfinished conversation with {rep.name}.")] + list(turn.outputs)
             params = {"rep": rep.name, "rep_id": rep.id, "manager": me.name, "manager_id": me.id,
                       "tz": effective_tz(me)}
-            return notes + await self._start(s, me, TALK, params, rep.id, now)
+            return notes + await self.start_flow(s, me, TALK, params, rep.id, now)
 
     async def _plans(self, actor: Actor, cmd: Command) -> list[Any]:
         now = self.clock.now()
         async with self.db.session() as s:
             me = await person_for(s, actor, self.default_tz)
             plans = await talks.open_plans(s, self.cipher, viewer=me)
-            return [Plans(me.id, tuple(plans), now.date())]
+            followups = await retros.open_followups(s, self.cipher, person=me)
+            return [Plans(me.id, tuple(plans), now.date(), tuple(followups))]
 
     async def _cancel_cmd(self, actor: Actor, cmd: Command) -> list[Any]:
         return await self.answer(actor, Answer(action=Action.CANCEL))
@@ -166,15 +173,26 @@ class CoachService:
             if row is not None:
                 return list((await self._resume(s, row, now))[1].outputs)
             params = {"manager": manager.name if manager else "your manager", "tz": effective_tz(me)}
-            return await self._start(s, me, checkin.NAME, params, manager.id if manager else None, now)
+            return await self.start_flow(s, me, checkin.NAME, params, manager.id if manager else None, now)
 
     # ---- turn machinery ----------------------------------------------------------------------
 
-    async def _start(self, s, me: Person, flow_name: str, params: dict, subject_id: int | None, now) -> list[Any]:
+    async def start_flow(self, s, me: Person, flow_name: str, params: dict, subject_id: int | None, now,
+                         ref: str | None = None) -> list[Any]:
+        """Begin a flow for `me` inside the caller's transaction and return its first prompt."""
         turn = engine.start(get_flow(flow_name), params, now)
         row = await sessions.create_session(s, self.cipher, workspace_id=me.workspace_id, user_id=me.id,
-                                            flow=flow_name, state=turn.state.to_dict(), subject_id=subject_id, now=now)
+                                            flow=flow_name, state=turn.state.to_dict(), subject_id=subject_id,
+                                            now=now, ref=ref)
         return [replace(o, session_id=row.id) if isinstance(o, Prompt) else o for o in turn.outputs]
+
+    async def sessions_for_ref(self, s, me: Person, ref: str) -> FlowSession | None:
+        """The actor's unfinished session filling in `ref`, if any."""
+        return await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id, ref=ref)
+
+    async def resume_row(self, s, row: FlowSession, now: datetime):
+        """Show a stored session's current step again (inside the caller's transaction)."""
+        return await self._resume(s, row, now)
 
     async def _resume(self, s, row: FlowSession, now: datetime):
         state = FlowState.from_dict(sessions.load_state(self.cipher, row))
@@ -196,7 +214,7 @@ class CoachService:
                             "Here is where you are now.")]
         outputs = list(turn.outputs)
         if isinstance(outputs[-1], Done):
-            finish = self._finish_talk if row.flow == TALK else self._finish_checkin
+            finish = {TALK: self._finish_talk, checkin.NAME: self._finish_checkin}.get(row.flow, self.retros.finish)
             outputs = await finish(s, me, row, outputs[-1], now)
         return outputs
 

@@ -14,6 +14,7 @@ class Plans:
     viewer_id: int
     plans: tuple[Plan, ...]
     today: date
+    followups: tuple[tuple[str, date | None], ...] = ()  # things the viewer said they would check
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,33 @@ class Home:
         """Reps not talked to or checked in with for `stale_after_days` (or ever)."""
         return tuple(r for r in self.reps
                      if r.last_contact is None or (now - r.last_contact).days >= self.stale_after_days)
+
+
+@dataclass(frozen=True)
+class LossPrompt:
+    """Post in the deal channel: this deal was lost, and the rep is invited to a retrospective."""
+
+    retro_id: int
+    deal_name: str
+    amount: float | None
+    rep_name: str
+    rep_external_id: str
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class ThreadReply:
+    """A message in the thread of a retrospective's channel prompt."""
+
+    retro_id: int
+    channel: str | None
+    thread_ts: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Team:
+    """A manager's reps."""
+
+    manager_name: str
+    reps: tuple[str, ...]

@@ -1,11 +1,11 @@
 """All flows by name, and the structural check that proves each one is well-formed."""
 from __future__ import annotations
 
-from flows import checkin, talk
+from flows import checkin, retro, talk
 from flows.engine import Flow
 from flows.outputs import InputKind
 
-FLOWS: dict[str, Flow] = {f.name: f for f in (talk.FLOW, checkin.FLOW)}
+FLOWS: dict[str, Flow] = {f.name: f for f in (talk.FLOW, checkin.FLOW, retro.FLOW)}
 MAX_TITLE = 24  # Slack modal titles and Teams card headers are cut beyond this
 CHOICE_KINDS = (InputKind.CHOICE, InputKind.MULTI_CHOICE)
 

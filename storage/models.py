@@ -64,6 +64,7 @@ class FlowSession(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspaces.id")
     user_id: int = Field(foreign_key="people.id")
     subject_id: Optional[int] = Field(default=None, foreign_key="people.id")
+    ref: Optional[str] = Field(default=None, max_length=64)  # what the flow fills in, e.g. "retro:12"
     flow: str = Field(max_length=32)
     step: Optional[str] = Field(default=None, max_length=64)
     status: str = Field(default="active", max_length=16)  # active | done | cancelled
@@ -138,3 +139,54 @@ class SeenEvent(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=64)
     team_id: str = Field(default="", max_length=32)
     seen_at: datetime = Field(default_factory=utcnow, sa_column=_utc(index=True))
+
+
+class Retrospective(SQLModel, table=True):
+    """A lost deal and the rep's retrospective on it. manager_id is the rep's manager when it was lost,
+    so team reports stay right after people move teams."""
+
+    __tablename__ = "retrospectives"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "deal_key", name="uq_retro_workspace_deal"),
+        # Covers the team report: filter by team and period, group by reason and rep, no table lookups.
+        Index("ix_retro_team_report", "workspace_id", "manager_id", "lost_on", "status", "primary_reason", "rep_id"),
+        Index("ix_retro_rep", "workspace_id", "rep_id", "status"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    deal_key: str = Field(max_length=128)  # CRM deal id, or a generated one for deals typed in by hand
+    deal_name: str = Field(max_length=200)
+    amount: Optional[float] = Field(default=None)
+    crm_url: Optional[str] = Field(default=None, max_length=500)
+    stage: Optional[str] = Field(default=None, max_length=100)
+    rep_id: int = Field(foreign_key="people.id")
+    manager_id: Optional[int] = Field(default=None, foreign_key="people.id")
+    opened_by_id: Optional[int] = Field(default=None, foreign_key="people.id")
+    source: str = Field(default="command", max_length=16)  # command | shortcut | webhook | hubspot
+    channel_id: Optional[str] = Field(default=None, max_length=32)
+    message_ts: Optional[str] = Field(default=None, max_length=32)  # the prompt; its thread holds the rest
+    status: str = Field(default="pending", max_length=16)  # pending | in_progress | done
+    primary_reason: Optional[str] = Field(default=None, max_length=32)
+    secondary_reasons: str = Field(default="", max_length=300)  # comma-separated reason codes
+    share_scope: str = Field(default="manager", max_length=16)  # manager | channel
+    answers_encrypted: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    lost_on: date
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+    completed_at: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class FollowUp(SQLModel, table=True):
+    """Something a person said they would check later (e.g. another deal at the same risk)."""
+
+    __tablename__ = "followups"
+    __table_args__ = (Index("ix_followups_person", "workspace_id", "person_id", "status", "due_on"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    person_id: int = Field(foreign_key="people.id")
+    retrospective_id: Optional[int] = Field(default=None, foreign_key="retrospectives.id")
+    text_encrypted: str = Field(sa_column=Column(Text, nullable=False))
+    due_on: Optional[date] = Field(default=None)
+    status: str = Field(default="open", max_length=16)  # open | done
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())

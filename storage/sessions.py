@@ -22,6 +22,7 @@ async def create_session(
     state: dict[str, Any],
     subject_id: int | None,
     now: datetime,
+    ref: str | None = None,
 ) -> FlowSession:
     """Store a new flow session for `user_id` and return it."""
     row = FlowSession(
@@ -29,6 +30,7 @@ async def create_session(
         workspace_id=workspace_id,
         user_id=user_id,
         subject_id=subject_id,
+        ref=ref,
         flow=flow,
         step=state.get("step"),
         status=state.get("status", "active"),
@@ -80,12 +82,15 @@ async def owned_session(
 
 
 async def active_session(
-    s: AsyncSession, *, workspace_id: int, user_id: int, flow: str | None = None, subject_id: int | None = None
+    s: AsyncSession, *, workspace_id: int, user_id: int, flow: str | None = None, subject_id: int | None = None,
+    ref: str | None = None,
 ) -> FlowSession | None:
-    """The user's most recently touched active session (optionally of one flow, about one person)."""
+    """The user's most recently touched active session (optionally of one flow, about one person or thing)."""
     q = select(FlowSession).where(
         FlowSession.workspace_id == workspace_id, FlowSession.user_id == user_id, FlowSession.status == "active"
     )
+    if ref is not None:
+        q = q.where(FlowSession.ref == ref)
     if flow is not None:
         q = q.where(FlowSession.flow == flow)
     if subject_id is not None:

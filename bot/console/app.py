@@ -56,9 +56,8 @@ class ConsoleDemo:
         if not text and self.last_prompt is None:
             return True
         value: Any = text
-        if not text and self.last_prompt is not None:
-            if self.last_prompt.kind == InputKind.DATE and self.last_prompt.suggestion:
-                value = self.last_prompt.suggestion
+        if not text and self.last_prompt is not None and self.last_prompt.suggestion:
+            value = self.last_prompt.suggestion
         self.show(await self.service.answer(self.actor, Answer(value)))
         return True
 

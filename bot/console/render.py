@@ -4,7 +4,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from bot.views import Plans, SettingsView
+from bot.views import LossPrompt, Plans, SettingsView, Team, ThreadReply
 from flows.dates import format_day
 from flows.outputs import Cancelled, Done, InputKind, Notify, Prompt, Refused, Say
 
@@ -30,6 +30,18 @@ def render(output: Any) -> list[tuple[str, str]]:
         return _plans(output)
     if isinstance(output, SettingsView):
         return _settings(output)
+    if isinstance(output, LossPrompt):
+        amount = f" ({output.amount:,.0f})" if output.amount else ""
+        where = f"#{output.channel}" if output.channel else "the deal channel"
+        return [(f"📣 Posted in {where}: {output.deal_name}{amount} was lost. @{output.rep_external_id}, "
+                 "a short retrospective is waiting for you.", "info"),
+                (f"   [Start retrospective]  — in the console: /as @{output.rep_external_id}, then /coach retro", "dim")]
+    if isinstance(output, ThreadReply):
+        return [(f"🧵 In the thread: {output.text}", "info")]
+    if isinstance(output, Team):
+        if not output.reps:
+            return [("Nobody is on your team yet. Add reps with /coach team add @alex @jo", "info")]
+        return [(f"Your team: {', '.join(output.reps)}", "info")]
     return [(str(output), "plain")]
 
 
@@ -40,7 +52,8 @@ def _prompt(p: Prompt) -> list[tuple[str, str]]:
         out += [(line, "dim") for line in _wrap(p.guidance)]
     out += [(line, "bold") for line in _wrap(p.text)]
     if p.kind in (InputKind.CHOICE, InputKind.MULTI_CHOICE):
-        out += [(f"  {i}) {o.label}", "plain") for i, o in enumerate(p.options, 1)]
+        out += [(f"  {i}) {o.label}" + ("   ← press Enter for this" if o.value == p.suggestion else ""), "plain")
+                for i, o in enumerate(p.options, 1)]
         if p.kind == InputKind.MULTI_CHOICE:
             out.append(("  (several: numbers separated by commas)", "dim"))
     elif p.kind == InputKind.YES_NO:
@@ -75,9 +88,13 @@ def _done(d: Done) -> list[tuple[str, str]]:
 
 
 def _plans(p: Plans) -> list[tuple[str, str]]:
-    if not p.plans:
-        return [("No open plans. Start one with /coach talk @name.", "info")]
     out: list[tuple[str, str]] = []
+    if p.followups:
+        out.append(("To check", "bold"))
+        for text, due in p.followups:
+            out.append((f"   • {text}" + (f" (by {format_day(due)})" if due else ""), "plain"))
+    if not p.plans:
+        return out + [("No open plans. Start one with /coach talk @name.", "info")]
     for plan in p.plans:
         mine = plan.manager_id == p.viewer_id
         who = f"Plan with {plan.rep_name}" if mine else f"Your plan with {plan.manager_name}"

@@ -182,9 +182,13 @@ def message(output: Any) -> dict:
 
 def plans_message(p: Plans) -> dict:
     """Open plans as a message: one section per plan with its items and overdue marks."""
-    if not p.plans:
-        return {"text": "No open plans.", "blocks": [section("No open plans. Start one with `/coach talk @name`.")]}
     blocks = []
+    if p.followups:
+        blocks.append(section("*To check*\n" + "\n".join(
+            f"• {escape(text)}" + (f" (by {format_day(due)})" if due else "") for text, due in p.followups)))
+    if not p.plans:
+        blocks.append(section("No open plans. Start one with `/coach talk @name`."))
+        return {"text": "No open plans.", "blocks": blocks}
     for plan in p.plans:
         blocks.append(section(plan_text(plan, p.viewer_id, p.today)))
     return {"text": f"{len(p.plans)} open plan(s)", "blocks": blocks[:MESSAGE_BLOCKS]}

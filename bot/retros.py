@@ -1,0 +1,218 @@
+"""Loss retrospectives: a lost deal comes in, the rep looks back on it, the manager and team learn."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.commands import Command, PersonRef
+from bot.identity import Actor, effective_tz, person_for, person_named
+from bot.views import LossPrompt, Team, ThreadReply
+from flows import retro as retro_flow
+from flows.dates import add_business_days, format_day
+from flows.outputs import Done, Notify, Refused, Say
+from storage import people, retros
+from storage.models import FlowSession, Person
+
+if TYPE_CHECKING:
+    from bot.service import CoachService
+
+AMOUNT = re.compile(r"^[$€£]?(\d[\d,]*(?:\.\d+)?)([kKmM]?)$")
+LOST_USAGE = "Usage: /coach lost <deal name> [amount] [@rep] — e.g. /coach lost Acme renewal 12k @alex"
+
+
+def parse_amount(token: str) -> float | None:
+    """12000, 12k, $12,000, €8.5k, 1.2m → a number; None if the token isn't an amount."""
+    m = AMOUNT.match(token)
+    if not m:
+        return None
+    value = float(m.group(1).replace(",", ""))
+    return value * {"k": 1e3, "m": 1e6}.get(m.group(2).lower(), 1)
+
+
+def retro_ref(retro_id: int) -> str:
+    return f"retro:{retro_id}"
+
+
+class RetroService:
+    def __init__(self, coach: "CoachService"):
+        self.coach = coach
+        self.db = coach.db
+        self.cipher = coach.cipher
+        self.clock = coach.clock
+
+    # ---- a lost deal comes in ----------------------------------------------------------------
+
+    async def lost(self, actor: Actor, cmd: Command, channel: str | None = None) -> list[Any]:
+        """`/coach lost <deal> [amount] [@rep]`: open a retrospective and prompt the rep in the channel."""
+        words = [w for w in cmd.args]
+        amounts = [parse_amount(w) for w in words]
+        amount = next((a for a in reversed(amounts) if a is not None), None)
+        name_words = [w for w, a in zip(words, amounts) if a is None or a != amount] if amount is not None else words
+        deal = " ".join(name_words).strip()
+        if not deal:
+            return [Say(f"Name the deal that was lost. {LOST_USAGE}", tone="error")]
+        if len(cmd.people) > 1:
+            return [Say(f"Name one rep (or none, if it was your deal). {LOST_USAGE}", tone="error")]
+        now = self.clock.now()
+        async with self.db.session() as s:
+            me = await person_for(s, actor, self.coach.default_tz)
+            rep = await person_named(s, me, cmd.people[0], self.coach.default_tz) if cmd.people else me
+            if rep.id != me.id and rep.manager_id != me.id:
+                return [Refused(f"Only {rep.name} or their manager can log {rep.name}'s lost deals. If you manage "
+                                f"{rep.name}, add them first: /coach team add @{rep.name.split()[0].lower()}")]
+            key = f"manual:{rep.id}:{deal.lower()}"
+            retro, created = await retros.open_retro(
+                s, workspace_id=me.workspace_id, deal_key=key, deal_name=deal, rep=rep, amount=amount,
+                lost_on=now.astimezone(_zone(me)).date(), now=now, opened_by_id=me.id, channel_id=channel)
+            prompt = LossPrompt(retro.id, retro.deal_name, retro.amount, rep.name, rep.platform_user_id, channel)
+            if not created:
+                state = "done" if retro.status == "done" else "still open"
+                return [Say(f"{deal} already has a retrospective ({state}); no second one was opened.", tone="warning")]
+            return [prompt, Say(f"Logged {deal} as lost. {rep.name + ' has' if rep.id != me.id else 'You have'} "
+                                "a retrospective waiting.", tone="success")]
+
+    async def from_crm(self, *, platform: str, workspace: str, deal: dict[str, Any], owner: Actor,
+                       channel: str | None, source: str) -> tuple[list[Any], bool]:
+        """A lost deal reported by a CRM: open its retrospective once, however often it arrives."""
+        now = self.clock.now()
+        async with self.db.session() as s:
+            rep = await person_for(s, owner, self.coach.default_tz)
+            lost_on = deal.get("close_date") or now.astimezone(_zone(rep)).date()
+            retro, created = await retros.open_retro(
+                s, workspace_id=rep.workspace_id, deal_key=f"crm:{deal['id']}", deal_name=deal["name"], rep=rep,
+                amount=deal.get("amount"), lost_on=lost_on, now=now, source=source, channel_id=channel,
+                crm_url=deal.get("url"), stage=deal.get("stage"))
+            prompt = LossPrompt(retro.id, retro.deal_name, retro.amount, rep.name, rep.platform_user_id, channel)
+            return ([prompt] if created else []), created
+
+    async def record_prompt(self, actor_workspace: tuple[str, str], retro_id: int, channel: str, ts: str) -> None:
+        """Remember where the channel prompt was posted, so the summary can go into its thread."""
+        platform, workspace = actor_workspace
+        async with self.db.session() as s:
+            ws = await people.get_or_create_workspace(s, platform=platform, external_id=workspace)
+            retro = await retros.get_retro(s, workspace_id=ws.id, retro_id=retro_id)
+            if retro is not None:
+                retro.channel_id, retro.message_ts = channel, ts
+                s.add(retro)
+
+    # ---- the rep fills it in -----------------------------------------------------------------
+
+    async def start(self, actor: Actor, retro_id: int) -> list[Any]:
+        """Open (or resume) the retrospective flow — only for the rep or the rep's manager."""
+        now = self.clock.now()
+        async with self.db.session() as s:
+            me = await person_for(s, actor, self.coach.default_tz)
+            retro = await retros.get_retro(s, workspace_id=me.workspace_id, retro_id=retro_id)
+            if retro is None:
+                return [Refused("That retrospective doesn't exist in this workspace.")]
+            rep = await people.get_person(s, workspace_id=me.workspace_id, person_id=retro.rep_id)
+            if me.id not in (retro.rep_id, rep.manager_id if rep else None):
+                return [Refused(f"Thanks for the help! This retrospective is for {rep.name if rep else 'the rep'} "
+                                "(or their manager) to fill in, so I can't open it for you.")]
+            if retro.status == "done":
+                return [Say(f"The retrospective for {retro.deal_name} is already done — thank you.")]
+            row = await self.coach.sessions_for_ref(s, me, retro_ref(retro.id))
+            if row is not None:
+                return list((await self.coach.resume_row(s, row, now))[1].outputs)
+            retro.status = "in_progress"
+            s.add(retro)
+            params = {"deal": retro.deal_name, "rep": rep.name if rep else "", "retro_id": retro.id,
+                      "tz": effective_tz(me)}
+            return await self.coach.start_flow(s, me, retro_flow.NAME, params, retro.rep_id, now,
+                                               ref=retro_ref(retro.id))
+
+    async def retro_command(self, actor: Actor, cmd: Command) -> list[Any]:
+        """`/coach retro`: start the oldest retrospective waiting for me, or say there is none."""
+        async with self.db.session() as s:
+            me = await person_for(s, actor, self.coach.default_tz)
+            waiting = await retros.pending_for(s, rep=me)
+        if not waiting:
+            return [Say("No retrospectives are waiting for you. When a deal is lost: /coach lost <deal name>.")]
+        outputs = await self.start(actor, waiting[0].id)
+        if len(waiting) > 1:
+            others = ", ".join(r.deal_name for r in waiting[1:])
+            outputs.insert(0, Say(f"Starting with {waiting[0].deal_name}; also waiting: {others}."))
+        return outputs
+
+    async def finish(self, s, me: Person, row: FlowSession, done: Done, now: datetime) -> list[Any]:
+        """Store the finished retrospective, tell the manager, post in the thread, plan follow-ups."""
+        retro_id = int((row.ref or "retro:0").split(":")[1])
+        retro = await retros.get_retro(s, workspace_id=me.workspace_id, retro_id=retro_id)
+        if retro is None:
+            return [Say("This retrospective's deal is no longer here, so nothing was stored.", tone="error")]
+        answers = done.answers
+        await retros.complete(s, self.cipher, retro=retro, answers=answers, now=now)
+        rep = await people.get_person(s, workspace_id=me.workspace_id, person_id=retro.rep_id)
+        today = now.astimezone(_zone(me)).date()
+        followups = [dict(item) for item in answers.get("at_risk") or []]
+        if answers.get("debrief"):
+            followups.append({"text": f"Ask the {retro.deal_name} buyer for a 15-minute debrief",
+                              "due": add_business_days(today, 3).isoformat()})
+        if followups and rep is not None:
+            await retros.add_followups(s, self.cipher, person=rep, retro_id=retro.id, items=followups, now=now)
+        outputs: list[Any] = [done]
+        reason = retro_flow.REASON_LABELS.get(answers.get("primary", ""), "—")
+        if answers.get("share") == "channel":
+            text = (f"Retrospective on {retro.deal_name} ({rep.name if rep else ''}): lost mainly on "
+                    f"{reason.lower()}. Lesson: {answers.get('lesson', '')}")
+        else:
+            text = f"{rep.name if rep else 'The rep'} finished the retrospective on {retro.deal_name} ✅ (shared with their manager)."
+        outputs.append(ThreadReply(retro.id, retro.channel_id, retro.message_ts, text))
+        manager = await people.get_person(s, workspace_id=me.workspace_id, person_id=retro.manager_id) \
+            if retro.manager_id else None
+        if manager is not None and manager.id != me.id:
+            outputs.append(Notify(manager.id, manager.name,
+                                  replace(done, title=f"Loss retrospective: {retro.deal_name}"),
+                                  manager.platform_user_id))
+        thanks = "Thanks — that's the most useful thing to do with a lost deal."
+        if followups:
+            thanks += f" I'll remind you about {len(followups)} follow-up{'s' if len(followups) > 1 else ''}: " + \
+                "; ".join(f"{f['text']}" + (f" (by {format_day(f['due'])})" if f.get("due") else "") for f in followups)
+        outputs.append(Say(thanks, tone="success"))
+        return outputs
+
+    # ---- teams -------------------------------------------------------------------------------
+
+    async def team(self, actor: Actor, cmd: Command) -> list[Any]:
+        """`/coach team`, `/coach team add @a @b`, `/coach team remove @a`."""
+        action = cmd.args[0].lower() if cmd.args else "list"
+        async with self.db.session() as s:
+            me = await person_for(s, actor, self.coach.default_tz)
+            if action == "list":
+                reps = await people.reps_of(s, manager=me)
+                return [Team(me.name, tuple(r.name for r in reps))]
+            if action not in ("add", "remove") or not cmd.people:
+                return [Say("Usage: /coach team · /coach team add @alex @jo · /coach team remove @alex", tone="error")]
+            lines = []
+            for ref in cmd.people:
+                lines.append(await self._team_change(s, me, ref, action))
+            reps = await people.reps_of(s, manager=me)
+        return [Say("\n".join(lines)), Team(me.name, tuple(r.name for r in reps))]
+
+    async def _team_change(self, s, me: Person, ref: PersonRef, action: str) -> str:
+        rep = await person_named(s, me, ref, self.coach.default_tz)
+        if rep.id == me.id:
+            return "You can't be on your own team."
+        if action == "add":
+            if rep.manager_id == me.id:
+                return f"{rep.name} is already on your team."
+            if rep.manager_id is not None:
+                boss = await people.get_person(s, workspace_id=me.workspace_id, person_id=rep.manager_id)
+                return (f"{rep.name} is on {boss.name if boss else 'another'}'s team; they need to remove "
+                        f"{rep.name} first.")
+            await people.set_manager(s, rep=rep, manager=me)
+            return f"Added {rep.name}."
+        if rep.manager_id != me.id:
+            return f"{rep.name} isn't on your team."
+        rep.manager_id = None
+        s.add(rep)
+        return f"Removed {rep.name}. Their past plans and retrospectives stay with you as history."
+
+
+def _zone(person: Person):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(effective_tz(person))
+

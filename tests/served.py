@@ -103,8 +103,9 @@ class Served:
         return self.request("POST", "/slack/events", body, headers)
 
     def command(self, text: str, *, user: str, team: str | None = None, user_name: str = "",
-                trigger_id: str | None = None) -> Reply:
+                trigger_id: str | None = None, channel: str = "C0GENERAL") -> Reply:
         body, ctype = sr.command_body(text, user=user, team=team or self.fake.team_id, trigger_id=trigger_id,
+                                      channel=channel,
                                       response_url=self.fake.response_url(f"{user}-{time.monotonic_ns()}"),
                                       user_name=user_name)
         return self.post_signed(body, ctype)
@@ -122,9 +123,9 @@ class Served:
         return self.post_signed(body, ctype)
 
     def click(self, action_id: str, value: str, *, user: str, team: str | None = None, view: dict | None = None,
-              container: str = "view") -> Reply:
+              container: str = "view", channel: str | None = None, message_ts: str | None = None) -> Reply:
         payload = sr.block_action(action_id, value, user=user, team=team or self.fake.team_id, view=view,
-                                  container=container)
+                                  container=container, channel=channel, message_ts=message_ts)
         body, ctype = sr.interaction_body(payload)
         return self.post_signed(body, ctype)
 

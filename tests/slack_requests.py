@@ -47,7 +47,7 @@ def view_submission(view: dict, values: dict, *, user: str, team: str) -> dict:
 
 
 def block_action(action_id: str, value: str, *, user: str, team: str, view: dict | None = None,
-                 container: str = "view") -> dict:
+                 container: str = "view", channel: str | None = None, message_ts: str | None = None) -> dict:
     payload = {
         "type": "block_actions", "team": {"id": team, "domain": "acme"},
         "user": {"id": user, "username": user.lower(), "team_id": team}, "api_app_id": "A0001",
@@ -60,7 +60,23 @@ def block_action(action_id: str, value: str, *, user: str, team: str, view: dict
     if view is not None:
         payload["view"] = {**view, "id": view.get("id", "V0"), "hash": view.get("hash", "h.1"),
                            "team_id": team, "state": {"values": {}}}
+    if channel is not None:
+        payload["container"] = {"type": "message", "message_ts": message_ts, "channel_id": channel,
+                                "is_ephemeral": False}
+        payload["channel"] = {"id": channel, "name": "deals"}
+        payload["message"] = {"type": "message", "ts": message_ts, "text": "", "bot_id": "BBOT0001"}
     return payload
+
+
+def message_shortcut(callback_id: str, message: dict, *, user: str, team: str, channel: str,
+                     trigger_id: str) -> dict:
+    return {
+        "type": "message_action", "callback_id": callback_id, "trigger_id": trigger_id,
+        "team": {"id": team, "domain": "acme"}, "user": {"id": user, "username": user.lower(), "team_id": team},
+        "channel": {"id": channel, "name": "deals"}, "message": message, "message_ts": message.get("ts"),
+        "response_url": "", "api_app_id": "A0001", "token": "deprecated", "action_ts": str(time.time()),
+        "is_enterprise_install": False, "enterprise": None,
+    }
 
 
 def event_body(event: dict, *, team: str, event_id: str | None = None) -> tuple[str, str]:

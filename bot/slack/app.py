@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from typing import Any, Awaitable
 
 from slack_bolt.async_app import AsyncApp
@@ -26,8 +27,10 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import USAGE, Command, PersonRef, help_text, parse
+from bot.views import LossPrompt, ThreadReply
 from bot.identity import Actor
 from bot.profiles import Profile, ProfileRefresher
+from bot.retros import parse_amount
 from bot.service import CoachService
 from bot.settings import Settings
 from bot.slack import blocks
@@ -143,6 +146,9 @@ class SlackListeners:
         app.view_closed(blocks.FLOW_STEP)(self.on_step_closed)
         app.view(blocks.SETTINGS)(self.on_settings)
         app.view(blocks.PICK_REP)(self.on_pick_rep)
+        app.view(blocks.LOST_DEAL)(self.on_lost_deal)
+        app.action("retro_start")(self.on_retro_start)
+        app.shortcut("start_loss_retro")(self.on_loss_shortcut)
         app.action("flow_back")(self.on_back)
         app.action("flow_discard")(self.on_discard)
         app.action("home_resume")(self.on_home_resume)
@@ -187,7 +193,7 @@ class SlackListeners:
         if cmd.name == "settings" and not cmd.args:
             await self.open_view(client, command["trigger_id"], blocks.settings_view(await self.service.account.settings(actor)))
             return
-        outputs = await self.service.command(actor, cmd)
+        outputs = await self.service.command(actor, cmd, channel=command.get("channel_id"))
         prompt = _last(outputs, Prompt)
         if prompt is not None:
             intro = " ".join(o.text for o in outputs if isinstance(o, Say))
@@ -196,8 +202,38 @@ class SlackListeners:
         for output in outputs:
             if isinstance(output, Notify):
                 await self.dm(client, output.external_id, output.output)
+            elif isinstance(output, LossPrompt):
+                problem = await self.post_loss_prompt(client, actor, output, thread_ts=None)
+                if problem:
+                    await respond(response_type="ephemeral", replace_original=False, **blocks.message(Say(problem)))
             else:
                 await respond(response_type="ephemeral", replace_original=False, **blocks.message(output))
+
+    async def post_loss_prompt(self, client: AsyncWebClient, actor: Actor, prompt: LossPrompt,
+                               thread_ts: str | None) -> str | None:
+        """Post the lost-deal prompt in its channel (or DM the rep if the bot can't post there)."""
+        message = blocks.loss_prompt_message(prompt)
+        channel = prompt.channel or prompt.rep_external_id
+        try:
+            sent = await client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False, **message)
+        except SlackApiError as exc:
+            if _error(exc) not in ("not_in_channel", "channel_not_found", "is_archived"):
+                log.error("posting a loss prompt failed: %s", _error(exc))
+                return "I couldn't post the retrospective prompt; the rep can still start it with /coach retro."
+            sent = None
+        if sent is None:
+            try:
+                sent = await client.chat_postMessage(channel=prompt.rep_external_id, unfurl_links=False, **message)
+            except SlackApiError as exc:
+                log.error("DM of a loss prompt failed: %s", _error(exc))
+                return "I couldn't reach the rep either; they can start it with /coach retro."
+            note = ("I'm not in that channel, so I sent the prompt to the rep directly. Invite me "
+                    "(/invite @coachbot) to post lost deals there.")
+        else:
+            note = None
+        await self.service.retros.record_prompt((actor.platform, actor.workspace), prompt.retro_id,
+                                                sent["channel"], thread_ts or sent["ts"])
+        return note
 
     # ---- flow modals -------------------------------------------------------------------------
 
@@ -258,7 +294,14 @@ class SlackListeners:
     async def after_done(self, client: AsyncWebClient, actor: Actor, outputs: list) -> None:
         """After a flow finishes: the summary to the actor by DM, notifications to others, fresh home tabs."""
         for output in outputs:
-            if isinstance(output, Notify):
+            if isinstance(output, ThreadReply):
+                if output.channel:
+                    try:
+                        await client.chat_postMessage(channel=output.channel, thread_ts=output.thread_ts,
+                                                      unfurl_links=False, **blocks.message(Say(output.text)))
+                    except SlackApiError as exc:
+                        log.warning("thread reply failed: %s", _error(exc))
+            elif isinstance(output, Notify):
                 await self.dm(client, output.external_id, output.output)
                 await self.publish_home(client, Actor("slack", actor.workspace, output.external_id))
             elif isinstance(output, (Done, Say)):
@@ -295,6 +338,63 @@ class SlackListeners:
             return
         intro = " ".join(o.text for o in outputs if isinstance(o, Say))
         await ack(response_action="update", view=blocks.prompt_view(prompt, intro or None))
+
+    # ---- loss retrospectives -------------------------------------------------------------------
+
+    async def on_retro_start(self, ack, body: dict, action: dict, client: AsyncWebClient, context) -> None:
+        await ack()
+        actor = actor_of(context)
+        channel = (body.get("channel") or {}).get("id")
+
+        async def work() -> None:
+            try:
+                retro_id = int(action.get("value", ""))
+            except ValueError:
+                retro_id = -1
+            outputs = await self.service.retros.start(actor, retro_id)
+            prompt = _last(outputs, Prompt)
+            if prompt is not None:
+                await self.open_view(client, body["trigger_id"], blocks.prompt_view(prompt))
+                return
+            text = " ".join(getattr(o, "reason", None) or getattr(o, "text", "") for o in outputs)
+            try:
+                await client.chat_postEphemeral(channel=channel or actor.user, user=actor.user,
+                                                **blocks.message(Say(text)))
+            except SlackApiError as exc:
+                log.warning("ephemeral note failed: %s", _error(exc))
+        self.later(work())
+
+    async def on_loss_shortcut(self, ack, body: dict, shortcut: dict, client: AsyncWebClient) -> None:
+        await ack()
+        message = shortcut.get("message") or {}
+        deal, amount = deal_from_message(message.get("text", ""))
+        author = message.get("user")
+        rep = shortcut["user"]["id"] if not author or message.get("bot_id") else author
+        view = blocks.lost_deal_view(deal, amount, rep, (shortcut.get("channel") or {}).get("id", ""),
+                                     message.get("thread_ts") or message.get("ts"))
+        self.later(self.open_view(client, shortcut["trigger_id"], view))
+
+    async def on_lost_deal(self, ack, view: dict, client: AsyncWebClient, context) -> None:
+        actor = actor_of(context)
+        values = view["state"]["values"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        deal = ((values.get("deal", {}).get("value") or {}).get("value") or "").strip()
+        amount = ((values.get("amount", {}).get("value") or {}).get("value") or "").strip()
+        rep = (values.get("rep", {}).get("value") or {}).get("selected_user")
+        if amount and parse_amount(amount) is None:
+            await ack(response_action="errors", errors={"amount": f"“{amount}” isn't an amount; try 12000 or 12k."})
+            return
+        await self.refresh(client, actor, "", (PersonRef(rep, rep),) if rep else ())
+        cmd = Command("lost", tuple(deal.split()) + ((amount.replace(" ", ""),) if amount else ()),
+                      (PersonRef(rep, rep),) if rep and rep != actor.user else ())
+        outputs = await self.service.command(actor, cmd, channel=meta.get("channel") or None)
+        prompt = _last(outputs, LossPrompt)
+        if prompt is None:
+            problem = " ".join(getattr(o, "reason", None) or getattr(o, "text", "") for o in outputs)
+            await ack(response_action="errors", errors={"deal" if "deal" in problem.lower() else "rep": clip(problem, 1000)})
+            return
+        await ack()
+        self.later(self.post_loss_prompt(client, actor, prompt, thread_ts=meta.get("thread_ts")))
 
     # ---- App Home ----------------------------------------------------------------------------
 
@@ -393,6 +493,20 @@ class SlackListeners:
                                           **blocks.message(output))
         except SlackApiError as exc:
             log.error("DM to a user failed after retries: %s", _error(exc))
+
+
+def deal_from_message(text: str) -> tuple[str, str]:
+    """A deal name and amount guessed from a CRM bot's post ("Deal *Acme* moved to Closed Lost — $12,000")."""
+    text = re.sub(r"<[^|>\s]+\|([^>]+)>", r"\1", text)  # Slack links: keep the label
+    amount = re.search(r"[$€£]\s?\d[\d,]*(?:\.\d+)?\s?[kKmM]?\b", text)
+    bold = re.search(r"\*([^*\n]{2,120})\*", text)
+    if bold:
+        deal = bold.group(1)
+    else:
+        first = text.strip().splitlines()[0] if text.strip() else ""
+        deal = re.sub(r"(?i)^\W*(?:deal\s+)?(?:closed[\s-]*lost|lost\s+deal|deal\s+lost)\W*", "", first)
+        deal = re.split(r"\s[—–-]\s|\s\(", deal)[0]
+    return deal.strip(" :*_"), (amount.group(0).replace(" ", "") if amount else "")
 
 
 def _users_info(client: AsyncWebClient, user: str):

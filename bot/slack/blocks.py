@@ -9,13 +9,14 @@ from bot.slack.mrkdwn import (
     BUTTON_TEXT, MESSAGE_BLOCKS, MODAL_BLOCKS, MODAL_TITLE, OPTION_TEXT, PLACEHOLDER, clip, context, escape,
     long_text_sections, plain, section,
 )
-from bot.views import Home, Plans, SettingsView
+from bot.views import Home, LossPrompt, Plans, SettingsView, Team
 from flows.dates import format_day
 from flows.outputs import Cancelled, Done, InputKind, Prompt, Refused, Say
 
 FLOW_STEP = "flow_step"
 SETTINGS = "settings"
 PICK_REP = "pick_rep"
+LOST_DEAL = "lost_deal"
 ANSWER_BLOCK = "answer"
 ANSWER_ACTION = "value"
 DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
@@ -169,6 +170,10 @@ def message(output: Any) -> dict:
         return plans_message(output)
     if isinstance(output, SettingsView):
         return {"text": "Your settings", "blocks": [section(settings_text(output))]}
+    if isinstance(output, Team):
+        return team_message(output)
+    if isinstance(output, LossPrompt):
+        return loss_prompt_message(output)
     if isinstance(output, Done):
         blocks = [section(f"*{escape(output.title)} — summary*")] + summary_blocks(output)
         return {"text": f"{output.title} — summary", "blocks": blocks[:MESSAGE_BLOCKS]}
@@ -308,3 +313,59 @@ def _iso_date(value: Any) -> str | None:
         except ValueError:
             return None
     return None
+
+
+def loss_prompt_message(p: LossPrompt) -> dict:
+    """The channel post for a lost deal: names the deal and the rep, with a button to start."""
+    amount = f" ({p.amount:,.0f})" if p.amount else ""
+    rep = f"<@{p.rep_external_id}>" if _is_slack_id(p.rep_external_id) else escape(p.rep_name)
+    text = (f":chart_with_downwards_trend: *{escape(p.deal_name)}*{amount} was lost. {rep}, a short retrospective "
+            "is waiting for you — ten minutes now makes the next deal easier.")
+    return {
+        "text": clip(f"{escape(p.deal_name)} was lost — retrospective waiting for {escape(p.rep_name)}", 3000),
+        "blocks": [
+            section(text),
+            {"type": "actions", "block_id": "retro", "elements": [
+                {"type": "button", "action_id": "retro_start", "style": "primary", "value": str(p.retro_id),
+                 "text": plain("Start retrospective", BUTTON_TEXT)}]},
+            context("Only the rep or their manager can open it. The details go to the manager; the rep decides "
+                    "whether the channel sees a summary."),
+        ],
+    }
+
+
+def lost_deal_view(deal: str, amount: str, rep: str | None, channel: str, thread_ts: str | None) -> dict:
+    """The message-shortcut modal: confirm the deal, amount and rep before opening a retrospective."""
+    rep_el: dict[str, Any] = {"type": "users_select", "action_id": "value"}
+    if rep:
+        rep_el["initial_user"] = rep
+    deal_el: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "max_length": 200}
+    if deal:
+        deal_el["initial_value"] = deal[:200]
+    amount_el: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "max_length": 30,
+                                 "placeholder": plain("e.g. 12000 or 12k", PLACEHOLDER)}
+    if amount:
+        amount_el["initial_value"] = amount[:30]
+    return {
+        "type": "modal", "callback_id": LOST_DEAL, "title": plain("Loss retrospective", MODAL_TITLE),
+        "submit": plain("Post", 24), "close": plain("Cancel", 24),
+        "private_metadata": json.dumps({"channel": channel, "thread_ts": thread_ts}),
+        "blocks": [
+            section("I'll post in this channel and invite the rep to a short retrospective."),
+            {"type": "input", "block_id": "deal", "label": plain("Deal"), "element": deal_el},
+            {"type": "input", "block_id": "amount", "label": plain("Amount"), "optional": True, "element": amount_el},
+            {"type": "input", "block_id": "rep", "label": plain("Rep"), "element": rep_el},
+        ],
+    }
+
+
+def team_message(t: Team) -> dict:
+    """Who is on a manager's team."""
+    if not t.reps:
+        return {"text": "Nobody is on your team yet.",
+                "blocks": [section("Nobody is on your team yet. Add reps with `/coach team add @alex @jo`.")]}
+    return {"text": "Your team", "blocks": [section("*Your team:* " + ", ".join(escape(r) for r in t.reps))]}
+
+
+def _is_slack_id(value: str) -> bool:
+    return bool(value) and value[0] in "UW" and value[1:].isalnum() and value.upper() == value

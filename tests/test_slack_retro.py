@@ -1,0 +1,208 @@
+"""Loss retrospectives in Slack: the channel prompt, who may start it, the modal flow, thread and DMs."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from storage.crypto import NotesCipher
+from storage.db import sync_url
+from tests import slack_requests as sr
+from tests.fakes.slack_api import FakeSlack
+from tests.served import Served
+
+CHANNEL = "C0DEALS"
+_seq = iter(range(1, 10**6))
+
+
+@pytest.fixture(scope="module")
+def fake():
+    f = FakeSlack().start()
+    yield f
+    f.stop()
+
+
+@pytest.fixture(scope="module")
+def served(fake, tmp_path_factory):
+    s = Served(fake, tmp_path_factory.mktemp("retro"))
+    yield s
+    s.stop()
+
+
+def person(fake: FakeSlack, name: str) -> str:
+    uid = f"U0{name.split()[0].upper()}{next(_seq):04d}"
+    fake.add_user(uid, name)
+    return uid
+
+
+def flat(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def rows(served: Served, sql: str, **params) -> list:
+    engine = create_engine(sync_url(served.database_url))
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(sql), params))
+    finally:
+        engine.dispose()
+
+
+def lost_in_channel(served, fake, manager, rep, deal="Acme renewal 12k"):
+    served.command(f"team add <@{rep}>", user=manager)
+    fake.wait_for_response(manager)
+    served.command(f"lost {deal} <@{rep}>", user=manager, channel=CHANNEL)
+    post = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == CHANNEL
+                         and rep in flat(c.body))[-1]
+    return post
+
+
+def walk_retro(served: Served, rep: str, view: dict, *, share: str = "manager", lesson: str | None = None):
+    steps = [
+        sr.radio_answer("price"),
+        {"answer": {"value": {"type": "checkboxes", "selected_options": [{"value": "timing"}]}}},
+        sr.radio_answer("our_read"),   # -> hint: price with no evidence
+        None,                          # submit the same again to keep it
+        sr.radio_answer("yes"),        # a debrief with the buyer
+        sr.text_answer("4"),
+        sr.radio_answer("mostly_us"),
+        sr.text_answer("Proposal"),
+        sr.text_answer("Moved to proposal before we knew who signs"),
+        sr.radio_answer("partly"),
+        sr.radio_answer("mostly"),
+        sr.text_answer(lesson or "I will confirm the signer and budget before any proposal."),
+        sr.text_answer("Globex renewal — confirm the signer by Friday"),
+        sr.radio_answer(share),
+    ]
+    last_values = None
+    reply = None
+    for values in steps:
+        values = last_values if values is None else values
+        reply = served.submit(view, values, user=rep).json()
+        assert reply.get("response_action") == "update", reply
+        view = reply["view"]
+        last_values = values
+    return reply
+
+
+def test_lost_deal_prompt_then_the_rep_fills_it_in_and_everyone_hears(served, fake):
+    mgr, rep = person(fake, "Sam Rivera"), person(fake, "Alex Chen")
+    post = lost_in_channel(served, fake, mgr, rep)
+    assert "*Acme renewal* (12,000) was lost" in flat(post.body) and f"<@{rep}>" in flat(post.body)
+    button = post.body["blocks"][1]["elements"][0]
+    assert button["action_id"] == "retro_start"
+    prompt_ts = rows(served, "SELECT message_ts FROM retrospectives WHERE id = :i", i=int(button["value"]))[0][0]
+    assert prompt_ts  # the channel message is remembered, for the thread
+
+    trig = f"trig-{time.monotonic_ns()}"
+    payload = sr.block_action("retro_start", button["value"], user=rep, team=fake.team_id, channel=CHANNEL,
+                              message_ts=prompt_ts)
+    payload["trigger_id"] = trig
+    assert served.post_signed(*sr.interaction_body(payload)).status == 200
+    view = fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trig)[-1].body["view"]
+    assert "What was the main reason Acme renewal was lost?" in flat(view)
+
+    final = walk_retro(served, rep, view, share="channel")
+    assert "Loss retrospective — summary" in flat(final["view"])
+    thread = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("thread_ts") == prompt_ts)[-1]
+    assert "lost mainly on price" in flat(thread.body) and "confirm the signer and budget" in flat(thread.body)
+    dm = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == mgr
+                       and "Acme renewal" in flat(c.body) and "retrospective" in flat(c.body).lower())[-1]
+    assert "Moved to proposal before we knew who signs" in flat(dm.body)  # the manager gets the whole thing
+    (status, primary, secondary, scope, answers), = rows(
+        served, "SELECT status, primary_reason, secondary_reasons, share_scope, answers_encrypted FROM retrospectives "
+                "WHERE id = :i", i=int(button["value"]))
+    assert (status, primary, secondary, scope) == ("done", "price", "timing", "channel")
+    assert "signer" not in answers and NotesCipher(served.key).decrypt(answers)["debrief"] is True
+    followups = rows(served, "SELECT f.due_on FROM followups f JOIN people p ON p.id = f.person_id "
+                             "WHERE p.platform_user_id = :u ORDER BY f.id", u=rep)
+    assert len(followups) == 2  # the deal at the same risk, and the debrief to ask for
+
+
+def test_price_without_evidence_gets_a_hint(served, fake):
+    mgr, rep = person(fake, "Kim Park"), person(fake, "Jo Bloggs")
+    post = lost_in_channel(served, fake, mgr, rep, deal="Initech")
+    view = served.open_modal("retro", user=rep)
+    view = served.submit(view, sr.radio_answer("price"), user=rep).json()["view"]
+    view = served.submit(view, {"answer": {"value": {"type": "checkboxes", "selected_options": []}}},
+                         user=rep).json()["view"]
+    hinted = served.submit(view, sr.radio_answer("our_read"), user=rep).json()["view"]
+    assert "nobody heard it from the buyer" in flat(hinted)
+    assert post
+
+
+def test_manager_only_sharing_keeps_the_details_out_of_the_channel(served, fake):
+    mgr, rep = person(fake, "Lee Wong"), person(fake, "Priya Nair")
+    lost_in_channel(served, fake, mgr, rep, deal="Globex 8k")
+    view = served.open_modal("retro", user=rep)
+    walk_retro(served, rep, view, share="manager", lesson="I will multi-thread earlier, secret detail here.")
+    reply = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == CHANNEL
+                          and "finished the retrospective on Globex" in flat(c.body))[-1]
+    assert "secret detail" not in flat(reply.body) and reply.body.get("thread_ts")
+
+
+def test_anyone_else_who_clicks_gets_a_polite_ephemeral_note(served, fake):
+    mgr, rep, bystander = person(fake, "Ana Lopez"), person(fake, "Ben Ode"), person(fake, "Cy Young")
+    post = lost_in_channel(served, fake, mgr, rep, deal="Umbrella")
+    value = post.body["blocks"][1]["elements"][0]["value"]
+    assert served.click("retro_start", value, user=bystander, channel=CHANNEL, message_ts="1.1").status == 200
+    note = fake.wait_for("chat.postEphemeral", where=lambda c: c.body.get("user") == bystander)[-1]
+    assert "Thanks for the help!" in flat(note.body) and note.body["channel"] == CHANNEL
+    assert rows(served, "SELECT status FROM retrospectives WHERE id = :i", i=int(value)) == [("pending",)]
+
+
+def test_the_same_deal_twice_opens_one_retrospective(served, fake):
+    mgr, rep = person(fake, "Dee Ray"), person(fake, "Eve Li")
+    lost_in_channel(served, fake, mgr, rep, deal="Hooli 5k")
+    served.command(f"lost Hooli <@{rep}>", user=mgr, channel=CHANNEL)
+    assert any("already has a retrospective" in flat(r) for r in fake.wait_for_response(mgr, count=4))
+    assert rows(served, "SELECT count(*) FROM retrospectives r JOIN people p ON p.id = r.rep_id "
+                        "WHERE p.platform_user_id = :u", u=rep) == [(1,)]
+
+
+def test_only_the_rep_or_their_manager_can_log_the_loss(served, fake):
+    mgr, rep, other = person(fake, "Fay Lin"), person(fake, "Gus Webb"), person(fake, "Hal Ng")
+    served.command(f"team add <@{rep}>", user=mgr)
+    fake.wait_for_response(mgr)
+    served.command(f"lost Vandelay <@{rep}>", user=other)
+    assert any("Only Gus Webb or their manager" in flat(r) for r in fake.wait_for_response(other))
+
+
+def test_without_access_to_the_channel_the_rep_gets_the_prompt_directly(served, fake):
+    mgr, rep = person(fake, "Ida Moss"), person(fake, "Jay Kim")
+    served.command(f"team add <@{rep}>", user=mgr)
+    fake.wait_for_response(mgr)
+    fake.fail("chat.postMessage", 200, {"ok": False, "error": "not_in_channel"})
+    served.command(f"lost Stark <@{rep}>", user=mgr, channel=CHANNEL)
+    dm = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == rep and "Stark" in flat(c.body))
+    assert dm
+    assert any("I'm not in that channel" in flat(r) for r in fake.wait_for_response(mgr, count=2))
+
+
+def test_message_shortcut_prefills_and_posts_in_the_thread(served, fake):
+    mgr, rep = person(fake, "Kai Sun"), person(fake, "Lou Bell")
+    served.command(f"team add <@{rep}>", user=mgr)
+    fake.wait_for_response(mgr)
+    crm_post = {"type": "message", "text": "Deal *Wayne Enterprises* moved to Closed Lost — $40,000",
+                "bot_id": "BCRM", "ts": "1700000000.000100"}
+    trig = f"trig-{time.monotonic_ns()}"
+    body, ctype = sr.interaction_body(sr.message_shortcut("start_loss_retro", crm_post, user=mgr, team=fake.team_id,
+                                                          channel=CHANNEL, trigger_id=trig))
+    assert served.post_signed(body, ctype).status == 200
+    view = fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trig)[-1].body["view"]
+    by_id = {b.get("block_id"): b for b in view["blocks"]}
+    assert by_id["deal"]["element"]["initial_value"] == "Wayne Enterprises"
+    assert by_id["amount"]["element"]["initial_value"] == "$40,000"
+    values = {"deal": {"value": {"type": "plain_text_input", "value": "Wayne Enterprises"}},
+              "amount": {"value": {"type": "plain_text_input", "value": "12 apples"}},
+              "rep": {"value": {"type": "users_select", "selected_user": rep}}}
+    bad = served.submit(view, values, user=mgr).json()
+    assert bad["response_action"] == "errors" and "isn't an amount" in bad["errors"]["amount"]
+    values["amount"]["value"]["value"] = "$40,000"
+    assert served.submit(view, values, user=mgr).status == 200
+    post = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("thread_ts") == "1700000000.000100")[-1]
+    assert "*Wayne Enterprises* (40,000) was lost" in flat(post.body)
+    assert rows(served, "SELECT source, amount FROM retrospectives WHERE deal_name = 'Wayne Enterprises'") == \
+        [("command", 40000.0)]

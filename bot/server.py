@@ -13,15 +13,19 @@ from bot.clock import SystemClock
 from bot.keys import load_cipher
 from bot.service import CoachService
 from bot.settings import Settings
+from bot.webhooks import WebhookRoutes
 from storage.db import Database
 
 log = logging.getLogger("coachbot.server")
 MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; anything larger is refused with 413
 
 
-def build_web_app(db: Database, slack: AsyncApp | None, *, slack_http: bool = True) -> web.Application:
-    """The HTTP surface: /slack/* when Slack is configured over HTTP, and /healthz always."""
+def build_web_app(db: Database, slack: AsyncApp | None, *, slack_http: bool = True,
+                  webhooks: WebhookRoutes | None = None) -> web.Application:
+    """The HTTP surface: /slack/* when Slack is configured over HTTP, /hooks/*, and /healthz always."""
     app = web.Application(client_max_size=MAX_BODY)
+    if webhooks is not None:
+        webhooks.register(app)
 
     async def healthz(_request: web.Request) -> web.Response:
         ok = await db.ping()
@@ -58,12 +62,19 @@ async def serve(settings: Settings, host: str, port: int, *, ready: asyncio.Even
     cipher, source = load_cipher(settings, allow_generate=False)
     service = CoachService(db, cipher, SystemClock(), default_tz=settings.default_timezone)
     slack = None
+    intake = None
     if settings.slack_enabled:
-        from bot.slack.app import build_app
+        from bot.slack.app import build_slack
 
-        slack = build_app(settings, service, oauth=settings.slack_oauth)
+        surface = build_slack(settings, service)
+        slack, intake = surface.app, surface.intake
+    webhooks = WebhookRoutes(
+        intake=intake,
+        crm_secret=settings.crm_webhook_secret.get_secret_value() if settings.crm_webhook_secret else None,
+        hubspot_secret=settings.hubspot_client_secret.get_secret_value() if settings.hubspot_client_secret else None,
+        public_url=settings.public_url)
     slack_http = settings.slack_signing_secret is not None
-    runner = web.AppRunner(build_web_app(db, slack, slack_http=slack_http), access_log=None)
+    runner = web.AppRunner(build_web_app(db, slack, slack_http=slack_http, webhooks=webhooks), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     socket_mode = None

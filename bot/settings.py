@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = Field(None, alias="SLACK_CLIENT_SECRET")
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
 
+    crm_webhook_secret: SecretStr | None = Field(None, alias="CRM_WEBHOOK_SECRET")
+    crm_deal_channel: str | None = Field(None, alias="CRM_DEAL_CHANNEL")
+    hubspot_client_secret: SecretStr | None = Field(None, alias="HUBSPOT_CLIENT_SECRET")
+    public_url: str | None = Field(None, alias="COACHBOT_PUBLIC_URL")
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:

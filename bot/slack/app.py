@@ -58,8 +58,30 @@ def web_client(settings: Settings) -> AsyncWebClient:
     )
 
 
-def build_app(settings: Settings, service: CoachService, *, oauth: bool) -> AsyncApp:
+class SlackSurface:
+    """Everything Slack contributes to the server: the Bolt app, its listeners and the CRM intake."""
+
+    def __init__(self, app: AsyncApp, listeners: "SlackListeners", intake):
+        self.app = app
+        self.listeners = listeners
+        self.intake = intake
+
+
+def build_slack(settings: Settings, service: CoachService) -> SlackSurface:
+    """The Bolt app and what hangs off it, configured from settings."""
+    from bot.slack.intake import SlackIntake
+
+    listeners = SlackListeners(service, ProfileRefresher(service.db, service.clock))
+    app = build_app(settings, listeners, oauth=settings.slack_oauth)
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token and not settings.slack_oauth \
+        else None
+    return SlackSurface(app, listeners, SlackIntake(app, listeners, bot_token=token,
+                                                    deal_channel=settings.crm_deal_channel))
+
+
+def build_app(settings: Settings, listeners: "SlackListeners", *, oauth: bool) -> AsyncApp:
     """The Bolt app: multi-workspace OAuth when client id/secret are set, else the one SLACK_BOT_TOKEN."""
+    service = listeners.service
     client = web_client(settings)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     common = dict(
@@ -95,7 +117,7 @@ def build_app(settings: Settings, service: CoachService, *, oauth: bool) -> Asyn
         app.enable_token_revocation_listeners()
     else:
         app = AsyncApp(**common, authorize=single_workspace_authorize(settings.slack_bot_token.get_secret_value()))
-    SlackListeners(service, ProfileRefresher(service.db, service.clock)).register(app)
+    listeners.register(app)
     return app
 
 

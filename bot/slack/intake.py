@@ -1,0 +1,63 @@
+"""Lost deals from a CRM, delivered in Slack: find the owner by email, open the retrospective, post."""
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.identity import Actor
+from bot.webhooks import CrmDeal, IntakeResult
+
+log = logging.getLogger("coachbot.slack.intake")
+
+
+class SlackIntake:
+    def __init__(self, app: AsyncApp, listeners, *, bot_token: str | None, deal_channel: str | None):
+        self.app = app
+        self.listeners = listeners
+        self.service = listeners.service
+        self.bot_token = bot_token
+        self.deal_channel = deal_channel
+
+    async def __call__(self, deal: CrmDeal, source: str) -> IntakeResult:
+        """Open the deal's retrospective once and prompt its owner; a repeat of the same deal changes nothing."""
+        client, team = await self._client(deal.workspace)
+        if client is None:
+            return IntakeResult(422, {"ok": False, "error": team})
+        try:
+            user = (await client.users_lookupByEmail(email=deal.owner_email))["user"]
+        except SlackApiError as exc:
+            data = getattr(exc.response, "data", {}) or {}
+            if isinstance(data, dict) and data.get("error") == "users_not_found":
+                return IntakeResult(422, {"ok": False, "error": f"no Slack user with the email {deal.owner_email}"})
+            raise
+        owner = Actor("slack", team, user["id"], (user.get("profile") or {}).get("display_name")
+                      or user.get("real_name") or user.get("name", ""), user.get("tz"))
+        deal_data = {"id": deal.id, "name": deal.name, "amount": deal.amount, "url": deal.url, "stage": deal.stage,
+                     "close_date": deal.close_date}
+        prompts, created = await self.service.retros.from_crm(
+            platform="slack", workspace=team, deal=deal_data, owner=owner,
+            channel=deal.channel or self.deal_channel, source=source)
+        if not created:
+            return IntakeResult(200, {"ok": True, "deal_id": deal.id, "duplicate": True})
+        for prompt in prompts:
+            await self.listeners.post_loss_prompt(client, owner, prompt, thread_ts=None)
+        return IntakeResult(201, {"ok": True, "deal_id": deal.id, "retrospective": prompts[0].retro_id})
+
+    async def _client(self, workspace: str | None) -> tuple[AsyncWebClient | None, str]:
+        """A Web API client for the workspace (or the only one), or None with the reason."""
+        base = self.app.client
+        if self.bot_token:
+            auth = await base.auth_test(token=self.bot_token)
+            team = auth["team_id"]
+            if workspace and workspace != team:
+                return None, f"coachbot isn't installed in workspace {workspace}"
+            return AsyncWebClient(token=self.bot_token, base_url=base.base_url, retry_handlers=base.retry_handlers), team
+        if not workspace:
+            return None, "several workspaces can be installed: say which one in \"workspace\" (or ?team= for HubSpot)"
+        bot = await self.app.installation_store.async_find_bot(enterprise_id=None, team_id=workspace)
+        if bot is None:
+            return None, f"coachbot isn't installed in workspace {workspace}"
+        return AsyncWebClient(token=bot.bot_token, base_url=base.base_url, retry_handlers=base.retry_handlers), workspace

@@ -42,6 +42,8 @@ USAGE = {
         Usage("lost", "lost <deal> [amount] [@rep]", "log a lost deal; the rep gets a short retrospective to fill in",
               ("/coach lost Acme renewal 12k @alex",)),
         Usage("retro", "retro", "fill in the retrospective waiting for you", ("/coach retro",)),
+        Usage("report", "report [30d|90d|quarter]", "why your team's deals were lost: reasons, trend, patterns, "
+              "missing retrospectives", ("/coach report 90d",)),
         Usage("team", "team [add|remove @rep ...]", "your team: who reports to you (decides who sees what)",
               ("/coach team add @alex @jo",)),
         Usage("checkin", "checkin [@rep]", "as a rep: tell your manager how your plan is going; "

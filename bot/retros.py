@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands import Command, PersonRef
 from bot.identity import Actor, effective_tz, person_for, person_named
-from bot.views import LossPrompt, Team, ThreadReply
-from flows import retro as retro_flow
+from bot.views import LossPrompt, ReportView, Team, ThreadReply
+from flows import report as report_maths, retro as retro_flow
 from flows.dates import add_business_days, format_day
 from flows.outputs import Done, Notify, Refused, Say
 from storage import people, retros
@@ -172,6 +172,33 @@ class RetroService:
                 "; ".join(f"{f['text']}" + (f" (by {format_day(f['due'])})" if f.get("due") else "") for f in followups)
         outputs.append(Say(thanks, tone="success"))
         return outputs
+
+    # ---- reports -----------------------------------------------------------------------------
+
+    async def report(self, actor: Actor, cmd: Command) -> list[Any]:
+        """`/coach report [30d|90d|quarter]`: loss reasons of the team, with trend, patterns and gaps."""
+        spec = cmd.args[0].lower() if cmd.args else "30d"
+        now = self.clock.now()
+        async with self.db.session() as s:
+            me = await person_for(s, actor, self.coach.default_tz)
+            p = report_maths.period(spec, now.astimezone(_zone(me)).date())
+            if p is None:
+                return [Say(f"“{spec}” isn't a period I know. Usage: /coach report [30d|90d|quarter]", tone="error")]
+            reps = await people.reps_of(s, manager=me)
+            if reps:
+                manager_id, own_team, team = me.id, True, reps
+            elif me.manager_id:
+                boss = await people.get_person(s, workspace_id=me.workspace_id, person_id=me.manager_id)
+                manager_id, own_team, team = me.manager_id, False, await people.reps_of(s, manager=boss)
+            else:
+                return [Say("There's no team to report on yet: add your reps with /coach team add @alex @jo "
+                            "(or ask your manager to add you).")]
+            args = dict(workspace_id=me.workspace_id, manager_id=manager_id)
+            current = await retros.reason_counts(s, **args, start=p.start, end=p.end)
+            previous = await retros.reason_counts(s, **args, start=p.previous_start, end=p.previous_end)
+            missing = await retros.missing_counts(s, **args, start=p.start, end=p.end)
+        names = {r.id: r.name for r in team}
+        return [ReportView(report_maths.build(p, current, previous, missing, names, own_team=own_team))]
 
     # ---- teams -------------------------------------------------------------------------------
 

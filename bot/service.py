@@ -61,6 +61,7 @@ class CoachService:
             "resume": self.account.resume,
             "retro": self.retros.retro_command,
             "team": self.retros.team,
+            "report": self.retros.report,
         }.get(cmd.name)
         if handler is None:
             return [Say(f"I don't know “{cmd.name}”.\n\n" + help_text(), tone="error")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flows.report import Report
 from storage.talks import Plan
 
 
@@ -95,3 +96,10 @@ class Team:
 
     manager_name: str
     reps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """A team loss report, for the transport to show as text and, where it can, a chart."""
+
+    report: Report

@@ -206,3 +206,17 @@ def test_message_shortcut_prefills_and_posts_in_the_thread(served, fake):
     assert "*Wayne Enterprises* (40,000) was lost" in flat(post.body)
     assert rows(served, "SELECT source, amount FROM retrospectives WHERE deal_name = 'Wayne Enterprises'") == \
         [("command", 40000.0)]
+
+
+def test_report_for_the_manager_with_a_chart_in_their_dm(served, fake):
+    mgr, rep = person(fake, "Mo Diaz"), person(fake, "Nia Diaz")
+    lost_in_channel(served, fake, mgr, rep, deal="Massive Dynamic")
+    view = served.open_modal("retro", user=rep)
+    walk_retro(served, rep, view)
+    served.command("report 30d", user=mgr)
+    report = [r for r in fake.wait_for_response(mgr, count=4) if "Loss reasons" in flat(r)][-1]
+    assert "Price" in flat(report) and "100%" in flat(report)
+    complete = fake.wait_for("files.completeUploadExternal")[-1]
+    file_id = complete.body["files"][0]["id"]
+    assert b"\x89PNG" in fake.uploads[file_id]
+    assert complete.body["channel_id"].startswith("D")  # the DM, never a channel

@@ -4,7 +4,8 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from bot.views import LossPrompt, Plans, SettingsView, Team, ThreadReply
+from bot.views import LossPrompt, Plans, ReportView, SettingsView, Team, ThreadReply
+from flows.report import lines as report_lines
 from flows.dates import format_day
 from flows.outputs import Cancelled, Done, InputKind, Notify, Prompt, Refused, Say
 
@@ -36,6 +37,9 @@ def render(output: Any) -> list[tuple[str, str]]:
         return [(f"📣 Posted in {where}: {output.deal_name}{amount} was lost. @{output.rep_external_id}, "
                  "a short retrospective is waiting for you.", "info"),
                 (f"   [Start retrospective]  — in the console: /as @{output.rep_external_id}, then /coach retro", "dim")]
+    if isinstance(output, ReportView):
+        text = report_lines(output.report)
+        return [(text[0], "bold")] + [(line, "plain") for line in text[1:]]
     if isinstance(output, ThreadReply):
         return [(f"🧵 In the thread: {output.text}", "info")]
     if isinstance(output, Team):

@@ -27,7 +27,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import USAGE, Command, PersonRef, help_text, parse
-from bot.views import LossPrompt, ThreadReply
+from bot.views import LossPrompt, ReportView, ThreadReply
 from bot.identity import Actor
 from bot.profiles import Profile, ProfileRefresher
 from bot.retros import parse_amount
@@ -228,8 +228,24 @@ class SlackListeners:
                 problem = await self.post_loss_prompt(client, actor, output, thread_ts=None)
                 if problem:
                     await respond(response_type="ephemeral", replace_original=False, **blocks.message(Say(problem)))
+            elif isinstance(output, ReportView):
+                await respond(response_type="ephemeral", replace_original=False, **blocks.message(output))
+                if output.report.reasons:
+                    await self.upload_chart(client, actor, output)
             else:
                 await respond(response_type="ephemeral", replace_original=False, **blocks.message(output))
+
+    async def upload_chart(self, client: AsyncWebClient, actor: Actor, view: ReportView) -> None:
+        """The report's chart as a PNG in the person's DM with the bot (reports are never posted publicly)."""
+        from bot.charts import reasons_chart
+
+        png = await asyncio.to_thread(reasons_chart, view.report)
+        try:
+            dm = (await client.conversations_open(users=actor.user))["channel"]["id"]
+            await client.files_upload_v2(channel=dm, content=png, filename="loss-reasons.png",
+                                         title=f"Why deals were lost — {view.report.period.label}")
+        except SlackApiError as exc:
+            log.warning("chart upload failed: %s", _error(exc))
 
     async def post_loss_prompt(self, client: AsyncWebClient, actor: Actor, prompt: LossPrompt,
                                thread_ts: str | None) -> str | None:

@@ -9,7 +9,8 @@ from bot.slack.mrkdwn import (
     BUTTON_TEXT, MESSAGE_BLOCKS, MODAL_BLOCKS, MODAL_TITLE, OPTION_TEXT, PLACEHOLDER, clip, context, escape,
     long_text_sections, plain, section,
 )
-from bot.views import Home, LossPrompt, Plans, SettingsView, Team
+from bot.views import Home, LossPrompt, Plans, ReportView, SettingsView, Team
+from flows.report import lines as report_lines
 from flows.dates import format_day
 from flows.outputs import Cancelled, Done, InputKind, Prompt, Refused, Say
 
@@ -172,6 +173,11 @@ def message(output: Any) -> dict:
         return {"text": "Your settings", "blocks": [section(settings_text(output))]}
     if isinstance(output, Team):
         return team_message(output)
+    if isinstance(output, ReportView):
+        text = report_lines(output.report)
+        body = "\n".join(escape(line) for line in text[1:])
+        blocks = [section(f"*{escape(text[0])}*")] + ([section(f"```{body}```")] if body else [])
+        return {"text": clip(escape(text[0]), 3000), "blocks": blocks}
     if isinstance(output, LossPrompt):
         return loss_prompt_message(output)
     if isinstance(output, Done):

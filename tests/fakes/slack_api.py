@@ -46,6 +46,7 @@ class FakeSlack:
         self.delay: dict[str, float] = {}
         self._ids = itertools.count(1)
         self.sockets: list[web.WebSocketResponse] = []
+        self.uploads: dict[str, bytes] = {}  # file id -> the bytes uploaded to its upload URL
         self.socket_messages: list[dict[str, Any]] = []  # what the app sent back over Socket Mode
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -75,6 +76,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._api)  # slack_sdk uses GET for some read methods
         app.router.add_post("/response/{rid}", self._response_url)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -168,9 +170,10 @@ class FakeSlack:
         if request.method == "GET":
             return dict(request.query)
         if request.content_type == "application/json":
-            return json.loads(raw or "{}")
-        body: dict[str, Any] = dict(parse_qsl(raw, keep_blank_values=True))
-        for key in JSON_FIELDS:
+            return {**request.query, **json.loads(raw or "{}")}
+        # slack_sdk sends some methods' arguments in the query string even on POST
+        body: dict[str, Any] = {**request.query, **dict(parse_qsl(raw, keep_blank_values=True))}
+        for key in (*JSON_FIELDS, "files"):
             if isinstance(body.get(key), str):
                 try:
                     body[key] = json.loads(body[key])
@@ -217,6 +220,21 @@ class FakeSlack:
         finally:
             self.sockets.remove(ws)
         return ws
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        data = await request.read()  # the raw body; a PNG sent as multipart still contains its signature
+        self.uploads[request.match_info["file_id"]] = data
+        return web.Response(text="OK - " + str(len(data)))
+
+    def m_files_getUploadURLExternal(self, body, token):
+        file_id = self._id("F")
+        return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    def m_files_completeUploadExternal(self, body, token):
+        files = body.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files or []]}
 
     def m_apps_connections_open(self, body, token):
         if not (token or "").startswith("xapp-"):

@@ -92,6 +92,55 @@ def migrate(database_url: str = typer.Option(None, "--db", help="Database URL (d
     typer.echo("Database is up to date.")
 
 
+export_app = typer.Typer(help="Export data as CSV.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("retros")
+def export_retros(
+    since: str = typer.Option(..., help="First loss date to include, e.g. 2026-01-01."),
+    fmt: str = typer.Option("csv", "--format", help="Only csv for now."),
+    workspace: str = typer.Option(None, help="platform:id, e.g. slack:T0123 (needed when there are several)."),
+    output: str = typer.Option("-", "--output", "-o", help="File to write, or - for standard output."),
+    database_url: str = typer.Option(None, "--db", help="Database URL (default: DATABASE_URL)."),
+) -> None:
+    """Loss retrospectives as CSV: deal, amount, rep, manager, reasons, status."""
+    from datetime import date
+
+    from bot.export import ExportError, retros_csv
+    from storage.db import Database
+
+    if fmt != "csv":
+        typer.echo(f"Unknown format “{fmt}”: only csv is supported.", err=True)
+        raise typer.Exit(2)
+    try:
+        start = date.fromisoformat(since)
+    except ValueError:
+        typer.echo(f"--since must be a date like 2026-01-01 (got “{since}”).", err=True)
+        raise typer.Exit(2)
+    settings = _settings(database_url)
+
+    async def run() -> str:
+        db = Database(settings.database_url)
+        try:
+            await db.migrate()
+            return await retros_csv(db, since=start, workspace=workspace)
+        finally:
+            await db.close()
+
+    try:
+        text = asyncio.run(run())
+    except ExportError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(output, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        typer.echo(f"Wrote {text.count(chr(10)) - 1} retrospectives to {output}.", err=True)
+
+
 @app.command()
 def keygen() -> None:
     """Print a new key for COACHBOT_ENCRYPTION_KEY."""

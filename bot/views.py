@@ -60,6 +60,8 @@ class Home:
     own: tuple[Plan, ...]
     reps: tuple[RepStatus, ...]
     unfinished: tuple[Unfinished, ...]
+    waiting_retros: tuple[tuple[int, str], ...] = ()  # (retrospective id, deal name) for the viewer to fill in
+    followups: tuple[tuple[str, date | None], ...] = ()
     stale_after_days: int = 14
 
     def needs_contact(self, now: datetime) -> tuple[RepStatus, ...]:

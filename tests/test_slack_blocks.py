@@ -144,3 +144,12 @@ def test_settings_view_prefills_current_values():
     assert "America/Los_Angeles" in by_id["tz"]["element"]["placeholder"]["text"]
     assert by_id["work_start"]["element"]["initial_time"] == "08:30"
     assert [o["value"] for o in by_id["work_days"]["element"]["initial_options"]] == ["mon", "tue", "wed", "thu", "sun"]
+
+
+def test_home_shows_waiting_retrospectives_and_follow_ups():
+    now = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+    home = Home(2, "Alex", date(2026, 11, 23), (), (), (), (), waiting_retros=((41, "Acme <renewal>"),),
+                followups=(("Globex — confirm the signer", date(2026, 11, 27)),))
+    text = json.dumps(blocks.home_view(home, now), ensure_ascii=False)
+    assert "*Acme &lt;renewal&gt;* was lost" in text and '"action_id": "retro_start"' in text and '"value": "41"' in text
+    assert "Globex — confirm the signer (by Fri 27 Nov 2026)" in text

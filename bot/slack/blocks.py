@@ -275,6 +275,15 @@ def home_view(h: Home, now: datetime) -> dict:
                                                     f"(saved {format_day(u.updated_at.date())})"},
                        "accessory": {"type": "button", "action_id": "home_resume", "text": plain("Continue", 75),
                                      "value": u.session_id}})
+    for retro_id, deal in h.waiting_retros:
+        blocks.append({"type": "section",
+                       "text": {"type": "mrkdwn", "text": f":chart_with_downwards_trend: *{escape(deal)}* was lost — "
+                                                          "a short retrospective is waiting for you"},
+                       "accessory": {"type": "button", "action_id": "retro_start", "text": plain("Start", 75),
+                                     "value": str(retro_id)}})
+    if h.followups:
+        blocks.append(section("*To check*\n" + "\n".join(
+            f"• {escape(text)}" + (f" (by {format_day(due)})" if due else "") for text, due in h.followups)))
     if h.leading or h.reps:
         blocks.append({"type": "header", "text": plain("Your team", 150)})
     for plan in h.leading:

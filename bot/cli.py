@@ -76,7 +76,7 @@ def serve(
         raise typer.Exit(2)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(run_server(settings, host, port))
+        asyncio.run(run_server(settings, host, port, scheduler=not no_scheduler))
     except MissingKey as exc:
         typer.echo(f"Configuration error: {exc}", err=True)
         raise typer.Exit(2)
@@ -139,6 +139,33 @@ def export_retros(
         with open(output, "w", encoding="utf-8", newline="") as f:
             f.write(text)
         typer.echo(f"Wrote {text.count(chr(10)) - 1} retrospectives to {output}.", err=True)
+
+
+@app.command()
+def nudges(
+    show_failed: bool = typer.Option(False, "--failed", help="List failed nudges with their reasons."),
+    database_url: str = typer.Option(None, "--db", help="Database URL (default: DATABASE_URL)."),
+) -> None:
+    """Scheduled nudges by status — and, with --failed, what went wrong (nothing disappears silently)."""
+    from storage import nudges as repo
+    from storage.db import Database
+
+    settings = _settings(database_url)
+
+    async def run():
+        db = Database(settings.database_url)
+        try:
+            await db.migrate()
+            async with db.session() as s:
+                return await repo.counts(s), (await repo.failed(s) if show_failed else [])
+        finally:
+            await db.close()
+
+    counts, failed = asyncio.run(run())
+    typer.echo("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "No nudges yet.")
+    for n in failed:
+        typer.echo(f"#{n.id} {n.kind} to person {n.recipient_id}, due {n.due_at:%Y-%m-%d %H:%M} UTC, "
+                   f"{n.attempts} attempt(s): {n.last_error}")
 
 
 @app.command()

@@ -39,6 +39,8 @@ USAGE = {
         Usage("talk", "talk @rep", "prepare and record a difficult conversation with one of your reps, step by step",
               ("/coach talk @alex",)),
         Usage("plans", "plans", "open plans: the ones you agreed with your reps, and your own", ("/coach plans",)),
+        Usage("close", "close @rep", "close the plan with a rep after the review; its check-ins stop",
+              ("/coach close @alex",)),
         Usage("lost", "lost <deal> [amount] [@rep]", "log a lost deal; the rep gets a short retrospective to fill in",
               ("/coach lost Acme renewal 12k @alex",)),
         Usage("retro", "retro", "fill in the retrospective waiting for you", ("/coach retro",)),

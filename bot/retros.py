@@ -6,13 +6,14 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot import planner
 from bot.commands import Command, PersonRef
 from bot.identity import Actor, effective_tz, person_for, person_named
 from bot.views import LossPrompt, ReportView, Team, ThreadReply
 from flows import report as report_maths, retro as retro_flow
 from flows.dates import add_business_days, format_day
 from flows.outputs import Done, Notify, Refused, Say
-from storage import people, retros
+from storage import nudges, people, retros
 from storage.models import FlowSession, Person
 
 if TYPE_CHECKING:
@@ -67,6 +68,8 @@ class RetroService:
                 s, workspace_id=me.workspace_id, deal_key=key, deal_name=deal, rep=rep, amount=amount,
                 lost_on=now.astimezone(_zone(me)).date(), now=now, opened_by_id=me.id, channel_id=channel)
             prompt = LossPrompt(retro.id, retro.deal_name, retro.amount, rep.name, rep.platform_user_id, channel)
+            if created:
+                await self._plan_reminders(s, retro, rep, now)
             if not created:
                 state = "done" if retro.status == "done" else "still open"
                 return [Say(f"{deal} already has a retrospective ({state}); no second one was opened.", tone="warning")]
@@ -85,7 +88,14 @@ class RetroService:
                 amount=deal.get("amount"), lost_on=lost_on, now=now, source=source, channel_id=channel,
                 crm_url=deal.get("url"), stage=deal.get("stage"))
             prompt = LossPrompt(retro.id, retro.deal_name, retro.amount, rep.name, rep.platform_user_id, channel)
+            if created:
+                await self._plan_reminders(s, retro, rep, now)
             return ([prompt] if created else []), created
+
+    async def _plan_reminders(self, s, retro, rep: Person, now: datetime) -> None:
+        manager = await people.get_person(s, workspace_id=rep.workspace_id, person_id=rep.manager_id) \
+            if rep.manager_id else None
+        await planner.plan_retro(s, retro_id=retro.id, rep=rep, manager=manager, deal=retro.deal_name, now=now)
 
     async def record_prompt(self, actor_workspace: tuple[str, str], retro_id: int, channel: str, ts: str) -> None:
         """Remember where the channel prompt was posted, so the summary can go into its thread."""
@@ -150,8 +160,10 @@ class RetroService:
         if answers.get("debrief"):
             followups.append({"text": f"Ask the {retro.deal_name} buyer for a 15-minute debrief",
                               "due": add_business_days(today, 3).isoformat()})
+        await nudges.cancel_pending(s, subject=f"retro:{retro.id}", reason="retrospective done")
         if followups and rep is not None:
-            await retros.add_followups(s, self.cipher, person=rep, retro_id=retro.id, items=followups, now=now)
+            rows = await retros.add_followups(s, self.cipher, person=rep, retro_id=retro.id, items=followups, now=now)
+            await planner.plan_followups(s, person=rep, followups=rows, now=now)
         outputs: list[Any] = [done]
         reason = retro_flow.REASON_LABELS.get(answers.get("primary", ""), "—")
         if answers.get("share") == "channel":

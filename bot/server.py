@@ -55,19 +55,42 @@ def build_web_app(db: Database, slack: AsyncApp | None, *, slack_http: bool = Tr
     return app
 
 
-async def serve(settings: Settings, host: str, port: int, *, ready: asyncio.Event | None = None) -> None:
+def start_scheduler(settings: Settings, db: Database, dispatcher, clock):
+    """APScheduler in this process: the nudge tick and hourly housekeeping. The nudges table, not
+    APScheduler's job store, is the schedule; these jobs only look at it."""
+    from datetime import datetime, timezone
+
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot import housekeeping
+
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    first = datetime.now(timezone.utc)
+    scheduler.add_job(dispatcher.drain, "interval", seconds=settings.tick_seconds, max_instances=1,
+                      coalesce=True, next_run_time=first, id="tick")
+    scheduler.add_job(housekeeping.run, "interval", hours=1, args=[db, clock], max_instances=1, coalesce=True,
+                      next_run_time=first, id="housekeeping")
+    scheduler.start()
+    return scheduler
+
+
+async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = True,
+                ready: asyncio.Event | None = None) -> None:
     """Run until SIGINT/SIGTERM: migrate, then serve HTTP (and Socket Mode when SLACK_APP_TOKEN is set)."""
     db = Database(settings.database_url)
     await db.migrate()
     cipher, source = load_cipher(settings, allow_generate=False)
-    service = CoachService(db, cipher, SystemClock(), default_tz=settings.default_timezone)
+    clock = SystemClock()
+    service = CoachService(db, cipher, clock, default_tz=settings.default_timezone)
     slack = None
     intake = None
+    senders = {}
     if settings.slack_enabled:
         from bot.slack.app import build_slack
 
         surface = build_slack(settings, service)
         slack, intake = surface.app, surface.intake
+        senders["slack"] = surface.sender
     webhooks = WebhookRoutes(
         intake=intake,
         crm_secret=settings.crm_webhook_secret.get_secret_value() if settings.crm_webhook_secret else None,
@@ -87,6 +110,16 @@ async def serve(settings: Settings, host: str, port: int, *, ready: asyncio.Even
         m for m, on in (("HTTP at /slack/events", slack_http), ("Socket Mode", socket_mode is not None)) if on)
     log.warning("coachbot serving on http://%s:%d — Slack: %s; notes key from %s", host, port, mode, source)
     print(f"coachbot serving on http://{host}:{port} (Slack: {mode})", flush=True)
+    jobs = None
+    if scheduler:
+        from datetime import timedelta
+
+        from bot.dispatch import Dispatcher
+
+        dispatcher = Dispatcher(db, cipher, clock, senders, batch=settings.nudge_batch,
+                                lease=timedelta(seconds=settings.lease_seconds))
+        jobs = start_scheduler(settings, db, dispatcher, clock)
+        log.warning("scheduler on: nudges every %ss as %s", settings.tick_seconds, dispatcher.owner)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -96,6 +129,8 @@ async def serve(settings: Settings, host: str, port: int, *, ready: asyncio.Even
     try:
         await stop.wait()
     finally:
+        if jobs is not None:
+            jobs.shutdown(wait=False)
         if socket_mode is not None:
             await socket_mode.close_async()
         await runner.cleanup()

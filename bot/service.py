@@ -9,7 +9,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot import planner
 from bot.account import AccountService
+from bot.nudge_actions import NudgeActions
 from bot.retros import RetroService
 from bot.commands import Command, help_text, usage_line
 from bot.identity import Actor, effective_tz, person_for, person_named
@@ -20,7 +22,7 @@ from flows.engine import Action, Answer, FlowState
 from flows.outputs import Done, Notify, Prompt, Refused, Say
 from flows.registry import get_flow
 from flows.talk import NAME as TALK, plan_lines
-from storage import checkins, people, retros, sessions, talks
+from storage import checkins, nudges, people, retros, sessions, talks
 from storage.crypto import NotesCipher
 from storage.db import Database
 from storage.models import FlowSession, Person
@@ -40,6 +42,7 @@ class CoachService:
         self.default_tz = default_tz
         self.account = AccountService(db, cipher, clock, default_tz=default_tz)
         self.retros = RetroService(self)
+        self.actions = NudgeActions(self)
 
     async def identify(self, actor: Actor) -> Person:
         """The stored person for an actor (created on first contact)."""
@@ -62,6 +65,7 @@ class CoachService:
             "retro": self.retros.retro_command,
             "team": self.retros.team,
             "report": self.retros.report,
+            "close": self._close,
         }.get(cmd.name)
         if handler is None:
             return [Say(f"I don't know “{cmd.name}”.\n\n" + help_text(), tone="error")]
@@ -150,6 +154,30 @@ class CoachService:
             followups = await retros.open_followups(s, self.cipher, person=me)
             return [Plans(me.id, tuple(plans), now.date(), tuple(followups))]
 
+    async def _close(self, actor: Actor, cmd: Command) -> list[Any]:
+        """`/coach close @rep`: close the open plan with that rep (its check-ins and reminders stop)."""
+        if len(cmd.people) != 1:
+            return [Say(f"Name the rep whose plan to close. {usage_line('close')}", tone="error")]
+        async with self.db.session() as s:
+            me = await person_for(s, actor, self.default_tz)
+            rep = await person_named(s, me, cmd.people[0], self.default_tz)
+            plans = [p for p in await talks.open_plans(s, self.cipher, viewer=me)
+                     if p.manager_id == me.id and p.rep_id == rep.id]
+            if not plans:
+                return [Say(f"You have no open plan with {rep.name}.", tone="error")]
+            for plan in plans:
+                await self.close_plan(s, me, plan.conversation_id)
+        return [Say(f"Closed the plan with {rep.name}; its check-ins and reminders are off.", tone="success")]
+
+    async def close_plan(self, s, me: Person, talk_id: int) -> bool:
+        """Close one of the manager's plans and cancel everything scheduled for it."""
+        closed = await talks.close(s, manager=me, conversation_id=talk_id, now=self.clock.now())
+        if closed:
+            await nudges.cancel_pending(s, subject=f"talk:{talk_id}", reason="plan closed")
+            for item_id in closed:
+                await nudges.cancel_pending(s, subject=f"item:{item_id}", reason="plan closed")
+        return closed is not None
+
     async def _cancel_cmd(self, actor: Actor, cmd: Command) -> list[Any]:
         return await self.answer(actor, Answer(action=Action.CANCEL))
 
@@ -162,8 +190,11 @@ class CoachService:
                 if rep.manager_id != me.id:
                     return [Refused(f"{rep.name} isn't on your team, so there is no check-in to record. "
                                     "Reps join your team when you hold a conversation with them.")]
+                plan = next((p for p in await talks.open_plans(s, self.cipher, viewer=rep) if p.rep_id == rep.id), None)
                 await checkins.record_checkin(s, self.cipher, rep=rep, author=me, kind="manager", status=None,
-                                              note=None, conversation_id=None, now=now)
+                                              note=None, conversation_id=plan.conversation_id if plan else None, now=now)
+                if plan:
+                    await planner.answered_checkin(s, talk_id=plan.conversation_id, who="manager", now=now)
                 return [Say(f"Noted: you checked in with {rep.name} today.", tone="success")]
             if me.manager_id is None:
                 return [Say("Check-ins are how reps tell their manager how a plan is going, and you have no "
@@ -234,6 +265,7 @@ class CoachService:
             s, self.cipher, workspace_id=me.workspace_id, manager=me, rep=rep, answers=done.answers,
             flow_session_id=row.id, now=now,
         )
+        await planner.plan_talk(s, talk_id=talk.id, manager=me, rep=rep, review=talk.review_on, now=now)
         outputs: list[Any] = [replace(done, record_id=talk.id),
                               Say(f"Saved. The plan with {rep.name} is stored; review on "
                                   f"{format_day(talk.review_on)}. See it any time with /coach plans.", tone="success")]
@@ -249,6 +281,8 @@ class CoachService:
         plans = [p for p in await talks.open_plans(s, self.cipher, viewer=me) if p.rep_id == me.id]
         await checkins.record_checkin(s, self.cipher, rep=me, author=me, kind="rep", status=status, note=note,
                                       conversation_id=plans[0].conversation_id if plans else None, now=now)
+        if plans:
+            await planner.answered_checkin(s, talk_id=plans[0].conversation_id, who="rep", now=now)
         outputs: list[Any] = [done]
         manager = await people.get_person(s, workspace_id=me.workspace_id, person_id=me.manager_id) \
             if me.manager_id else None

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = Field(None, alias="SLACK_CLIENT_SECRET")
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
 
+    tick_seconds: float = Field(10, alias="COACHBOT_TICK_SECONDS", gt=0)
+    nudge_batch: int = Field(200, alias="COACHBOT_NUDGE_BATCH", gt=0, le=5000)
+    lease_seconds: float = Field(120, alias="COACHBOT_LEASE_SECONDS", gt=0)
+
     crm_webhook_secret: SecretStr | None = Field(None, alias="CRM_WEBHOOK_SECRET")
     crm_deal_channel: str | None = Field(None, alias="CRM_DEAL_CHANNEL")
     hubspot_client_secret: SecretStr | None = Field(None, alias="HUBSPOT_CLIENT_SECRET")

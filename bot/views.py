@@ -105,3 +105,14 @@ class ReportView:
     """A team loss report, for the transport to show as text and, where it can, a chart."""
 
     report: Report
+
+
+@dataclass(frozen=True)
+class NudgeMessage:
+    """A scheduled message to one person, with quick-answer buttons (action id, label, value)."""
+
+    nudge_id: int
+    kind: str
+    text: str
+    actions: tuple[tuple[str, str, str], ...] = ()
+    detail: tuple[str, ...] = ()  # further lines (a review pack, a digest)

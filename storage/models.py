@@ -24,6 +24,8 @@ class Workspace(SQLModel, table=True):
     platform: str = Field(max_length=16)  # console | slack | teams
     external_id: str = Field(max_length=64)
     name: str = Field(default="", max_length=200)
+    checkin_days: str = Field(default="1,3,7,14", max_length=60)  # working days after a talk for check-ins
+    holidays: str = Field(default="", max_length=2000)  # ISO dates, comma-separated: no nudges on these
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
 
 
@@ -189,4 +191,33 @@ class FollowUp(SQLModel, table=True):
     text_encrypted: str = Field(sa_column=Column(Text, nullable=False))
     due_on: Optional[date] = Field(default=None)
     status: str = Field(default="open", max_length=16)  # open | done
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+
+
+class Nudge(SQLModel, table=True):
+    """The durable schedule: one row per message to send. Replicas coordinate only through its lease."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_nudges_dedupe"),
+        Index("ix_nudges_due", "status", "due_at"),
+        Index("ix_nudges_subject", "subject", "status"),
+        Index("ix_nudges_recipient", "recipient_id", "status"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    recipient_id: int = Field(foreign_key="people.id")
+    kind: str = Field(max_length=24)
+    subject: str = Field(max_length=64)  # what it is about: talk:12, item:4, retro:7, person:3
+    dedupe_key: str = Field(max_length=160)
+    due_at: datetime = Field(sa_column=_utc())
+    status: str = Field(default="pending", max_length=12)  # pending | sending | sent | cancelled | failed
+    attempts: int = Field(default=0)
+    lease_owner: Optional[str] = Field(default=None, max_length=64)
+    lease_expires_at: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # ids only, never notes
+    last_error: Optional[str] = Field(default=None, max_length=300)
+    message_ref: Optional[str] = Field(default=None, max_length=100)  # where it was delivered (channel:ts)
+    sent_at: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())

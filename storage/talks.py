@@ -141,3 +141,15 @@ async def _plan(s: AsyncSession, cipher: NotesCipher, talk: Conversation) -> Pla
         created_at=talk.created_at,
         items=items,
     )
+
+
+async def close(s: AsyncSession, *, manager: Person, conversation_id: int, now: datetime) -> list[int] | None:
+    """Close an open plan led by `manager`; returns its action item ids (None if not theirs or not open)."""
+    talk = (await s.execute(select(Conversation).where(
+        Conversation.id == conversation_id, Conversation.workspace_id == manager.workspace_id,
+        Conversation.manager_id == manager.id, Conversation.status == "open"))).scalar_one_or_none()
+    if talk is None:
+        return None
+    talk.status, talk.closed_at = "closed", now
+    s.add(talk)
+    return [i for (i,) in await s.execute(select(ActionItem.id).where(ActionItem.conversation_id == talk.id))]

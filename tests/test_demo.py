@@ -88,10 +88,14 @@ def test_quit_halfway_and_resume_in_a_new_process(tmp_path):
 def test_the_rep_sees_the_plan_and_overdue_items_after_time_passes(tmp_path):
     out = run_demo(tmp_path, TALK + ["/as @alex", "/coach plans", "/clock +8d", "/coach plans"])
     rep_part = out.split("You are now @alex.")[1]
-    assert "Your plan with Sam" in rep_part
-    before, after = rep_part.split("The clock is now")
-    assert "overdue" not in before
-    assert "book 5 discovery calls by Friday" in after and "⚠ overdue" in after
+    first_plans, rest = rep_part.split("@alex> /clock +8d")
+    during_clock, second_plans = rest.split("@alex> /coach plans")
+    assert "Your plan with Sam" in first_plans and "overdue" not in first_plans
+    assert "book 5 discovery calls by Friday" in second_plans and "⚠ overdue" in second_plans
+    # the scheduler ran while the clock moved: check-ins and the due-date reminder arrived on the way
+    assert "to @alex: Quick check-in on the plan you agreed with Sam" in during_clock
+    assert "to @alex: Reminder: “book 5 discovery calls by Friday” is due" in during_clock
+    assert "to @sam: It's been" in during_clock
 
 
 def test_mistakes_get_specific_messages_and_nothing_is_lost(tmp_path):

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import timedelta
 from typing import Any, Callable, TextIO
 
 from bot import commands
 from bot.clock import SimulatedClock, parse_duration
+from bot import housekeeping
 from bot.console.render import render
+from bot.console.sender import ConsoleSender
+from bot.dispatch import Dispatcher
 from bot.service import Actor, CoachService
 from flows.engine import Action, Answer
 from flows.outputs import Cancelled, Done, InputKind, Prompt
@@ -22,7 +26,8 @@ DEMO_HELP = """Console commands:
   /ok                 keep your answer as it is after a coaching hint
   /back               go back one step and change that answer
   /cancel             stop the current conversation (its draft is deleted)
-  /clock +3d          move the simulated clock forward (m, h, d, w)
+  /clock +3d          move the simulated clock forward (m, h, d, w); nudges due meanwhile arrive
+  /tap a              press button [a] of a nudge shown above (as the person it was sent to)
   /whoami             who you are acting as, and the simulated time
   /quit               leave; anything unfinished is saved for next time
 Anything else you type answers the current step."""
@@ -37,6 +42,8 @@ class ConsoleDemo:
         self.default_tz = default_tz
         self.user = user
         self.last_prompt: Prompt | None = None
+        self.sender = ConsoleSender(write, clock)
+        self.dispatcher = Dispatcher(service.db, service.cipher, clock, {"console": self.sender}, owner="console")
 
     @property
     def actor(self) -> Actor:
@@ -59,6 +66,7 @@ class ConsoleDemo:
         if not text and self.last_prompt is not None and self.last_prompt.suggestion:
             value = self.last_prompt.suggestion
         self.show(await self.service.answer(self.actor, Answer(value)))
+        await self.deliver_due()
         return True
 
     async def _slash(self, text: str) -> bool:
@@ -87,8 +95,20 @@ class ConsoleDemo:
             if delta is None:
                 self.emit_text("Usage: /clock +3d — moves the simulated clock forward (m, h, d or w).", "error")
             else:
-                self.clock.advance(delta)
+                await self.pass_time(delta)
                 self.emit_text(f"The clock is now {self.clock.now():%a %d %b %Y %H:%M} UTC.", "info")
+        elif word == "/tap":
+            button = self.sender.buttons.get(rest.strip().lower())
+            if button is None:
+                self.emit_text("Usage: /tap <letter> — the letter in [brackets] under a nudge.", "error")
+            else:
+                handle, action_id, value = button
+                actor = Actor("console", "demo", handle, name=handle.capitalize(), tz=self.default_tz)
+                if action_id == "retro_start":
+                    self.user, outputs = handle, await self.service.retros.start(actor, int(value))
+                else:
+                    outputs = await self.service.actions.handle(actor, action_id, value)
+                self.show(outputs)
         elif word in ("/ok", "/keep"):
             self.show(await self.service.answer(self.actor, Answer(action=Action.KEEP)))
         elif word == "/back":
@@ -98,6 +118,23 @@ class ConsoleDemo:
         else:
             self.emit_text(f"There is no {word} command. /help lists the console commands.", "error")
         return True
+
+    async def pass_time(self, delta) -> None:
+        """Move the clock in half-hour steps, delivering whatever falls due on the way."""
+        step = timedelta(minutes=30)
+        remaining = delta
+        while remaining > timedelta(0):
+            hop = min(step, remaining)
+            before = self.clock.now()
+            self.clock.advance(hop)
+            remaining -= hop
+            if before.date() != self.clock.now().date() or before.hour != self.clock.now().hour:
+                await housekeeping.run(self.service.db, self.clock)
+            await self.dispatcher.run_until_idle()
+
+    async def deliver_due(self) -> None:
+        """Send anything due right now (after a command scheduled something for today)."""
+        await self.dispatcher.run_until_idle()
 
     def show(self, outputs: list[Any]) -> None:
         """Render outputs and remember the prompt now on screen."""

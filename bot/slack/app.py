@@ -30,6 +30,7 @@ from bot.commands import USAGE, Command, PersonRef, help_text, parse
 from bot.views import LossPrompt, ReportView, ThreadReply
 from bot.identity import Actor
 from bot.profiles import Profile, ProfileRefresher
+from bot.nudge_actions import ACTIONS as NUDGE_ACTIONS
 from bot.retros import parse_amount
 from bot.service import CoachService
 from bot.settings import Settings
@@ -61,10 +62,11 @@ def web_client(settings: Settings) -> AsyncWebClient:
 class SlackSurface:
     """Everything Slack contributes to the server: the Bolt app, its listeners and the CRM intake."""
 
-    def __init__(self, app: AsyncApp, listeners: "SlackListeners", intake):
+    def __init__(self, app: AsyncApp, listeners: "SlackListeners", intake, sender):
         self.app = app
         self.listeners = listeners
         self.intake = intake
+        self.sender = sender
 
 
 def build_slack(settings: Settings, service: CoachService) -> SlackSurface:
@@ -75,8 +77,11 @@ def build_slack(settings: Settings, service: CoachService) -> SlackSurface:
     app = build_app(settings, listeners, oauth=settings.slack_oauth)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token and not settings.slack_oauth \
         else None
+    from bot.slack.sender import SlackSender
+
     return SlackSurface(app, listeners, SlackIntake(app, listeners, bot_token=token,
-                                                    deal_channel=settings.crm_deal_channel))
+                                                    deal_channel=settings.crm_deal_channel),
+                        SlackSender(app, bot_token=token))
 
 
 def build_app(settings: Settings, listeners: "SlackListeners", *, oauth: bool) -> AsyncApp:
@@ -170,6 +175,7 @@ class SlackListeners:
         app.view(blocks.PICK_REP)(self.on_pick_rep)
         app.view(blocks.LOST_DEAL)(self.on_lost_deal)
         app.action("retro_start")(self.on_retro_start)
+        app.action(re.compile("^(" + "|".join(NUDGE_ACTIONS) + ")$"))(self.on_nudge_button)
         app.shortcut("start_loss_retro")(self.on_loss_shortcut)
         app.action("flow_back")(self.on_back)
         app.action("flow_discard")(self.on_discard)
@@ -400,6 +406,29 @@ class SlackListeners:
                                                 **blocks.message(Say(text)))
             except SlackApiError as exc:
                 log.warning("ephemeral note failed: %s", _error(exc))
+        self.later(work())
+
+    async def on_nudge_button(self, ack, body: dict, action: dict, respond, client: AsyncWebClient, context) -> None:
+        """A button on a nudge DM: do it, replace the buttons with the outcome, tell whoever else should know."""
+        await ack()
+        actor = actor_of(context)
+
+        async def work() -> None:
+            outputs = await self.service.actions.handle(actor, action["action_id"], action.get("value", ""))
+            for output in outputs:
+                if isinstance(output, Notify):
+                    await self.dm(client, output.external_id, output.output)
+            said = [o for o in outputs if isinstance(o, (Say, Refused))]
+            if said:
+                original = (body.get("message") or {}).get("text", "")
+                text = ((original + "\n") if original else "") + " ".join(
+                    getattr(o, "reason", None) or o.text for o in said)
+                try:
+                    await respond(replace_original=True, **blocks.message(Say(text)))
+                except Exception as exc:  # noqa: BLE001 - the action itself is done; only the echo failed
+                    log.warning("could not update the nudge message: %s", exc)
+            if action["action_id"] in ("item_done", "plan_close", "nudge_checked_in"):
+                await self.publish_home(client, actor)
         self.later(work())
 
     async def on_loss_shortcut(self, ack, body: dict, shortcut: dict, client: AsyncWebClient) -> None:

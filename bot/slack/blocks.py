@@ -9,7 +9,7 @@ from bot.slack.mrkdwn import (
     BUTTON_TEXT, MESSAGE_BLOCKS, MODAL_BLOCKS, MODAL_TITLE, OPTION_TEXT, PLACEHOLDER, clip, context, escape,
     long_text_sections, plain, section,
 )
-from bot.views import Home, LossPrompt, Plans, ReportView, SettingsView, Team
+from bot.views import Home, LossPrompt, NudgeMessage, Plans, ReportView, SettingsView, Team
 from flows.report import lines as report_lines
 from flows.dates import format_day
 from flows.outputs import Cancelled, Done, InputKind, Prompt, Refused, Say
@@ -384,3 +384,16 @@ def team_message(t: Team) -> dict:
 
 def _is_slack_id(value: str) -> bool:
     return bool(value) and value[0] in "UW" and value[1:].isalnum() and value.upper() == value
+
+
+def nudge_message(m: NudgeMessage) -> dict:
+    """A nudge DM: its text, any detail lines, and its quick-answer buttons."""
+    body = escape(m.text)
+    if m.detail:
+        body += "\n" + "\n".join(escape(line) for line in m.detail)
+    out: list[dict] = long_text_sections(m.text + ("\n" + "\n".join(m.detail) if m.detail else ""))
+    if m.actions:
+        out.append({"type": "actions", "block_id": f"nudge_{m.nudge_id}", "elements": [
+            {"type": "button", "action_id": action_id, "text": plain(label, BUTTON_TEXT), "value": value[:2000]}
+            for action_id, label, value in m.actions[:25]]})
+    return {"text": clip(body, 3000), "blocks": out[:MESSAGE_BLOCKS]}

@@ -1,0 +1,198 @@
+"""The tick: claim due nudges, decide at send time whether each still makes sense, send, record.
+
+Exactly-once in practice: a row is sent only by the replica holding its lease; a replica that died
+mid-send leaves the lease to expire, and whoever reclaims it first asks the platform whether the
+message is already there (Slack message metadata carries the nudge id) before sending it again.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot import nudge_messages
+from bot.planner import schedule_of
+from bot.views import NudgeMessage
+from flows import cadence
+from storage import nudges
+from storage.crypto import NotesCipher
+from storage.db import Database
+from storage.models import Nudge, Person, Workspace
+
+log = logging.getLogger("coachbot.dispatch")
+MAX_ATTEMPTS = 6
+
+
+class SendError(Exception):
+    """A failed send: `permanent` ones are never retried; `retry_after` is the platform's wish, in seconds."""
+
+    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Sender(Protocol):
+    async def send(self, workspace: Workspace, recipient: Person, message: NudgeMessage) -> str: ...
+
+    async def delivered(self, workspace: Workspace, recipient: Person, nudge_id: int) -> str | None: ...
+
+
+@dataclass
+class TickResult:
+    claimed: int = 0
+    sent: int = 0
+    cancelled: int = 0
+    moved: int = 0
+    retried: int = 0
+    failed: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    nudge: Nudge
+    action: str  # sent | cancel | move | retry | fail
+    ref: str | None = None
+    due_at: datetime | None = None
+    reason: str = ""
+
+
+def replica_id() -> str:
+    """A name for this process's leases: host, pid and a random suffix."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Dispatcher:
+    def __init__(self, db: Database, cipher: NotesCipher, clock, senders: dict[str, Sender], *,
+                 owner: str | None = None, lease: timedelta = timedelta(minutes=2), batch: int = 200,
+                 concurrency: int = 32):
+        self.db = db
+        self.cipher = cipher
+        self.clock = clock
+        self.senders = senders
+        self.owner = owner or replica_id()
+        self.lease = lease
+        self.batch = batch
+        self.concurrency = concurrency
+
+    async def tick(self) -> TickResult:
+        """One round: claim a batch, handle every nudge in it, record the outcomes."""
+        now = self.clock.now()
+        async with self.db.session() as s:
+            claimed = await nudges.claim(s, owner=self.owner, now=now, lease=self.lease, limit=self.batch)
+        result = TickResult(claimed=len(claimed))
+        if not claimed:
+            return result
+        async with self.db.session() as s:
+            people = {p.id: p for p in (await s.execute(
+                select(Person).where(Person.id.in_({n.recipient_id for n in claimed})))).scalars()}
+            spaces = {w.id: w for w in (await s.execute(
+                select(Workspace).where(Workspace.id.in_({n.workspace_id for n in claimed})))).scalars()}
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(n: Nudge) -> _Outcome:
+            async with gate:
+                try:
+                    return await self._handle(n, people.get(n.recipient_id), spaces.get(n.workspace_id), now)
+                except Exception as exc:  # noqa: BLE001 - a bug in one nudge must not stall the others
+                    log.exception("nudge %s: unexpected error", n.id)
+                    return self._retry_or_fail(n, now, f"{exc.__class__.__name__}: {exc}")
+
+        outcomes = await asyncio.gather(*(one(n) for n in claimed))
+        async with self.db.session() as s:
+            for o in outcomes:
+                await self._record(s, o, now, result)
+        return result
+
+    async def drain(self) -> None:
+        """The scheduler's job: tick while whole batches keep coming (a backlog after downtime)."""
+        for _ in range(100):
+            result = await self.tick()
+            if result.claimed < self.batch:
+                return
+
+    async def run_until_idle(self, max_rounds: int = 1000) -> TickResult:
+        """Tick until nothing is due (used by the console's clock and by tests)."""
+        total = TickResult()
+        for _ in range(max_rounds):
+            r = await self.tick()
+            for name in ("claimed", "sent", "cancelled", "moved", "retried", "failed"):
+                setattr(total, name, getattr(total, name) + getattr(r, name))
+            total.reasons += r.reasons
+            if r.claimed == 0:
+                break
+        return total
+
+    async def _handle(self, n: Nudge, recipient: Person | None, workspace: Workspace | None, now: datetime) -> _Outcome:
+        if recipient is None or workspace is None:
+            return _Outcome(n, "fail", reason="recipient no longer exists")
+        if recipient.opted_out:
+            return _Outcome(n, "cancel", reason="recipient opted out")
+        schedule = schedule_of(recipient, workspace)
+        for until, why in ((recipient.paused_until, "paused"), (recipient.snoozed_until, "snoozed")):
+            if until and until > now:
+                day = until.astimezone(ZoneInfo(schedule.tz)).date()
+                return _Outcome(n, "move", due_at=cadence.place(day, schedule, n.dedupe_key, not_before=until),
+                                reason=f"recipient {why} until {until:%Y-%m-%d %H:%M} UTC")
+        if cadence.is_stale(n.kind, n.due_at, now):
+            return _Outcome(n, "cancel", reason=f"stale: due {n.due_at:%Y-%m-%d %H:%M} UTC, too late to be useful")
+        if not cadence.within_hours(now, schedule):
+            later = cadence.place(schedule.local_today(now), schedule, n.dedupe_key, not_before=now)
+            return _Outcome(n, "move", due_at=later, reason="outside the recipient's working hours")
+        try:
+            async with self.db.session() as s:
+                message = await nudge_messages.build(s, self.cipher, n, recipient, now)
+        except nudge_messages.Skip as skip:
+            return _Outcome(n, "cancel", reason=str(skip))
+        sender = self.senders.get(workspace.platform)
+        if sender is None:
+            return _Outcome(n, "fail", reason=f"no sender for platform {workspace.platform}")
+        try:
+            if n.attempts > 1:
+                ref = await sender.delivered(workspace, recipient, n.id)
+                if ref:
+                    return _Outcome(n, "sent", ref=ref, reason="already delivered before a restart")
+            return _Outcome(n, "sent", ref=await sender.send(workspace, recipient, message))
+        except SendError as exc:
+            if exc.permanent:
+                return _Outcome(n, "fail", reason=exc.reason)
+            return self._retry_or_fail(n, now, exc.reason, exc.retry_after)
+
+    def _retry_or_fail(self, n: Nudge, now: datetime, reason: str, retry_after: float | None = None) -> _Outcome:
+        if n.attempts >= MAX_ATTEMPTS:
+            return _Outcome(n, "fail", reason=f"gave up after {n.attempts} attempts: {reason}")
+        wait = max(cadence.backoff(n.attempts), timedelta(seconds=retry_after or 0))
+        return _Outcome(n, "retry", due_at=now + wait, reason=reason)
+
+    async def _record(self, s, o: _Outcome, now: datetime, result: TickResult) -> None:
+        n = o.nudge
+        if o.action == "sent":
+            done = await nudges.mark_sent(s, nudge_id=n.id, owner=self.owner, ref=o.ref, now=now)
+            result.sent += done
+        elif o.action == "cancel":
+            done = await nudges.cancel_claimed(s, nudge_id=n.id, owner=self.owner, reason=o.reason)
+            result.cancelled += done
+        elif o.action == "move":
+            done = await nudges.move_claimed(s, nudge_id=n.id, owner=self.owner, due_at=o.due_at, reason=o.reason)
+            result.moved += done
+        elif o.action == "retry":
+            done = await nudges.retry_later(s, nudge_id=n.id, owner=self.owner, due_at=o.due_at, error=o.reason)
+            result.retried += done
+        else:
+            done = await nudges.mark_failed(s, nudge_id=n.id, owner=self.owner, error=o.reason)
+            result.failed += done
+        if not done:
+            log.warning("nudge %s: lease lost before recording %s", n.id, o.action)
+        elif o.action != "sent" or o.reason:
+            log.info("nudge %s (%s) %s: %s", n.id, n.kind, o.action, o.reason)
+            result.reasons.append(f"{n.kind}: {o.action}: {o.reason}")

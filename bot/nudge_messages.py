@@ -1,0 +1,188 @@
+"""What each nudge says, built at send time from the current state (so a closed plan sends nothing)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.views import NudgeMessage
+from flows.dates import format_day
+from storage.crypto import NotesCipher
+from storage.models import ActionItem, CheckIn, Conversation, FollowUp, Nudge, Person, Retrospective
+
+OPENERS = (
+    "How's the week going — anything I can clear out of your way?",
+    "What's one thing that went better than expected since we talked?",
+    "Anything on the plan that turned out harder than we thought?",
+    "Which of your open deals would you like a second pair of eyes on?",
+    "How are the new conversations with prospects going?",
+)
+STATUS_LABELS = {"on_track": "on track", "need_hand": "could use a hand", "stuck": "stuck"}
+
+
+class Skip(Exception):
+    """The nudge is no longer needed; the message says why."""
+
+
+async def build(s: AsyncSession, cipher: NotesCipher, nudge: Nudge, recipient: Person, now: datetime) -> NudgeMessage:
+    """The message for a claimed nudge, or Skip when its subject is closed or already handled."""
+    data = json.loads(nudge.payload or "{}")
+    builder = BUILDERS.get(nudge.kind)
+    if builder is None:
+        raise Skip(f"unknown nudge kind {nudge.kind}")
+    return await builder(s, cipher, nudge, recipient, data, now)
+
+
+async def _open_talk(s: AsyncSession, nudge: Nudge) -> Conversation:
+    talk_id = int(nudge.subject.split(":")[1])
+    talk = await s.get(Conversation, talk_id)
+    if talk is None or talk.status != "open":
+        raise Skip("the plan was closed")
+    return talk
+
+
+async def _checkin_rep(s, cipher, n, recipient, data, now):
+    await _open_talk(s, n)
+    return NudgeMessage(n.id, n.kind, f"Quick check-in on the plan you agreed with {data.get('manager', 'your manager')}: "
+                        "how's it going this week?",
+                        (("nudge_checkin", "On track", f"{n.id}:on_track"),
+                         ("nudge_checkin", "Could use a hand", f"{n.id}:need_hand"),
+                         ("nudge_checkin", "Stuck", f"{n.id}:stuck")))
+
+
+async def _checkin_manager(s, cipher, n, recipient, data, now):
+    talk = await _open_talk(s, n)
+    rep = data.get("rep", "your rep")
+    days = max(1, (now.date() - talk.created_at.date()).days)
+    opener = OPENERS[n.id % len(OPENERS)]
+    return NudgeMessage(n.id, n.kind, f"It's been {days} day{'s' if days != 1 else ''} since your talk with {rep}. "
+                        f"A two-minute check-in keeps the plan alive — you could open with: “{opener}”",
+                        (("nudge_checked_in", "I checked in", str(n.id)),
+                         ("nudge_send_checkin", f"Send {rep} a check-in", str(n.id)),
+                         ("nudge_snooze", "In 1 hour", f"{n.id}:1h"),
+                         ("nudge_snooze", "Tomorrow", f"{n.id}:tomorrow"),
+                         ("nudge_snooze", "Next week", f"{n.id}:week")))
+
+
+async def _action_due(s, cipher, n, recipient, data, now):
+    item = await s.get(ActionItem, int(n.subject.split(":")[1]))
+    if item is None or item.status != "open":
+        raise Skip("the action is done")
+    talk = await s.get(Conversation, item.conversation_id)
+    if talk is None or talk.status != "open":
+        raise Skip("the plan was closed")
+    due = format_day(item.due_on) if item.due_on else "soon"
+    return NudgeMessage(n.id, n.kind, f"Reminder: “{cipher.decrypt(item.text_encrypted)}” is due {due}.",
+                        (("item_done", "Done", str(item.id)), ("nudge_snooze", "Tomorrow", f"{n.id}:tomorrow")))
+
+
+async def _review_reminder(s, cipher, n, recipient, data, now):
+    talk = await _open_talk(s, n)
+    other = data.get("manager") if recipient.id == talk.rep_id else data.get("rep")
+    return NudgeMessage(n.id, n.kind, f"Tomorrow ({format_day(talk.review_on)}) you review the plan with {other}. "
+                        "A look at what was agreed beforehand makes it a short, useful conversation.")
+
+
+async def _review_pack(s, cipher, n, recipient, data, now):
+    talk = await _open_talk(s, n)
+    items = list((await s.execute(select(ActionItem).where(ActionItem.conversation_id == talk.id)
+                                  .order_by(ActionItem.id))).scalars())
+    today = now.date()
+    lines = ["What was agreed:"]
+    for i in items:
+        state = "done ✓" if i.status == "done" else ("OVERDUE" if i.due_on and i.due_on < today else "open")
+        owner = data.get("manager", "you") if i.owner_role == "manager" else data.get("rep", "rep")
+        due = f", due {format_day(i.due_on)}" if i.due_on else ""
+        lines.append(f"• {owner}: {cipher.decrypt(i.text_encrypted)}{due} — {state}")
+    checkins = list((await s.execute(select(CheckIn).where(CheckIn.rep_id == talk.rep_id,
+                                                           CheckIn.created_at >= talk.created_at)
+                                     .order_by(CheckIn.created_at))).scalars())
+    lines.append("Check-ins since:" if checkins else "No check-ins since the talk.")
+    for c in checkins:
+        what = f"{data.get('rep', 'rep')}: {STATUS_LABELS.get(c.status or '', c.status or '')}" if c.kind == "rep" \
+            else ("you checked in" if c.kind == "manager" else f"pipeline pulse: {c.status} new opportunities")
+        note = f" — “{cipher.decrypt(c.note_encrypted)}”" if c.note_encrypted else ""
+        lines.append(f"• {format_day(c.created_at.date())}: {what}{note}")
+    return NudgeMessage(n.id, n.kind, f"Review day with {data.get('rep', 'your rep')}. Here's the plan and how it went:",
+                        (("plan_close", "Close the plan", str(talk.id)),), tuple(lines))
+
+
+async def _retro_reminder(s, cipher, n, recipient, data, now):
+    retro = await s.get(Retrospective, int(n.subject.split(":")[1]))
+    if retro is None or retro.status == "done":
+        raise Skip("the retrospective is done")
+    if recipient.id == retro.rep_id:
+        return NudgeMessage(n.id, n.kind, f"The retrospective on {retro.deal_name} is still waiting. Ten minutes now, "
+                            "while you remember it, will pay off on the next deal.",
+                            (("retro_start", "Start it", str(retro.id)),))
+    return NudgeMessage(n.id, n.kind, f"{data.get('rep', 'Your rep')}'s retrospective on {retro.deal_name} has been "
+                        "open for five working days. A quick word might help them get to it.")
+
+
+async def _followup_due(s, cipher, n, recipient, data, now):
+    f = await s.get(FollowUp, int(n.subject.split(":")[1]))
+    if f is None or f.status != "open":
+        raise Skip("the follow-up is done")
+    return NudgeMessage(n.id, n.kind, f"Time to check: {cipher.decrypt(f.text_encrypted)}",
+                        (("followup_done", "Done", str(f.id)), ("nudge_snooze", "Tomorrow", f"{n.id}:tomorrow")))
+
+
+async def _pulse(s, cipher, n, recipient, data, now):
+    open_plan = (await s.execute(select(func.count()).select_from(Conversation).where(
+        Conversation.rep_id == recipient.id, Conversation.status == "open"))).scalar_one()
+    if not open_plan:
+        raise Skip("no open plan")
+    return NudgeMessage(n.id, n.kind, "Pipeline pulse: how many new opportunities did you open this week?",
+                        tuple(("pulse", label, f"{n.id}:{label}") for label in ("0", "1-2", "3-5", "6+")))
+
+
+async def _digest(s, cipher, n, recipient, data, now):
+    reps = list((await s.execute(select(Person).where(Person.manager_id == recipient.id))).scalars())
+    if not reps:
+        raise Skip("no reps")
+    ranked = []
+    for rep in reps:
+        reasons, score = [], 0
+        plans = (await s.execute(select(func.count()).select_from(Conversation).where(
+            Conversation.rep_id == rep.id, Conversation.status == "open"))).scalar_one()
+        if plans:
+            score += 2
+            reasons.append("on a plan")
+        overdue = (await s.execute(select(func.count()).select_from(ActionItem).where(
+            ActionItem.owner_id == rep.id, ActionItem.status == "open", ActionItem.due_on < now.date()))).scalar_one()
+        if overdue:
+            score += 2 * overdue
+            reasons.append(f"{overdue} overdue action{'s' if overdue > 1 else ''}")
+        losses = (await s.execute(select(func.count()).select_from(Retrospective).where(
+            Retrospective.rep_id == rep.id, Retrospective.lost_on >= (now - timedelta(days=30)).date()))).scalar_one()
+        if losses:
+            score += losses
+            reasons.append(f"{losses} lost deal{'s' if losses > 1 else ''} in 30 days")
+        unanswered = (await s.execute(select(func.count()).select_from(Nudge).where(
+            Nudge.recipient_id == rep.id, Nudge.kind == "checkin_rep", Nudge.status == "sent",
+            Nudge.sent_at >= now - timedelta(days=14)))).scalar_one()
+        answered = (await s.execute(select(func.count()).select_from(CheckIn).where(
+            CheckIn.rep_id == rep.id, CheckIn.kind == "rep", CheckIn.created_at >= now - timedelta(days=14)))).scalar_one()
+        if unanswered > answered:
+            score += unanswered - answered
+            reasons.append(f"{unanswered - answered} check-in{'s' if unanswered - answered > 1 else ''} unanswered")
+        last = (await s.execute(select(func.max(CheckIn.created_at)).where(
+            CheckIn.rep_id == rep.id, CheckIn.kind == "manager"))).scalar_one()
+        days = (now - last).days if last else None
+        if days is None or days >= 7:
+            score += 1 + (days or 14) // 7
+            reasons.append("no check-in from you yet" if days is None else f"last check-in from you {days} days ago")
+        ranked.append((score, rep.name, reasons))
+    ranked.sort(key=lambda r: (-r[0], r[1]))
+    lines = tuple(f"{i}. {name} — {', '.join(reasons) or 'all quiet'}" for i, (_, name, reasons) in enumerate(ranked, 1))
+    return NudgeMessage(n.id, n.kind, "Who needs your time this week — before asking whether they failed, ask "
+                        "whether they got enough of you:", (), lines)
+
+
+BUILDERS = {
+    "checkin_rep": _checkin_rep, "checkin_manager": _checkin_manager, "action_due": _action_due,
+    "review_reminder": _review_reminder, "review_pack": _review_pack, "retro_reminder": _retro_reminder,
+    "followup_due": _followup_due, "pulse": _pulse, "digest": _digest,
+}

@@ -1,0 +1,104 @@
+"""Turning a finished talk, a lost deal or a follow-up into placed nudges (and cancelling them)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.identity import effective_tz
+from flows import cadence
+from flows.cadence import NudgeSpec, Schedule
+from storage import nudges
+from storage.models import ActionItem, Person, Workspace
+from storage.nudges import NewNudge
+
+
+def schedule_of(person: Person, workspace: Workspace | None) -> Schedule:
+    """A person's delivery window, with the workspace's holidays."""
+    holidays = []
+    for text in (workspace.holidays if workspace else "").split(","):
+        try:
+            holidays.append(date.fromisoformat(text.strip()))
+        except ValueError:
+            continue
+    return Schedule.of(effective_tz(person), person.work_start, person.work_end, person.work_days, holidays)
+
+
+def checkin_days(workspace: Workspace | None) -> tuple[int, ...]:
+    """The workspace's check-in cadence (working days after a talk)."""
+    try:
+        days = tuple(int(x) for x in (workspace.checkin_days if workspace else "").split(",") if x.strip())
+    except ValueError:
+        days = ()
+    return days or cadence.DEFAULT_CHECKIN_DAYS
+
+
+def placed(spec: NudgeSpec, recipient: Person, workspace: Workspace | None, now: datetime,
+           payload: dict | None = None) -> NewNudge:
+    """A spec placed in its recipient's working hours, ready to store."""
+    due = cadence.place(spec.day, schedule_of(recipient, workspace), spec.key, spec.window, not_before=now)
+    return NewNudge(recipient.workspace_id, recipient.id, spec.kind, spec.subject, spec.key, due,
+                    {**spec.payload, **(payload or {})})
+
+
+async def plan_talk(s: AsyncSession, *, talk_id: int, manager: Person, rep: Person, review: date,
+                    now: datetime) -> int:
+    """Check-ins, action reminders, the review reminder and the review pack for a finished talk."""
+    workspace = await s.get(Workspace, manager.workspace_id)
+    items = list((await s.execute(select(ActionItem).where(ActionItem.conversation_id == talk_id))).scalars())
+    started = now.astimezone(ZoneInfo(effective_tz(manager))).date()
+    specs = cadence.plan_for_talk(
+        talk_id=talk_id, started=started, review=review, schedule=schedule_of(manager, workspace),
+        items=[{"id": i.id, "owner": i.owner_role, "due": i.due_on.isoformat() if i.due_on else None} for i in items],
+        checkin_days=checkin_days(workspace))
+    who = {"rep": rep, "manager": manager}
+    names = {"rep": rep.name, "manager": manager.name}
+    return await nudges.schedule(s, [placed(spec, who[spec.to], workspace, now, names) for spec in specs], now=now)
+
+
+async def plan_retro(s: AsyncSession, *, retro_id: int, rep: Person, manager: Person | None, deal: str,
+                     now: datetime) -> int:
+    """Reminders for a retrospective that stays unfinished."""
+    workspace = await s.get(Workspace, rep.workspace_id)
+    opened = now.astimezone(ZoneInfo(effective_tz(rep))).date()
+    specs = cadence.plan_for_retro(retro_id=retro_id, opened=opened, schedule=schedule_of(rep, workspace))
+    rows = [placed(spec, rep if spec.to == "rep" else manager, workspace, now,
+                   {"deal": deal, "rep": rep.name, "retro": retro_id})
+            for spec in specs if spec.to == "rep" or manager is not None]
+    return await nudges.schedule(s, rows, now=now)
+
+
+async def plan_followups(s: AsyncSession, *, person: Person, followups: list, now: datetime) -> int:
+    """A reminder on each follow-up's due date (or in two working days when it has none)."""
+    workspace = await s.get(Workspace, person.workspace_id)
+    sched = schedule_of(person, workspace)
+    today = now.astimezone(ZoneInfo(sched.tz)).date()
+    rows = []
+    for f in followups:
+        day = f.due_on or sched.add_workdays(today, 2)
+        spec = NudgeSpec("followup_due", "rep", day, f"followup:{f.id}", f"followup:{f.id}:due", "morning")
+        rows.append(placed(spec, person, workspace, now, {"followup": f.id}))
+    return await nudges.schedule(s, rows, now=now)
+
+
+async def ensure_weekly(s: AsyncSession, *, person: Person, kind: str, now: datetime) -> int:
+    """This week's digest (managers, Monday) or pipeline pulse (reps on a plan, Thursday), once."""
+    workspace = await s.get(Workspace, person.workspace_id)
+    sched = schedule_of(person, workspace)
+    weekday = 0 if kind == "digest" else 3
+    spec = cadence.plan_weekly(person_key=f"person:{person.id}", kind=kind, today=sched.local_today(now),
+                               schedule=sched, weekday=weekday)
+    return await nudges.schedule(s, [placed(spec, person, workspace, now)], now=now)
+
+
+async def answered_checkin(s: AsyncSession, *, talk_id: int, who: str, now: datetime) -> int:
+    """A check-in happened early: drop the matching check-in nudges due in the next two days."""
+    kind = "checkin_rep" if who == "rep" else "checkin_manager"
+    from storage.models import Nudge
+
+    keys = [k for (k,) in await s.execute(
+        select(Nudge.dedupe_key).where(Nudge.subject == f"talk:{talk_id}", Nudge.kind == kind,
+                                       Nudge.status == "pending", Nudge.due_at < now + timedelta(days=2)))]
+    return await nudges.cancel_pending(s, keys=keys, reason="answered early") if keys else 0

@@ -1,0 +1,86 @@
+"""Delivering nudges as Slack DMs, tagged with message metadata so a re-send can check what arrived."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.dispatch import SendError
+from bot.slack import blocks
+from bot.views import NudgeMessage
+from storage.models import Person, Workspace
+
+log = logging.getLogger("coachbot.slack.sender")
+EVENT_TYPE = "coachbot_nudge"
+# Errors no retry can fix: the person or the bot's access is gone. Shown to the admin as failed.
+PERMANENT = {"user_not_found", "account_inactive", "user_disabled", "channel_not_found", "not_in_channel",
+             "is_archived", "cannot_dm_bot", "invalid_auth", "not_authed", "token_revoked", "token_expired",
+             "no_permission", "missing_scope", "team_access_not_granted", "ekm_access_denied"}
+
+
+class SlackSender:
+    def __init__(self, app: AsyncApp, *, bot_token: str | None):
+        self.app = app
+        self.bot_token = bot_token
+        self._clients: dict[str, AsyncWebClient] = {}
+
+    async def _client(self, workspace: Workspace) -> AsyncWebClient:
+        if workspace.external_id in self._clients:
+            return self._clients[workspace.external_id]
+        base = self.app.client
+        token = self.bot_token
+        if token is None:
+            bot = await self.app.installation_store.async_find_bot(enterprise_id=None, team_id=workspace.external_id)
+            if bot is None:
+                raise SendError(f"coachbot is not installed in Slack workspace {workspace.external_id}", permanent=True)
+            token = bot.bot_token
+        client = AsyncWebClient(token=token, base_url=base.base_url, retry_handlers=base.retry_handlers,
+                                timeout=base.timeout)
+        self._clients[workspace.external_id] = client
+        return client
+
+    async def send(self, workspace: Workspace, recipient: Person, message: NudgeMessage) -> str:
+        """Post the nudge as a DM; returns "channel:ts"."""
+        client = await self._client(workspace)
+        try:
+            sent = await client.chat_postMessage(
+                channel=recipient.platform_user_id, unfurl_links=False, unfurl_media=False,
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"nudge_id": message.nudge_id}},
+                **blocks.nudge_message(message))
+        except SlackApiError as exc:
+            raise _classify(exc) from exc
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise SendError(f"network: {exc.__class__.__name__}") from exc
+        return f"{sent['channel']}:{sent['ts']}"
+
+    async def delivered(self, workspace: Workspace, recipient: Person, nudge_id: int) -> str | None:
+        """Whether this nudge already reached the DM (found by its metadata), as "channel:ts"."""
+        client = await self._client(workspace)
+        try:
+            channel = (await client.conversations_open(users=recipient.platform_user_id))["channel"]["id"]
+            history = await client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+        except SlackApiError as exc:
+            raise _classify(exc) from exc
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise SendError(f"network: {exc.__class__.__name__}") from exc
+        for msg in history.get("messages") or []:
+            meta = msg.get("metadata") or {}
+            if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("nudge_id") == nudge_id:
+                return f"{channel}:{msg.get('ts')}"
+        return None
+
+
+def _classify(exc: SlackApiError) -> SendError:
+    data = getattr(exc.response, "data", None)
+    code = data.get("error", "") if isinstance(data, dict) else ""
+    status = getattr(exc.response, "status_code", 0)
+    if code in PERMANENT:
+        return SendError(f"slack: {code}", permanent=True)
+    if code == "ratelimited" or status == 429:
+        retry = (exc.response.headers or {}).get("Retry-After") or (exc.response.headers or {}).get("retry-after")
+        return SendError("slack: rate limited", retry_after=float(retry) if retry else 60)
+    return SendError(f"slack: {code or f'HTTP {status}'}")

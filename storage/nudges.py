@@ -1,0 +1,154 @@
+"""The durable nudge schedule: idempotent scheduling, lease-based claiming, and outcomes.
+
+Claiming marks due rows `sending` with an owner and a lease expiry in one statement; on PostgreSQL
+the candidate rows are locked with FOR UPDATE SKIP LOCKED so concurrent replicas never claim the
+same row. A replica that dies leaves its leases to expire; the next tick reclaims them. Every
+outcome is written only while the caller still holds the lease.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Nudge
+
+
+@dataclass(frozen=True)
+class NewNudge:
+    workspace_id: int
+    recipient_id: int
+    kind: str
+    subject: str
+    dedupe_key: str
+    due_at: datetime
+    payload: dict[str, Any]
+
+
+async def schedule(s: AsyncSession, nudges: Iterable[NewNudge], *, now: datetime) -> int:
+    """Insert nudges whose dedupe key is new; returns how many were added (planning twice is harmless)."""
+    rows = [dict(workspace_id=n.workspace_id, recipient_id=n.recipient_id, kind=n.kind, subject=n.subject,
+                 dedupe_key=n.dedupe_key, due_at=n.due_at, payload=json.dumps(n.payload), status="pending",
+                 attempts=0, created_at=now) for n in nudges]
+    if not rows:
+        return 0
+    dialect = s.bind.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    added = 0
+    for i in range(0, len(rows), 500):
+        result = await s.execute(insert(Nudge).values(rows[i:i + 500]).on_conflict_do_nothing(
+            index_elements=["dedupe_key"]))
+        added += result.rowcount or 0
+    return added
+
+
+async def claim(s: AsyncSession, *, owner: str, now: datetime, lease: timedelta, limit: int) -> list[Nudge]:
+    """Take up to `limit` due nudges (and expired leases) for `owner`; no two owners get the same row."""
+    due = or_(and_(Nudge.status == "pending", Nudge.due_at <= now),
+              and_(Nudge.status == "sending", Nudge.lease_expires_at < now))
+    candidates = select(Nudge.id).where(due).order_by(Nudge.due_at).limit(limit)
+    if s.bind.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    stmt = (update(Nudge)
+            .where(Nudge.id.in_(candidates.scalar_subquery()), due)
+            .values(status="sending", lease_owner=owner, lease_expires_at=now + lease, attempts=Nudge.attempts + 1)
+            .returning(Nudge)
+            .execution_options(synchronize_session=False))
+    return list((await s.execute(stmt)).scalars())
+
+
+async def _finish(s: AsyncSession, nudge_id: int, owner: str, **values) -> bool:
+    result = await s.execute(
+        update(Nudge)
+        .where(Nudge.id == nudge_id, Nudge.status == "sending", Nudge.lease_owner == owner)
+        .values(lease_owner=None, lease_expires_at=None, **values)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+async def mark_sent(s: AsyncSession, *, nudge_id: int, owner: str, ref: str | None, now: datetime) -> bool:
+    """Record delivery (only while `owner` still holds the lease)."""
+    return await _finish(s, nudge_id, owner, status="sent", sent_at=now, message_ref=ref, last_error=None)
+
+
+async def retry_later(s: AsyncSession, *, nudge_id: int, owner: str, due_at: datetime, error: str) -> bool:
+    """Put a nudge back for another try at `due_at` after a passing failure."""
+    return await _finish(s, nudge_id, owner, status="pending", due_at=due_at, last_error=error[:300])
+
+
+async def mark_failed(s: AsyncSession, *, nudge_id: int, owner: str, error: str) -> bool:
+    """Give up on a nudge for a permanent reason, kept visible for the admin."""
+    return await _finish(s, nudge_id, owner, status="failed", last_error=error[:300])
+
+
+async def cancel_claimed(s: AsyncSession, *, nudge_id: int, owner: str, reason: str) -> bool:
+    """Drop a claimed nudge that should not go out (stale, opted out, no longer needed)."""
+    return await _finish(s, nudge_id, owner, status="cancelled", last_error=reason[:300])
+
+
+async def move_claimed(s: AsyncSession, *, nudge_id: int, owner: str, due_at: datetime, reason: str) -> bool:
+    """Put a claimed nudge back for later without counting it as a failure (paused, snoozed)."""
+    return await _finish(s, nudge_id, owner, status="pending", due_at=due_at, last_error=reason[:300],
+                         attempts=Nudge.attempts - 1)
+
+
+async def cancel_pending(s: AsyncSession, *, subject: str | None = None, recipient_id: int | None = None,
+                         kinds: Iterable[str] | None = None, keys: Iterable[str] | None = None,
+                         reason: str = "no longer needed") -> int:
+    """Cancel pending nudges about a subject (e.g. a closed plan) or for a recipient."""
+    q = update(Nudge).where(Nudge.status == "pending")
+    if subject is not None:
+        q = q.where(Nudge.subject == subject)
+    if recipient_id is not None:
+        q = q.where(Nudge.recipient_id == recipient_id)
+    if kinds is not None:
+        q = q.where(Nudge.kind.in_(list(kinds)))
+    if keys is not None:
+        q = q.where(Nudge.dedupe_key.in_(list(keys)))
+    result = await s.execute(q.values(status="cancelled", last_error=reason).execution_options(
+        synchronize_session=False))
+    return result.rowcount or 0
+
+
+async def snooze(s: AsyncSession, *, nudge_id: int, recipient_id: int, due_at: datetime, now: datetime) -> Nudge | None:
+    """Send a delivered (or pending) nudge again at `due_at`, as a fresh pending row of its own."""
+    original = (await s.execute(select(Nudge).where(Nudge.id == nudge_id, Nudge.recipient_id == recipient_id))
+                ).scalar_one_or_none()
+    if original is None:
+        return None
+    if original.status == "pending":
+        original.due_at = due_at
+        s.add(original)
+        return original
+    again = Nudge(workspace_id=original.workspace_id, recipient_id=recipient_id, kind=original.kind,
+                  subject=original.subject, dedupe_key=f"{original.dedupe_key}:snooze:{int(now.timestamp())}",
+                  due_at=due_at, payload=original.payload, created_at=now)
+    s.add(again)
+    await s.flush()
+    return again
+
+
+async def get(s: AsyncSession, *, nudge_id: int, recipient_id: int | None = None) -> Nudge | None:
+    """A nudge by id (optionally only if addressed to `recipient_id`)."""
+    q = select(Nudge).where(Nudge.id == nudge_id)
+    if recipient_id is not None:
+        q = q.where(Nudge.recipient_id == recipient_id)
+    return (await s.execute(q)).scalar_one_or_none()
+
+
+async def counts(s: AsyncSession) -> dict[str, int]:
+    """Nudges by status (for the admin and /metrics)."""
+    return {status: n for status, n in await s.execute(select(Nudge.status, func.count()).group_by(Nudge.status))}
+
+
+async def failed(s: AsyncSession, *, limit: int = 50) -> list[Nudge]:
+    """The most recent failed nudges with their reasons."""
+    q = select(Nudge).where(Nudge.status == "failed").order_by(Nudge.id.desc()).limit(limit)
+    return list((await s.execute(q)).scalars())

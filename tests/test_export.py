@@ -24,7 +24,7 @@ def export(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 def test_export_retros_as_csv(tmp_path):
     run_demo(tmp_path, [
         "/coach team add @alex", "/coach lost =HYPERLINK(evil) 12k @alex", "/coach lost Globex @alex",
-        "/as @alex", "/coach retro", "1", "", "1", "2", "no", "4", "1", "Proposal", "", "2", "3",
+        "/as @alex", "/coach retro", "1", "", "1", "2", "1", "Proposal", "", "2", "3",
         "I will confirm the budget before the proposal", "", "",
     ])
     done = export(tmp_path, "--since", "2020-01-01")

@@ -65,10 +65,11 @@ async def claim(s: AsyncSession, *, owner: str, now: datetime, lease: timedelta,
 
 
 async def _finish(s: AsyncSession, nudge_id: int, owner: str, **values) -> bool:
+    # The owner stays on finished rows as a record of which replica handled them.
     result = await s.execute(
         update(Nudge)
         .where(Nudge.id == nudge_id, Nudge.status == "sending", Nudge.lease_owner == owner)
-        .values(lease_owner=None, lease_expires_at=None, **values)
+        .values(lease_expires_at=None, **values)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
 

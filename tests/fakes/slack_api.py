@@ -46,7 +46,8 @@ class FakeSlack:
         self.delay: dict[str, float] = {}
         self._ids = itertools.count(1)
         self.sockets: list[web.WebSocketResponse] = []
-        self.uploads: dict[str, bytes] = {}  # file id -> the bytes uploaded to its upload URL
+        self.uploads: dict[str, bytes] = {}
+        self.history: dict[str, list[dict[str, Any]]] = {}  # DM channel -> messages posted there, newest last  # file id -> the bytes uploaded to its upload URL
         self.socket_messages: list[dict[str, Any]] = []  # what the app sent back over Socket Mode
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -286,11 +287,33 @@ class FakeSlack:
         if channel.startswith("U"):
             channel = "D" + channel[1:]
         ts = f"{int(time.time())}.{next(self._ids):06d}"
+        with self._lock:
+            self.history.setdefault(channel, []).append(
+                {"type": "message", "ts": ts, "text": body.get("text", ""), "metadata": body.get("metadata")})
         return {"ok": True, "channel": channel, "ts": ts,
                 "message": {"type": "message", "text": body.get("text", ""), "ts": ts, "bot_id": "BBOT0001"}}
 
     def m_chat_postEphemeral(self, body, token):
         return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ids):06d}"}
+
+    def m_conversations_history(self, body, token):
+        with self._lock:
+            messages = list(reversed(self.history.get(body.get("channel", ""), [])))
+        limit = int(body.get("limit") or 100)
+        include = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        out = [m if include else {k: v for k, v in m.items() if k != "metadata"} for m in messages[:limit]]
+        return {"ok": True, "messages": out, "has_more": len(messages) > limit}
+
+    def nudge_ids_sent(self) -> list[int]:
+        """The nudge id in the metadata of every chat.postMessage, in order (duplicates included)."""
+        ids = []
+        for call in self.calls_to("chat.postMessage"):
+            meta = call.body.get("metadata")
+            if isinstance(meta, str):
+                meta = json.loads(meta)
+            if meta and meta.get("event_type") == "coachbot_nudge":
+                ids.append(meta["event_payload"]["nudge_id"])
+        return ids
 
     def m_conversations_open(self, body, token):
         return {"ok": True, "channel": {"id": "D" + str(body.get("users", "U0"))[1:]}}

@@ -1,0 +1,173 @@
+"""Nudges delivered by a real `coachbot serve` scheduler to the fake Slack API, and what can go wrong."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from storage.db import sync_url
+from tests import slack_requests as sr
+from tests.fakes.slack_api import FakeSlack
+from tests.served import COACHBOT, Served
+from tests.test_slack_serve import walk_talk
+
+_seq = iter(range(1, 10**6))
+
+
+@pytest.fixture(scope="module")
+def fake():
+    f = FakeSlack().start()
+    yield f
+    f.stop()
+
+
+@pytest.fixture(scope="module")
+def served(fake, tmp_path_factory):
+    s = Served(fake, tmp_path_factory.mktemp("nudges"), extra_env={"COACHBOT_TICK_SECONDS": "0.3"})
+    yield s
+    s.stop()
+
+
+def sql(served: Served, statement: str, **params):
+    engine = create_engine(sync_url(served.database_url))
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(statement), params)
+            return list(result) if result.returns_rows else result.rowcount
+    finally:
+        engine.dispose()
+
+
+def pair(fake: FakeSlack) -> tuple[str, str]:
+    n = next(_seq)
+    mgr, rep = f"U0MGR{n:04d}", f"U0REP{n:04d}"
+    fake.add_user(mgr, f"Manager {n}", tz="UTC")
+    fake.add_user(rep, f"Rep {n}", tz="UTC")
+    return mgr, rep
+
+
+def plan_with_due_checkins(served: Served, fake: FakeSlack) -> tuple[str, str, list[int]]:
+    """A talk through the modals, people at work around the clock, and its first check-ins due now."""
+    mgr, rep = pair(fake)
+    walk_talk(served, mgr, rep)
+    # the summary DMs go out after the ack; the manager's home refresh is the last of that work
+    fake.wait_for("views.publish", where=lambda c: c.body.get("user_id") == mgr)
+    sql(served, "UPDATE people SET work_start = '00:00', work_end = '23:59', "
+                "work_days = 'mon,tue,wed,thu,fri,sat,sun' WHERE platform_user_id IN (:m, :r)", m=mgr, r=rep)
+    ids = [row[0] for row in sql(served, "SELECT n.id FROM nudges n JOIN people p ON p.id = n.recipient_id "
+                                         "WHERE p.platform_user_id IN (:m, :r) AND n.dedupe_key LIKE '%:checkin:0:%' "
+                                         "ORDER BY n.kind DESC", m=mgr, r=rep)]
+    return mgr, rep, ids
+
+
+def utc_text(at: datetime) -> str:
+    """A UTC instant as the app stores it in SQLite."""
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def make_due(served: Served, ids: list[int]) -> None:
+    past = utc_text(datetime.now(timezone.utc) - timedelta(minutes=1))
+    for i in ids:
+        sql(served, "UPDATE nudges SET due_at = :d WHERE id = :i", d=past, i=i)
+
+
+def wait_status(served: Served, nudge_id: int, status: str, timeout: float = 15) -> tuple:
+    deadline = time.monotonic() + timeout
+    row = None
+    while time.monotonic() < deadline:
+        row = sql(served, "SELECT status, attempts, last_error, message_ref FROM nudges WHERE id = :i", i=nudge_id)[0]
+        if row[0] == status:
+            return tuple(row)
+        time.sleep(0.1)
+    raise AssertionError(f"nudge {nudge_id} is {row}, not {status}")
+
+
+def test_checkins_go_out_as_dms_with_metadata_and_the_buttons_work(served, fake):
+    mgr, rep, (rep_checkin, mgr_checkin) = plan_with_due_checkins(served, fake)
+    make_due(served, [rep_checkin, mgr_checkin])
+    status, attempts, _, ref = wait_status(served, rep_checkin, "sent")
+    assert attempts == 1 and ref.startswith("D")
+    wait_status(served, mgr_checkin, "sent")
+    to_rep = next(c for c in fake.calls_to("chat.postMessage") if c.body.get("channel") == rep
+                  and "Quick check-in" in json.dumps(c.body))
+    assert to_rep.body["metadata"] == {"event_type": "coachbot_nudge", "event_payload": {"nudge_id": rep_checkin}}
+    buttons = to_rep.body["blocks"][-1]["elements"]
+    assert [b["text"]["text"] for b in buttons] == ["On track", "Could use a hand", "Stuck"]
+    to_mgr = next(c for c in fake.calls_to("chat.postMessage") if c.body.get("channel") == mgr
+                  and "since your talk" in json.dumps(c.body))
+    assert "I checked in" in json.dumps(to_mgr.body)
+
+    stuck = next(b for b in buttons if b["text"]["text"] == "Stuck")
+    payload = sr.block_action("nudge_checkin", stuck["value"], user=rep, team=fake.team_id, channel="D" + rep[1:],
+                              message_ts="1.1")
+    payload["response_url"] = fake.response_url(f"{rep}-nudge")
+    assert served.post_signed(*sr.interaction_body(payload)).status == 200
+    alert = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == mgr
+                          and "checked in: stuck" in json.dumps(c.body))
+    assert alert
+    replaced = fake.wait_for_response(rep)[-1]
+    assert replaced.get("replace_original") in (True, "true") and "has been told you are stuck" in json.dumps(replaced)
+    assert sql(served, "SELECT c.status FROM checkins c JOIN people p ON p.id = c.rep_id "
+                       "WHERE p.platform_user_id = :r", r=rep) == [("stuck",)]
+
+
+def test_rate_limited_then_sent_once(served, fake):
+    _, _, (rep_checkin, _) = plan_with_due_checkins(served, fake)
+    before = fake.nudge_ids_sent().count(rep_checkin)
+    fake.fail("chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, headers={"Retry-After": "1"})
+    make_due(served, [rep_checkin])
+    wait_status(served, rep_checkin, "sent")
+    assert fake.nudge_ids_sent().count(rep_checkin) - before == 2  # the 429, then the retry after 1 s
+    deliveries = [c for c in fake.calls_to("chat.postMessage") if c.body.get("metadata", {}).get("event_payload", {})
+                  .get("nudge_id") == rep_checkin]
+    assert deliveries[-1].at - deliveries[-2].at >= 0.9  # Retry-After was honoured
+
+
+def test_server_errors_back_off_and_a_later_tick_delivers(served, fake):
+    _, _, (rep_checkin, _) = plan_with_due_checkins(served, fake)
+    fake.fail("chat.postMessage", 503, {"ok": False, "error": "service_unavailable"}, times=3)
+    make_due(served, [rep_checkin])
+    status, attempts, error, _ = wait_status(served, rep_checkin, "pending")
+    deadline = time.monotonic() + 10
+    while "503" not in (error or "") and "service_unavailable" not in (error or "") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        status, attempts, error, _ = sql(served, "SELECT status, attempts, last_error, message_ref FROM nudges "
+                                                 "WHERE id = :i", i=rep_checkin)[0]
+    assert status == "pending" and attempts == 1 and "service_unavailable" in error
+    due = sql(served, "SELECT due_at FROM nudges WHERE id = :i", i=rep_checkin)[0][0]
+    assert due is not None
+    make_due(served, [rep_checkin])  # the back-off has passed
+    assert wait_status(served, rep_checkin, "sent")[1] == 2
+
+
+def test_a_deactivated_user_fails_permanently_and_the_admin_can_see_why(served, fake, tmp_path):
+    _, _, (rep_checkin, _) = plan_with_due_checkins(served, fake)
+    fake.fail("chat.postMessage", 200, {"ok": False, "error": "account_inactive"})
+    make_due(served, [rep_checkin])
+    _, attempts, error, _ = wait_status(served, rep_checkin, "failed")
+    assert attempts == 1 and error == "slack: account_inactive"
+    cmd = [str(COACHBOT)] if COACHBOT.exists() else [sys.executable, "-m", "bot"]
+    shown = subprocess.run([*cmd, "nudges", "--failed", "--db", served.database_url], capture_output=True,
+                           text=True, timeout=60)
+    assert shown.returncode == 0 and f"#{rep_checkin} checkin_rep" in shown.stdout
+    assert "slack: account_inactive" in shown.stdout and "failed: " in shown.stdout
+
+
+def test_a_reclaimed_lease_finds_the_earlier_delivery_and_does_not_send_twice(served, fake):
+    _, rep, (rep_checkin, _) = plan_with_due_checkins(served, fake)
+    # A replica died after Slack took the message but before it could record it.
+    fake.history.setdefault("D" + rep[1:], []).append(
+        {"type": "message", "ts": "1700000000.000001", "text": "Quick check-in",
+         "metadata": {"event_type": "coachbot_nudge", "event_payload": {"nudge_id": rep_checkin}}})
+    sql(served, "UPDATE nudges SET status = 'sending', attempts = 1, lease_owner = 'dead-replica', "
+                "lease_expires_at = :t, due_at = :t WHERE id = :i",
+        t=utc_text(datetime.now(timezone.utc) - timedelta(seconds=5)), i=rep_checkin)
+    _, attempts, _, ref = wait_status(served, rep_checkin, "sent")
+    assert attempts == 2 and ref.endswith("1700000000.000001")
+    assert rep_checkin not in fake.nudge_ids_sent()
+    assert fake.calls_to("conversations.history")

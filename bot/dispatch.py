@@ -98,20 +98,35 @@ class Dispatcher:
                 select(Person).where(Person.id.in_({n.recipient_id for n in claimed})))).scalars()}
             spaces = {w.id: w for w in (await s.execute(
                 select(Workspace).where(Workspace.id.in_({n.workspace_id for n in claimed})))).scalars()}
-        gate = asyncio.Semaphore(self.concurrency)
-
-        async def one(n: Nudge) -> _Outcome:
-            async with gate:
+        # Phase 1, one session: decide each nudge and build the messages that should go out.
+        ready: list[tuple[Nudge, Person, Workspace, NudgeMessage]] = []
+        outcomes: list[_Outcome] = []
+        async with self.db.session() as s:
+            for n in claimed:
                 try:
-                    return await self._handle(n, people.get(n.recipient_id), spaces.get(n.workspace_id), now)
+                    decided = await self._decide(s, n, people.get(n.recipient_id), spaces.get(n.workspace_id), now)
                 except Exception as exc:  # noqa: BLE001 - a bug in one nudge must not stall the others
                     log.exception("nudge %s: unexpected error", n.id)
-                    return self._retry_or_fail(n, now, f"{exc.__class__.__name__}: {exc}")
+                    decided = self._retry_or_fail(n, now, f"{exc.__class__.__name__}: {exc}")
+                if isinstance(decided, _Outcome):
+                    outcomes.append(decided)
+                else:
+                    ready.append(decided)
+        # Phase 2, no transaction open: send, many at a time.
+        gate = asyncio.Semaphore(self.concurrency)
 
-        outcomes = await asyncio.gather(*(one(n) for n in claimed))
+        async def one(item) -> _Outcome:
+            async with gate:
+                try:
+                    return await self._send(*item, now)
+                except Exception as exc:  # noqa: BLE001
+                    log.exception("nudge %s: unexpected error while sending", item[0].id)
+                    return self._retry_or_fail(item[0], now, f"{exc.__class__.__name__}: {exc}")
+
+        outcomes += await asyncio.gather(*(one(item) for item in ready))
+        # Phase 3, one transaction: record every outcome under the lease.
         async with self.db.session() as s:
-            for o in outcomes:
-                await self._record(s, o, now, result)
+            await self._record_all(s, outcomes, now, result)
         return result
 
     async def drain(self) -> None:
@@ -133,7 +148,8 @@ class Dispatcher:
                 break
         return total
 
-    async def _handle(self, n: Nudge, recipient: Person | None, workspace: Workspace | None, now: datetime) -> _Outcome:
+    async def _decide(self, s, n: Nudge, recipient: Person | None, workspace: Workspace | None, now: datetime):
+        """An outcome if the nudge should not go out now, else what to send."""
         if recipient is None or workspace is None:
             return _Outcome(n, "fail", reason="recipient no longer exists")
         if recipient.opted_out:
@@ -149,14 +165,17 @@ class Dispatcher:
         if not cadence.within_hours(now, schedule):
             later = cadence.place(schedule.local_today(now), schedule, n.dedupe_key, not_before=now)
             return _Outcome(n, "move", due_at=later, reason="outside the recipient's working hours")
+        if workspace.platform not in self.senders:
+            return _Outcome(n, "fail", reason=f"no sender for platform {workspace.platform}")
         try:
-            async with self.db.session() as s:
-                message = await nudge_messages.build(s, self.cipher, n, recipient, now)
+            message = await nudge_messages.build(s, self.cipher, n, recipient, now)
         except nudge_messages.Skip as skip:
             return _Outcome(n, "cancel", reason=str(skip))
-        sender = self.senders.get(workspace.platform)
-        if sender is None:
-            return _Outcome(n, "fail", reason=f"no sender for platform {workspace.platform}")
+        return n, recipient, workspace, message
+
+    async def _send(self, n: Nudge, recipient: Person, workspace: Workspace, message: NudgeMessage,
+                    now: datetime) -> _Outcome:
+        sender = self.senders[workspace.platform]
         try:
             if n.attempts > 1:
                 ref = await sender.delivered(workspace, recipient, n.id)
@@ -174,25 +193,31 @@ class Dispatcher:
         wait = max(cadence.backoff(n.attempts), timedelta(seconds=retry_after or 0))
         return _Outcome(n, "retry", due_at=now + wait, reason=reason)
 
-    async def _record(self, s, o: _Outcome, now: datetime, result: TickResult) -> None:
-        n = o.nudge
-        if o.action == "sent":
-            done = await nudges.mark_sent(s, nudge_id=n.id, owner=self.owner, ref=o.ref, now=now)
-            result.sent += done
-        elif o.action == "cancel":
-            done = await nudges.cancel_claimed(s, nudge_id=n.id, owner=self.owner, reason=o.reason)
-            result.cancelled += done
-        elif o.action == "move":
-            done = await nudges.move_claimed(s, nudge_id=n.id, owner=self.owner, due_at=o.due_at, reason=o.reason)
-            result.moved += done
-        elif o.action == "retry":
-            done = await nudges.retry_later(s, nudge_id=n.id, owner=self.owner, due_at=o.due_at, error=o.reason)
-            result.retried += done
-        else:
-            done = await nudges.mark_failed(s, nudge_id=n.id, owner=self.owner, error=o.reason)
-            result.failed += done
-        if not done:
-            log.warning("nudge %s: lease lost before recording %s", n.id, o.action)
-        elif o.action != "sent" or o.reason:
-            log.info("nudge %s (%s) %s: %s", n.id, n.kind, o.action, o.reason)
-            result.reasons.append(f"{n.kind}: {o.action}: {o.reason}")
+    async def _record_all(self, s, outcomes: list[_Outcome], now: datetime, result: TickResult) -> None:
+        sent = [o for o in outcomes if o.action == "sent"]
+        if sent:
+            result.sent += await nudges.mark_sent_many(s, owner=self.owner, now=now,
+                                                       refs=[(o.nudge.id, o.ref) for o in sent])
+        for o in outcomes:
+            if o.action == "sent":
+                if o.reason:
+                    result.reasons.append(f"{o.nudge.kind}: sent: {o.reason}")
+                continue
+            n = o.nudge
+            if o.action == "cancel":
+                done = await nudges.cancel_claimed(s, nudge_id=n.id, owner=self.owner, reason=o.reason)
+                result.cancelled += done
+            elif o.action == "move":
+                done = await nudges.move_claimed(s, nudge_id=n.id, owner=self.owner, due_at=o.due_at, reason=o.reason)
+                result.moved += done
+            elif o.action == "retry":
+                done = await nudges.retry_later(s, nudge_id=n.id, owner=self.owner, due_at=o.due_at, error=o.reason)
+                result.retried += done
+            else:
+                done = await nudges.mark_failed(s, nudge_id=n.id, owner=self.owner, error=o.reason)
+                result.failed += done
+            if not done:
+                log.warning("nudge %s: lease lost before recording %s", n.id, o.action)
+            else:
+                log.info("nudge %s (%s) %s: %s", n.id, n.kind, o.action, o.reason)
+                result.reasons.append(f"{n.kind}: {o.action}: {o.reason}")

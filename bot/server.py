@@ -131,6 +131,8 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
     finally:
         if jobs is not None:
             jobs.shutdown(wait=False)
+        for sender in senders.values():
+            await sender.close()
         if socket_mode is not None:
             await socket_mode.close_async()
         await runner.cleanup()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Nudge
@@ -77,6 +77,24 @@ async def _finish(s: AsyncSession, nudge_id: int, owner: str, **values) -> bool:
 async def mark_sent(s: AsyncSession, *, nudge_id: int, owner: str, ref: str | None, now: datetime) -> bool:
     """Record delivery (only while `owner` still holds the lease)."""
     return await _finish(s, nudge_id, owner, status="sent", sent_at=now, message_ref=ref, last_error=None)
+
+
+_T = Nudge.__table__  # Core table: an executemany of one UPDATE, not ORM bulk-by-primary-key
+_MARK_SENT = (
+    update(_T)
+    .where(_T.c.id == bindparam("nid"), _T.c.status == "sending", _T.c.lease_owner == bindparam("owner"))
+    .values(status="sent", sent_at=bindparam("now"), message_ref=bindparam("ref"), last_error=None,
+            lease_expires_at=None)
+)
+
+
+async def mark_sent_many(s: AsyncSession, *, owner: str, now: datetime, refs: list[tuple[int, str | None]]) -> int:
+    """Record many deliveries in one statement batch (each only while `owner` holds its lease)."""
+    if not refs:
+        return 0
+    rows = [{"nid": nid, "owner": owner, "now": now, "ref": ref} for nid, ref in refs]
+    result = await s.execute(_MARK_SENT, rows)
+    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
 
 
 async def retry_later(s: AsyncSession, *, nudge_id: int, owner: str, due_at: datetime, error: str) -> bool:

@@ -33,6 +33,9 @@ class ConsoleSender:
             self.write("     " + "  ".join(labels) + "   (/tap <letter>)", "dim")
         return f"console:{message.nudge_id}"
 
+    async def close(self) -> None:
+        """Nothing to release."""
+
     async def delivered(self, workspace: Workspace, recipient: Person, nudge_id: int) -> str | None:
         """The console keeps no history to look in."""
         return None

@@ -27,6 +27,7 @@ class SlackSender:
         self.app = app
         self.bot_token = bot_token
         self._clients: dict[str, AsyncWebClient] = {}
+        self._http: aiohttp.ClientSession | None = None
 
     async def _client(self, workspace: Workspace) -> AsyncWebClient:
         if workspace.external_id in self._clients:
@@ -38,10 +39,18 @@ class SlackSender:
             if bot is None:
                 raise SendError(f"coachbot is not installed in Slack workspace {workspace.external_id}", permanent=True)
             token = bot.bot_token
+        if self._http is None or self._http.closed:
+            # One HTTP session for all sends: slack_sdk otherwise opens a connection per call.
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=base.timeout))
         client = AsyncWebClient(token=token, base_url=base.base_url, retry_handlers=base.retry_handlers,
-                                timeout=base.timeout)
+                                timeout=base.timeout, session=self._http)
         self._clients[workspace.external_id] = client
         return client
+
+    async def close(self) -> None:
+        """Close the shared HTTP session (on shutdown)."""
+        if self._http is not None and not self._http.closed:
+            await self._http.close()
 
     async def send(self, workspace: Workspace, recipient: Person, message: NudgeMessage) -> str:
         """Post the nudge as a DM; returns "channel:ts"."""

@@ -119,7 +119,8 @@ def test_checkins_go_out_as_dms_with_metadata_and_the_buttons_work(served, fake)
 def test_rate_limited_then_sent_once(served, fake):
     _, _, (rep_checkin, _) = plan_with_due_checkins(served, fake)
     before = fake.nudge_ids_sent().count(rep_checkin)
-    fake.fail("chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, headers={"Retry-After": "1"})
+    fake.fail("chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, headers={"Retry-After": "1"},
+              match=fake.for_nudge(rep_checkin))
     make_due(served, [rep_checkin])
     wait_status(served, rep_checkin, "sent")
     assert fake.nudge_ids_sent().count(rep_checkin) - before == 2  # the 429, then the retry after 1 s
@@ -130,7 +131,8 @@ def test_rate_limited_then_sent_once(served, fake):
 
 def test_server_errors_back_off_and_a_later_tick_delivers(served, fake):
     _, _, (rep_checkin, _) = plan_with_due_checkins(served, fake)
-    fake.fail("chat.postMessage", 503, {"ok": False, "error": "service_unavailable"}, times=3)
+    fake.fail("chat.postMessage", 503, {"ok": False, "error": "service_unavailable"}, times=3,
+              match=fake.for_nudge(rep_checkin))
     make_due(served, [rep_checkin])
     status, attempts, error, _ = wait_status(served, rep_checkin, "pending")
     deadline = time.monotonic() + 10
@@ -147,7 +149,7 @@ def test_server_errors_back_off_and_a_later_tick_delivers(served, fake):
 
 def test_a_deactivated_user_fails_permanently_and_the_admin_can_see_why(served, fake, tmp_path):
     _, _, (rep_checkin, _) = plan_with_due_checkins(served, fake)
-    fake.fail("chat.postMessage", 200, {"ok": False, "error": "account_inactive"})
+    fake.fail("chat.postMessage", 200, {"ok": False, "error": "account_inactive"}, match=fake.for_nudge(rep_checkin))
     make_due(served, [rep_checkin])
     _, attempts, error, _ = wait_status(served, rep_checkin, "failed")
     assert attempts == 1 and error == "slack: account_inactive"

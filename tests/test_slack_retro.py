@@ -174,7 +174,8 @@ def test_without_access_to_the_channel_the_rep_gets_the_prompt_directly(served, 
     mgr, rep = person(fake, "Ida Moss"), person(fake, "Jay Kim")
     served.command(f"team add <@{rep}>", user=mgr)
     fake.wait_for_response(mgr)
-    fake.fail("chat.postMessage", 200, {"ok": False, "error": "not_in_channel"})
+    fake.fail("chat.postMessage", 200, {"ok": False, "error": "not_in_channel"},
+              match=lambda body: body.get("channel") == CHANNEL)
     served.command(f"lost Stark <@{rep}>", user=mgr, channel=CHANNEL)
     dm = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == rep and "Stark" in flat(c.body))
     assert dm

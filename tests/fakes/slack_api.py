@@ -32,6 +32,7 @@ class Failure:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    match: Any = None  # only calls whose body satisfies this predicate fail
 
 
 class FakeSlack:
@@ -109,10 +110,10 @@ class FakeSlack:
         }
 
     def fail(self, method: str, status: int, body: dict | None = None, headers: dict | None = None,
-             times: int = 1) -> None:
-        """Make the next `times` calls of `method` fail with this status (e.g. 429 with Retry-After)."""
+             times: int = 1, match=None) -> None:
+        """Make the next `times` calls of `method` (those whose body satisfies `match`) fail with this status."""
         self.failures.setdefault(method, []).extend(
-            [Failure(status, body or {"ok": False, "error": "fatal_error"}, headers or {})] * times)
+            [Failure(status, body or {"ok": False, "error": "fatal_error"}, headers or {}, match)] * times)
 
     def push(self, envelope: dict) -> None:
         """Send a Socket Mode envelope to every connected app."""
@@ -196,8 +197,10 @@ class FakeSlack:
         token = auth.removeprefix("Bearer ") if auth else body.get("token")
         with self._lock:
             self.calls.append(Call(method, body, token))
-            queued = self.failures.get(method)
-            failure = queued.pop(0) if queued else None
+            queued = self.failures.get(method) or []
+            failure = next((f for f in queued if f.match is None or f.match(body)), None)
+            if failure is not None:
+                queued.remove(failure)
         if self.delay.get(method):
             await asyncio.sleep(self.delay[method])
         if failure is not None:
@@ -303,6 +306,16 @@ class FakeSlack:
         include = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
         out = [m if include else {k: v for k, v in m.items() if k != "metadata"} for m in messages[:limit]]
         return {"ok": True, "messages": out, "has_more": len(messages) > limit}
+
+    @staticmethod
+    def for_nudge(nudge_id: int):
+        """A `match` predicate: the call delivers this nudge."""
+        def match(body: dict) -> bool:
+            meta = body.get("metadata")
+            if isinstance(meta, str):
+                meta = json.loads(meta)
+            return bool(meta) and (meta.get("event_payload") or {}).get("nudge_id") == nudge_id
+        return match
 
     def nudge_ids_sent(self) -> list[int]:
         """The nudge id in the metadata of every chat.postMessage, in order (duplicates included)."""

@@ -131,7 +131,8 @@ async def _followup_due(s, cipher, n, recipient, data, now):
 
 async def _pulse(s, cipher, n, recipient, data, now):
     open_plan = (await s.execute(select(func.count()).select_from(Conversation).where(
-        Conversation.rep_id == recipient.id, Conversation.status == "open"))).scalar_one()
+        Conversation.workspace_id == recipient.workspace_id, Conversation.rep_id == recipient.id,
+        Conversation.status == "open"))).scalar_one()
     if not open_plan:
         raise Skip("no open plan")
     return NudgeMessage(n.id, n.kind, "Pipeline pulse: how many new opportunities did you open this week?",

@@ -70,3 +70,15 @@ def senders_of(url: str, ids: list[int]) -> dict[str, int]:
             return out
     finally:
         engine.dispose()
+
+
+def all_status_counts(url: str) -> dict[str, int]:
+    """Nudges per status in the whole database (cheap enough to poll)."""
+    from sqlalchemy import func
+
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            return {status: n for status, n in conn.execute(select(Nudge.status, func.count()).group_by(Nudge.status))}
+    finally:
+        engine.dispose()

@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from storage.db import migrate  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
-from tests.nudge_seed import all_status_counts, seed_due_nudges, senders_of  # noqa: E402
+from tests.nudge_seed import all_senders, all_status_counts, seed_due_nudges  # noqa: E402
 from tests.served import Served  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -27,7 +27,7 @@ ENV = {"COACHBOT_TICK_SECONDS": "0.1", "COACHBOT_NUDGE_BATCH": "500"}
 def run(url: str, replicas: int, n: int, workdir: Path) -> float:
     fake = FakeSlack().start()
     migrate(url)
-    ids = seed_due_nudges(url, nudges=n, people=200)
+    seed_due_nudges(url, nudges=n, people=200)
     servers = []
     try:
         # Start the replicas with the scheduler off-load: they begin ticking as soon as they are up.
@@ -44,7 +44,7 @@ def run(url: str, replicas: int, n: int, workdir: Path) -> float:
         elapsed = time.perf_counter() - t0
         sent = fake.nudge_ids_sent()
         dupes = len(sent) - len(set(sent))
-        per = senders_of(url, ids)
+        per = all_senders(url)
         print(f"    {counts.get('sent', 0):,} sent, {counts.get('failed', 0)} failed, {dupes} duplicates; "
               f"per replica: {', '.join(str(v) for v in per.values())}")
         return elapsed

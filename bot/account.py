@@ -11,7 +11,7 @@ from bot.views import Home, RepStatus, SettingsView, Unfinished
 from flows.dates import format_day, parse_date
 from flows.engine import FlowState
 from flows.outputs import Say
-from storage import checkins, people, retros, sessions, talks
+from storage import checkins, nudges, people, retros, sessions, talks
 from storage.crypto import NotesCipher
 from storage.db import Database
 from storage.models import Person
@@ -139,11 +139,13 @@ class AccountService:
             today = now.astimezone(ZoneInfo(effective_tz(me))).date()
             waiting = tuple((r.id, r.deal_name) for r in await retros.pending_for(s, rep=me))
             followups = tuple(await retros.open_followups(s, self.cipher, person=me))
+            upcoming = await nudges.next_due(s, recipient_id=me.id, kind="checkin_rep")
             return Home(
                 viewer_id=me.id, name=me.name, today=today,
                 leading=tuple(p for p in plans if p.manager_id == me.id),
                 own=tuple(p for p in plans if p.rep_id == me.id),
                 reps=statuses, unfinished=tuple(unfinished), waiting_retros=waiting, followups=followups,
+                next_checkin=upcoming.astimezone(ZoneInfo(effective_tz(me))) if upcoming else None,
             )
 
 

@@ -16,13 +16,11 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from bot import nudge_messages
 from bot.planner import schedule_of
 from bot.views import NudgeMessage
 from flows import cadence
-from storage import nudges
+from storage import nudges, people as people_repo
 from storage.crypto import NotesCipher
 from storage.db import Database
 from storage.models import Nudge, Person, Workspace
@@ -94,10 +92,8 @@ class Dispatcher:
         if not claimed:
             return result
         async with self.db.session() as s:
-            people = {p.id: p for p in (await s.execute(
-                select(Person).where(Person.id.in_({n.recipient_id for n in claimed})))).scalars()}
-            spaces = {w.id: w for w in (await s.execute(
-                select(Workspace).where(Workspace.id.in_({n.workspace_id for n in claimed})))).scalars()}
+            people = await people_repo.by_ids(s, {n.recipient_id for n in claimed})
+            spaces = await people_repo.workspaces_by_ids(s, {n.workspace_id for n in claimed})
         # Phase 1, one session: decide each nudge and build the messages that should go out.
         ready: list[tuple[Nudge, Person, Workspace, NudgeMessage]] = []
         outcomes: list[_Outcome] = []

@@ -5,12 +5,9 @@ import csv
 import io
 from datetime import date
 
-from sqlalchemy import select
-
 from flows.retro import REASON_LABELS
 from storage import retros
 from storage.db import Database
-from storage.models import Retrospective, Workspace
 
 RETRO_COLUMNS = ["retrospective_id", "lost_on", "deal", "amount", "rep", "manager", "status", "primary_reason",
                  "secondary_reasons", "shared_with", "source", "completed_at"]
@@ -29,8 +26,7 @@ def safe_cell(value) -> str:
 async def retros_csv(db: Database, *, since: date, workspace: str | None = None) -> str:
     """All retrospectives lost since `since` in one workspace ("slack:T123"; optional when there is one)."""
     async with db.session() as s:
-        spaces = list((await s.execute(
-            select(Workspace).where(Workspace.id.in_(select(Retrospective.workspace_id).distinct())))).scalars())
+        spaces = await retros.workspaces_with_retros(s)
         if workspace:
             platform, _, external = workspace.partition(":")
             chosen = [w for w in spaces if w.platform == platform and w.external_id == external]

@@ -3,12 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from bot import planner
-from storage import events
+from storage import events, people, talks
 from storage.db import Database
-from storage.models import Conversation, Person
 
 
 async def run(db: Database, clock) -> dict[str, int]:
@@ -16,15 +13,9 @@ async def run(db: Database, clock) -> dict[str, int]:
     now = clock.now()
     planned = 0
     async with db.session() as s:
-        managers = list((await s.execute(select(Person).where(
-            Person.id.in_(select(Person.manager_id).where(Person.manager_id.is_not(None)).distinct()),
-            Person.opted_out.is_(False)))).scalars())
-        for m in managers:
+        for m in await people.managers(s):
             planned += await planner.ensure_weekly(s, person=m, kind="digest", now=now)
-        reps = list((await s.execute(select(Person).where(
-            Person.id.in_(select(Conversation.rep_id).where(Conversation.status == "open")),
-            Person.opted_out.is_(False)))).scalars())
-        for r in reps:
+        for r in await talks.reps_with_open_plans(s):
             planned += await planner.ensure_weekly(s, person=r, kind="pulse", now=now)
         purged = await events.forget_before(s, cutoff=now - timedelta(days=1))
     return {"planned": planned, "purged_events": purged}

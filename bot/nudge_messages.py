@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.views import NudgeMessage
 from flows.dates import format_day
+from storage import checkins as checkins_repo, digest, people, talks
 from storage.crypto import NotesCipher
-from storage.models import ActionItem, CheckIn, Conversation, FollowUp, Nudge, Person, Retrospective
+from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person, Retrospective
 
 OPENERS = (
     "How's the week going — anything I can clear out of your way?",
@@ -87,8 +87,7 @@ async def _review_reminder(s, cipher, n, recipient, data, now):
 
 async def _review_pack(s, cipher, n, recipient, data, now):
     talk = await _open_talk(s, n)
-    items = list((await s.execute(select(ActionItem).where(ActionItem.conversation_id == talk.id)
-                                  .order_by(ActionItem.id))).scalars())
+    items = await talks.items_of(s, conversation_id=talk.id)
     today = now.date()
     lines = ["What was agreed:"]
     for i in items:
@@ -96,9 +95,7 @@ async def _review_pack(s, cipher, n, recipient, data, now):
         owner = data.get("manager", "you") if i.owner_role == "manager" else data.get("rep", "rep")
         due = f", due {format_day(i.due_on)}" if i.due_on else ""
         lines.append(f"• {owner}: {cipher.decrypt(i.text_encrypted)}{due} — {state}")
-    checkins = list((await s.execute(select(CheckIn).where(CheckIn.rep_id == talk.rep_id,
-                                                           CheckIn.created_at >= talk.created_at)
-                                     .order_by(CheckIn.created_at))).scalars())
+    checkins = await checkins_repo.since(s, rep_id=talk.rep_id, since=talk.created_at)
     lines.append("Check-ins since:" if checkins else "No check-ins since the talk.")
     for c in checkins:
         what = f"{data.get('rep', 'rep')}: {STATUS_LABELS.get(c.status or '', c.status or '')}" if c.kind == "rep" \
@@ -130,48 +127,34 @@ async def _followup_due(s, cipher, n, recipient, data, now):
 
 
 async def _pulse(s, cipher, n, recipient, data, now):
-    open_plan = (await s.execute(select(func.count()).select_from(Conversation).where(
-        Conversation.workspace_id == recipient.workspace_id, Conversation.rep_id == recipient.id,
-        Conversation.status == "open"))).scalar_one()
-    if not open_plan:
+    if not await talks.open_plan_count(s, rep=recipient):
         raise Skip("no open plan")
     return NudgeMessage(n.id, n.kind, "Pipeline pulse: how many new opportunities did you open this week?",
                         tuple(("pulse", label, f"{n.id}:{label}") for label in ("0", "1-2", "3-5", "6+")))
 
 
 async def _digest(s, cipher, n, recipient, data, now):
-    reps = list((await s.execute(select(Person).where(Person.manager_id == recipient.id))).scalars())
+    reps = await people.reps_of_id(s, manager_id=recipient.id)
     if not reps:
         raise Skip("no reps")
     ranked = []
     for rep in reps:
-        reasons, score = [], 0
-        plans = (await s.execute(select(func.count()).select_from(Conversation).where(
-            Conversation.rep_id == rep.id, Conversation.status == "open"))).scalar_one()
-        if plans:
+        sig = await digest.need_signals(s, rep=rep, now=now)
+        score, reasons = 0, []
+        if sig.open_plans:
             score += 2
             reasons.append("on a plan")
-        overdue = (await s.execute(select(func.count()).select_from(ActionItem).where(
-            ActionItem.owner_id == rep.id, ActionItem.status == "open", ActionItem.due_on < now.date()))).scalar_one()
-        if overdue:
-            score += 2 * overdue
-            reasons.append(f"{overdue} overdue action{'s' if overdue > 1 else ''}")
-        losses = (await s.execute(select(func.count()).select_from(Retrospective).where(
-            Retrospective.rep_id == rep.id, Retrospective.lost_on >= (now - timedelta(days=30)).date()))).scalar_one()
-        if losses:
-            score += losses
-            reasons.append(f"{losses} lost deal{'s' if losses > 1 else ''} in 30 days")
-        unanswered = (await s.execute(select(func.count()).select_from(Nudge).where(
-            Nudge.recipient_id == rep.id, Nudge.kind == "checkin_rep", Nudge.status == "sent",
-            Nudge.sent_at >= now - timedelta(days=14)))).scalar_one()
-        answered = (await s.execute(select(func.count()).select_from(CheckIn).where(
-            CheckIn.rep_id == rep.id, CheckIn.kind == "rep", CheckIn.created_at >= now - timedelta(days=14)))).scalar_one()
-        if unanswered > answered:
-            score += unanswered - answered
-            reasons.append(f"{unanswered - answered} check-in{'s' if unanswered - answered > 1 else ''} unanswered")
-        last = (await s.execute(select(func.max(CheckIn.created_at)).where(
-            CheckIn.rep_id == rep.id, CheckIn.kind == "manager"))).scalar_one()
-        days = (now - last).days if last else None
+        if sig.overdue_actions:
+            score += 2 * sig.overdue_actions
+            reasons.append(_count(sig.overdue_actions, "overdue action"))
+        if sig.losses_30d:
+            score += sig.losses_30d
+            reasons.append(_count(sig.losses_30d, "lost deal") + " in 30 days")
+        unanswered = sig.checkins_sent_14d - sig.checkins_answered_14d
+        if unanswered > 0:
+            score += unanswered
+            reasons.append(_count(unanswered, "check-in") + " unanswered")
+        days = (now - sig.last_manager_checkin).days if sig.last_manager_checkin else None
         if days is None or days >= 7:
             score += 1 + (days or 14) // 7
             reasons.append("no check-in from you yet" if days is None else f"last check-in from you {days} days ago")
@@ -180,6 +163,10 @@ async def _digest(s, cipher, n, recipient, data, now):
     lines = tuple(f"{i}. {name} — {', '.join(reasons) or 'all quiet'}" for i, (_, name, reasons) in enumerate(ranked, 1))
     return NudgeMessage(n.id, n.kind, "Who needs your time this week — before asking whether they failed, ask "
                         "whether they got enough of you:", (), lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 BUILDERS = {

@@ -4,14 +4,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.identity import effective_tz
 from flows import cadence
 from flows.cadence import NudgeSpec, Schedule
-from storage import nudges
-from storage.models import ActionItem, Person, Workspace
+from storage import nudges, talks
+from storage.models import Person, Workspace
 from storage.nudges import NewNudge
 
 
@@ -47,7 +46,7 @@ async def plan_talk(s: AsyncSession, *, talk_id: int, manager: Person, rep: Pers
                     now: datetime) -> int:
     """Check-ins, action reminders, the review reminder and the review pack for a finished talk."""
     workspace = await s.get(Workspace, manager.workspace_id)
-    items = list((await s.execute(select(ActionItem).where(ActionItem.conversation_id == talk_id))).scalars())
+    items = await talks.items_of(s, conversation_id=talk_id)
     started = now.astimezone(ZoneInfo(effective_tz(manager))).date()
     specs = cadence.plan_for_talk(
         talk_id=talk_id, started=started, review=review, schedule=schedule_of(manager, workspace),
@@ -96,9 +95,5 @@ async def ensure_weekly(s: AsyncSession, *, person: Person, kind: str, now: date
 async def answered_checkin(s: AsyncSession, *, talk_id: int, who: str, now: datetime) -> int:
     """A check-in happened early: drop the matching check-in nudges due in the next two days."""
     kind = "checkin_rep" if who == "rep" else "checkin_manager"
-    from storage.models import Nudge
-
-    keys = [k for (k,) in await s.execute(
-        select(Nudge.dedupe_key).where(Nudge.subject == f"talk:{talk_id}", Nudge.kind == kind,
-                                       Nudge.status == "pending", Nudge.due_at < now + timedelta(days=2)))]
+    keys = await nudges.pending_keys(s, subject=f"talk:{talk_id}", kind=kind, before=now + timedelta(days=2))
     return await nudges.cancel_pending(s, keys=keys, reason="answered early") if keys else 0

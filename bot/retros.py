@@ -5,6 +5,7 @@ import re
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from bot import planner
 from bot.commands import Command, PersonRef
@@ -250,8 +251,6 @@ class RetroService:
         return f"Removed {rep.name}. Their past plans and retrospectives stay with you as history."
 
 
-def _zone(person: Person):
-    from zoneinfo import ZoneInfo
-
+def _zone(person: Person) -> ZoneInfo:
     return ZoneInfo(effective_tz(person))
 

@@ -289,7 +289,7 @@ class CoachService:
         if status in checkin.NEEDS_MANAGER and manager is not None:
             label = checkin.LABELS[status].lower()
             text = f"{me.name} checked in: {label}." + (f"\n“{note}”" if note else "") + \
-                f"\nA quick word from you today would help."
+                "\nA quick word from you today would help."
             outputs.append(Notify(manager.id, manager.name, Say(text, tone="warning"), manager.platform_user_id))
             outputs.append(Say(f"Thanks — {manager.name} has been told you {'are stuck' if status == 'stuck' else 'could use a hand'}.",
                                tone="success"))

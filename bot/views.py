@@ -62,6 +62,7 @@ class Home:
     unfinished: tuple[Unfinished, ...]
     waiting_retros: tuple[tuple[int, str], ...] = ()  # (retrospective id, deal name) for the viewer to fill in
     followups: tuple[tuple[str, date | None], ...] = ()
+    next_checkin: datetime | None = None  # the viewer's next scheduled check-in, in their zone
     stale_after_days: int = 14
 
     def needs_contact(self, now: datetime) -> tuple[RepStatus, ...]:

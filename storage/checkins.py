@@ -48,3 +48,9 @@ async def last_checkins(s: AsyncSession, *, workspace_id: int, rep_ids: list[int
         .group_by(CheckIn.rep_id)
     )
     return {rep_id: at for rep_id, at in rows}
+
+
+async def since(s: AsyncSession, *, rep_id: int, since: datetime) -> list[CheckIn]:
+    """A rep's check-ins (of every kind) from `since` on, oldest first."""
+    q = select(CheckIn).where(CheckIn.rep_id == rep_id, CheckIn.created_at >= since).order_by(CheckIn.created_at)
+    return list((await s.execute(q)).scalars())

@@ -180,3 +180,17 @@ async def failed(s: AsyncSession, *, limit: int = 50) -> list[Nudge]:
     """The most recent failed nudges with their reasons."""
     q = select(Nudge).where(Nudge.status == "failed").order_by(Nudge.id.desc()).limit(limit)
     return list((await s.execute(q)).scalars())
+
+
+async def pending_keys(s: AsyncSession, *, subject: str, kind: str, before: datetime) -> list[str]:
+    """Dedupe keys of pending nudges of one kind about `subject`, due before `before`."""
+    q = select(Nudge.dedupe_key).where(Nudge.subject == subject, Nudge.kind == kind, Nudge.status == "pending",
+                                       Nudge.due_at < before)
+    return [k for (k,) in await s.execute(q)]
+
+
+async def next_due(s: AsyncSession, *, recipient_id: int, kind: str) -> datetime | None:
+    """When the recipient's next pending nudge of this kind is due."""
+    q = select(func.min(Nudge.due_at)).where(Nudge.recipient_id == recipient_id, Nudge.kind == kind,
+                                             Nudge.status == "pending")
+    return (await s.execute(q)).scalar_one()

@@ -100,3 +100,26 @@ async def update_profile(s: AsyncSession, *, person: Person, name: str, tz: str 
         person.tz = tz
     person.profile_refreshed_at = at
     s.add(person)
+
+
+async def by_ids(s: AsyncSession, ids) -> dict[int, Person]:
+    """People by id."""
+    return {p.id: p for p in (await s.execute(select(Person).where(Person.id.in_(set(ids))))).scalars()}
+
+
+async def workspaces_by_ids(s: AsyncSession, ids) -> dict[int, Workspace]:
+    """Workspaces by id."""
+    return {w.id: w for w in (await s.execute(select(Workspace).where(Workspace.id.in_(set(ids))))).scalars()}
+
+
+async def managers(s: AsyncSession) -> list[Person]:
+    """Everyone who has at least one rep and has not opted out."""
+    q = select(Person).where(Person.id.in_(select(Person.manager_id).where(Person.manager_id.is_not(None)).distinct()),
+                             Person.opted_out.is_(False))
+    return list((await s.execute(q)).scalars())
+
+
+async def reps_of_id(s: AsyncSession, *, manager_id: int) -> list[Person]:
+    """The people who report to the manager with this id."""
+    return list((await s.execute(select(Person).where(Person.manager_id == manager_id)
+                                 .order_by(Person.name))).scalars())

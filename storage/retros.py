@@ -140,3 +140,11 @@ async def export_rows(s: AsyncSession, *, workspace_id: int, since: date, manage
     if manager_id is not None:
         q = q.where(Retrospective.manager_id == manager_id)
     return [(r, rn, mn or "") for r, rn, mn in await s.execute(q)]
+
+
+async def workspaces_with_retros(s: AsyncSession) -> list:
+    """Workspaces that have at least one retrospective."""
+    from storage.models import Workspace
+
+    q = select(Workspace).where(Workspace.id.in_(select(Retrospective.workspace_id).distinct()))
+    return list((await s.execute(q)).scalars())

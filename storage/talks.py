@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import NotesCipher
@@ -153,3 +153,23 @@ async def close(s: AsyncSession, *, manager: Person, conversation_id: int, now: 
     talk.status, talk.closed_at = "closed", now
     s.add(talk)
     return [i for (i,) in await s.execute(select(ActionItem.id).where(ActionItem.conversation_id == talk.id))]
+
+
+async def items_of(s: AsyncSession, *, conversation_id: int) -> list[ActionItem]:
+    """A plan's action items in the order they were written."""
+    q = select(ActionItem).where(ActionItem.conversation_id == conversation_id).order_by(ActionItem.id)
+    return list((await s.execute(q)).scalars())
+
+
+async def reps_with_open_plans(s: AsyncSession) -> list[Person]:
+    """Reps with at least one open plan who have not opted out."""
+    q = select(Person).where(Person.id.in_(select(Conversation.rep_id).where(Conversation.status == "open")),
+                             Person.opted_out.is_(False))
+    return list((await s.execute(q)).scalars())
+
+
+async def open_plan_count(s: AsyncSession, *, rep: Person) -> int:
+    """How many open plans the rep is on."""
+    q = select(func.count()).select_from(Conversation).where(
+        Conversation.workspace_id == rep.workspace_id, Conversation.rep_id == rep.id, Conversation.status == "open")
+    return (await s.execute(q)).scalar_one()

@@ -82,3 +82,16 @@ def all_status_counts(url: str) -> dict[str, int]:
             return {status: n for status, n in conn.execute(select(Nudge.status, func.count()).group_by(Nudge.status))}
     finally:
         engine.dispose()
+
+
+def all_senders(url: str) -> dict[str, int]:
+    """Sent nudges per replica in the whole database."""
+    from sqlalchemy import func
+
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            return {owner: n for owner, n in conn.execute(
+                select(Nudge.lease_owner, func.count()).where(Nudge.status == "sent").group_by(Nudge.lease_owner))}
+    finally:
+        engine.dispose()

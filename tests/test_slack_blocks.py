@@ -131,8 +131,10 @@ def test_home_for_a_manager_and_a_rep():
     assert "Conversation with Priya" in text and '"value": "s-9"' in text
     assert "no check-in or conversation yet" in text and '"value": "U0ALEX"' in text
     assert "U0JO" not in text  # checked in 3 days ago: not listed as needing time
-    rep_home = blocks.home_view(Home(2, "Alex", date(2026, 11, 23), (), (_plan(),), (), ()), now)
+    rep_home = blocks.home_view(Home(2, "Alex", date(2026, 11, 23), (), (_plan(),), (), (),
+                                     next_checkin=datetime(2026, 11, 24, 9, 40, tzinfo=timezone.utc)), now)
     assert "home_checkin" in json.dumps(rep_home) and "Your plan" in json.dumps(rep_home)
+    assert "Next check-in: Tue 24 Nov 2026 around 09:40" in json.dumps(rep_home)
 
 
 def test_settings_view_prefills_current_values():

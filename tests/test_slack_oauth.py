@@ -107,7 +107,7 @@ def test_uninstall_and_token_revocation_remove_the_workspaces_tokens(served, fak
     assert count(served, "SELECT count(*) FROM slack_bots WHERE team_id = 'T3'") == 0
     assert count(served, "SELECT count(*) FROM slack_installations WHERE team_id = 'T3'") == 0
     served.command("plans", user="U3MGR", team="T3")
-    assert "isn't installed" in json.dumps(fake.wait_for_response("U3MGR"))
+    assert fake.wait_for_response("U3MGR", containing="isn't installed")
 
     install(served, "T4")
     reply = served.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT0001"]},

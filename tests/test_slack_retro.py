@@ -157,7 +157,7 @@ def test_the_same_deal_twice_opens_one_retrospective(served, fake):
     mgr, rep = person(fake, "Dee Ray"), person(fake, "Eve Li")
     lost_in_channel(served, fake, mgr, rep, deal="Hooli 5k")
     served.command(f"lost Hooli <@{rep}>", user=mgr, channel=CHANNEL)
-    assert any("already has a retrospective" in flat(r) for r in fake.wait_for_response(mgr, count=4))
+    assert fake.wait_for_response(mgr, containing="already has a retrospective")
     assert rows(served, "SELECT count(*) FROM retrospectives r JOIN people p ON p.id = r.rep_id "
                         "WHERE p.platform_user_id = :u", u=rep) == [(1,)]
 
@@ -167,7 +167,7 @@ def test_only_the_rep_or_their_manager_can_log_the_loss(served, fake):
     served.command(f"team add <@{rep}>", user=mgr)
     fake.wait_for_response(mgr)
     served.command(f"lost Vandelay <@{rep}>", user=other)
-    assert any("Only Gus Webb or their manager" in flat(r) for r in fake.wait_for_response(other))
+    assert fake.wait_for_response(other, containing="Only Gus Webb or their manager")
 
 
 def test_without_access_to_the_channel_the_rep_gets_the_prompt_directly(served, fake):
@@ -179,7 +179,7 @@ def test_without_access_to_the_channel_the_rep_gets_the_prompt_directly(served, 
     served.command(f"lost Stark <@{rep}>", user=mgr, channel=CHANNEL)
     dm = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == rep and "Stark" in flat(c.body))
     assert dm
-    assert any("I'm not in that channel" in flat(r) for r in fake.wait_for_response(mgr, count=2))
+    assert fake.wait_for_response(mgr, containing="I'm not in that channel")
 
 
 def test_message_shortcut_prefills_and_posts_in_the_thread(served, fake):
@@ -215,7 +215,7 @@ def test_report_for_the_manager_with_a_chart_in_their_dm(served, fake):
     view = served.open_modal("retro", user=rep)
     walk_retro(served, rep, view)
     served.command("report 30d", user=mgr)
-    report = [r for r in fake.wait_for_response(mgr, count=4) if "Loss reasons" in flat(r)][-1]
+    report = [r for r in fake.wait_for_response(mgr, containing="Loss reasons") if "Loss reasons" in flat(r)][-1]
     assert "Price" in flat(report) and "100%" in flat(report)
     complete = fake.wait_for("files.completeUploadExternal")[-1]
     file_id = complete.body["files"][0]["id"]

@@ -222,7 +222,7 @@ def test_a_manager_cannot_open_or_answer_another_managers_talk(served, fake):
                 i=json.loads(lee_view["private_metadata"])["sid"]) == [(1,)]
     refused = served.command(f"talk <@{priya}>", user=sam)
     assert refused.status == 200
-    assert any("reports to Lee Wong" in flat(r) for r in fake.wait_for_response(sam))
+    assert fake.wait_for_response(sam, containing="reports to Lee Wong")
 
 
 def test_app_home_shows_plans_and_a_replayed_event_is_processed_once(served, fake):
@@ -332,17 +332,17 @@ def test_a_stuck_rep_checks_in_and_the_manager_hears_at_once(served, fake):
     assert rows(served, "SELECT kind, status FROM checkins c JOIN people p ON p.id = c.rep_id "
                         "WHERE p.platform_user_id = :u", u=rep) == [("rep", "stuck")]
     served.command(f"checkin <@{rep}>", user=mgr)
-    assert any("Noted: you checked in with Dev Rao" in flat(r) for r in fake.wait_for_response(mgr))
+    assert fake.wait_for_response(mgr, containing="Noted: you checked in with Dev Rao")
 
 
 def test_pause_and_resume(served, fake):
     me = person(fake, "Eli Moss")
     served.command("pause 2w", user=me)
-    assert any("Paused until" in flat(r) for r in fake.wait_for_response(me))
+    assert fake.wait_for_response(me, containing="Paused until")
     paused = rows(served, "SELECT paused_until FROM people WHERE platform_user_id = :u", u=me)[0][0]
     assert paused is not None
     served.command("resume", user=me)
-    assert any("nudges are on again" in flat(r) for r in fake.wait_for_response(me, count=2))
+    assert fake.wait_for_response(me, containing="nudges are on again")
     assert rows(served, "SELECT paused_until FROM people WHERE platform_user_id = :u", u=me) == [(None,)]
 
 
@@ -371,7 +371,7 @@ def test_socket_mode_receives_a_command_over_the_websocket(fake, tmp_path):
         fake.push({"envelope_id": "env-1", "type": "slash_commands", "payload": payload,
                    "accepts_response_payload": True})
         assert fake.wait_for_socket_message("env-1")["envelope_id"] == "env-1"
-        assert any("No open plans" in flat(r) for r in fake.wait_for_response(me))
+        assert fake.wait_for_response(me, containing="No open plans")
         assert s.request("POST", "/slack/events", "x=1").status == 404  # no unverifiable HTTP endpoint
         assert "Socket Mode" in s.output()
     finally:

@@ -14,7 +14,7 @@ from bot.console.sender import ConsoleSender
 from bot.dispatch import Dispatcher
 from bot.service import Actor, CoachService
 from flows.engine import Action, Answer
-from flows.outputs import Cancelled, Done, InputKind, Prompt
+from flows.outputs import Cancelled, Done, Prompt
 
 STYLES = {
     "title": "bold cyan", "dim": "dim", "hint": "yellow", "error": "red", "warning": "yellow",

@@ -46,11 +46,25 @@ NOT_INSTALLED = (":warning: coachbot isn't installed in this workspace, so nothi
                  "A Slack admin can add it from the app's install page (/slack/install).")
 
 
+def sdk_logger() -> logging.Logger:
+    """The logger for slack_sdk clients, with an explicit level.
+
+    slack_sdk compares its logger's *own* level with DEBUG before building a debug line that holds the
+    whole request; a logger left at NOTSET passes that test, so every call formatted and discarded
+    one. An explicit INFO (or DEBUG when asked for) makes that cost disappear.
+    """
+    sdk = logging.getLogger("coachbot.slack_sdk")
+    if sdk.level == logging.NOTSET:
+        sdk.setLevel(logging.DEBUG if logging.getLogger("slack_sdk").isEnabledFor(logging.DEBUG) else logging.INFO)
+    return sdk
+
+
 def web_client(settings: Settings) -> AsyncWebClient:
     """A Web API client on SLACK_API_URL that retries 429 (after Retry-After), 5xx and network errors."""
     return AsyncWebClient(
         base_url=settings.slack_api_url,
         timeout=10,
+        logger=sdk_logger(),
         retry_handlers=[
             AsyncRateLimitErrorRetryHandler(max_retry_count=3),
             AsyncServerErrorRetryHandler(max_retry_count=2),

@@ -298,6 +298,9 @@ def home_view(h: Home, now: datetime) -> dict:
         blocks.append({"type": "header", "text": plain("Your plan", 150)})
         for plan in h.own:
             blocks.append(section(plan_text(plan, h.viewer_id, h.today)))
+        if h.next_checkin:
+            blocks.append(context(f"Next check-in: {format_day(h.next_checkin.date())} around "
+                                  f"{h.next_checkin:%H:%M} — or check in any time with the button below."))
         blocks.append({"type": "actions", "elements": [
             {"type": "button", "action_id": "home_checkin", "text": plain("Check in", 75), "style": "primary"}]})
     blocks.append({"type": "actions", "elements": [
@@ -388,12 +391,10 @@ def _is_slack_id(value: str) -> bool:
 
 def nudge_message(m: NudgeMessage) -> dict:
     """A nudge DM: its text, any detail lines, and its quick-answer buttons."""
-    body = escape(m.text)
-    if m.detail:
-        body += "\n" + "\n".join(escape(line) for line in m.detail)
-    out: list[dict] = long_text_sections(m.text + ("\n" + "\n".join(m.detail) if m.detail else ""))
+    full = "\n".join((m.text, *m.detail))
+    out: list[dict] = long_text_sections(full)
     if m.actions:
         out.append({"type": "actions", "block_id": f"nudge_{m.nudge_id}", "elements": [
             {"type": "button", "action_id": action_id, "text": plain(label, BUTTON_TEXT), "value": value[:2000]}
             for action_id, label, value in m.actions[:25]]})
-    return {"text": clip(body, 3000), "blocks": out[:MESSAGE_BLOCKS]}
+    return {"text": clip(escape(full), 3000), "blocks": out[:MESSAGE_BLOCKS]}

@@ -54,10 +54,12 @@ class SlackIntake:
             team = auth["team_id"]
             if workspace and workspace != team:
                 return None, f"coachbot isn't installed in workspace {workspace}"
-            return AsyncWebClient(token=self.bot_token, base_url=base.base_url, retry_handlers=base.retry_handlers), team
+            return AsyncWebClient(token=self.bot_token, base_url=base.base_url, retry_handlers=base.retry_handlers,
+                                  logger=base.logger), team
         if not workspace:
             return None, "several workspaces can be installed: say which one in \"workspace\" (or ?team= for HubSpot)"
         bot = await self.app.installation_store.async_find_bot(enterprise_id=None, team_id=workspace)
         if bot is None:
             return None, f"coachbot isn't installed in workspace {workspace}"
-        return AsyncWebClient(token=bot.bot_token, base_url=base.base_url, retry_handlers=base.retry_handlers), workspace
+        return AsyncWebClient(token=bot.bot_token, base_url=base.base_url, retry_handlers=base.retry_handlers,
+                              logger=base.logger), workspace

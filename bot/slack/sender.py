@@ -43,7 +43,7 @@ class SlackSender:
             # One HTTP session for all sends: slack_sdk otherwise opens a connection per call.
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=base.timeout))
         client = AsyncWebClient(token=token, base_url=base.base_url, retry_handlers=base.retry_handlers,
-                                timeout=base.timeout, session=self._http)
+                                timeout=base.timeout, session=self._http, logger=base.logger)
         self._clients[workspace.external_id] = client
         return client
 

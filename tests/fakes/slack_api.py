@@ -147,16 +147,20 @@ class FakeSlack:
                 raise AssertionError(f"expected {count} call(s) to {method}, got {len(found)}; methods seen: {seen}")
             time.sleep(0.02)
 
-    def wait_for_response(self, user: str, count: int = 1, timeout: float = 10) -> list[dict]:
-        """Bodies posted to response URLs of commands run by `user` (see Served.command)."""
+    def wait_for_response(self, user: str, count: int = 1, timeout: float = 10, containing: str | None = None
+                          ) -> list[dict]:
+        """Bodies posted to response URLs of commands run by `user` (see Served.command); with `containing`,
+        wait until one of them contains that text."""
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
                 found = [r for r in self.responses if r["_rid"].startswith(user + "-")]
-            if len(found) >= count:
+            text_ok = containing is None or any(containing in json.dumps(r, ensure_ascii=False) for r in found)
+            if len(found) >= count and text_ok:
                 return found
             if time.monotonic() > deadline:
-                raise AssertionError(f"expected {count} response_url post(s) for {user}, got {len(found)}")
+                raise AssertionError(f"expected {count} response_url post(s) for {user}"
+                                     + (f" containing {containing!r}" if containing else "") + f", got {found}")
             time.sleep(0.02)
 
     def reset(self) -> None:

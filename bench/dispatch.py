@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 from storage.db import migrate  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 from tests.nudge_seed import all_senders, all_status_counts, seed_due_nudges  # noqa: E402
+from tests.pgdb import fresh_pg_database  # noqa: E402
 from tests.served import Served  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -74,22 +75,13 @@ def main() -> None:
             print("  SQLite, 1 process:")
             report("SQLite, 1 process", args.nudges, run(f"sqlite:///{work}/dispatch.db", 1, args.nudges, work))
         if not args.skip_postgres:
-            import psycopg
-
             one = None
             for replicas in (1, 2):
-                name = f"coachbot_dispatch_{uuid.uuid4().hex[:8]}"
-                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                    conn.execute(f'CREATE DATABASE "{name}"')
-                try:
-                    print(f"  PostgreSQL, {replicas} process{'es' if replicas > 1 else ''}:")
-                    rate = report(f"PostgreSQL, {replicas} process{'es' if replicas > 1 else ''}", args.nudges,
-                                  run(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", replicas, args.nudges,
-                                      work), one)
+                label = f"PostgreSQL, {replicas} process{'es' if replicas > 1 else ''}"
+                with fresh_pg_database(PG_ADMIN, "coachbot_dispatch") as url:
+                    print(f"  {label}:")
+                    rate = report(label, args.nudges, run(url, replicas, args.nudges, work), one)
                     one = one or rate
-                finally:
-                    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from sqlalchemy import text  # noqa: E402
 from flows import report as rp  # noqa: E402
 from storage import retros  # noqa: E402
 from storage.db import Database, migrate  # noqa: E402
+from tests.pgdb import fresh_pg_database  # noqa: E402
 
 REASONS = ["price", "product_fit", "sales_approach", "timing", "no_decision", "competitor", "budget",
            "champion_left", "other"]
@@ -151,22 +151,13 @@ def main() -> None:
         show("SQLite", seeded, asyncio.run(time_reports(url, args.teams, args.reports)))
     if args.skip_postgres:
         return
-    import psycopg
-
-    name = f"coachbot_report_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with fresh_pg_database(PG_ADMIN, "coachbot_report") as url:
         migrate(url)
         t0 = time.perf_counter()
         seed_postgres(url, args.rows, args.teams, args.reps)
         seeded = time.perf_counter() - t0
         print("  PostgreSQL:")
         show("PostgreSQL", seeded, asyncio.run(time_reports(url, args.teams, args.reports)))
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

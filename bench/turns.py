@@ -11,7 +11,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from flows.engine import Answer, advance, start  # noqa: E402
 from flows.talk import FLOW  # noqa: E402
 from storage.crypto import NotesCipher  # noqa: E402
 from storage.db import Database, migrate  # noqa: E402
+from tests.pgdb import fresh_pg_database  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 14, 30, tzinfo=timezone.utc)
 ANSWERS = ["no", "In October you booked 2 demos; the target is 8.", "I haven't joined a call since September.", "",
@@ -81,19 +81,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         report("service turn, SQLite", asyncio.run(service_turns(f"sqlite:///{tmp}/bench.db", args.talks)), base)
     try:
-        import psycopg
-
-        name = f"coachbot_bench_{uuid.uuid4().hex[:8]}"
-        admin = args.pg.replace("postgresql+psycopg", "postgresql")
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            url = args.pg.rsplit("/", 1)[0] + "/" + name
+        with fresh_pg_database(args.pg.replace("postgresql+psycopg", "postgresql"), "coachbot_bench") as url:
             report("service turn, PostgreSQL", asyncio.run(service_turns(url, args.talks)), base)
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - no server here: say so and carry on
         print(f"PostgreSQL skipped: {exc}")
 
 

@@ -6,11 +6,11 @@ PostgreSQL tests skip with a reason when no server answers, unless COACHBOT_REQU
 from __future__ import annotations
 
 import os
-import uuid
-from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
+
+from tests.pgdb import fresh_pg_database
 
 PG_ADMIN_URL = os.environ.get("COACHBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("COACHBOT_REQUIRE_POSTGRES") == "1"
@@ -44,22 +44,6 @@ def pg_server() -> str:
             pytest.fail(f"{problem} (COACHBOT_REQUIRE_POSTGRES=1, so this is a failure, not a skip)")
         pytest.skip(problem)
     return PG_ADMIN_URL
-
-
-@contextmanager
-def fresh_pg_database(server: str):
-    """Create an empty PostgreSQL database on `server`, yield its URL, drop it afterwards."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = f"coachbot_t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(server).set(drivername="postgresql+psycopg", database=name).render_as_string(False)
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

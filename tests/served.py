@@ -12,7 +12,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
+
 from storage.crypto import NotesCipher
+from storage.db import sync_url
 from tests import slack_requests as sr
 from tests.fakes.slack_api import FakeSlack
 
@@ -133,3 +136,39 @@ class Served:
               extra: dict | None = None) -> Reply:
         body, ctype = sr.event_body(event, team=team or self.fake.team_id, event_id=event_id)
         return self.post_signed(body, ctype, extra=extra)
+
+
+_people = iter(range(1, 10**7))
+
+
+def new_person(fake: FakeSlack, name: str, tz: str = "UTC") -> str:
+    """A new Slack user of the fake workspace, with an id no other test uses."""
+    uid = f"U0{name.split()[0].upper()}{next(_people):04d}"
+    fake.add_user(uid, name, tz=tz)
+    return uid
+
+
+def flat(value) -> str:
+    """Any payload as one searchable string (reply text is parsed first, so escapes don't hide words)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def query(served: Served, sql: str, **params) -> list:
+    """Run SQL against the served database (reads return rows; writes return the row count)."""
+    engine = create_engine(sync_url(served.database_url))
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(sql), params)
+            return list(result) if result.returns_rows else result.rowcount
+    finally:
+        engine.dispose()
+
+
+def scalar(served: Served, sql: str, **params):
+    """The single value a query returns."""
+    return query(served, sql, **params)[0][0]

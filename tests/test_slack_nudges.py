@@ -8,12 +8,10 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from storage.db import sync_url
 from tests import slack_requests as sr
 from tests.fakes.slack_api import FakeSlack
-from tests.served import COACHBOT, Served
+from tests.served import COACHBOT, Served, query as sql
 from tests.test_slack_serve import walk_talk
 
 _seq = iter(range(1, 10**6))
@@ -31,16 +29,6 @@ def served(fake, tmp_path_factory):
     s = Served(fake, tmp_path_factory.mktemp("nudges"), extra_env={"COACHBOT_TICK_SECONDS": "0.3"})
     yield s
     s.stop()
-
-
-def sql(served: Served, statement: str, **params):
-    engine = create_engine(sync_url(served.database_url))
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(text(statement), params)
-            return list(result) if result.returns_rows else result.rowcount
-    finally:
-        engine.dispose()
 
 
 def pair(fake: FakeSlack) -> tuple[str, str]:

@@ -8,13 +8,11 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from storage.db import sync_url
 from tests import slack_requests as sr
-from tests.conftest import fresh_pg_database
+from tests.pgdb import fresh_pg_database
 from tests.fakes.slack_api import FakeSlack
-from tests.served import Served
+from tests.served import Served, scalar as count
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +36,6 @@ def served(request, fake, tmp_path_factory):
 def pg_url_module(pg_server):
     with fresh_pg_database(pg_server) as url:
         yield url
-
-
-def count(served: Served, sql: str, **params) -> int:
-    engine = create_engine(sync_url(served.database_url))
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(sql), params).scalar_one()
-    finally:
-        engine.dispose()
 
 
 def install(served: Served, team: str) -> None:

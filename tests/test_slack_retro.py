@@ -1,22 +1,16 @@
 """Loss retrospectives in Slack: the channel prompt, who may start it, the modal flow, thread and DMs."""
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from storage.crypto import NotesCipher
-from storage.db import sync_url
 from tests import slack_requests as sr
 from tests.fakes.slack_api import FakeSlack
-from tests.served import Served
+from tests.served import Served, flat, new_person as person, query as rows
 
 CHANNEL = "C0DEALS"
-_seq = iter(range(1, 10**6))
-
-
 @pytest.fixture(scope="module")
 def fake():
     f = FakeSlack().start()
@@ -29,25 +23,6 @@ def served(fake, tmp_path_factory):
     s = Served(fake, tmp_path_factory.mktemp("retro"))
     yield s
     s.stop()
-
-
-def person(fake: FakeSlack, name: str) -> str:
-    uid = f"U0{name.split()[0].upper()}{next(_seq):04d}"
-    fake.add_user(uid, name)
-    return uid
-
-
-def flat(value) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def rows(served: Served, sql: str, **params) -> list:
-    engine = create_engine(sync_url(served.database_url))
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(text(sql), params))
-    finally:
-        engine.dispose()
 
 
 def lost_in_channel(served, fake, manager, rep, deal="Acme renewal 12k"):

@@ -5,13 +5,11 @@ import json
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from storage.crypto import NotesCipher
-from storage.db import sync_url
 from tests import slack_requests as sr
 from tests.fakes.slack_api import FakeSlack
-from tests.served import Served
+from tests.served import Served, flat, new_person as person, query as rows
 
 MANAGER, REP, OTHER_MANAGER = "U0SAM", "U0ALEX", "U0KIM"
 
@@ -32,35 +30,6 @@ def served(fake, tmp_path_factory):
     s = Served(fake, tmp_path_factory.mktemp("serve"))
     yield s
     s.stop()
-
-
-_seq = iter(range(1, 10**6))
-
-
-def person(fake: FakeSlack, name: str, tz: str = "UTC") -> str:
-    """A new Slack user of the test workspace, unique to the calling test."""
-    uid = f"U0{name.split()[0].upper()}{next(_seq):04d}"
-    fake.add_user(uid, name, tz=tz)
-    return uid
-
-
-def flat(value) -> str:
-    """Any payload as one searchable string (reply text is parsed first, so escapes don't hide words)."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def rows(served: Served, sql: str, **params) -> list:
-    engine = create_engine(sync_url(served.database_url))
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(text(sql), params))
-    finally:
-        engine.dispose()
 
 
 def walk_talk(served: Served, manager: str, rep: str, *, observed: str = "In October you booked 2 demos; the target is 8.",

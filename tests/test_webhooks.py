@@ -5,12 +5,10 @@ import json
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.webhooks import WebhookError, parse_generic, parse_hubspot, sign_generic, sign_hubspot, verify_generic
-from storage.db import sync_url
 from tests.fakes.slack_api import FakeSlack
-from tests.served import Served
+from tests.served import Served, scalar as count
 
 SECRET = "crm-shared-secret"
 HUBSPOT = "hubspot-client-secret"
@@ -32,15 +30,6 @@ def served(fake, tmp_path_factory):
         "CRM_WEBHOOK_SECRET": SECRET, "HUBSPOT_CLIENT_SECRET": HUBSPOT, "CRM_DEAL_CHANNEL": CHANNEL})
     yield s
     s.stop()
-
-
-def count(served: Served, sql: str, **params) -> int:
-    engine = create_engine(sync_url(served.database_url))
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(sql), params).scalar_one()
-    finally:
-        engine.dispose()
 
 
 def deal(deal_id: str, **extra) -> dict:

@@ -68,7 +68,10 @@ def test_lost_deal_prompt_then_the_rep_fills_it_in_and_everyone_hears(served, fa
     assert "*Acme renewal* (12,000) was lost" in flat(post.body) and f"<@{rep}>" in flat(post.body)
     button = post.body["blocks"][1]["elements"][0]
     assert button["action_id"] == "retro_start"
-    prompt_ts = rows(served, "SELECT message_ts FROM retrospectives WHERE id = :i", i=int(button["value"]))[0][0]
+    deadline = time.monotonic() + 10  # the app records the message ts once Slack has answered the post
+    while not (prompt_ts := rows(served, "SELECT message_ts FROM retrospectives WHERE id = :i",
+                                 i=int(button["value"]))[0][0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert prompt_ts  # the channel message is remembered, for the thread
 
     trig = f"trig-{time.monotonic_ns()}"

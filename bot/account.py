@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import parse_duration
 from bot.commands import Command, usage_line
-from bot.identity import Actor, effective_tz, person_for
+from bot.identity import Actor, NewPerson, effective_tz, person_for
 from bot.views import Home, RepStatus, SettingsView, Unfinished
 from flows.dates import format_day, parse_date
 from flows.engine import FlowState
@@ -21,16 +21,16 @@ MAX_PAUSE = timedelta(days=90)
 
 
 class AccountService:
-    def __init__(self, db: Database, cipher: NotesCipher, clock, *, default_tz: str = "UTC"):
+    def __init__(self, db: Database, cipher: NotesCipher, clock, *, defaults: NewPerson):
         self.db = db
         self.cipher = cipher
         self.clock = clock
-        self.default_tz = default_tz
+        self.defaults = defaults
 
     async def settings(self, actor: Actor) -> SettingsView:
         """The actor's current settings."""
         async with self.db.session() as s:
-            return _view(await person_for(s, actor, self.default_tz))
+            return _view(await person_for(s, actor, self.defaults))
 
     async def update_settings(
         self, actor: Actor, *, tz: str | None = None, clear_tz: bool = False, work_start: str | None = None,
@@ -53,7 +53,7 @@ class AccountService:
         if errors:
             return errors
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.default_tz)
+            me = await person_for(s, actor, self.defaults)
             if clear_tz:
                 me.tz_override = None
             elif tz:
@@ -93,7 +93,7 @@ class AccountService:
         now = self.clock.now()
         text = " ".join(cmd.args).strip()
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.default_tz)
+            me = await person_for(s, actor, self.defaults)
             until = _pause_until(text, now, ZoneInfo(effective_tz(me)))
             if until is None:
                 return [Say(f"I couldn't read “{text}” as a pause. {usage_line('pause')}", tone="error")]
@@ -108,7 +108,7 @@ class AccountService:
     async def resume(self, actor: Actor, cmd: Command) -> list:
         """Turn nudges back on."""
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.default_tz)
+            me = await person_for(s, actor, self.defaults)
             was = me.paused_until
             me.paused_until = None
             s.add(me)
@@ -120,7 +120,7 @@ class AccountService:
         """The data for a person's home tab."""
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.default_tz)
+            me = await person_for(s, actor, self.defaults)
             plans = await talks.open_plans(s, self.cipher, viewer=me)
             reps = await people.reps_of(s, manager=me)
             last_check = await checkins.last_checkins(s, workspace_id=me.workspace_id, rep_ids=[r.id for r in reps])

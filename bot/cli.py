@@ -43,7 +43,7 @@ def demo(
             await db.migrate()
             cipher, source = load_cipher(settings, allow_generate=True)
             clock = SimulatedClock()
-            service = CoachService(db, cipher, clock, default_tz=settings.default_timezone)
+            service = CoachService(db, cipher, clock, defaults=settings.new_person())
             write = make_writer(sys.stdout)
             write(f"coachbot demo — data in {db.url} (notes encrypted with {source}).", "dim")
             await run(ConsoleDemo(service, clock, user=user.lstrip("@").lower(), write=write,

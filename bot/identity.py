@@ -21,21 +21,33 @@ class Actor:
     tz: str | None = None
 
 
-async def person_for(s: AsyncSession, actor: Actor, default_tz: str) -> Person:
+@dataclass(frozen=True)
+class NewPerson:
+    """What a person gets when first seen: the configured default zone, working hours and days."""
+
+    tz: str = "UTC"
+    work_start: str = "09:00"
+    work_end: str = "17:30"
+    work_days: str = "mon,tue,wed,thu,fri"
+
+
+async def person_for(s: AsyncSession, actor: Actor, defaults: NewPerson) -> Person:
     """The stored person for an actor, created on first contact."""
     known = await people.find_person(s, platform=actor.platform, workspace=actor.workspace, user=actor.user)
     if known is not None:
         return known
     ws = await people.get_or_create_workspace(s, platform=actor.platform, external_id=actor.workspace)
     return await people.get_or_create_person(
-        s, workspace_id=ws.id, platform_user_id=actor.user, name=actor.name or actor.user, tz=actor.tz or default_tz,
+        s, workspace_id=ws.id, platform_user_id=actor.user, name=actor.name or actor.user, tz=actor.tz or defaults.tz,
+        work_start=defaults.work_start, work_end=defaults.work_end, work_days=defaults.work_days,
     )
 
 
-async def person_named(s: AsyncSession, me: Person, ref: PersonRef, default_tz: str) -> Person:
+async def person_named(s: AsyncSession, me: Person, ref: PersonRef, defaults: NewPerson) -> Person:
     """The person a command mentions, in the actor's own workspace (never another one)."""
     return await people.get_or_create_person(
-        s, workspace_id=me.workspace_id, platform_user_id=ref.external_id, name=ref.name, tz=default_tz,
+        s, workspace_id=me.workspace_id, platform_user_id=ref.external_id, name=ref.name, tz=defaults.tz,
+        work_start=defaults.work_start, work_end=defaults.work_end, work_days=defaults.work_days,
     )
 
 

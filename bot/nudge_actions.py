@@ -42,7 +42,7 @@ class NudgeActions:
         except ValueError:
             return [Refused("That button's data is damaged; nothing was changed.")]
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.coach.default_tz)
+            me = await person_for(s, actor, self.coach.defaults)
             return await handler(s, me, ident_num, choice)
 
     async def _nudge(self, s, me, nudge_id: int):

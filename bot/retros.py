@@ -59,8 +59,8 @@ class RetroService:
             return [Say(f"Name one rep (or none, if it was your deal). {LOST_USAGE}", tone="error")]
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.coach.default_tz)
-            rep = await person_named(s, me, cmd.people[0], self.coach.default_tz) if cmd.people else me
+            me = await person_for(s, actor, self.coach.defaults)
+            rep = await person_named(s, me, cmd.people[0], self.coach.defaults) if cmd.people else me
             if rep.id != me.id and rep.manager_id != me.id:
                 return [Refused(f"Only {rep.name} or their manager can log {rep.name}'s lost deals. If you manage "
                                 f"{rep.name}, add them first: /coach team add @{rep.name.split()[0].lower()}")]
@@ -82,7 +82,7 @@ class RetroService:
         """A lost deal reported by a CRM: open its retrospective once, however often it arrives."""
         now = self.clock.now()
         async with self.db.session() as s:
-            rep = await person_for(s, owner, self.coach.default_tz)
+            rep = await person_for(s, owner, self.coach.defaults)
             lost_on = deal.get("close_date") or now.astimezone(_zone(rep)).date()
             retro, created = await retros.open_retro(
                 s, workspace_id=rep.workspace_id, deal_key=f"crm:{deal['id']}", deal_name=deal["name"], rep=rep,
@@ -114,7 +114,7 @@ class RetroService:
         """Open (or resume) the retrospective flow — only for the rep or the rep's manager."""
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.coach.default_tz)
+            me = await person_for(s, actor, self.coach.defaults)
             retro = await retros.get_retro(s, workspace_id=me.workspace_id, retro_id=retro_id)
             if retro is None:
                 return [Refused("That retrospective doesn't exist in this workspace.")]
@@ -137,7 +137,7 @@ class RetroService:
     async def retro_command(self, actor: Actor, cmd: Command) -> list[Any]:
         """`/coach retro`: start the oldest retrospective waiting for me, or say there is none."""
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.coach.default_tz)
+            me = await person_for(s, actor, self.coach.defaults)
             waiting = await retros.pending_for(s, rep=me)
         if not waiting:
             return [Say("No retrospectives are waiting for you. When a deal is lost: /coach lost <deal name>.")]
@@ -193,7 +193,7 @@ class RetroService:
         spec = cmd.args[0].lower() if cmd.args else "30d"
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.coach.default_tz)
+            me = await person_for(s, actor, self.coach.defaults)
             p = report_maths.period(spec, now.astimezone(_zone(me)).date())
             if p is None:
                 return [Say(f"“{spec}” isn't a period I know. Usage: /coach report [30d|90d|quarter]", tone="error")]
@@ -219,7 +219,7 @@ class RetroService:
         """`/coach team`, `/coach team add @a @b`, `/coach team remove @a`."""
         action = cmd.args[0].lower() if cmd.args else "list"
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.coach.default_tz)
+            me = await person_for(s, actor, self.coach.defaults)
             if action == "list":
                 reps = await people.reps_of(s, manager=me)
                 return [Team(me.name, tuple(r.name for r in reps))]
@@ -232,7 +232,7 @@ class RetroService:
         return [Say("\n".join(lines)), Team(me.name, tuple(r.name for r in reps))]
 
     async def _team_change(self, s, me: Person, ref: PersonRef, action: str) -> str:
-        rep = await person_named(s, me, ref, self.coach.default_tz)
+        rep = await person_named(s, me, ref, self.coach.defaults)
         if rep.id == me.id:
             return "You can't be on your own team."
         if action == "add":

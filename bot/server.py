@@ -81,7 +81,7 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
     await db.migrate()
     cipher, source = load_cipher(settings, allow_generate=False)
     clock = SystemClock()
-    service = CoachService(db, cipher, clock, default_tz=settings.default_timezone)
+    service = CoachService(db, cipher, clock, defaults=settings.new_person())
     slack = None
     intake = None
     senders = {}

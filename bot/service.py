@@ -14,7 +14,7 @@ from bot.account import AccountService
 from bot.nudge_actions import NudgeActions
 from bot.retros import RetroService
 from bot.commands import Command, help_text, usage_line
-from bot.identity import Actor, effective_tz, person_for, person_named
+from bot.identity import Actor, NewPerson, effective_tz, person_for, person_named
 from bot.views import Plans
 from flows import checkin, engine
 from flows.dates import format_day
@@ -35,19 +35,20 @@ class Clock(Protocol):
 
 
 class CoachService:
-    def __init__(self, db: Database, cipher: NotesCipher, clock: Clock, *, default_tz: str = "UTC"):
+    def __init__(self, db: Database, cipher: NotesCipher, clock: Clock, *, default_tz: str = "UTC",
+                 defaults: NewPerson | None = None):
         self.db = db
         self.cipher = cipher
         self.clock = clock
-        self.default_tz = default_tz
-        self.account = AccountService(db, cipher, clock, default_tz=default_tz)
+        self.defaults = defaults or NewPerson(tz=default_tz)
+        self.account = AccountService(db, cipher, clock, defaults=self.defaults)
         self.retros = RetroService(self)
         self.actions = NudgeActions(self)
 
     async def identify(self, actor: Actor) -> Person:
         """The stored person for an actor (created on first contact)."""
         async with self.db.session() as s:
-            return await person_for(s, actor, self.default_tz)
+            return await person_for(s, actor, self.defaults)
 
     async def command(self, actor: Actor, cmd: Command, *, channel: str | None = None) -> list[Any]:
         """Run one `/coach` subcommand (`channel`: where it was typed, for posts like a loss prompt)."""
@@ -82,7 +83,7 @@ class CoachService:
                     return [Refused("That conversation doesn't exist or isn't yours, so nothing was changed.")]
                 row, me = owned
             else:
-                me = await person_for(s, actor, self.default_tz)
+                me = await person_for(s, actor, self.defaults)
                 row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id)
                 if row is None:
                     return [Say("You're not in a conversation right now. Type /coach talk @name to start one, "
@@ -93,7 +94,7 @@ class CoachService:
         """The prompt of the actor's most recent unfinished flow, if any (used when someone returns)."""
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.default_tz)
+            me = await person_for(s, actor, self.defaults)
             row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id)
             if row is None:
                 return []
@@ -107,7 +108,7 @@ class CoachService:
         """Show the current step of one of the actor's sessions (e.g. from a home-tab button)."""
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.default_tz)
+            me = await person_for(s, actor, self.defaults)
             row = await sessions.get_session(s, session_id=session_id, workspace_id=me.workspace_id, user_id=me.id)
             if row is None:
                 return [Refused("That conversation doesn't exist or isn't yours.")]
@@ -124,8 +125,8 @@ class CoachService:
             return [Say(f"{why} {usage_line('talk')}", tone="error")]
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.default_tz)
-            rep = await person_named(s, me, cmd.people[0], self.default_tz)
+            me = await person_for(s, actor, self.defaults)
+            rep = await person_named(s, me, cmd.people[0], self.defaults)
             if rep.id == me.id:
                 return [Say("That's you — a difficult conversation needs a rep on the other side. "
                             + usage_line("talk"), tone="error")]
@@ -149,7 +150,7 @@ class CoachService:
     async def _plans(self, actor: Actor, cmd: Command) -> list[Any]:
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.default_tz)
+            me = await person_for(s, actor, self.defaults)
             plans = await talks.open_plans(s, self.cipher, viewer=me)
             followups = await retros.open_followups(s, self.cipher, person=me)
             return [Plans(me.id, tuple(plans), now.date(), tuple(followups))]
@@ -159,8 +160,8 @@ class CoachService:
         if len(cmd.people) != 1:
             return [Say(f"Name the rep whose plan to close. {usage_line('close')}", tone="error")]
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.default_tz)
-            rep = await person_named(s, me, cmd.people[0], self.default_tz)
+            me = await person_for(s, actor, self.defaults)
+            rep = await person_named(s, me, cmd.people[0], self.defaults)
             plans = [p for p in await talks.open_plans(s, self.cipher, viewer=me)
                      if p.manager_id == me.id and p.rep_id == rep.id]
             if not plans:
@@ -184,9 +185,9 @@ class CoachService:
     async def _checkin(self, actor: Actor, cmd: Command) -> list[Any]:
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.default_tz)
+            me = await person_for(s, actor, self.defaults)
             if cmd.people:
-                rep = await person_named(s, me, cmd.people[0], self.default_tz)
+                rep = await person_named(s, me, cmd.people[0], self.defaults)
                 if rep.manager_id != me.id:
                     return [Refused(f"{rep.name} isn't on your team, so there is no check-in to record. "
                                     "Reps join your team when you hold a conversation with them.")]

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.identity import NewPerson
+
 
 class Settings(BaseSettings):
     # Empty values (as in a copied .env.example) mean "not set", never "set to the empty string".
@@ -72,6 +74,15 @@ class Settings(BaseSettings):
             raise ValueError(f"DEFAULT_TIMEZONE {value!r} is not an IANA time zone (e.g. Europe/Berlin)") from exc
         return value
 
+    @field_validator("work_days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        days = [d.strip().lower()[:3] for d in value.split(",") if d.strip()]
+        known = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        if not days or any(d not in known for d in days):
+            raise ValueError(f"{value!r}: list working days like mon,tue,wed,thu,fri")
+        return ",".join(d for d in known if d in days)
+
     @field_validator("work_start", "work_end")
     @classmethod
     def _clock_time(cls, value: str) -> str:
@@ -79,6 +90,12 @@ class Settings(BaseSettings):
         if not (hh.isdigit() and mm.isdigit() and 0 <= int(hh) < 24 and 0 <= int(mm) < 60):
             raise ValueError(f"{value!r} is not a time like 09:00")
         return f"{int(hh):02d}:{int(mm):02d}"
+
+
+    def new_person(self) -> NewPerson:
+        """Defaults for people seen for the first time."""
+        return NewPerson(tz=self.default_timezone, work_start=self.work_start, work_end=self.work_end,
+                         work_days=self.work_days)
 
 
 @lru_cache

@@ -39,9 +39,10 @@ async def find_person(s: AsyncSession, *, platform: str, workspace: str, user: s
 
 
 async def get_or_create_person(
-    s: AsyncSession, *, workspace_id: int, platform_user_id: str, name: str = "", tz: str | None = None
+    s: AsyncSession, *, workspace_id: int, platform_user_id: str, name: str = "", tz: str | None = None,
+    work_start: str | None = None, work_end: str | None = None, work_days: str | None = None,
 ) -> Person:
-    """The person with this platform id in the workspace, created on first sight."""
+    """The person with this platform id in the workspace, created on first sight (with these defaults)."""
     person = (
         await s.execute(
             select(Person).where(Person.workspace_id == workspace_id, Person.platform_user_id == platform_user_id)
@@ -51,6 +52,9 @@ async def get_or_create_person(
         person = Person(workspace_id=workspace_id, platform_user_id=platform_user_id, name=name or platform_user_id)
         if tz:
             person.tz = tz
+        person.work_start = work_start or person.work_start
+        person.work_end = work_end or person.work_end
+        person.work_days = work_days or person.work_days
         s.add(person)
         await s.flush()
     return person

@@ -29,14 +29,16 @@ TALK = [
 ]
 
 
-def run_demo(tmp_path: Path, lines: list[str], *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COACHBOT_", "DATABASE_URL"))}
+def run_demo(tmp_path: Path, lines: list[str], *args: str, env_extra: dict | None = None,
+             expect_rc: int = 0) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COACHBOT_", "DATABASE_URL", "WORK_"))}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'coachbot.db'}"
+    env.update(env_extra or {})
     cmd = [str(COACHBOT)] if COACHBOT.exists() else [sys.executable, "-m", "bot"]
     proc = subprocess.run([*cmd, "demo", *args], input="\n".join(lines) + "\n", capture_output=True, text=True,
                           cwd=tmp_path, env=env, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
+    assert proc.returncode == expect_rc, proc.stderr
+    return proc.stdout + proc.stderr
 
 
 def stored(tmp_path: Path, sql: str) -> list:
@@ -134,3 +136,16 @@ def test_help_lists_console_and_coach_commands(tmp_path):
 def test_start_as_another_user(tmp_path, flag):
     out = run_demo(tmp_path, ["/whoami"], flag, "kim")
     assert "You are @kim" in out
+
+
+def test_working_hours_settings_apply_to_new_people(tmp_path):
+    out = run_demo(tmp_path, ["/coach settings"], env_extra={
+        "DEFAULT_TIMEZONE": "Asia/Kolkata", "WORK_START": "10:00", "WORK_END": "18:30", "WORK_DAYS": "sun,mon,tue,wed,thu"})
+    assert "Time zone: Asia/Kolkata" in out
+    assert "Working hours: 10:00–18:30" in out
+    assert "Working days: mon, tue, wed, thu, sun" in out
+
+
+def test_a_bad_setting_is_refused_with_the_reason(tmp_path):
+    out = run_demo(tmp_path, ["/coach settings"], env_extra={"WORK_DAYS": "weekdays"}, expect_rc=2)
+    assert "Configuration error" in out and "list working days like mon,tue,wed,thu,fri" in out

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from bot.commands import parse
-from bot.identity import Actor, person_for
+from bot.identity import Actor, NewPerson, person_for
 from bot.service import CoachService
 from bot.views import ReportView
 from flows import report as rp
@@ -113,7 +113,7 @@ async def test_no_team_and_bad_period(seeded):
     (bad,) = await service.command(Actor("slack", "T1", "UBOSS"), parse("report 1y"))
     assert "isn't a period I know" in bad.text
     async with db.session() as s:
-        assert (await person_for(s, Actor("slack", "T1", "UBOSS"), "UTC")).name == "Bo Boss"
+        assert (await person_for(s, Actor("slack", "T1", "UBOSS"), NewPerson())).name == "Bo Boss"
 
 
 def test_periods():

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.commands import parse
-from bot.identity import person_for
+from bot.identity import NewPerson, person_for
 from bot.service import Actor, CoachService, Plans
 from flows.engine import Action, Answer
 from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
@@ -179,7 +179,7 @@ async def test_plans_of_other_workspace_are_invisible(make_service):
     assert eve_view.plans == ()
     async with service.db.session() as s:
         assert len(list((await s.execute(select(Conversation))).scalars())) == 1
-        sam = await person_for(s, SAM, "UTC")
+        sam = await person_for(s, SAM, NewPerson())
         assert len(await talks.open_plans(s, service.cipher, viewer=sam)) == 1
 
 

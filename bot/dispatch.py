@@ -158,7 +158,7 @@ class Dispatcher:
                                 reason=f"recipient {why} until {until:%Y-%m-%d %H:%M} UTC")
         if cadence.is_stale(n.kind, n.due_at, now):
             return _Outcome(n, "cancel", reason=f"stale: due {n.due_at:%Y-%m-%d %H:%M} UTC, too late to be useful")
-        if not cadence.within_hours(now, schedule):
+        if n.kind not in cadence.ANY_TIME and not cadence.within_hours(now, schedule):
             later = cadence.place(schedule.local_today(now), schedule, n.dedupe_key, not_before=now)
             return _Outcome(n, "move", due_at=later, reason="outside the recipient's working hours")
         if workspace.platform not in self.senders:

@@ -169,7 +169,12 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
+async def _message(s, cipher, n, recipient, data, now):
+    return NudgeMessage(n.id, n.kind, cipher.decrypt(data["enc"]))
+
+
 BUILDERS = {
+    "message": _message,
     "checkin_rep": _checkin_rep, "checkin_manager": _checkin_manager, "action_due": _action_due,
     "review_reminder": _review_reminder, "review_pack": _review_pack, "retro_reminder": _retro_reminder,
     "followup_due": _followup_due, "pulse": _pulse, "digest": _digest,

@@ -5,6 +5,7 @@ same everywhere. It never renders anything; it returns neutral outputs.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -26,6 +27,7 @@ from storage import checkins, nudges, people, retros, sessions, talks
 from storage.crypto import NotesCipher
 from storage.db import Database
 from storage.models import FlowSession, Person
+from storage.nudges import NewNudge
 
 __all__ = ["Actor", "CoachService", "Plans"]
 
@@ -89,6 +91,18 @@ class CoachService:
                     return [Say("You're not in a conversation right now. Type /coach talk @name to start one, "
                                 "or /coach help to see what I can do.")]
             return await self._advance(s, me, row, answer, now)
+
+    async def queue_message(self, actor: Actor, text: str) -> None:
+        """Keep a message that could not be delivered now; the scheduler retries it with back-off.
+
+        The text can hold personnel notes, so it is stored encrypted like them.
+        """
+        now = self.clock.now()
+        async with self.db.session() as s:
+            person = await person_for(s, actor, self.defaults)
+            await nudges.schedule(s, [NewNudge(person.workspace_id, person.id, "message", f"person:{person.id}",
+                                               f"message:{uuid.uuid4().hex}", now, {"enc": self.cipher.encrypt(text)})],
+                                  now=now)
 
     async def current_prompt(self, actor: Actor) -> list[Any]:
         """The prompt of the actor's most recent unfinished flow, if any (used when someone returns)."""

@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 DEFAULT_CHECKIN_DAYS = (1, 3, 7, 14)
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ANY_TIME = {"message"}  # replies to something the person just did: not held for working hours
 STALE_AFTER = {  # how late a nudge may still go out after downtime; later than this it is dropped
+    "message": timedelta(days=3),
     "checkin_rep": timedelta(hours=20),
     "checkin_manager": timedelta(hours=20),
     "action_due": timedelta(hours=20),

@@ -161,3 +161,23 @@ def test_a_reclaimed_lease_finds_the_earlier_delivery_and_does_not_send_twice(se
     assert attempts == 2 and ref.endswith("1700000000.000001")
     assert rep_checkin not in fake.nudge_ids_sent()
     assert fake.calls_to("conversations.history")
+
+
+def test_a_dm_that_slack_keeps_refusing_is_queued_and_delivered_later(served, fake):
+    mgr, rep = pair(fake)
+    shared = lambda body: body.get("channel") == rep and "shared the plan" in json.dumps(body)  # noqa: E731
+    fake.fail("chat.postMessage", 503, {"ok": False, "error": "service_unavailable"}, times=3, match=shared)
+    walk_talk(served, mgr, rep)
+    deadline = time.monotonic() + 20
+    queued = []
+    while not queued and time.monotonic() < deadline:
+        queued = sql(served, "SELECT n.id, n.payload FROM nudges n JOIN people p ON p.id = n.recipient_id "
+                             "WHERE n.kind = 'message' AND p.platform_user_id = :r", r=rep)
+        time.sleep(0.1)
+    assert queued, "the failed DM was not queued"
+    nudge_id, payload = queued[0]
+    assert "shared the plan" not in payload  # queued text is encrypted like other notes
+    wait_status(served, nudge_id, "sent", timeout=20)
+    delivered = [c for c in fake.calls_to("chat.postMessage") if c.body.get("metadata", {}).get(
+        "event_payload", {}).get("nudge_id") == nudge_id]
+    assert len(delivered) == 1 and "shared the plan you agreed together" in json.dumps(delivered[0].body)

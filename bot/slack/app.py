@@ -12,6 +12,8 @@ import asyncio
 import json
 import logging
 import re
+
+import aiohttp
 from typing import Any, Awaitable
 
 from slack_bolt.async_app import AsyncApp
@@ -243,7 +245,7 @@ class SlackListeners:
             return
         for output in outputs:
             if isinstance(output, Notify):
-                await self.dm(client, output.external_id, output.output)
+                await self.dm(client, output.external_id, output.output, actor.workspace)
             elif isinstance(output, LossPrompt):
                 problem = await self.post_loss_prompt(client, actor, output, thread_ts=None)
                 if problem:
@@ -360,10 +362,10 @@ class SlackListeners:
                     except SlackApiError as exc:
                         log.warning("thread reply failed: %s", _error(exc))
             elif isinstance(output, Notify):
-                await self.dm(client, output.external_id, output.output)
+                await self.dm(client, output.external_id, output.output, actor.workspace)
                 await self.publish_home(client, Actor("slack", actor.workspace, output.external_id))
             elif isinstance(output, (Done, Say)):
-                await self.dm(client, actor.user, output)
+                await self.dm(client, actor.user, output, actor.workspace)
         await self.publish_home(client, actor)
 
     # ---- settings and picking a rep ----------------------------------------------------------
@@ -431,7 +433,7 @@ class SlackListeners:
             outputs = await self.service.actions.handle(actor, action["action_id"], action.get("value", ""))
             for output in outputs:
                 if isinstance(output, Notify):
-                    await self.dm(client, output.external_id, output.output)
+                    await self.dm(client, output.external_id, output.output, actor.workspace)
             said = [o for o in outputs if isinstance(o, (Say, Refused))]
             if said:
                 original = (body.get("message") or {}).get("text", "")
@@ -567,13 +569,23 @@ class SlackListeners:
         except SlackApiError as exc:
             log.warning("views.open failed: %s", _error(exc))
 
-    async def dm(self, client: AsyncWebClient, user: str, output: Any) -> None:
-        """Send a DM; the client already retries 429/5xx/network errors before this gives up."""
+    async def dm(self, client: AsyncWebClient, user: str, output: Any, workspace: str | None) -> None:
+        """Send a DM. The client retries 429/5xx/network errors at once; if it still fails, the message is
+        queued and the scheduler keeps trying with back-off, so nothing is dropped."""
         try:
             await client.chat_postMessage(channel=user, unfurl_links=False, unfurl_media=False,
                                           **blocks.message(output))
+            return
         except SlackApiError as exc:
-            log.error("DM to a user failed after retries: %s", _error(exc))
+            reason = _error(exc)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            reason = exc.__class__.__name__
+        team = workspace
+        if not team:
+            log.error("DM to a user failed and no workspace is known to queue it: %s", reason)
+            return
+        log.warning("DM failed (%s); queued for the scheduler to retry", reason)
+        await self.service.queue_message(Actor("slack", team, user), plain_text(output))
 
 
 def deal_from_message(text: str) -> tuple[str, str]:
@@ -601,6 +613,14 @@ def _users_info(client: AsyncWebClient, user: str):
         name = prof.get("display_name") or prof.get("real_name") or data.get("real_name") or data.get("name")
         return Profile(name=name or user, tz=data.get("tz"), email=prof.get("email"))
     return fetch
+
+
+def plain_text(output: Any) -> str:
+    """An output as plain text, for a message that has to wait in the queue."""
+    if isinstance(output, Done):
+        return "\n".join([output.title] + [f"{s.heading}\n" + "\n".join(str(x) for x in s.lines)
+                                            for s in output.sections])
+    return getattr(output, "text", None) or getattr(output, "reason", None) or str(output)
 
 
 def _error(exc: SlackApiError) -> str:

@@ -72,8 +72,9 @@ def test_install_then_use_two_workspaces_and_keep_them_apart(served, fake):
     assert json.loads(mine["view"]["private_metadata"])["step"] == "observed"
 
     # Same Slack user id in the other workspace is a different person.
+    seen = fake.responses_for("U1MGR")  # the fake is shared with the other database's run of this module
     served.command("plans", user="U1MGR", team="T2")
-    fake.wait_for_response("U1MGR")
+    fake.wait_for_response("U1MGR", count=seen + 1)
     assert count(served, "SELECT count(*) FROM people WHERE platform_user_id = 'U1MGR'") == 2
 
 
@@ -95,8 +96,9 @@ def test_uninstall_and_token_revocation_remove_the_workspaces_tokens(served, fak
         time.sleep(0.1)
     assert count(served, "SELECT count(*) FROM slack_bots WHERE team_id = 'T3'") == 0
     assert count(served, "SELECT count(*) FROM slack_installations WHERE team_id = 'T3'") == 0
+    seen = fake.responses_for("U3MGR")
     served.command("plans", user="U3MGR", team="T3")
-    assert fake.wait_for_response("U3MGR", containing="isn't installed")
+    assert "isn't installed" in json.dumps(fake.wait_for_response("U3MGR", count=seen + 1)[-1])
 
     install(served, "T4")
     reply = served.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT0001"]},

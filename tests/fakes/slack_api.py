@@ -147,6 +147,11 @@ class FakeSlack:
                 raise AssertionError(f"expected {count} call(s) to {method}, got {len(found)}; methods seen: {seen}")
             time.sleep(0.02)
 
+    def responses_for(self, user: str) -> int:
+        """How many response_url posts commands by `user` have had so far."""
+        with self._lock:
+            return len([r for r in self.responses if r["_rid"].startswith(user + "-")])
+
     def wait_for_response(self, user: str, count: int = 1, timeout: float = 10, containing: str | None = None
                           ) -> list[dict]:
         """Bodies posted to response URLs of commands run by `user` (see Served.command); with `containing`,

@@ -8,6 +8,7 @@ from bot.clock import parse_duration
 from bot.commands import Command, usage_line
 from bot.identity import Actor, NewPerson, effective_tz, person_for
 from bot.views import Home, RepStatus, SettingsView, Unfinished
+from flows.cadence import DAY_CODES as DAYS
 from flows.dates import format_day, parse_date
 from flows.engine import FlowState
 from flows.outputs import Say
@@ -16,7 +17,6 @@ from storage.crypto import NotesCipher
 from storage.db import Database
 from storage.models import Person
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_PAUSE = timedelta(days=90)
 
 

@@ -112,7 +112,7 @@ class CoachService:
             row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id)
             if row is None:
                 return []
-            state, turn = await self._resume(s, row, now)
+            state, turn = await self.resume_row(s, row, now)
             who = state.params.get("rep") if row.flow == TALK else None
             what = f"conversation with {who}" if who else f"{get_flow(row.flow).title.lower()}"
             return [Say(f"You have an unfinished {what} (saved {format_day(row.updated_at.date())}). "
@@ -126,7 +126,7 @@ class CoachService:
             row = await sessions.get_session(s, session_id=session_id, workspace_id=me.workspace_id, user_id=me.id)
             if row is None:
                 return [Refused("That conversation doesn't exist or isn't yours.")]
-            return list((await self._resume(s, row, now))[1].outputs)
+            return list((await self.resume_row(s, row, now))[1].outputs)
 
     # ---- subcommands -------------------------------------------------------------------------
 
@@ -155,7 +155,7 @@ class CoachService:
             row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id, flow=TALK,
                                                 subject_id=rep.id)
             if row is not None:
-                _, turn = await self._resume(s, row, now)
+                _, turn = await self.resume_row(s, row, now)
                 return notes + [Say(f"Picking up your unfinished conversation with {rep.name}.")] + list(turn.outputs)
             params = {"rep": rep.name, "rep_id": rep.id, "manager": me.name, "manager_id": me.id,
                       "tz": effective_tz(me)}
@@ -218,7 +218,7 @@ class CoachService:
             manager = await people.get_person(s, workspace_id=me.workspace_id, person_id=me.manager_id)
             row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id, flow=checkin.NAME)
             if row is not None:
-                return list((await self._resume(s, row, now))[1].outputs)
+                return list((await self.resume_row(s, row, now))[1].outputs)
             params = {"manager": manager.name if manager else "your manager", "tz": effective_tz(me)}
             return await self.start_flow(s, me, checkin.NAME, params, manager.id if manager else None, now)
 
@@ -239,9 +239,6 @@ class CoachService:
 
     async def resume_row(self, s, row: FlowSession, now: datetime):
         """Show a stored session's current step again (inside the caller's transaction)."""
-        return await self._resume(s, row, now)
-
-    async def _resume(self, s, row: FlowSession, now: datetime):
         state = FlowState.from_dict(sessions.load_state(self.cipher, row))
         turn = engine.resume(get_flow(row.flow), state, now, row.id)
         await self._save(s, row, state, turn.state, now)

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.identity import NewPerson
+from flows.cadence import DAY_CODES
 
 
 class Settings(BaseSettings):
@@ -78,10 +79,9 @@ class Settings(BaseSettings):
     @classmethod
     def _days(cls, value: str) -> str:
         days = [d.strip().lower()[:3] for d in value.split(",") if d.strip()]
-        known = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-        if not days or any(d not in known for d in days):
+        if not days or any(d not in DAY_CODES for d in days):
             raise ValueError(f"{value!r}: list working days like mon,tue,wed,thu,fri")
-        return ",".join(d for d in known if d in days)
+        return ",".join(d for d in DAY_CODES if d in days)
 
     @field_validator("work_start", "work_end")
     @classmethod

@@ -393,7 +393,7 @@ class SlackListeners:
         outputs = await self.service.command(actor, Command("talk", people=(PersonRef(rep_id, rep_id),)))
         prompt = _last(outputs, Prompt)
         if prompt is None:
-            problem = next((getattr(o, "reason", None) or getattr(o, "text", "") for o in outputs), "")
+            problem = _text_of(outputs[:1])
             await ack(response_action="errors", errors={"rep": clip(problem, 1000)})
             return
         intro = " ".join(o.text for o in outputs if isinstance(o, Say))
@@ -416,7 +416,7 @@ class SlackListeners:
             if prompt is not None:
                 await self.open_view(client, body["trigger_id"], blocks.prompt_view(prompt))
                 return
-            text = " ".join(getattr(o, "reason", None) or getattr(o, "text", "") for o in outputs)
+            text = _text_of(outputs)
             try:
                 await client.chat_postEphemeral(channel=channel or actor.user, user=actor.user,
                                                 **blocks.message(Say(text)))
@@ -473,7 +473,7 @@ class SlackListeners:
         outputs = await self.service.command(actor, cmd, channel=meta.get("channel") or None)
         prompt = _last(outputs, LossPrompt)
         if prompt is None:
-            problem = " ".join(getattr(o, "reason", None) or getattr(o, "text", "") for o in outputs)
+            problem = _text_of(outputs)
             await ack(response_action="errors", errors={"deal" if "deal" in problem.lower() else "rep": clip(problem, 1000)})
             return
         await ack()
@@ -545,7 +545,7 @@ class SlackListeners:
         if prompt is not None:
             await self.open_view(client, trigger_id, blocks.prompt_view(prompt))
         else:
-            text = " ".join(getattr(o, "reason", None) or getattr(o, "text", "") for o in outputs)
+            text = _text_of(outputs)
             await self.open_view(client, trigger_id, blocks.notice_view("coachbot", text or "Nothing to do."))
 
     # ---- DMs to the bot ----------------------------------------------------------------------
@@ -621,6 +621,11 @@ def plain_text(output: Any) -> str:
         return "\n".join([output.title] + [f"{s.heading}\n" + "\n".join(str(x) for x in s.lines)
                                             for s in output.sections])
     return getattr(output, "text", None) or getattr(output, "reason", None) or str(output)
+
+
+def _text_of(outputs: list) -> str:
+    """The words of refusals and messages among outputs, joined (for an ephemeral note or a modal error)."""
+    return " ".join(getattr(o, "reason", None) or getattr(o, "text", "") for o in outputs)
 
 
 def _error(exc: SlackApiError) -> str:

@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.identity import Actor
+from bot.slack.tokens import bot_token_for, client_with
 from bot.webhooks import CrmDeal, IntakeResult
 
 log = logging.getLogger("coachbot.slack.intake")
@@ -50,16 +51,14 @@ class SlackIntake:
         """A Web API client for the workspace (or the only one), or None with the reason."""
         base = self.app.client
         if self.bot_token:
-            auth = await base.auth_test(token=self.bot_token)
-            team = auth["team_id"]
+            team = (await base.auth_test(token=self.bot_token))["team_id"]
             if workspace and workspace != team:
                 return None, f"coachbot isn't installed in workspace {workspace}"
-            return AsyncWebClient(token=self.bot_token, base_url=base.base_url, retry_handlers=base.retry_handlers,
-                                  logger=base.logger), team
-        if not workspace:
+        elif not workspace:
             return None, "several workspaces can be installed: say which one in \"workspace\" (or ?team= for HubSpot)"
-        bot = await self.app.installation_store.async_find_bot(enterprise_id=None, team_id=workspace)
-        if bot is None:
+        else:
+            team = workspace
+        token = await bot_token_for(self.app, self.bot_token, team)
+        if token is None:
             return None, f"coachbot isn't installed in workspace {workspace}"
-        return AsyncWebClient(token=bot.bot_token, base_url=base.base_url, retry_handlers=base.retry_handlers,
-                              logger=base.logger), workspace
+        return client_with(base, token), team

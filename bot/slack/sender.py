@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.dispatch import SendError
 from bot.slack import blocks
+from bot.slack.tokens import bot_token_for, client_with
 from bot.views import NudgeMessage
 from storage.models import Person, Workspace
 
@@ -33,17 +34,13 @@ class SlackSender:
         if workspace.external_id in self._clients:
             return self._clients[workspace.external_id]
         base = self.app.client
-        token = self.bot_token
+        token = await bot_token_for(self.app, self.bot_token, workspace.external_id)
         if token is None:
-            bot = await self.app.installation_store.async_find_bot(enterprise_id=None, team_id=workspace.external_id)
-            if bot is None:
-                raise SendError(f"coachbot is not installed in Slack workspace {workspace.external_id}", permanent=True)
-            token = bot.bot_token
+            raise SendError(f"coachbot is not installed in Slack workspace {workspace.external_id}", permanent=True)
         if self._http is None or self._http.closed:
             # One HTTP session for all sends: slack_sdk otherwise opens a connection per call.
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=base.timeout))
-        client = AsyncWebClient(token=token, base_url=base.base_url, retry_handlers=base.retry_handlers,
-                                timeout=base.timeout, session=self._http, logger=base.logger)
+        client = client_with(base, token, session=self._http)
         self._clients[workspace.external_id] = client
         return client
 

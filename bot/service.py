@@ -37,12 +37,11 @@ class Clock(Protocol):
 
 
 class CoachService:
-    def __init__(self, db: Database, cipher: NotesCipher, clock: Clock, *, default_tz: str = "UTC",
-                 defaults: NewPerson | None = None):
+    def __init__(self, db: Database, cipher: NotesCipher, clock: Clock, *, defaults: NewPerson | None = None):
         self.db = db
         self.cipher = cipher
         self.clock = clock
-        self.defaults = defaults or NewPerson(tz=default_tz)
+        self.defaults = defaults or NewPerson()
         self.account = AccountService(db, cipher, clock, defaults=self.defaults)
         self.retros = RetroService(self)
         self.actions = NudgeActions(self)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import NotesCipher
-from storage.models import FollowUp, Person, Retrospective
+from storage.models import FollowUp, Person, Retrospective, Workspace
 
 
 async def open_retro(
@@ -142,9 +142,7 @@ async def export_rows(s: AsyncSession, *, workspace_id: int, since: date, manage
     return [(r, rn, mn or "") for r, rn, mn in await s.execute(q)]
 
 
-async def workspaces_with_retros(s: AsyncSession) -> list:
+async def workspaces_with_retros(s: AsyncSession) -> list[Workspace]:
     """Workspaces that have at least one retrospective."""
-    from storage.models import Workspace
-
     q = select(Workspace).where(Workspace.id.in_(select(Retrospective.workspace_id).distinct()))
     return list((await s.execute(q)).scalars())

@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import parse_duration
-from bot.commands import Command, usage_line
+from bot.commands import Command, PersonRef, usage_line
 from bot.identity import Actor, NewPerson, effective_tz, person_for
 from bot.views import Home, RepStatus, SettingsView, Unfinished
 from flows.cadence import DAY_CODES as DAYS
@@ -26,6 +26,24 @@ class AccountService:
         self.cipher = cipher
         self.clock = clock
         self.defaults = defaults
+
+    async def remember_chat(self, actor: Actor, ref: str) -> None:
+        """Store how to reach the actor in a private chat later (Teams' conversation reference)."""
+        async with self.db.session() as s:
+            await people.set_chat_ref(s, person=await person_for(s, actor, self.defaults), ref=ref)
+
+    async def chat_of(self, actor: Actor) -> str | None:
+        """The stored private-chat reference of a person, if they have ever chatted with the bot."""
+        async with self.db.session() as s:
+            known = await people.find_person(s, platform=actor.platform, workspace=actor.workspace, user=actor.user)
+            return known.chat_ref if known else None
+
+    async def people_named(self, actor: Actor, name: str) -> list[PersonRef]:
+        """People of the actor's own workspace called `name` (full or first name), never the actor."""
+        async with self.db.session() as s:
+            me = await person_for(s, actor, self.defaults)
+            found = await people.matching_name(s, workspace_id=me.workspace_id, name=name, exclude=me.id)
+            return [PersonRef(p.platform_user_id, p.name) for p in found]
 
     async def settings(self, actor: Actor) -> SettingsView:
         """The actor's current settings."""

@@ -63,7 +63,7 @@ def serve(
     port: int = typer.Option(3978, help="Port to listen on."),
     no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Do not run the nudge scheduler here."),
 ) -> None:
-    """Serve Slack (/slack/events, OAuth install), health checks and the scheduler."""
+    """Serve Slack (/slack/events, OAuth install), Teams (/api/messages), webhooks, health checks and the scheduler."""
     import logging
 
     from bot.keys import MissingKey
@@ -75,6 +75,9 @@ def serve(
         typer.echo(f"Configuration error: {problem}", err=True)
         raise typer.Exit(2)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Libraries that log every tick or every turn at INFO would bury what matters.
+    for noisy in ("apscheduler", "alembic.runtime.plugins", "microsoft_agents"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         asyncio.run(run_server(settings, host, port, scheduler=not no_scheduler))
     except MissingKey as exc:

@@ -1,4 +1,4 @@
-"""`coachbot serve`: one aiohttp server for Slack, OAuth installs and health checks."""
+"""`coachbot serve`: one aiohttp server for Slack, Teams, OAuth installs, CRM webhooks and health checks."""
 from __future__ import annotations
 
 import asyncio
@@ -21,11 +21,14 @@ MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; anything larger is ref
 
 
 def build_web_app(db: Database, slack: AsyncApp | None, *, slack_http: bool = True,
-                  webhooks: WebhookRoutes | None = None) -> web.Application:
-    """The HTTP surface: /slack/* when Slack is configured over HTTP, /hooks/*, and /healthz always."""
+                  webhooks: WebhookRoutes | None = None, teams=None) -> web.Application:
+    """The HTTP surface: /slack/* when Slack is configured over HTTP, /api/messages for Teams, /hooks/*,
+    and /healthz always."""
     app = web.Application(client_max_size=MAX_BODY)
     if webhooks is not None:
         webhooks.register(app)
+    if teams is not None:
+        teams.register(app)
 
     async def healthz(_request: web.Request) -> web.Response:
         ok = await db.ping()
@@ -91,13 +94,18 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
         surface = build_slack(settings, service)
         slack, intake = surface.app, surface.intake
         senders["slack"] = surface.sender
+    from bot.teams.app import build_teams
+    from bot.teams.sender import TeamsSender
+
+    teams = build_teams(settings, service)
+    senders["teams"] = TeamsSender(teams.bot)
     webhooks = WebhookRoutes(
         intake=intake,
         crm_secret=settings.crm_webhook_secret.get_secret_value() if settings.crm_webhook_secret else None,
         hubspot_secret=settings.hubspot_client_secret.get_secret_value() if settings.hubspot_client_secret else None,
         public_url=settings.public_url)
     slack_http = settings.slack_signing_secret is not None
-    runner = web.AppRunner(build_web_app(db, slack, slack_http=slack_http, webhooks=webhooks), access_log=None)
+    runner = web.AppRunner(build_web_app(db, slack, slack_http=slack_http, webhooks=webhooks, teams=teams), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     socket_mode = None
@@ -108,8 +116,10 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
         await socket_mode.connect_async()
     mode = "off" if slack is None else " + ".join(
         m for m, on in (("HTTP at /slack/events", slack_http), ("Socket Mode", socket_mode is not None)) if on)
-    log.warning("coachbot serving on http://%s:%d — Slack: %s; notes key from %s", host, port, mode, source)
-    print(f"coachbot serving on http://{host}:{port} (Slack: {mode})", flush=True)
+    teams_mode = "anonymous (local Playground only)" if teams.anonymous else "JWT-validated"
+    log.warning("coachbot serving on http://%s:%d — Slack: %s; Teams at /api/messages: %s; notes key from %s",
+                host, port, mode, teams_mode, source)
+    print(f"coachbot serving on http://{host}:{port} (Slack: {mode}; Teams: {teams_mode})", flush=True)
     jobs = None
     if scheduler:
         from datetime import timedelta

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = Field(None, alias="SLACK_CLIENT_SECRET")
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
 
+    teams_app_id: str | None = Field(None, alias="TEAMS_APP_ID")
+    teams_app_password: SecretStr | None = Field(None, alias="TEAMS_APP_PASSWORD")
+    teams_tenant_id: str | None = Field(None, alias="TEAMS_TENANT_ID")
+
     tick_seconds: float = Field(10, alias="COACHBOT_TICK_SECONDS", gt=0)
     nudge_batch: int = Field(200, alias="COACHBOT_NUDGE_BATCH", gt=0, le=5000)
     lease_seconds: float = Field(120, alias="COACHBOT_LEASE_SECONDS", gt=0)

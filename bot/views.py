@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+from flows.outputs import Done
 from flows.report import Report
 from storage.talks import Plan
 
@@ -117,3 +119,17 @@ class NudgeMessage:
     text: str
     actions: tuple[tuple[str, str, str], ...] = ()
     detail: tuple[str, ...] = ()  # further lines (a review pack, a digest)
+
+
+def plain_text(output: Any) -> str:
+    """An output as plain text, for a message that has to wait in the queue."""
+    if isinstance(output, Done):
+        return "\n".join([output.title] + [f"{s.heading}\n" + "\n".join(str(x) for x in s.lines)
+                                            for s in output.sections])
+    return getattr(output, "text", None) or getattr(output, "reason", None) or str(output)
+
+
+def last_of(outputs: list, kind: type):
+    """The last output of a kind among a turn's outputs, or None."""
+    found = [o for o in outputs if isinstance(o, kind)]
+    return found[-1] if found else None

@@ -53,6 +53,9 @@ class Person(SQLModel, table=True):
     snoozed_until: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
     opted_out: bool = Field(default=False)
     profile_refreshed_at: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
+    # Teams: the conversation reference (JSON) of the bot's personal chat with this person, stored on
+    # every turn there, so DMs, nudges and prompts can reach them later (Slack DMs need no reference).
+    chat_ref: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
 
 

@@ -127,3 +127,22 @@ async def reps_of_id(s: AsyncSession, *, manager_id: int) -> list[Person]:
     """The people who report to the manager with this id."""
     return list((await s.execute(select(Person).where(Person.manager_id == manager_id)
                                  .order_by(Person.name))).scalars())
+
+
+async def set_chat_ref(s: AsyncSession, *, person: Person, ref: str) -> None:
+    """Remember how to reach a person in a private chat (only written when it changed)."""
+    if person.chat_ref != ref:
+        person.chat_ref = ref
+        s.add(person)
+        await s.flush()
+
+
+async def matching_name(s: AsyncSession, *, workspace_id: int, name: str, exclude: int | None = None) -> list[Person]:
+    """People of one workspace whose full or first name is `name`, ignoring case (at most 5)."""
+    wanted = name.strip().lower()
+    first = func.lower(func.substr(Person.name, 1, len(wanted) + 1))
+    query = select(Person).where(Person.workspace_id == workspace_id,
+                                 (func.lower(Person.name) == wanted) | (first == wanted + " "))
+    if exclude is not None:
+        query = query.where(Person.id != exclude)
+    return list((await s.execute(query.order_by(Person.name).limit(5))).scalars())

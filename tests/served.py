@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -41,21 +42,21 @@ class Reply:
 class Served:
     """A `coachbot serve` subprocess; the helpers sign and post requests the way Slack does."""
 
-    def __init__(self, fake: FakeSlack, workdir: Path, *, database_url: str | None = None, oauth: bool = False,
+    def __init__(self, fake: FakeSlack | None, workdir: Path, *, database_url: str | None = None, oauth: bool = False,
                  extra_env: dict | None = None):
         self.fake = fake
         self.port = free_port()
         self.key = NotesCipher.generate_key()
         self.database_url = database_url or f"sqlite:///{workdir / 'serve.db'}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COACHBOT_", "DATABASE_URL"))}
-        env.update({
-            "DATABASE_URL": self.database_url, "COACHBOT_ENCRYPTION_KEY": self.key,
-            "SLACK_SIGNING_SECRET": sr.SIGNING_SECRET, "SLACK_API_URL": fake.api_url,
-        })
-        if oauth:
-            env.update({"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "oauth-secret"})
-        else:
-            env["SLACK_BOT_TOKEN"] = fake.bot_token
+        env = {k: v for k, v in env.items() if not k.startswith("TEAMS_")}
+        env.update({"DATABASE_URL": self.database_url, "COACHBOT_ENCRYPTION_KEY": self.key})
+        if fake is not None:  # without a fake Slack API the server runs with Slack off (Teams-only tests)
+            env.update({"SLACK_SIGNING_SECRET": sr.SIGNING_SECRET, "SLACK_API_URL": fake.api_url})
+            if oauth:
+                env.update({"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "oauth-secret"})
+            else:
+                env["SLACK_BOT_TOKEN"] = fake.bot_token
         env.update(extra_env or {})
         cmd = [str(COACHBOT)] if COACHBOT.exists() else [sys.executable, "-m", "bot"]
         self.log = open(workdir / f"serve-{self.port}.log", "w+")
@@ -172,3 +173,20 @@ def query(served: Served, sql: str, **params) -> list:
 def scalar(served: Served, sql: str, **params):
     """The single value a query returns."""
     return query(served, sql, **params)[0][0]
+
+
+def utc_text(at: datetime) -> str:
+    """A UTC instant as the app stores it in SQLite."""
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def wait_status(served: Served, nudge_id: int, status: str, timeout: float = 15) -> tuple:
+    """Poll a nudge until it has `status` (outcomes are recorded after the platform answered)."""
+    deadline = time.monotonic() + timeout
+    row = None
+    while time.monotonic() < deadline:
+        row = query(served, "SELECT status, attempts, last_error, message_ref FROM nudges WHERE id = :i", i=nudge_id)[0]
+        if row[0] == status:
+            return tuple(row)
+        time.sleep(0.1)
+    raise AssertionError(f"nudge {nudge_id} is {row}, not {status}")

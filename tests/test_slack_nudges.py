@@ -11,7 +11,7 @@ import pytest
 
 from tests import slack_requests as sr
 from tests.fakes.slack_api import FakeSlack
-from tests.served import COACHBOT, Served, query as sql
+from tests.served import COACHBOT, Served, query as sql, utc_text, wait_status
 from tests.test_slack_serve import walk_talk
 
 _seq = iter(range(1, 10**6))
@@ -53,26 +53,12 @@ def plan_with_due_checkins(served: Served, fake: FakeSlack) -> tuple[str, str, l
     return mgr, rep, ids
 
 
-def utc_text(at: datetime) -> str:
-    """A UTC instant as the app stores it in SQLite."""
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
-
 
 def make_due(served: Served, ids: list[int]) -> None:
     past = utc_text(datetime.now(timezone.utc) - timedelta(minutes=1))
     for i in ids:
         sql(served, "UPDATE nudges SET due_at = :d WHERE id = :i", d=past, i=i)
 
-
-def wait_status(served: Served, nudge_id: int, status: str, timeout: float = 15) -> tuple:
-    deadline = time.monotonic() + timeout
-    row = None
-    while time.monotonic() < deadline:
-        row = sql(served, "SELECT status, attempts, last_error, message_ref FROM nudges WHERE id = :i", i=nudge_id)[0]
-        if row[0] == status:
-            return tuple(row)
-        time.sleep(0.1)
-    raise AssertionError(f"nudge {nudge_id} is {row}, not {status}")
 
 
 def test_checkins_go_out_as_dms_with_metadata_and_the_buttons_work(served, fake):

@@ -29,7 +29,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import USAGE, Command, PersonRef, help_text, parse
-from bot.views import LossPrompt, ReportView, ThreadReply
+from bot.views import LossPrompt, ReportView, ThreadReply, last_of, plain_text
 from bot.identity import Actor
 from bot.profiles import Profile, ProfileRefresher
 from bot.nudge_actions import ACTIONS as NUDGE_ACTIONS
@@ -238,7 +238,7 @@ class SlackListeners:
             await self.open_view(client, command["trigger_id"], blocks.settings_view(await self.service.account.settings(actor)))
             return
         outputs = await self.service.command(actor, cmd, channel=command.get("channel_id"))
-        prompt = _last(outputs, Prompt)
+        prompt = last_of(outputs, Prompt)
         if prompt is not None:
             intro = " ".join(o.text for o in outputs if isinstance(o, Say))
             await self.open_view(client, command["trigger_id"], blocks.prompt_view(prompt, intro or None))
@@ -307,8 +307,8 @@ class SlackListeners:
         value = blocks.read_answer(view.get("state", {}).get("values", {}), meta.get("kind", ""))
         outputs = await self.service.answer(actor, Answer(value, version=meta.get("v"), step=meta.get("step")),
                                             meta.get("sid"))
-        prompt, refused, done = _last(outputs, Prompt), _last(outputs, Refused), _last(outputs, Done)
-        cancelled = _last(outputs, Cancelled)
+        prompt, refused, done = last_of(outputs, Prompt), last_of(outputs, Refused), last_of(outputs, Done)
+        cancelled = last_of(outputs, Cancelled)
         if prompt is not None and prompt.errors and refused is None and prompt.step_id == meta.get("step"):
             await ack(response_action="errors",
                       errors={blocks.ANSWER_BLOCK: clip(" ".join(e.message for e in prompt.errors), 1000)})
@@ -339,7 +339,7 @@ class SlackListeners:
         meta = _meta(action.get("value")) or {}
         outputs = await self.service.answer(actor_of(context), Answer(action=what, version=meta.get("v"),
                                                                       step=meta.get("step")), meta.get("sid"))
-        prompt, refused, cancelled = _last(outputs, Prompt), _last(outputs, Refused), _last(outputs, Cancelled)
+        prompt, refused, cancelled = last_of(outputs, Prompt), last_of(outputs, Refused), last_of(outputs, Cancelled)
         if prompt is not None:
             view = blocks.prompt_view(prompt, refused.reason if refused else None)
         elif cancelled is not None:
@@ -391,7 +391,7 @@ class SlackListeners:
         rep_id = view["state"]["values"]["rep"]["value"].get("selected_user")
         await self.refresh(client, actor, "", (PersonRef(rep_id, rep_id),))
         outputs = await self.service.command(actor, Command("talk", people=(PersonRef(rep_id, rep_id),)))
-        prompt = _last(outputs, Prompt)
+        prompt = last_of(outputs, Prompt)
         if prompt is None:
             problem = _text_of(outputs[:1])
             await ack(response_action="errors", errors={"rep": clip(problem, 1000)})
@@ -412,7 +412,7 @@ class SlackListeners:
             except ValueError:
                 retro_id = -1
             outputs = await self.service.retros.start(actor, retro_id)
-            prompt = _last(outputs, Prompt)
+            prompt = last_of(outputs, Prompt)
             if prompt is not None:
                 await self.open_view(client, body["trigger_id"], blocks.prompt_view(prompt))
                 return
@@ -471,7 +471,7 @@ class SlackListeners:
         cmd = Command("lost", tuple(deal.split()) + ((amount.replace(" ", ""),) if amount else ()),
                       (PersonRef(rep, rep),) if rep and rep != actor.user else ())
         outputs = await self.service.command(actor, cmd, channel=meta.get("channel") or None)
-        prompt = _last(outputs, LossPrompt)
+        prompt = last_of(outputs, LossPrompt)
         if prompt is None:
             problem = _text_of(outputs)
             await ack(response_action="errors", errors={"deal" if "deal" in problem.lower() else "rep": clip(problem, 1000)})
@@ -541,7 +541,7 @@ class SlackListeners:
         self.later(work())
 
     async def _open_outputs(self, client, trigger_id: str, outputs: list) -> None:
-        prompt = _last(outputs, Prompt)
+        prompt = last_of(outputs, Prompt)
         if prompt is not None:
             await self.open_view(client, trigger_id, blocks.prompt_view(prompt))
         else:
@@ -615,14 +615,6 @@ def _users_info(client: AsyncWebClient, user: str):
     return fetch
 
 
-def plain_text(output: Any) -> str:
-    """An output as plain text, for a message that has to wait in the queue."""
-    if isinstance(output, Done):
-        return "\n".join([output.title] + [f"{s.heading}\n" + "\n".join(str(x) for x in s.lines)
-                                            for s in output.sections])
-    return getattr(output, "text", None) or getattr(output, "reason", None) or str(output)
-
-
 def _text_of(outputs: list) -> str:
     """The words of refusals and messages among outputs, joined (for an ephemeral note or a modal error)."""
     return " ".join(getattr(o, "reason", None) or getattr(o, "text", "") for o in outputs)
@@ -632,11 +624,6 @@ def _error(exc: SlackApiError) -> str:
     """Slack's error code from a failed call, even when the body was not JSON (a proxy's 5xx page)."""
     data = getattr(exc.response, "data", None)
     return data.get("error", "unknown") if isinstance(data, dict) else f"HTTP {exc.response.status_code}"
-
-
-def _last(outputs: list, kind: type):
-    found = [o for o in outputs if isinstance(o, kind)]
-    return found[-1] if found else None
 
 
 def _meta(raw: str | None) -> dict | None:

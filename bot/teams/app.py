@@ -1,0 +1,390 @@
+"""Microsoft Teams on the Microsoft 365 Agents SDK: `/api/messages`, commands, cards, proactive sends.
+
+Thin like the Slack transport: parse the activity into a neutral command or answer, call the
+service, render its outputs with `bot.teams.cards`. Every Agents SDK import of coachbot lives in
+`bot/teams/`. A workspace for Teams is the tenant; each person's personal-chat conversation
+reference is stored on every turn there, so DMs, nudges and loss prompts can reach them later.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from microsoft_agents.activity import (
+    Activity, ActivityTypes, Attachment, ConversationAccount, ConversationReference,
+)
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_decorator
+from microsoft_agents.hosting.core import (
+    ActivityHandler, AgentAuthConfiguration, ClaimsIdentity, MessageFactory, TurnContext,
+)
+from pydantic import ValidationError
+
+from bot.commands import USAGE, Command, PersonRef
+from bot.identity import Actor
+from bot.profiles import Profile, ProfileRefresher
+from bot.service import CoachService
+from bot.settings import Settings
+from bot.teams import cards
+from bot.teams.inbound import Submission, as_int, name_words, parse_message, parse_submission, MAX_MESSAGE
+from bot.views import LossPrompt, ThreadReply, last_of, plain_text
+from flows.engine import Action, Answer
+from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
+
+log = logging.getLogger("coachbot.teams")
+PLATFORM = "teams"
+PRIVATE_NOTE = ("That's between you and me, so I've answered in our personal chat.")
+NO_PRIVATE_CHAT = ("That's between you and me, and we haven't chatted privately yet. Open a chat with me "
+                   "(search for coachbot under Apps), say hi, and send it there.")
+TURN_FAILED = ("Something went wrong on my side. Everything you had answered is saved — try again in a moment.")
+
+
+class TeamsSurface:
+    """What Teams contributes to the server: the adapter, the bot, and the nudge sender."""
+
+    def __init__(self, adapter: CloudAdapter, bot: "CoachTeamsBot", auth: AgentAuthConfiguration, anonymous: bool):
+        self.adapter = adapter
+        self.bot = bot
+        self.auth = auth
+        self.anonymous = anonymous
+
+    def register(self, app: web.Application) -> None:
+        """Mount POST /api/messages (JWT-validated unless running anonymously for the Playground)."""
+        app["agent_configuration"] = self.auth
+
+        @jwt_authorization_decorator
+        async def messages(request: web.Request) -> web.Response:
+            if request.content_length is not None and request.content_length > MAX_ACTIVITY:
+                return web.json_response({"error": "activity too large"}, status=413)
+            try:
+                return await self.adapter.process(request, self.bot)
+            except ValidationError as exc:
+                return web.json_response({"error": "not a valid activity: " + _first_error(exc)}, status=400)
+
+        app.router.add_post("/api/messages", messages)
+
+
+MAX_ACTIVITY = 256 * 1024
+
+
+def build_teams(settings: Settings, service: CoachService) -> TeamsSurface:
+    """The adapter and bot, authenticated with TEAMS_APP_ID/_PASSWORD/_TENANT_ID, or anonymous without."""
+    app_id = settings.teams_app_id
+    anonymous = not app_id
+    auth = AgentAuthConfiguration(
+        client_id=app_id or None, tenant_id=settings.teams_tenant_id or None,
+        client_secret=settings.teams_app_password.get_secret_value() if settings.teams_app_password else None,
+        anonymous_allowed=anonymous)
+    adapter = CloudAdapter(connection_manager=MsalConnectionManager(
+        connections_configurations={"SERVICE_CONNECTION": auth}))
+    bot = CoachTeamsBot(service, adapter, app_id=app_id or "", anonymous=anonymous,
+                        default_tenant=settings.teams_tenant_id or "local")
+
+    async def on_turn_error(context: TurnContext, error: Exception) -> None:
+        # The SDK's default echoes the exception to the user; log it here and say something useful.
+        log.error("Teams turn failed", exc_info=error)
+        try:
+            await context.send_activity(MessageFactory.text(TURN_FAILED))
+        except Exception:  # noqa: BLE001 - the connector itself may be what failed
+            log.warning("could not tell the user about the failure")
+
+    adapter.on_turn_error = on_turn_error
+    if anonymous:
+        log.warning("TEAMS_APP_ID is not set: /api/messages accepts UNAUTHENTICATED requests (for the Agents "
+                    "Playground on this machine only). Set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID "
+                    "before exposing this server.")
+    return TeamsSurface(adapter, bot, auth, anonymous)
+
+
+def card_activity(card: dict) -> Activity:
+    """A message activity carrying one Adaptive Card."""
+    return MessageFactory.attachment(Attachment(content_type=cards.CONTENT_TYPE, content=card))
+
+
+def text_activity(markdown: str) -> Activity:
+    """A message activity with markdown text."""
+    activity = MessageFactory.text(markdown)
+    activity.text_format = "markdown"
+    return activity
+
+
+class CoachTeamsBot(ActivityHandler):
+    def __init__(self, service: CoachService, adapter: CloudAdapter, *, app_id: str, anonymous: bool,
+                 default_tenant: str):
+        self.service = service
+        self.adapter = adapter
+        self.app_id = app_id
+        self.anonymous = anonymous
+        self.default_tenant = default_tenant
+        self.refresher = ProfileRefresher(service.db, service.clock)
+
+    # ---- who and where ---------------------------------------------------------------------
+
+    def actor_of(self, activity: Activity) -> Actor:
+        """The neutral actor: the tenant is the workspace, the Teams user id the user."""
+        channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+        tenant = (activity.conversation.tenant_id if activity.conversation else None) \
+            or (channel_data.get("tenant") or {}).get("id") or self.default_tenant
+        who = activity.from_property
+        return Actor(PLATFORM, tenant, who.id if who else "", name=(who.name or "") if who else "",
+                     tz=activity.local_timezone)
+
+    @staticmethod
+    def is_personal(activity: Activity) -> bool:
+        kind = activity.conversation.conversation_type if activity.conversation else None
+        return kind in (None, "personal")
+
+    async def remember(self, actor: Actor, activity: Activity) -> None:
+        """Keep the profile (name, zone from the client) fresh and, in a personal chat, the chat reference."""
+        profile = Profile(name=actor.name or actor.user, tz=actor.tz)
+
+        async def fetch() -> Profile:
+            return profile
+        await self.refresher.ensure(PLATFORM, actor.workspace, actor.user, fetch, actor.name)
+        if self.is_personal(activity):
+            ref = activity.get_conversation_reference()
+            await self.service.account.remember_chat(actor, ref.model_dump_json(by_alias=True, exclude_none=True))
+
+    # ---- turns -----------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        actor = self.actor_of(activity)
+        if not actor.user:
+            return
+        await self.remember(actor, activity)
+        submission = parse_submission(activity.value) if activity.value is not None else None
+        if submission is not None:
+            await self.on_submission(turn_context, actor, submission)
+            return
+        if activity.value is not None and not (activity.text or "").strip():
+            await turn_context.send_activity(text_activity(
+                "⚠️ That card is from an older version of coachbot, so nothing was changed. Type help to start again."))
+            return
+        if len(activity.text or "") > MAX_MESSAGE:
+            await turn_context.send_activity(text_activity(
+                f"⚠️ That message is {len(activity.text):,} characters long; commands fit in {MAX_MESSAGE:,}. "
+                "Nothing was done."))
+            return
+        entities = [e.model_dump(by_alias=True, exclude_none=True) if hasattr(e, "model_dump") else e
+                    for e in activity.entities or []]
+        bot_id = activity.recipient.id if activity.recipient else self.app_id
+        cmd = parse_message(activity.text or "", entities, bot_id)
+        await self.on_command(turn_context, actor, cmd)
+
+    async def on_members_added_activity(self, members_added, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else ""
+        if any(m.id == bot_id for m in members_added or []) and self.is_personal(activity):
+            actor = self.actor_of(activity)
+            if actor.user:
+                await self.remember(actor, activity)
+            await turn_context.send_activity(text_activity(
+                "👋 Hi, I'm coachbot. I help you prepare the hard conversations with your reps, learn from lost "
+                "deals, and follow up so plans stick.\n\n" + cards.teams_help()))
+
+    async def on_command(self, ctx: TurnContext, actor: Actor, cmd: Command) -> None:
+        if cmd.name == "help":
+            await ctx.send_activity(text_activity(cards.teams_help()))
+            return
+        if cmd.name not in USAGE:
+            await ctx.send_activity(text_activity(
+                f"⚠️ I don't know “{cards.safe(cmd.name)}”.\n\n" + cards.teams_help()))
+            return
+        cmd, problem = await self.resolve_people(actor, cmd)
+        if problem:
+            await ctx.send_activity(text_activity("⚠️ " + problem))
+            return
+        personal = self.is_personal(ctx.activity)
+        channel = None if personal else ctx.activity.conversation.id
+        outputs = await self.service.command(actor, cmd, channel=channel)
+        if personal or cmd.name == "lost":
+            await self.deliver(ctx, actor, outputs)
+            return
+        # Plans, talks and settings are private: answer in the personal chat, never in the channel.
+        ref = await self.service.account.chat_of(actor)
+        if ref is None:
+            await ctx.send_activity(text_activity(NO_PRIVATE_CHAT))
+            return
+        await self.on_ref(ref, lambda private: self.deliver(private, actor, outputs))
+        await ctx.send_activity(text_activity(PRIVATE_NOTE))
+
+    async def resolve_people(self, actor: Actor, cmd: Command) -> tuple[Command, str | None]:
+        """Turn names typed without a real mention into known people of the tenant."""
+        wanted = [p for p in cmd.people if not p.external_id]
+        bare = name_words(cmd)
+        if bare:
+            wanted.append(PersonRef("", bare))
+        if not wanted:
+            return cmd, None
+        resolved = [p for p in cmd.people if p.external_id]
+        for ref in wanted:
+            found = await self.service.account.people_named(actor, ref.name)
+            if not found:
+                return cmd, (f"I don't know anyone called “{cards.safe(ref.name)}” here yet. @mention them in a "
+                             "channel I'm in, or ask them to send me a message once, then try again.")
+            if len(found) > 1:
+                names = ", ".join(cards.safe(p.name) for p in found)
+                return cmd, f"More than one person is called “{cards.safe(ref.name)}”: {names}. Use the full name."
+            resolved.append(found[0])
+        args = cmd.args if not bare else ()
+        return Command(cmd.name, args, tuple(resolved), cmd.text), None
+
+    async def on_submission(self, ctx: TurnContext, actor: Actor, sub: Submission) -> None:
+        data = sub.data
+        if sub.kind in ("step", "back", "discard"):
+            if sub.kind == "step":
+                answer = Answer(cards.read_answer(data, str(data.get("kind", ""))), version=as_int(data.get("v")),
+                                step=data.get("step"))
+            else:
+                answer = Answer(action=Action.BACK if sub.kind == "back" else Action.CANCEL,
+                                version=as_int(data.get("v")), step=data.get("step"))
+            sid = data.get("sid")
+            outputs = await self.service.answer(actor, answer, str(sid) if sid else None)
+            await self.show_step_result(ctx, actor, outputs)
+        elif sub.kind == "retro_start":
+            outputs = await self.service.retros.start(actor, as_int(data.get("retro")) or -1)
+            if self.is_personal(ctx.activity) or not any(isinstance(o, Prompt) for o in outputs):
+                await self.deliver(ctx, actor, outputs)
+                return
+            ref = await self.service.account.chat_of(actor)
+            if ref is None:
+                await ctx.send_activity(text_activity(NO_PRIVATE_CHAT))
+                return
+            await self.on_ref(ref, lambda private: self.deliver(private, actor, outputs))
+        elif sub.kind == "nudge":
+            outputs = await self.service.actions.handle(actor, str(data.get("action", "")), str(data.get("value", "")))
+            said = [cards.message_text(o) for o in outputs if isinstance(o, (Say, Refused))]
+            if said:
+                await self.replace_card(ctx, cards.card([cards.text_block(" ".join(said))]))
+            await self.notify_all(ctx, actor, [o for o in outputs if isinstance(o, Notify)])
+
+    async def show_step_result(self, ctx: TurnContext, actor: Actor, outputs: list) -> None:
+        """After an answer: update the step card in place, then send whatever else the turn produced."""
+        prompt, refused = last_of(outputs, Prompt), last_of(outputs, Refused)
+        done, cancelled = last_of(outputs, Done), last_of(outputs, Cancelled)
+        if prompt is not None:
+            await self.replace_card(ctx, cards.prompt_card(prompt, refused.reason if refused else None))
+        elif done is not None:
+            await self.replace_card(ctx, cards.done_card(done))
+            await self.deliver(ctx, actor, [o for o in outputs if o is not done])
+        elif cancelled is not None:
+            await self.replace_card(ctx, cards.notice_card("Discarded", cancelled.text))
+        else:
+            reason = refused.reason if refused else " ".join(getattr(o, "text", "") for o in outputs)
+            await self.replace_card(ctx, cards.notice_card("Nothing to do", reason or "Nothing changed."))
+
+    async def replace_card(self, ctx: TurnContext, card: dict) -> None:
+        """Update the card that was pressed (Teams allows it for the bot's own messages), else send anew."""
+        activity = card_activity(card)
+        target = ctx.activity.reply_to_id
+        if target:
+            activity.id = target
+            activity.conversation = ctx.activity.conversation
+            try:
+                await ctx.update_activity(activity)
+                return
+            except Exception as exc:  # noqa: BLE001 - an old or deleted message: show the card as a new one
+                log.info("card update failed (%s); sending a new card", exc.__class__.__name__)
+                activity.id = None
+        await ctx.send_activity(activity)
+
+    # ---- rendering outputs ---------------------------------------------------------------------
+
+    async def deliver(self, ctx: TurnContext, actor: Actor, outputs: list) -> None:
+        """Send a turn's outputs into the conversation of `ctx` (notifications go to their people)."""
+        prompt = last_of(outputs, Prompt)
+        notes = [o for o in outputs if isinstance(o, Say)]
+        for output in outputs:
+            if isinstance(output, Prompt):
+                if output is prompt:
+                    intro = " ".join(o.text for o in notes) or None
+                    await ctx.send_activity(card_activity(cards.prompt_card(output, intro)))
+            elif isinstance(output, Say) and prompt is not None:
+                continue  # shown on the card
+            elif isinstance(output, Notify):
+                await self.notify_all(ctx, actor, [output])
+            elif isinstance(output, LossPrompt):
+                await self.post_loss_prompt(ctx, actor, output)
+            elif isinstance(output, ThreadReply):
+                await self.thread_reply(ctx, output)
+            elif isinstance(output, Done):
+                await ctx.send_activity(card_activity(cards.done_card(output)))
+            else:
+                await ctx.send_activity(text_activity(cards.message_text(output)))
+
+    async def post_loss_prompt(self, ctx: TurnContext, actor: Actor, prompt: LossPrompt) -> None:
+        """In a channel, post the prompt there; in a personal chat, send it to the rep's own chat."""
+        card = card_activity(cards.loss_prompt_card(prompt))
+        if not self.is_personal(ctx.activity) or prompt.rep_external_id == actor.user:
+            sent = await ctx.send_activity(card)
+            where = ctx.activity.conversation.id
+        else:
+            ref = await self.service.account.chat_of(Actor(PLATFORM, actor.workspace, prompt.rep_external_id))
+            if ref is None:
+                await ctx.send_activity(text_activity(
+                    f"⚠️ I can't reach {cards.safe(prompt.rep_name)} yet: they haven't opened a chat with me. The "
+                    "retrospective is saved; they can start it by sending me: retro"))
+                return
+            sent = await self.send_to(ref, card)
+            where = None
+            await ctx.send_activity(text_activity(
+                f"✅ I've asked {cards.safe(prompt.rep_name)} for a short retrospective on "
+                f"{cards.safe(prompt.deal_name)}."))
+        if where and sent is not None and getattr(sent, "id", None):
+            await self.service.retros.record_prompt((PLATFORM, actor.workspace), prompt.retro_id, where, sent.id)
+
+    async def thread_reply(self, ctx: TurnContext, reply: ThreadReply) -> None:
+        """The retrospective's summary as a reply to its channel post (skipped for personal chats)."""
+        if not reply.channel or reply.channel == ctx.activity.conversation.id and self.is_personal(ctx.activity):
+            return
+        conversation_id = reply.channel if ";messageid=" in reply.channel or not reply.thread_ts \
+            else f"{reply.channel};messageid={reply.thread_ts}"
+        ref = ConversationReference(channel_id=ctx.activity.channel_id, service_url=ctx.activity.service_url,
+                                    conversation=ConversationAccount(id=conversation_id), bot=ctx.activity.recipient)
+        try:
+            await self.send_to(ref.model_dump_json(by_alias=True, exclude_none=True),
+                               text_activity(cards.safe(reply.text)))
+        except Exception as exc:  # noqa: BLE001 - the retro is stored; only the channel echo failed
+            log.warning("thread reply failed: %s", exc.__class__.__name__)
+
+    async def notify_all(self, ctx: TurnContext, actor: Actor, notes: list[Notify]) -> None:
+        """Send each notification to its person's personal chat; queue it for retries if that fails."""
+        for note in notes:
+            target = Actor(PLATFORM, actor.workspace, note.external_id)
+            ref = await self.service.account.chat_of(target)
+            message = card_activity(cards.done_card(note.output)) if isinstance(note.output, Done) \
+                else text_activity(cards.message_text(note.output))
+            try:
+                if ref is None:
+                    raise LookupError("no personal chat with this person yet")
+                await self.send_to(ref, message)
+            except Exception as exc:  # noqa: BLE001 - queued, so the scheduler keeps trying; never dropped
+                log.warning("message to a Teams user failed (%s); queued", exc.__class__.__name__)
+                await self.service.queue_message(target, plain_text(note.output))
+
+    # ---- proactive sending -----------------------------------------------------------------------
+
+    async def on_ref(self, ref_json: str, work) -> None:
+        """Run `work(turn_context)` in the conversation a stored reference points to."""
+        ref = ConversationReference.model_validate_json(ref_json)
+        continuation = ref.get_continuation_activity()
+        if self.anonymous:
+            await self.adapter.continue_conversation_with_claims(ClaimsIdentity(), continuation, work)
+        else:
+            await self.adapter.continue_conversation(self.app_id, continuation, work)
+
+    async def send_to(self, ref_json: str, activity: Activity) -> Any:
+        """Send one activity to a stored conversation; returns the platform's resource response."""
+        sent: dict[str, Any] = {}
+
+        async def work(ctx: TurnContext) -> None:
+            sent["response"] = await ctx.send_activity(activity)
+        await self.on_ref(ref_json, work)
+        return sent.get("response")
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0] if exc.errors() else {}
+    return f"{'.'.join(str(x) for x in err.get('loc', ()))}: {err.get('msg', 'invalid')}"[:300]

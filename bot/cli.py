@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 
 import typer
 
@@ -83,6 +84,24 @@ def serve(
     except MissingKey as exc:
         typer.echo(f"Configuration error: {exc}", err=True)
         raise typer.Exit(2)
+
+
+@app.command("teams-package")
+def teams_package(
+    app_id: str = typer.Option(None, "--app-id", help="The bot's Entra app id (default: TEAMS_APP_ID)."),
+    out: Path = typer.Option(Path("coachbot-teams.zip"), "--out", help="Where to write the zip."),
+    version: str = typer.Option(None, "--version", help="App version, e.g. 1.0.1 (bump it for every upload)."),
+) -> None:
+    """Zip the Teams app package (manifest + icons) to upload in Teams or the Developer Portal."""
+    from bot.teams.package import PackageError, build_package
+
+    settings = _settings(None)
+    try:
+        path = build_package(app_id or settings.teams_app_id or "", out, version=version)
+    except PackageError as exc:
+        typer.echo(f"Can't build the package: {exc}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"Wrote {path} — upload it in Teams: Apps → Manage your apps → Upload an app.")
 
 
 @app.command()

@@ -190,3 +190,13 @@ def wait_status(served: Served, nudge_id: int, status: str, timeout: float = 15)
             return tuple(row)
         time.sleep(0.1)
     raise AssertionError(f"nudge {nudge_id} is {row}, not {status}")
+
+
+def eventually(check, timeout: float = 15):
+    """Poll `check()` until it returns something truthy (work done after a reply was sent)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)

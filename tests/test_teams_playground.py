@@ -12,7 +12,7 @@ import pytest
 
 from tests import playground_client as pc
 from tests.playground_client import Playground, action_data, card_of, shown_text, step_of
-from tests.served import Served, query, scalar, utc_text, wait_status
+from tests.served import Served, eventually, query, scalar, utc_text, wait_status
 
 _why = pc.problem()
 if _why and pc.REQUIRED:
@@ -123,8 +123,8 @@ def test_a_whole_difficult_conversation_through_cards_ends_in_a_stored_plan(pg, 
     assert scalar(served, "SELECT count(*) FROM action_items a JOIN people r ON r.id = a.owner_id "
                           "WHERE r.name IN ('Megan Bowen', :me)", me=pg.me["name"]) >= 2
     # Megan has never opened a chat with the bot, so the shared plan waits in the queue, not lost.
-    assert scalar(served, "SELECT count(*) FROM nudges n JOIN people p ON p.id = n.recipient_id "
-                          "WHERE p.name = 'Megan Bowen' AND n.kind = 'message'") == 1
+    assert eventually(lambda: scalar(served, "SELECT count(*) FROM nudges n JOIN people p ON p.id = n.recipient_id "
+                                             "WHERE p.name = 'Megan Bowen' AND n.kind = 'message'")) == 1
 
 
 def test_errors_and_coaching_hints_show_on_the_card_itself(pg):

@@ -12,12 +12,12 @@ from typing import Any
 
 from aiohttp import web
 from microsoft_agents.activity import (
-    Activity, ActivityTypes, Attachment, ConversationAccount, ConversationReference,
+    Activity, Attachment, ConversationAccount, ConversationReference,
 )
 from microsoft_agents.authentication.msal import MsalConnectionManager
-from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_decorator
+from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import (
-    ActivityHandler, AgentAuthConfiguration, ClaimsIdentity, MessageFactory, TurnContext,
+    ActivityHandler, AgentAuthConfiguration, ClaimsIdentity, JwtTokenValidator, MessageFactory, TurnContext,
 )
 from pydantic import ValidationError
 
@@ -37,6 +37,7 @@ PLATFORM = "teams"
 PRIVATE_NOTE = ("That's between you and me, so I've answered in our personal chat.")
 NO_PRIVATE_CHAT = ("That's between you and me, and we haven't chatted privately yet. Open a chat with me "
                    "(search for coachbot under Apps), say hi, and send it there.")
+GREETINGS = ("hi", "hello", "hey", "hallo", "start")
 TURN_FAILED = ("Something went wrong on my side. Everything you had answered is saved — try again in a moment.")
 
 
@@ -51,18 +52,37 @@ class TeamsSurface:
 
     def register(self, app: web.Application) -> None:
         """Mount POST /api/messages (JWT-validated unless running anonymously for the Playground)."""
-        app["agent_configuration"] = self.auth
-
-        @jwt_authorization_decorator
         async def messages(request: web.Request) -> web.Response:
             if request.content_length is not None and request.content_length > MAX_ACTIVITY:
                 return web.json_response({"error": "activity too large"}, status=413)
+            claims = await self.authorize(request.headers.get("Authorization"))
+            if claims is None:
+                return web.json_response({"error": "a valid Bot Framework token is required"}, status=401)
+            request["claims_identity"] = claims
             try:
                 return await self.adapter.process(request, self.bot)
             except ValidationError as exc:
                 return web.json_response({"error": "not a valid activity: " + _first_error(exc)}, status=400)
 
         app.router.add_post("/api/messages", messages)
+
+    async def authorize(self, header: str | None) -> ClaimsIdentity | None:
+        """The caller's claims from a Bot Framework JWT, or None to refuse with 401.
+
+        The SDK's own validator does the checks (signature against the issuer's keys, audience =
+        our app id, issuer, expiry); any failure of it — including malformed tokens it does not
+        expect — is a refusal here, never a 500 that might be retried into processing.
+        """
+        if not header:
+            return ClaimsIdentity() if self.anonymous else None
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
+            return None
+        try:
+            return await JwtTokenValidator(self.auth).validate_token(token.strip())
+        except Exception as exc:  # noqa: BLE001 - see the docstring
+            log.warning("Teams request refused: token failed validation (%s)", exc.__class__.__name__)
+            return None
 
 
 MAX_ACTIVITY = 256 * 1024
@@ -185,6 +205,10 @@ class CoachTeamsBot(ActivityHandler):
                 "deals, and follow up so plans stick.\n\n" + cards.teams_help()))
 
     async def on_command(self, ctx: TurnContext, actor: Actor, cmd: Command) -> None:
+        if cmd.name in GREETINGS:
+            await ctx.send_activity(text_activity(f"Hi {cards.safe(actor.name.split(' ')[0] or 'there')}! 👋\n\n"
+                                                  + cards.teams_help()))
+            return
         if cmd.name == "help":
             await ctx.send_activity(text_activity(cards.teams_help()))
             return
@@ -300,7 +324,7 @@ class CoachTeamsBot(ActivityHandler):
             if isinstance(output, Prompt):
                 if output is prompt:
                     intro = " ".join(o.text for o in notes) or None
-                    await ctx.send_activity(card_activity(cards.prompt_card(output, intro)))
+                    await ctx.send_activity(card_activity(cards.prompt_card(output, intro=intro)))
             elif isinstance(output, Say) and prompt is not None:
                 continue  # shown on the card
             elif isinstance(output, Notify):

@@ -75,9 +75,15 @@ def step_data(p: Prompt, what: str) -> dict:
     return {"coachbot": what, "sid": p.session_id, "step": p.step_id, "v": p.version, "kind": str(p.kind)}
 
 
-def prompt_card(p: Prompt, notice: str | None = None) -> dict:
-    """One step of a flow: guidance, errors and hints, the input of the right kind, and the buttons."""
+def prompt_card(p: Prompt, notice: str | None = None, intro: str | None = None) -> dict:
+    """One step of a flow: guidance, errors and hints, the input of the right kind, and the buttons.
+
+    `notice` is a warning (a stale press); `intro` is what the turn said before the step (e.g. that
+    the rep joined your team, or that an unfinished draft was picked up).
+    """
     body: list[dict] = [text_block(safe(p.flow_title), weight="Bolder", size="Medium")]
+    if intro:
+        body.append(text_block(safe(teams_words(intro))))
     if notice:
         body.append(text_block("⚠️ " + safe(teams_words(notice)), color="Warning"))
     if p.stage:

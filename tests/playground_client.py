@@ -136,10 +136,10 @@ class Playground:
         tag = f"<at>{name}</at>"
         return tag, {"mentioned": {"id": user_id}, "text": tag}
 
-    def submit(self, message: dict, value: dict, *, conversation: str | None = None) -> None:
+    def submit(self, message: dict, value: dict, *, conversation: str | None = None, as_user: str | None = None) -> None:
         """Press a card's Action.Submit: the card's data plus the inputs' values, as Teams sends them."""
         status, reply = self.post("/_conversation/v1/submit", {
-            "conversation": {"id": conversation or self.personal}, "from": {"id": self.me["id"]},
+            "conversation": {"id": conversation or self.personal}, "from": {"id": as_user or self.me["id"]},
             "replyToId": message["messageId"], "value": value})
         assert status == 200, (status, reply)
 

@@ -191,3 +191,26 @@ def test_the_scheduler_sends_a_nudge_the_user_can_answer_on_the_card(pg, served)
     pg.submit(card, action_data(card, "I checked in"))
     pg.wait_for(lambda m: m["messageId"] == card["messageId"] and "Noted" in shown_text(m), after=seen)
     assert scalar(served, "SELECT count(*) FROM checkins WHERE kind = 'manager'") >= 1
+
+
+def test_a_loss_logged_in_a_channel_is_posted_there_and_only_the_rep_or_manager_can_open_it(pg, served):
+    bot_tag, bot_entity = pg.mention_bot()
+    rep_tag, rep_entity = pg.mention(MEGAN)
+    seen = pg.seen()
+    pg.say(f"{bot_tag} team add {rep_tag}", conversation=pg.channel, mentions=[bot_entity, rep_entity])
+    pg.wait_for_text("personal chat", after=seen, conversation=pg.channel)
+    seen = pg.seen()
+    pg.say(f"{bot_tag} lost Globex expansion 25k {rep_tag}", conversation=pg.channel, mentions=[bot_entity, rep_entity])
+    prompt = pg.wait_for(lambda m: "Globex expansion" in shown_text(m) and card_of(m) is not None, after=seen)
+    assert prompt["_event"]["actionConversationId"].startswith(pg.channel)  # in the channel, for the team to see
+    assert "Megan Bowen" in shown_text(prompt)
+    where = eventually(lambda: query(served, "SELECT channel_id, message_ts FROM retrospectives "
+                                             "WHERE deal_name = 'Globex expansion' AND channel_id IS NOT NULL"))
+    assert where and where[0][0].startswith(pg.channel)
+    # A colleague pressing the button gets told it isn't theirs; nothing opens for them.
+    seen = pg.seen()
+    thread = prompt["_event"]["actionConversationId"]
+    pg.submit(prompt, action_data(prompt, "Start retrospective"), conversation=thread, as_user=ADELE)
+    pg.wait_for_text("is for Megan Bowen", after=seen)
+    assert scalar(served, "SELECT count(*) FROM flow_sessions f JOIN people p ON p.id = f.user_id "
+                          "WHERE p.platform_user_id = :u AND f.flow = 'retro'", u=ADELE) == 0

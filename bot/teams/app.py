@@ -17,7 +17,7 @@ from microsoft_agents.activity import (
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import (
-    ActivityHandler, AgentAuthConfiguration, ClaimsIdentity, JwtTokenValidator, MessageFactory, TurnContext,
+    ActivityHandler, AgentAuthConfiguration, AuthTypes, ClaimsIdentity, JwtTokenValidator, MessageFactory, TurnContext,
 )
 from pydantic import ValidationError
 
@@ -92,9 +92,12 @@ def build_teams(settings: Settings, service: CoachService) -> TeamsSurface:
     """The adapter and bot, authenticated with TEAMS_APP_ID/_PASSWORD/_TENANT_ID, or anonymous without."""
     app_id = settings.teams_app_id
     anonymous = not app_id
+    secret = settings.teams_app_password.get_secret_value() if settings.teams_app_password else None
     auth = AgentAuthConfiguration(
-        client_id=app_id or None, tenant_id=settings.teams_tenant_id or None,
-        client_secret=settings.teams_app_password.get_secret_value() if settings.teams_app_password else None,
+        # An app id without a password means the bot's identity is a user-assigned managed identity
+        # (coachbot running in Azure); with a password, a single-tenant app registration's secret.
+        auth_type=AuthTypes.client_secret if secret or anonymous else AuthTypes.user_managed_identity,
+        client_id=app_id or None, tenant_id=settings.teams_tenant_id or None, client_secret=secret,
         anonymous_allowed=anonymous)
     adapter = CloudAdapter(connection_manager=MsalConnectionManager(
         connections_configurations={"SERVICE_CONNECTION": auth}))

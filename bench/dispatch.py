@@ -6,6 +6,7 @@ that answers instantly. One process on SQLite; one and two processes on PostgreS
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -33,6 +34,8 @@ def run(url: str, replicas: int, n: int, workdir: Path) -> float:
     try:
         # Start the replicas with the scheduler off-load: they begin ticking as soon as they are up.
         t0 = time.perf_counter()
+        machine0 = machine_ticks()
+        bench_cpu0 = time.process_time()  # this process serves the fake Slack API
         for i in range(replicas):
             d = workdir / f"r{i}-{uuid.uuid4().hex[:6]}"
             d.mkdir()
@@ -43,16 +46,35 @@ def run(url: str, replicas: int, n: int, workdir: Path) -> float:
                 break
             time.sleep(0.5)
         elapsed = time.perf_counter() - t0
+        app_cpu = sum(cpu_seconds(s.proc.pid) for s in servers)
+        machine1 = machine_ticks()
+        busy = 1 - (machine1[1] - machine0[1]) / max(1, machine1[0] - machine0[0])
         sent = fake.nudge_ids_sent()
         dupes = len(sent) - len(set(sent))
         per = all_senders(url)
         print(f"    {counts.get('sent', 0):,} sent, {counts.get('failed', 0)} failed, {dupes} duplicates; "
               f"per replica: {', '.join(str(v) for v in per.values())}")
+        fake_cpu = time.process_time() - bench_cpu0
+        print(f"    app CPU {1000 * app_cpu / n:.3f} ms per nudge, fake Slack API CPU {1000 * fake_cpu / n:.3f} ms; "
+              f"the machine's {os.cpu_count()} cores were "
+              f"{busy:.0%} busy (coachbot, PostgreSQL and the fake Slack API all run here)")
         return elapsed
     finally:
         for s in servers:
             s.stop()
         fake.stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(all, idle) CPU ticks of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return sum(values), values[3] + values[4]
 
 
 def report(name: str, n: int, elapsed: float, baseline: float | None = None) -> float:

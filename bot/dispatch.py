@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot import nudge_messages
+from bot import nudge_messages, observe
 from bot.planner import schedule_of
 from bot.views import NudgeMessage
 from flows import cadence
@@ -86,6 +86,7 @@ class Dispatcher:
     async def tick(self) -> TickResult:
         """One round: claim a batch, handle every nudge in it, record the outcomes."""
         now = self.clock.now()
+        observe.LAST_TICK.set(now.timestamp())
         async with self.db.session() as s:
             claimed = await nudges.claim(s, owner=self.owner, now=now, lease=self.lease, limit=self.batch)
         result = TickResult(claimed=len(claimed))
@@ -98,9 +99,11 @@ class Dispatcher:
         ready: list[tuple[Nudge, Person, Workspace, NudgeMessage]] = []
         outcomes: list[_Outcome] = []
         async with self.db.session() as s:
+            batch = await nudge_messages.Batch.load(s, claimed)
             for n in claimed:
                 try:
-                    decided = await self._decide(s, n, people.get(n.recipient_id), spaces.get(n.workspace_id), now)
+                    decided = await self._decide(s, n, people.get(n.recipient_id), spaces.get(n.workspace_id), now,
+                                                 batch)
                 except Exception as exc:  # noqa: BLE001 - a bug in one nudge must not stall the others
                     log.exception("nudge %s: unexpected error", n.id)
                     decided = self._retry_or_fail(n, now, f"{exc.__class__.__name__}: {exc}")
@@ -123,6 +126,8 @@ class Dispatcher:
         # Phase 3, one transaction: record every outcome under the lease.
         async with self.db.session() as s:
             await self._record_all(s, outcomes, now, result)
+        observe.NUDGES_SENT.inc(result.sent)
+        observe.NUDGES_FAILED.inc(result.failed)
         return result
 
     async def drain(self) -> None:
@@ -144,7 +149,8 @@ class Dispatcher:
                 break
         return total
 
-    async def _decide(self, s, n: Nudge, recipient: Person | None, workspace: Workspace | None, now: datetime):
+    async def _decide(self, s, n: Nudge, recipient: Person | None, workspace: Workspace | None, now: datetime,
+                      batch: nudge_messages.Batch | None = None):
         """An outcome if the nudge should not go out now, else what to send."""
         if recipient is None or workspace is None:
             return _Outcome(n, "fail", reason="recipient no longer exists")
@@ -164,7 +170,7 @@ class Dispatcher:
         if workspace.platform not in self.senders:
             return _Outcome(n, "fail", reason=f"no sender for platform {workspace.platform}")
         try:
-            message = await nudge_messages.build(s, self.cipher, n, recipient, now)
+            message = await nudge_messages.build(s, self.cipher, n, recipient, now, batch)
         except nudge_messages.Skip as skip:
             return _Outcome(n, "cancel", reason=str(skip))
         return n, recipient, workspace, message

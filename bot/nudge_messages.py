@@ -26,12 +26,28 @@ class Skip(Exception):
     """The nudge is no longer needed; the message says why."""
 
 
-async def build(s: AsyncSession, cipher: NotesCipher, nudge: Nudge, recipient: Person, now: datetime) -> NudgeMessage:
+class Batch:
+    """Facts looked up once for a whole claimed batch instead of once per nudge."""
+
+    def __init__(self, reps_with_open_plans: set[int] | None = None):
+        self.reps_with_open_plans = reps_with_open_plans
+
+    @classmethod
+    async def load(cls, s: AsyncSession, claimed: list[Nudge]) -> "Batch":
+        """One query for the pulse nudges' recipients (a weekly pulse goes to every rep on a plan)."""
+        pulse = {n.recipient_id for n in claimed if n.kind == "pulse"}
+        return cls(await talks.on_open_plans(s, rep_ids=pulse) if pulse else None)
+
+
+async def build(s: AsyncSession, cipher: NotesCipher, nudge: Nudge, recipient: Person, now: datetime,
+                batch: Batch | None = None) -> NudgeMessage:
     """The message for a claimed nudge, or Skip when its subject is closed or already handled."""
     data = json.loads(nudge.payload or "{}")
     builder = BUILDERS.get(nudge.kind)
     if builder is None:
         raise Skip(f"unknown nudge kind {nudge.kind}")
+    if builder is _pulse:
+        return await _pulse(s, cipher, nudge, recipient, data, now, batch)
     return await builder(s, cipher, nudge, recipient, data, now)
 
 
@@ -126,8 +142,10 @@ async def _followup_due(s, cipher, n, recipient, data, now):
                         (("followup_done", "Done", str(f.id)), ("nudge_snooze", "Tomorrow", f"{n.id}:tomorrow")))
 
 
-async def _pulse(s, cipher, n, recipient, data, now):
-    if not await talks.open_plan_count(s, rep=recipient):
+async def _pulse(s, cipher, n, recipient, data, now, batch: Batch | None = None):
+    known = batch.reps_with_open_plans if batch is not None else None
+    on_plan = recipient.id in known if known is not None else await talks.open_plan_count(s, rep=recipient)
+    if not on_plan:
         raise Skip("no open plan")
     return NudgeMessage(n.id, n.kind, "Pipeline pulse: how many new opportunities did you open this week?",
                         tuple(("pulse", label, f"{n.id}:{label}") for label in ("0", "1-2", "3-5", "6+")))

@@ -173,3 +173,9 @@ async def open_plan_count(s: AsyncSession, *, rep: Person) -> int:
     q = select(func.count()).select_from(Conversation).where(
         Conversation.workspace_id == rep.workspace_id, Conversation.rep_id == rep.id, Conversation.status == "open")
     return (await s.execute(q)).scalar_one()
+
+
+async def on_open_plans(s: AsyncSession, *, rep_ids: set[int]) -> set[int]:
+    """Which of these reps are on at least one open plan."""
+    q = select(Conversation.rep_id).where(Conversation.rep_id.in_(rep_ids), Conversation.status == "open").distinct()
+    return set((await s.execute(q)).scalars())

@@ -65,9 +65,8 @@ def serve(
     no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Do not run the nudge scheduler here."),
 ) -> None:
     """Serve Slack (/slack/events, OAuth install), Teams (/api/messages), webhooks, health checks and the scheduler."""
-    import logging
-
     from bot.keys import MissingKey
+    from bot.observe import configure_logging
     from bot.server import serve as run_server
 
     settings = _settings(None)
@@ -75,10 +74,7 @@ def serve(
     if problem:
         typer.echo(f"Configuration error: {problem}", err=True)
         raise typer.Exit(2)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Libraries that log every tick or every turn at INFO would bury what matters.
-    for noisy in ("apscheduler", "alembic.runtime.plugins", "microsoft_agents"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(settings.log_format)
     try:
         asyncio.run(run_server(settings, host, port, scheduler=not no_scheduler))
     except MissingKey as exc:

@@ -9,6 +9,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot import observe
 from bot.clock import SystemClock
 from bot.keys import load_cipher
 from bot.service import CoachService
@@ -24,7 +25,8 @@ def build_web_app(db: Database, slack: AsyncApp | None, *, slack_http: bool = Tr
                   webhooks: WebhookRoutes | None = None, teams=None) -> web.Application:
     """The HTTP surface: /slack/* when Slack is configured over HTTP, /api/messages for Teams, /hooks/*,
     and /healthz always."""
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[observe.observe_requests])
+    app.router.add_get("/metrics", observe.metrics_handler(db))
     if webhooks is not None:
         webhooks.register(app)
     if teams is not None:
@@ -34,7 +36,15 @@ def build_web_app(db: Database, slack: AsyncApp | None, *, slack_http: bool = Tr
         ok = await db.ping()
         return web.json_response({"ok": ok, "database": "up" if ok else "down"}, status=200 if ok else 503)
 
+    async def readyz(_request: web.Request) -> web.Response:
+        # Ready = the database answers and its schema is the one this code expects, so a load
+        # balancer only sends traffic to a replica that can serve it (e.g. not mid-upgrade).
+        problem = await db.readiness()
+        return web.json_response({"ready": problem is None, **({"problem": problem} if problem else {})},
+                                 status=200 if problem is None else 503)
+
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     if slack is not None and slack_http:
         async def slack_events(request: web.Request) -> web.Response:
             try:

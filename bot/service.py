@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot import planner
+from bot import observe, planner
 from bot.account import AccountService
 from bot.nudge_actions import NudgeActions
 from bot.retros import RetroService
@@ -257,6 +257,7 @@ class CoachService:
                             "Here is where you are now.")]
         outputs = list(turn.outputs)
         if isinstance(outputs[-1], Done):
+            observe.FLOWS_DONE.labels(row.flow).inc()
             finish = {TALK: self._finish_talk, checkin.NAME: self._finish_checkin}.get(row.flow, self.retros.finish)
             outputs = await finish(s, me, row, outputs[-1], now)
         return outputs

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     teams_app_password: SecretStr | None = Field(None, alias="TEAMS_APP_PASSWORD")
     teams_tenant_id: str | None = Field(None, alias="TEAMS_TENANT_ID")
 
+    log_format: str = Field("json", alias="COACHBOT_LOG_FORMAT", pattern="^(json|text)$")
+
     tick_seconds: float = Field(10, alias="COACHBOT_TICK_SECONDS", gt=0)
     nudge_batch: int = Field(200, alias="COACHBOT_NUDGE_BATCH", gt=0, le=5000)
     lease_seconds: float = Field(120, alias="COACHBOT_LEASE_SECONDS", gt=0)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
@@ -87,6 +88,16 @@ class Database:
         except Exception:  # noqa: BLE001 - any failure means "not reachable" for a health check
             return False
 
+    async def readiness(self) -> str | None:
+        """None when the database answers and is at this code's newest migration, else what is wrong."""
+        try:
+            async with self.engine.connect() as conn:
+                current = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+            return f"database unavailable ({exc.__class__.__name__})"
+        head = newest_revision()
+        return None if current == head else f"schema at {current}, this code needs {head}: run coachbot migrate"
+
     async def migrate(self) -> None:
         """Bring the schema up to the newest migration (runs Alembic in a worker thread)."""
         await asyncio.to_thread(migrate, self.url)
@@ -104,6 +115,14 @@ def alembic_config(url: str):
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", sync_url(url).render_as_string(hide_password=False).replace("%", "%%"))
     return cfg
+
+
+@functools.lru_cache(maxsize=1)
+def newest_revision() -> str:
+    """The head revision of our migrations."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def migrate(url: str, revision: str = "head") -> None:

@@ -194,3 +194,10 @@ async def next_due(s: AsyncSession, *, recipient_id: int, kind: str) -> datetime
     q = select(func.min(Nudge.due_at)).where(Nudge.recipient_id == recipient_id, Nudge.kind == kind,
                                              Nudge.status == "pending")
     return (await s.execute(q)).scalar_one()
+
+
+async def due_backlog(s: AsyncSession, *, now: datetime) -> tuple[int, datetime | None]:
+    """How many pending nudges are due by `now`, and the oldest due time among them (scheduler lag)."""
+    q = select(func.count(), func.min(Nudge.due_at)).where(Nudge.status == "pending", Nudge.due_at <= now)
+    count, oldest = (await s.execute(q)).one()
+    return count, oldest

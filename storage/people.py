@@ -146,3 +146,12 @@ async def matching_name(s: AsyncSession, *, workspace_id: int, name: str, exclud
     if exclude is not None:
         query = query.where(Person.id != exclude)
     return list((await s.execute(query.order_by(Person.name).limit(5))).scalars())
+
+
+async def with_user_id(s: AsyncSession, *, user_id: str, workspace: str | None = None) -> list[tuple[Person, Workspace]]:
+    """People with this platform user id (in one workspace's external id, if given), with their workspace."""
+    q = select(Person, Workspace).join(Workspace, Workspace.id == Person.workspace_id).where(
+        Person.platform_user_id == user_id)
+    if workspace:
+        q = q.where(Workspace.external_id == workspace)
+    return [(p, w) for p, w in await s.execute(q)]

@@ -1,0 +1,163 @@
+"""Data rights: erase one person, export one person's data, purge old closed records, re-encrypt notes."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crypto import NotesCipher
+from storage.models import (
+    ActionItem, CheckIn, Conversation, FlowSession, FollowUp, Nudge, Person, Retrospective,
+)
+
+# Every encrypted column, for key rotation. Nudge payloads hold ids, except queued messages' "enc".
+ENCRYPTED = ((FlowSession, "state_encrypted"), (Conversation, "notes_encrypted"), (ActionItem, "text_encrypted"),
+             (CheckIn, "note_encrypted"), (Retrospective, "answers_encrypted"), (FollowUp, "text_encrypted"))
+
+
+async def _drop_conversations(s: AsyncSession, talk_ids: list[int]) -> dict[str, int]:
+    """Delete conversations with their items, check-ins and the nudges about them."""
+    if not talk_ids:
+        return {"conversations": 0, "action_items": 0}
+    items = [i for (i,) in await s.execute(select(ActionItem.id).where(ActionItem.conversation_id.in_(talk_ids)))]
+    subjects = [f"talk:{t}" for t in talk_ids] + [f"item:{i}" for i in items]
+    await s.execute(delete(Nudge).where(Nudge.subject.in_(subjects)))
+    await s.execute(delete(CheckIn).where(CheckIn.conversation_id.in_(talk_ids)))
+    await s.execute(delete(ActionItem).where(ActionItem.conversation_id.in_(talk_ids)))
+    done = (await s.execute(delete(Conversation).where(Conversation.id.in_(talk_ids)))).rowcount
+    return {"conversations": done, "action_items": len(items)}
+
+
+async def _drop_retros(s: AsyncSession, retro_ids: list[int]) -> int:
+    if not retro_ids:
+        return 0
+    await s.execute(delete(FollowUp).where(FollowUp.retrospective_id.in_(retro_ids)))
+    await s.execute(delete(Nudge).where(Nudge.subject.in_([f"retro:{r}" for r in retro_ids])))
+    return (await s.execute(delete(Retrospective).where(Retrospective.id.in_(retro_ids)))).rowcount
+
+
+async def _drop_sessions(s: AsyncSession, condition) -> int:
+    ids = [i for (i,) in await s.execute(select(FlowSession.id).where(condition))]
+    if not ids:
+        return 0
+    await s.execute(update(Conversation).where(Conversation.flow_session_id.in_(ids)).values(flow_session_id=None))
+    return (await s.execute(delete(FlowSession).where(FlowSession.id.in_(ids)))).rowcount
+
+
+async def erase_person(s: AsyncSession, *, person: Person) -> dict[str, int]:
+    """Erase a person's personal data: everything about them or written by them as a rep, their
+    check-ins, drafts, nudges and follow-ups; the person row itself is kept only as an anonymous
+    placeholder so plans they led for others stay whole. Returns what was removed, by kind."""
+    p = person.id
+    talks = [t for (t,) in await s.execute(select(Conversation.id).where(Conversation.rep_id == p))]
+    counts = await _drop_conversations(s, talks)
+    counts["drafts"] = await _drop_sessions(s, or_(FlowSession.user_id == p, FlowSession.subject_id == p))
+    counts["check_ins"] = (await s.execute(delete(CheckIn).where(or_(CheckIn.rep_id == p, CheckIn.author_id == p)))
+                           ).rowcount
+    retros = [r for (r,) in await s.execute(select(Retrospective.id).where(Retrospective.rep_id == p))]
+    counts["retrospectives"] = await _drop_retros(s, retros)
+    await s.execute(update(Retrospective).where(Retrospective.manager_id == p).values(manager_id=None))
+    await s.execute(update(Retrospective).where(Retrospective.opened_by_id == p).values(opened_by_id=None))
+    counts["follow_ups"] = (await s.execute(delete(FollowUp).where(FollowUp.person_id == p))).rowcount
+    counts["nudges"] = (await s.execute(delete(Nudge).where(Nudge.recipient_id == p))).rowcount
+    counts["reps_unlinked"] = (await s.execute(update(Person).where(Person.manager_id == p).values(manager_id=None))
+                               ).rowcount
+    person.name = f"Erased person {p}"
+    person.platform_user_id = f"erased-{p}"
+    person.email = None
+    person.chat_ref = None
+    person.tz, person.tz_override = "UTC", None
+    person.manager_id = None
+    person.opted_out = True
+    person.paused_until = person.snoozed_until = person.profile_refreshed_at = None
+    s.add(person)
+    await s.flush()
+    return counts
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def personal_data(s: AsyncSession, cipher: NotesCipher, *, person: Person) -> dict[str, Any]:
+    """Everything stored about or by one person, decrypted, as plain JSON-able data (right of access)."""
+    p = person.id
+    talks = (await s.execute(select(Conversation).where(or_(Conversation.rep_id == p, Conversation.manager_id == p))
+                             .order_by(Conversation.id))).scalars().all()
+    names = {x.id: x.name for x in (await s.execute(select(Person).where(
+        Person.id.in_({t.rep_id for t in talks} | {t.manager_id for t in talks})))).scalars()}
+    items = (await s.execute(select(ActionItem).where(ActionItem.conversation_id.in_([t.id for t in talks]))
+                             .order_by(ActionItem.id))).scalars().all()
+    checkins = (await s.execute(select(CheckIn).where(or_(CheckIn.rep_id == p, CheckIn.author_id == p))
+                                .order_by(CheckIn.id))).scalars().all()
+    retros = (await s.execute(select(Retrospective).where(Retrospective.rep_id == p).order_by(Retrospective.id))
+              ).scalars().all()
+    followups = (await s.execute(select(FollowUp).where(FollowUp.person_id == p).order_by(FollowUp.id))).scalars().all()
+    sent = (await s.execute(select(Nudge).where(Nudge.recipient_id == p).order_by(Nudge.id))).scalars().all()
+    return {
+        "person": {"id": p, "platform_user_id": person.platform_user_id, "name": person.name, "email": person.email,
+                   "time_zone": person.tz_override or person.tz, "work_hours": f"{person.work_start}-{person.work_end}",
+                   "work_days": person.work_days, "opted_out": person.opted_out,
+                   "paused_until": _when(person.paused_until), "created_at": _when(person.created_at)},
+        "conversations": [{
+            "id": t.id, "role": "rep" if t.rep_id == p else "manager", "rep": names.get(t.rep_id),
+            "manager": names.get(t.manager_id), "status": t.status, "review_on": t.review_on.isoformat(),
+            "created_at": _when(t.created_at), "notes": cipher.decrypt(t.notes_encrypted),
+            "action_items": [{"owner": i.owner_role, "text": cipher.decrypt(i.text_encrypted),
+                              "due_on": i.due_on.isoformat() if i.due_on else None, "status": i.status}
+                             for i in items if i.conversation_id == t.id],
+        } for t in talks],
+        "check_ins": [{"kind": c.kind, "status": c.status, "created_at": _when(c.created_at),
+                       "note": cipher.decrypt(c.note_encrypted) if c.note_encrypted else None} for c in checkins],
+        "retrospectives": [{"deal": r.deal_name, "amount": r.amount, "lost_on": r.lost_on.isoformat(),
+                            "status": r.status, "primary_reason": r.primary_reason,
+                            "answers": cipher.decrypt(r.answers_encrypted) if r.answers_encrypted else None}
+                           for r in retros],
+        "follow_ups": [{"text": cipher.decrypt(f.text_encrypted), "due_on": f.due_on.isoformat() if f.due_on else None,
+                        "status": f.status} for f in followups],
+        "nudges": [{"kind": n.kind, "due_at": _when(n.due_at), "status": n.status} for n in sent],
+    }
+
+
+async def purge_closed(s: AsyncSession, *, before: datetime) -> dict[str, int]:
+    """Delete conversations closed, retrospectives finished and drafts ended before `before` (retention)."""
+    talks = [t for (t,) in await s.execute(select(Conversation.id).where(
+        Conversation.status == "closed", Conversation.closed_at < before))]
+    counts = await _drop_conversations(s, talks)
+    retros = [r for (r,) in await s.execute(select(Retrospective.id).where(
+        Retrospective.status == "done", Retrospective.completed_at < before))]
+    counts["retrospectives"] = await _drop_retros(s, retros)
+    counts["drafts"] = await _drop_sessions(s, FlowSession.status.in_(("done", "cancelled"))
+                                            & (FlowSession.updated_at < before))
+    return counts
+
+
+async def rotate_notes(s: AsyncSession, cipher: NotesCipher, *, batch: int = 500) -> dict[str, int]:
+    """Re-encrypt every stored note under the cipher's newest key (old keys must still be configured)."""
+    counts: dict[str, int] = {}
+    for model, column in ENCRYPTED:
+        col = getattr(model, column)
+        done, last = 0, None
+        while True:
+            q = select(model.id, col).where(col.is_not(None)).order_by(model.id).limit(batch)
+            if last is not None:
+                q = q.where(model.id > last)
+            rows = (await s.execute(q)).all()
+            if not rows:
+                break
+            for row_id, token in rows:
+                await s.execute(update(model).where(model.id == row_id).values({column: cipher.rotate(token)}))
+            done += len(rows)
+            last = rows[-1][0]
+        counts[model.__tablename__] = done
+    queued = 0
+    for row_id, payload in (await s.execute(select(Nudge.id, Nudge.payload).where(Nudge.payload.like('%"enc"%')))).all():
+        data = json.loads(payload)
+        data["enc"] = cipher.rotate(data["enc"])
+        await s.execute(update(Nudge).where(Nudge.id == row_id).values(payload=json.dumps(data)))
+        queued += 1
+    counts["queued messages"] = queued
+    return counts

@@ -110,7 +110,7 @@ def migrate(database_url: str = typer.Option(None, "--db", help="Database URL (d
     typer.echo("Database is up to date.")
 
 
-export_app = typer.Typer(help="Export data as CSV.", no_args_is_help=True)
+export_app = typer.Typer(help="Export data: retrospectives as CSV, one person's data as JSON.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
 
@@ -184,6 +184,100 @@ def nudges(
     for n in failed:
         typer.echo(f"#{n.id} {n.kind} to person {n.recipient_id}, due {n.due_at:%Y-%m-%d %H:%M} UTC, "
                    f"{n.attempts} attempt(s): {n.last_error}")
+
+
+def _with_db(settings: Settings, work):
+    """Run `work(db)` against a migrated database and close it."""
+    from storage.db import Database
+
+    async def run():
+        db = Database(settings.database_url)
+        try:
+            await db.migrate()
+            return await work(db)
+        finally:
+            await db.close()
+    return asyncio.run(run())
+
+
+def _cipher(settings: Settings):
+    from bot.keys import MissingKey, load_cipher
+
+    try:
+        return load_cipher(settings, allow_generate=False)[0]
+    except MissingKey as exc:
+        typer.echo(f"Configuration error: {exc}", err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+def forget(
+    who: str = typer.Argument(..., help="The person's platform user id: U0123ABC, @U0123ABC or <@U0123ABC|name>."),
+    workspace: str = typer.Option(None, help="Slack team id or Teams tenant id, when the id is in several."),
+    yes: bool = typer.Option(False, "--yes", help="Don't ask for confirmation."),
+    database_url: str = typer.Option(None, "--db", help="Database URL (default: DATABASE_URL)."),
+) -> None:
+    """Erase one person's personal data (plans about them, their check-ins, retrospectives, drafts, nudges)."""
+    from bot.data_rights import PersonNotFound, forget as erase
+
+    settings = _settings(database_url)
+    if not yes and not typer.confirm(f"Erase everything stored about {who}? This can't be undone."):
+        raise typer.Exit(1)
+    try:
+        name, counts = _with_db(settings, lambda db: erase(db, who, workspace=workspace))
+    except PersonNotFound as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    typer.echo(f"Erased {name}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()) + ".")
+    typer.echo("Messages coachbot already sent stay in Slack/Teams; delete them there if they must go too.")
+
+
+@export_app.command("person")
+def export_person(
+    who: str = typer.Argument(..., help="The person's platform user id: U0123ABC, @U0123ABC or <@U0123ABC|name>."),
+    workspace: str = typer.Option(None, help="Slack team id or Teams tenant id, when the id is in several."),
+    output: str = typer.Option("-", "--output", "-o", help="File to write, or - for standard output."),
+    database_url: str = typer.Option(None, "--db", help="Database URL (default: DATABASE_URL)."),
+) -> None:
+    """Everything stored about one person, decrypted, as JSON (a subject-access request)."""
+    import json
+
+    from bot.data_rights import PersonNotFound, export_person as collect
+
+    settings = _settings(database_url)
+    cipher = _cipher(settings)
+    try:
+        data = _with_db(settings, lambda db: collect(db, cipher, who, workspace=workspace))
+    except PersonNotFound as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+        typer.echo(f"Wrote {output}.", err=True)
+
+
+@app.command("rotate-key")
+def rotate_key(database_url: str = typer.Option(None, "--db", help="Database URL (default: DATABASE_URL).")) -> None:
+    """Re-encrypt every stored note with COACHBOT_ENCRYPTION_KEY (put the old key in COACHBOT_PREVIOUS_KEYS)."""
+    from bot.data_rights import rotate_key as rotate
+
+    settings = _settings(database_url)
+    if not settings.coachbot_previous_keys:
+        typer.echo("Set COACHBOT_PREVIOUS_KEYS to the old key (and COACHBOT_ENCRYPTION_KEY to the new one) first; "
+                   "without the old key the notes can't be read to re-encrypt them.", err=True)
+        raise typer.Exit(2)
+    cipher = _cipher(settings)
+    try:
+        counts = _with_db(settings, lambda db: rotate(db, cipher))
+    except ValueError as exc:
+        typer.echo(f"Nothing was changed: {exc}", err=True)
+        raise typer.Exit(2)
+    typer.echo("Re-encrypted " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
+               + ". You can now drop the old key from COACHBOT_PREVIOUS_KEYS.")
 
 
 @app.command()

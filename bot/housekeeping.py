@@ -1,15 +1,20 @@
 """Periodic upkeep: this week's digests and pipeline pulses, and forgetting old event ids."""
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from bot import planner
+from bot.data_rights import purge_expired
 from storage import events, people, talks
 from storage.db import Database
 
+log = logging.getLogger("coachbot.housekeeping")
 
-async def run(db: Database, clock) -> dict[str, int]:
-    """Plan the weekly nudges that don't exist yet and purge sightings of old Slack events."""
+
+async def run(db: Database, clock, retention_months: int = 0) -> dict[str, int]:
+    """Plan the weekly nudges that don't exist yet, purge sightings of old Slack events, and apply the
+    retention setting to closed conversations and finished retrospectives."""
     now = clock.now()
     planned = 0
     async with db.session() as s:
@@ -18,4 +23,8 @@ async def run(db: Database, clock) -> dict[str, int]:
         for r in await talks.reps_with_open_plans(s):
             planned += await planner.ensure_weekly(s, person=r, kind="pulse", now=now)
         purged = await events.forget_before(s, cutoff=now - timedelta(days=1))
-    return {"planned": planned, "purged_events": purged}
+    expired = await purge_expired(db, now=now, months=retention_months)
+    if any(expired.values()):
+        log.warning("retention (%d months): purged %s", retention_months,
+                    ", ".join(f"{v} {k}" for k, v in expired.items() if v))
+    return {"planned": planned, "purged_events": purged, **{f"expired_{k}": v for k, v in expired.items()}}

@@ -81,7 +81,8 @@ def start_scheduler(settings: Settings, db: Database, dispatcher, clock):
     first = datetime.now(timezone.utc)
     scheduler.add_job(dispatcher.drain, "interval", seconds=settings.tick_seconds, max_instances=1,
                       coalesce=True, next_run_time=first, id="tick")
-    scheduler.add_job(housekeeping.run, "interval", hours=1, args=[db, clock], max_instances=1, coalesce=True,
+    scheduler.add_job(housekeeping.run, "interval", hours=1, args=[db, clock, settings.retention_months],
+                      max_instances=1, coalesce=True,
                       next_run_time=first, id="housekeeping")
     scheduler.start()
     return scheduler

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     teams_app_password: SecretStr | None = Field(None, alias="TEAMS_APP_PASSWORD")
     teams_tenant_id: str | None = Field(None, alias="TEAMS_TENANT_ID")
 
+    retention_months: int = Field(24, alias="COACHBOT_RETENTION_MONTHS", ge=0, le=600)
     log_format: str = Field("json", alias="COACHBOT_LOG_FORMAT", pattern="^(json|text)$")
 
     tick_seconds: float = Field(10, alias="COACHBOT_TICK_SECONDS", gt=0)

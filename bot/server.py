@@ -47,6 +47,10 @@ def build_web_app(db: Database, slack: AsyncApp | None, *, slack_http: bool = Tr
     app.router.add_get("/readyz", readyz)
     if slack is not None and slack_http:
         async def slack_events(request: web.Request) -> web.Response:
+            stamp = request.headers.get("X-Slack-Request-Timestamp")
+            if stamp is not None and not stamp.strip().isdigit():
+                # Bolt's verifier would raise on it (a 500); it is simply not a signed Slack request.
+                return web.json_response({"ok": False, "error": "invalid request timestamp"}, status=401)
             try:
                 bolt_request = await to_bolt_request(request)
             except (ValueError, UnicodeDecodeError):

@@ -69,3 +69,13 @@ def db_url(request, tmp_path) -> str:
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the security evidence: how many attacks of each kind were tried and refused."""
+    from tests import evidence
+
+    if evidence.ATTEMPTS:
+        terminalreporter.section("security evidence")
+        for line in evidence.lines():
+            terminalreporter.write_line(line)

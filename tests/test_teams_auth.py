@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from tests.evidence import attempted
 from tests.served import Served, scalar
 
 ACTIVITY = {
@@ -31,6 +32,7 @@ def test_requests_without_a_valid_token_are_refused_and_nothing_is_stored(secure
     if authorization:
         headers["Authorization"] = authorization
     reply = secured.request("POST", "/api/messages", json.dumps(ACTIVITY), headers)
+    attempted("Teams activity without a valid Bot Framework token", reply.status == 401)
     assert reply.status == 401, reply
     assert scalar(secured, "SELECT count(*) FROM people") == 0
     assert scalar(secured, "SELECT count(*) FROM workspaces") == 0

@@ -138,6 +138,10 @@ def migrate(url: str, revision: str = "head") -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                # Replicas starting together would otherwise race to create the same tables; the
+                # lock makes one migrate while the others wait and then find the schema current.
+                conn.execute(text("SELECT pg_advisory_xact_lock(7262240)"))
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
     finally:

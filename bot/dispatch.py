@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -111,13 +112,18 @@ class Dispatcher:
                     outcomes.append(decided)
                 else:
                     ready.append(decided)
-        # Phase 2, no transaction open: send, many at a time.
+        # Phase 2, no transaction open: send, many at a time — but never past our lease. A send still
+        # running when the lease ends could race another replica that reclaimed it; cancelled here, it
+        # comes back after a back-off as a second attempt, which checks the DM history first.
         gate = asyncio.Semaphore(self.concurrency)
+        deadline = time.monotonic() + self.lease.total_seconds() * 0.8
 
         async def one(item) -> _Outcome:
             async with gate:
                 try:
-                    return await self._send(*item, now)
+                    return await asyncio.wait_for(self._send(*item, now), max(0.05, deadline - time.monotonic()))
+                except asyncio.TimeoutError:
+                    return self._retry_or_fail(item[0], now, "sending took longer than the nudge's lease")
                 except Exception as exc:  # noqa: BLE001
                     log.exception("nudge %s: unexpected error while sending", item[0].id)
                     return self._retry_or_fail(item[0], now, f"{exc.__class__.__name__}: {exc}")

@@ -65,8 +65,14 @@ async def _claim_where(s: AsyncSession, condition, *, owner: str, now: datetime,
     candidates = select(Nudge.id).where(condition).order_by(Nudge.due_at).limit(limit)
     if s.bind.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
+    # Pick (and on PostgreSQL lock) the ids first, then update exactly those. Written as one
+    # `UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`, PostgreSQL may run the
+    # subquery more than once and take far more than `limit` rows in one claim.
+    ids = [i for (i,) in await s.execute(candidates)]
+    if not ids:
+        return []
     stmt = (update(Nudge)
-            .where(Nudge.id.in_(candidates.scalar_subquery()), condition)
+            .where(Nudge.id.in_(ids), condition)
             .values(status="sending", lease_owner=owner, lease_expires_at=now + lease, attempts=Nudge.attempts + 1)
             .returning(Nudge)
             .execution_options(synchronize_session=False))

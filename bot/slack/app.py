@@ -29,6 +29,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import USAGE, Command, PersonRef, help_text, parse
+from bot.outage import DB_DOWN, UNAVAILABLE
 from bot.views import LossPrompt, ReportView, ThreadReply, last_of, plain_text
 from bot.identity import Actor
 from bot.profiles import Profile, ProfileRefresher
@@ -233,6 +234,14 @@ class SlackListeners:
 
     async def run_command(self, cmd: Command, command: dict, respond, client: AsyncWebClient, actor: Actor) -> None:
         """The work of a /coach command, after it was acknowledged."""
+        try:
+            await self._run_command(cmd, command, respond, client, actor)
+        except UNAVAILABLE:
+            log.warning("database unavailable during /coach %s", cmd.name, exc_info=True)
+            await respond(response_type="ephemeral", replace_original=False,
+                          **blocks.message(Say(DB_DOWN, tone="warning")))
+
+    async def _run_command(self, cmd: Command, command: dict, respond, client: AsyncWebClient, actor: Actor) -> None:
         await self.refresh(client, actor, command.get("user_name", ""), cmd.people)
         if cmd.name == "settings" and not cmd.args:
             await self.open_view(client, command["trigger_id"], blocks.settings_view(await self.service.account.settings(actor)))
@@ -305,8 +314,13 @@ class SlackListeners:
                       "version of coachbot. Run the command again to continue where you left off."))
             return
         value = blocks.read_answer(view.get("state", {}).get("values", {}), meta.get("kind", ""))
-        outputs = await self.service.answer(actor, Answer(value, version=meta.get("v"), step=meta.get("step")),
-                                            meta.get("sid"))
+        try:
+            outputs = await self.service.answer(actor, Answer(value, version=meta.get("v"), step=meta.get("step")),
+                                                meta.get("sid"))
+        except UNAVAILABLE:
+            log.warning("database unavailable while answering a step", exc_info=True)
+            await ack(response_action="errors", errors={blocks.ANSWER_BLOCK: DB_DOWN})
+            return
         prompt, refused, done = last_of(outputs, Prompt), last_of(outputs, Refused), last_of(outputs, Done)
         cancelled = last_of(outputs, Cancelled)
         if prompt is not None and prompt.errors and refused is None and prompt.step_id == meta.get("step"):

@@ -7,6 +7,7 @@ import logging
 import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.dispatch import SendError
@@ -40,7 +41,11 @@ class SlackSender:
         if self._http is None or self._http.closed:
             # One HTTP session for all sends: slack_sdk otherwise opens a connection per call.
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=base.timeout))
-        client = client_with(base, token, session=self._http)
+        # Only 429s are retried inside the call: they mean "not posted". A timeout or a 5xx may have
+        # posted the message, so those go back to the dispatcher, which checks the DM history first.
+        client = client_with(base, token, session=self._http,
+                             retry_handlers=[h for h in base.retry_handlers
+                                             if isinstance(h, AsyncRateLimitErrorRetryHandler)])
         self._clients[workspace.external_id] = client
         return client
 

@@ -15,5 +15,5 @@ async def bot_token_for(app: AsyncApp, bot_token: str | None, team: str) -> str 
 
 def client_with(base: AsyncWebClient, token: str, **extra) -> AsyncWebClient:
     """A client for `token` with the base client's URL, retry handlers, timeout and logger."""
-    return AsyncWebClient(token=token, base_url=base.base_url, retry_handlers=base.retry_handlers,
-                          timeout=base.timeout, logger=base.logger, **extra)
+    settings = {"retry_handlers": base.retry_handlers, **extra}
+    return AsyncWebClient(token=token, base_url=base.base_url, timeout=base.timeout, logger=base.logger, **settings)

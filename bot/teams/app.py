@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from bot.commands import USAGE, Command, PersonRef
 from bot.identity import Actor
+from bot.outage import DB_DOWN, UNAVAILABLE
 from bot.profiles import Profile, ProfileRefresher
 from bot.service import CoachService
 from bot.settings import Settings
@@ -108,7 +109,8 @@ def build_teams(settings: Settings, service: CoachService) -> TeamsSurface:
         # The SDK's default echoes the exception to the user; log it here and say something useful.
         log.error("Teams turn failed", exc_info=error)
         try:
-            await context.send_activity(MessageFactory.text(TURN_FAILED))
+            said = DB_DOWN if isinstance(error, UNAVAILABLE) else TURN_FAILED
+            await context.send_activity(MessageFactory.text(said))
         except Exception:  # noqa: BLE001 - the connector itself may be what failed
             log.warning("could not tell the user about the failure")
 

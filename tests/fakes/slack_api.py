@@ -25,6 +25,7 @@ class Call:
     body: dict[str, Any]
     token: str | None
     at: float = field(default_factory=time.monotonic)
+    delivered: bool = True  # False when the fake answered it with an injected failure
 
 
 @dataclass
@@ -210,6 +211,7 @@ class FakeSlack:
             failure = next((f for f in queued if f.match is None or f.match(body)), None)
             if failure is not None:
                 queued.remove(failure)
+                self.calls[-1].delivered = False
         if self.delay.get(method):
             await asyncio.sleep(self.delay[method])
         if failure is not None:
@@ -327,9 +329,13 @@ class FakeSlack:
         return match
 
     def nudge_ids_sent(self) -> list[int]:
-        """The nudge id in the metadata of every chat.postMessage, in order (duplicates included)."""
+        """The nudge id in the metadata of every delivered chat.postMessage, in order (duplicates included).
+
+        A call answered with an injected failure delivered nothing; a call answered late still did."""
         ids = []
         for call in self.calls_to("chat.postMessage"):
+            if not call.delivered:
+                continue
             meta = call.body.get("metadata")
             if isinstance(meta, str):
                 meta = json.loads(meta)

@@ -1,0 +1,11 @@
+"""What a database outage looks like to the code, and what the user is told while it lasts."""
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
+
+# What a database restart, a failover or an exhausted pool raises on the way to a listener.
+UNAVAILABLE = (DBAPIError, PoolTimeout, OSError, asyncio.TimeoutError)
+DB_DOWN = ("I can't reach my database right now, so nothing was saved. Please try again in a moment — "
+           "everything you answered before is kept.")

@@ -109,7 +109,7 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
         surface = build_slack(settings, service)
         slack, intake = surface.app, surface.intake
         senders["slack"] = surface.sender
-    from bot.teams.app import build_teams
+    from bot.teams.endpoint import build_teams
     from bot.teams.sender import TeamsSender
 
     teams = build_teams(settings, service)

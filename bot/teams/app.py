@@ -1,34 +1,25 @@
-"""Microsoft Teams on the Microsoft 365 Agents SDK: `/api/messages`, commands, cards, proactive sends.
+"""The Teams bot: one turn = parse the activity, call the service, render its outputs as cards or text.
 
 Thin like the Slack transport: parse the activity into a neutral command or answer, call the
-service, render its outputs with `bot.teams.cards`. Every Agents SDK import of coachbot lives in
-`bot/teams/`. A workspace for Teams is the tenant; each person's personal-chat conversation
-reference is stored on every turn there, so DMs, nudges and loss prompts can reach them later.
+service, render its outputs with `bot.teams.cards`. A workspace for Teams is the tenant; each
+person's personal-chat conversation reference is stored on every turn there, so DMs, nudges and
+loss prompts can reach them later (`send_to`). The HTTP endpoint and its auth are in `endpoint.py`.
 """
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from aiohttp import web
-from microsoft_agents.activity import (
-    Activity, Attachment, ConversationAccount, ConversationReference,
-)
-from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.activity import Activity, Attachment, ConversationAccount, ConversationReference
 from microsoft_agents.hosting.aiohttp import CloudAdapter
-from microsoft_agents.hosting.core import (
-    ActivityHandler, AgentAuthConfiguration, AuthTypes, ClaimsIdentity, JwtTokenValidator, MessageFactory, TurnContext,
-)
-from pydantic import ValidationError
+from microsoft_agents.hosting.core import ActivityHandler, ClaimsIdentity, MessageFactory, TurnContext
 
 from bot.commands import USAGE, Command, PersonRef
 from bot.identity import Actor
-from bot.outage import DB_DOWN, UNAVAILABLE
 from bot.profiles import Profile, ProfileRefresher
 from bot.service import CoachService
-from bot.settings import Settings
 from bot.teams import cards
-from bot.teams.inbound import Submission, as_int, name_words, parse_message, parse_submission, MAX_MESSAGE
+from bot.teams.inbound import MAX_MESSAGE, Submission, as_int, name_words, parse_message, parse_submission
 from bot.views import LossPrompt, ThreadReply, last_of, plain_text
 from flows.engine import Action, Answer
 from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
@@ -39,87 +30,6 @@ PRIVATE_NOTE = ("That's between you and me, so I've answered in our personal cha
 NO_PRIVATE_CHAT = ("That's between you and me, and we haven't chatted privately yet. Open a chat with me "
                    "(search for coachbot under Apps), say hi, and send it there.")
 GREETINGS = ("hi", "hello", "hey", "hallo", "start")
-TURN_FAILED = ("Something went wrong on my side. Everything you had answered is saved — try again in a moment.")
-
-
-class TeamsSurface:
-    """What Teams contributes to the server: the adapter, the bot, and the nudge sender."""
-
-    def __init__(self, adapter: CloudAdapter, bot: "CoachTeamsBot", auth: AgentAuthConfiguration, anonymous: bool):
-        self.adapter = adapter
-        self.bot = bot
-        self.auth = auth
-        self.anonymous = anonymous
-
-    def register(self, app: web.Application) -> None:
-        """Mount POST /api/messages (JWT-validated unless running anonymously for the Playground)."""
-        async def messages(request: web.Request) -> web.Response:
-            if request.content_length is not None and request.content_length > MAX_ACTIVITY:
-                return web.json_response({"error": "activity too large"}, status=413)
-            claims = await self.authorize(request.headers.get("Authorization"))
-            if claims is None:
-                return web.json_response({"error": "a valid Bot Framework token is required"}, status=401)
-            request["claims_identity"] = claims
-            try:
-                return await self.adapter.process(request, self.bot)
-            except ValidationError as exc:
-                return web.json_response({"error": "not a valid activity: " + _first_error(exc)}, status=400)
-
-        app.router.add_post("/api/messages", messages)
-
-    async def authorize(self, header: str | None) -> ClaimsIdentity | None:
-        """The caller's claims from a Bot Framework JWT, or None to refuse with 401.
-
-        The SDK's own validator does the checks (signature against the issuer's keys, audience =
-        our app id, issuer, expiry); any failure of it — including malformed tokens it does not
-        expect — is a refusal here, never a 500 that might be retried into processing.
-        """
-        if not header:
-            return ClaimsIdentity() if self.anonymous else None
-        scheme, _, token = header.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
-            return None
-        try:
-            return await JwtTokenValidator(self.auth).validate_token(token.strip())
-        except Exception as exc:  # noqa: BLE001 - see the docstring
-            log.warning("Teams request refused: token failed validation (%s)", exc.__class__.__name__)
-            return None
-
-
-MAX_ACTIVITY = 256 * 1024
-
-
-def build_teams(settings: Settings, service: CoachService) -> TeamsSurface:
-    """The adapter and bot, authenticated with TEAMS_APP_ID/_PASSWORD/_TENANT_ID, or anonymous without."""
-    app_id = settings.teams_app_id
-    anonymous = not app_id
-    secret = settings.teams_app_password.get_secret_value() if settings.teams_app_password else None
-    auth = AgentAuthConfiguration(
-        # An app id without a password means the bot's identity is a user-assigned managed identity
-        # (coachbot running in Azure); with a password, a single-tenant app registration's secret.
-        auth_type=AuthTypes.client_secret if secret or anonymous else AuthTypes.user_managed_identity,
-        client_id=app_id or None, tenant_id=settings.teams_tenant_id or None, client_secret=secret,
-        anonymous_allowed=anonymous)
-    adapter = CloudAdapter(connection_manager=MsalConnectionManager(
-        connections_configurations={"SERVICE_CONNECTION": auth}))
-    bot = CoachTeamsBot(service, adapter, app_id=app_id or "", anonymous=anonymous,
-                        default_tenant=settings.teams_tenant_id or "local")
-
-    async def on_turn_error(context: TurnContext, error: Exception) -> None:
-        # The SDK's default echoes the exception to the user; log it here and say something useful.
-        log.error("Teams turn failed", exc_info=error)
-        try:
-            said = DB_DOWN if isinstance(error, UNAVAILABLE) else TURN_FAILED
-            await context.send_activity(MessageFactory.text(said))
-        except Exception:  # noqa: BLE001 - the connector itself may be what failed
-            log.warning("could not tell the user about the failure")
-
-    adapter.on_turn_error = on_turn_error
-    if anonymous:
-        log.warning("TEAMS_APP_ID is not set: /api/messages accepts UNAUTHENTICATED requests (for the Agents "
-                    "Playground on this machine only). Set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID "
-                    "before exposing this server.")
-    return TeamsSurface(adapter, bot, auth, anonymous)
 
 
 def card_activity(card: dict) -> Activity:
@@ -412,8 +322,3 @@ class CoachTeamsBot(ActivityHandler):
             sent["response"] = await ctx.send_activity(activity)
         await self.on_ref(ref_json, work)
         return sent.get("response")
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0] if exc.errors() else {}
-    return f"{'.'.join(str(x) for x in err.get('loc', ()))}: {err.get('msg', 'invalid')}"[:300]

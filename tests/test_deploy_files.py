@@ -33,3 +33,11 @@ def test_compose_runs_migrations_once_then_two_replicas_behind_a_proxy_that_chec
     assert compose.count("service_completed_successfully") == 2
     caddy = (ROOT / "deploy" / "Caddyfile").read_text()
     assert "app1:3978 app2:3978" in caddy and "health_uri /readyz" in caddy
+
+
+def test_every_setting_is_listed_and_explained_in_env_example():
+    from bot.settings import Settings
+
+    example = (ROOT / ".env.example").read_text()
+    for field in Settings.model_fields.values():
+        assert re.search(rf"^{field.alias}=", example, re.M), f"{field.alias} is missing from .env.example"

@@ -141,3 +141,12 @@ def test_any_sequence_of_answers_leaves_a_valid_state(flow_name, moves):
             engine.resume(flow, state, NOW, "sid")  # the stored state can always be shown again
         else:
             assert Done in kinds or Cancelled in kinds or Refused in kinds
+
+
+@FUZZ
+@given(st.text(max_size=300) | json_values.map(json.dumps))
+def test_modal_metadata_is_ours_or_treated_as_out_of_date(raw):
+    from bot.slack.app import _meta
+
+    meta = _meta(raw)
+    assert meta is None or (isinstance(meta, dict) and meta.get("sid"))

@@ -94,8 +94,8 @@ def test_help_in_the_personal_chat_lists_every_command(pg):
     pg.say("help")
     reply = pg.wait_for_text("Here is what I can do", after=seen)
     text = shown_text(reply)
-    for command in ("talk @rep", "plans", "lost <deal>", "report", "checkin", "settings"):
-        assert f"• {command}" in text
+    for command in ("talk @rep", "plans", "lost \\<deal\\>", "report", "checkin", "settings"):
+        assert f"• {command}" in text  # markdown: the escaped \<deal\> shows as <deal>
     assert "/coach" not in text  # Teams users type the command itself
 
 

@@ -41,9 +41,14 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
 
 
 def teams_help() -> str:
-    """The help text, with commands as they are typed in Teams."""
-    body = help_text(prefix="").replace("•  ", "• ").replace("(e.g. /coach ", "(e.g. ")
-    return (body + "\n\nIn a personal chat just type the command; in a channel, @mention me first "
+    """The help text, with commands as they are typed in Teams (markdown-escaped: `<deal>` must show)."""
+    lines = []
+    for line in help_text(prefix="").replace("•  ", "• ").replace("(e.g. /coach ", "(e.g. ").splitlines():
+        syntax, _, example = line.partition("  (e.g. ")
+        if example.rstrip(")") == syntax.removeprefix("• ").split(" — ")[0]:
+            line = syntax  # "help (e.g. help)" says nothing twice
+        lines.append(safe(line))
+    return ("\n".join(lines) + "\n\nIn a personal chat just type the command; in a channel, @mention me first "
             "(e.g. @coachbot lost Acme 12k @Alex). Name people by @mention, or by name in our chat.")
 
 

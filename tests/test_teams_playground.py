@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 
 import pytest
 
@@ -214,3 +215,40 @@ def test_a_loss_logged_in_a_channel_is_posted_there_and_only_the_rep_or_manager_
     pg.wait_for_text("is for Megan Bowen", after=seen)
     assert scalar(served, "SELECT count(*) FROM flow_sessions f JOIN people p ON p.id = f.user_id "
                           "WHERE p.platform_user_id = :u AND f.flow = 'retro'", u=ADELE) == 0
+
+
+RETRO = {"primary": "price", "secondary": "timing", "evidence": "our_read", "debrief": "yes", "meetings": "4",
+         "correspondence": "mostly_us", "stage": "Proposal", "stage_moves": "Moved to proposal before we knew who signs",
+         "support": "partly", "answered": "mostly", "lesson": "I will confirm the signer and budget before any proposal.",
+         "at_risk": "Initech renewal — confirm the signer by Friday", "share": "channel"}
+
+
+def test_a_manager_fills_in_a_channel_loss_and_the_summary_lands_in_its_thread(pg, served):
+    bot_tag, bot_entity = pg.mention_bot()
+    rep_tag, rep_entity = pg.mention(ISAIAH)
+    seen = pg.seen()
+    pg.say(f"{bot_tag} team add {rep_tag}", conversation=pg.channel, mentions=[bot_entity, rep_entity])
+    pg.wait_for_text("personal chat", after=seen, conversation=pg.channel)
+    seen = pg.seen()
+    pg.say(f"{bot_tag} lost Umbrella deal 8k {rep_tag}", conversation=pg.channel, mentions=[bot_entity, rep_entity])
+    prompt = pg.wait_for(lambda m: "Umbrella deal" in shown_text(m) and card_of(m) is not None, after=seen)
+    thread = prompt["_event"]["actionConversationId"]
+    seen = pg.seen()
+    pg.submit(prompt, action_data(prompt, "Start retrospective"), conversation=thread)
+    card = pg.wait_for(lambda m: step_of(m) == "primary", after=seen)
+    assert not card["_event"]["actionConversationId"].startswith(pg.channel)  # filled in privately
+    pressed: Counter[str] = Counter()
+    while step_of(card) is not None:
+        step = step_of(card)
+        pressed[step] += 1
+        assert pressed[step] <= 2, f"stuck on {step}: {shown_text(card)}"  # a hint, then kept
+        seen = pg.seen()
+        data = action_data(card, next(a["title"] for a in card_of(card)["actions"] if a["data"].get("coachbot") == "step"))
+        pg.submit(card, data | {"answer": RETRO[step]})
+        card = pg.wait_for(lambda m: m["messageId"] == card["messageId"] and m["_event"]["action"] == "updateMessage",
+                           after=seen)
+    assert "summary" in shown_text(card)
+    summary = pg.wait_for(lambda m: m["_event"]["actionConversationId"] == thread and "Umbrella" in shown_text(m)
+                          and card_of(m) is None, after=seen)
+    assert "price" in shown_text(summary).lower()
+    assert scalar(served, "SELECT status FROM retrospectives WHERE deal_name = 'Umbrella deal'") == "done"

@@ -142,12 +142,8 @@ class CoachTeamsBot(ActivityHandler):
             await self.deliver(ctx, actor, outputs)
             return
         # Plans, talks and settings are private: answer in the personal chat, never in the channel.
-        ref = await self.service.account.chat_of(actor)
-        if ref is None:
-            await ctx.send_activity(text_activity(NO_PRIVATE_CHAT))
-            return
-        await self.on_ref(ref, lambda private: self.deliver(private, actor, outputs))
-        await ctx.send_activity(text_activity(PRIVATE_NOTE))
+        if await self.deliver_privately(ctx, actor, outputs):
+            await ctx.send_activity(text_activity(PRIVATE_NOTE))
 
     async def resolve_people(self, actor: Actor, cmd: Command) -> tuple[Command, str | None]:
         """Turn names typed without a real mention into known people of the tenant."""
@@ -186,12 +182,8 @@ class CoachTeamsBot(ActivityHandler):
             outputs = await self.service.retros.start(actor, as_int(data.get("retro")) or -1)
             if self.is_personal(ctx.activity) or not any(isinstance(o, Prompt) for o in outputs):
                 await self.deliver(ctx, actor, outputs)
-                return
-            ref = await self.service.account.chat_of(actor)
-            if ref is None:
-                await ctx.send_activity(text_activity(NO_PRIVATE_CHAT))
-                return
-            await self.on_ref(ref, lambda private: self.deliver(private, actor, outputs))
+            else:
+                await self.deliver_privately(ctx, actor, outputs)
         elif sub.kind == "nudge":
             outputs = await self.service.actions.handle(actor, str(data.get("action", "")), str(data.get("value", "")))
             said = [cards.message_text(o) for o in outputs if isinstance(o, (Say, Refused))]
@@ -252,6 +244,16 @@ class CoachTeamsBot(ActivityHandler):
                 await ctx.send_activity(card_activity(cards.done_card(output)))
             else:
                 await ctx.send_activity(text_activity(cards.message_text(output)))
+
+    async def deliver_privately(self, ctx: TurnContext, actor: Actor, outputs: list) -> bool:
+        """Send outputs to the actor's personal chat instead of where they asked; False (and how to
+        open such a chat, said where they asked) when they have never opened one."""
+        ref = await self.service.account.chat_of(actor)
+        if ref is None:
+            await ctx.send_activity(text_activity(NO_PRIVATE_CHAT))
+            return False
+        await self.on_ref(ref, lambda private: self.deliver(private, actor, outputs))
+        return True
 
     async def post_loss_prompt(self, ctx: TurnContext, actor: Actor, prompt: LossPrompt) -> None:
         """In a channel, post the prompt there; in a personal chat, send it to the rep's own chat."""

@@ -27,7 +27,8 @@ class Skip(Exception):
 
 
 class Batch:
-    """Facts looked up once for a whole claimed batch instead of once per nudge."""
+    """Facts looked up once for a whole claimed batch instead of once per nudge (None: not looked up,
+    so a builder asks the database itself)."""
 
     def __init__(self, reps_with_open_plans: set[int] | None = None):
         self.reps_with_open_plans = reps_with_open_plans
@@ -46,9 +47,7 @@ async def build(s: AsyncSession, cipher: NotesCipher, nudge: Nudge, recipient: P
     builder = BUILDERS.get(nudge.kind)
     if builder is None:
         raise Skip(f"unknown nudge kind {nudge.kind}")
-    if builder is _pulse:
-        return await _pulse(s, cipher, nudge, recipient, data, now, batch)
-    return await builder(s, cipher, nudge, recipient, data, now)
+    return await builder(s, cipher, nudge, recipient, data, now, batch or Batch())
 
 
 async def _open_talk(s: AsyncSession, nudge: Nudge) -> Conversation:
@@ -59,7 +58,7 @@ async def _open_talk(s: AsyncSession, nudge: Nudge) -> Conversation:
     return talk
 
 
-async def _checkin_rep(s, cipher, n, recipient, data, now):
+async def _checkin_rep(s, cipher, n, recipient, data, now, _batch):
     await _open_talk(s, n)
     return NudgeMessage(n.id, n.kind, f"Quick check-in on the plan you agreed with {data.get('manager', 'your manager')}: "
                         "how's it going this week?",
@@ -68,7 +67,7 @@ async def _checkin_rep(s, cipher, n, recipient, data, now):
                          ("nudge_checkin", "Stuck", f"{n.id}:stuck")))
 
 
-async def _checkin_manager(s, cipher, n, recipient, data, now):
+async def _checkin_manager(s, cipher, n, recipient, data, now, _batch):
     talk = await _open_talk(s, n)
     rep = data.get("rep", "your rep")
     days = max(1, (now.date() - talk.created_at.date()).days)
@@ -82,7 +81,7 @@ async def _checkin_manager(s, cipher, n, recipient, data, now):
                          ("nudge_snooze", "Next week", f"{n.id}:week")))
 
 
-async def _action_due(s, cipher, n, recipient, data, now):
+async def _action_due(s, cipher, n, recipient, data, now, _batch):
     item = await s.get(ActionItem, int(n.subject.split(":")[1]))
     if item is None or item.status != "open":
         raise Skip("the action is done")
@@ -94,14 +93,14 @@ async def _action_due(s, cipher, n, recipient, data, now):
                         (("item_done", "Done", str(item.id)), ("nudge_snooze", "Tomorrow", f"{n.id}:tomorrow")))
 
 
-async def _review_reminder(s, cipher, n, recipient, data, now):
+async def _review_reminder(s, cipher, n, recipient, data, now, _batch):
     talk = await _open_talk(s, n)
     other = data.get("manager") if recipient.id == talk.rep_id else data.get("rep")
     return NudgeMessage(n.id, n.kind, f"Tomorrow ({format_day(talk.review_on)}) you review the plan with {other}. "
                         "A look at what was agreed beforehand makes it a short, useful conversation.")
 
 
-async def _review_pack(s, cipher, n, recipient, data, now):
+async def _review_pack(s, cipher, n, recipient, data, now, _batch):
     talk = await _open_talk(s, n)
     items = await talks.items_of(s, conversation_id=talk.id)
     today = now.date()
@@ -122,7 +121,7 @@ async def _review_pack(s, cipher, n, recipient, data, now):
                         (("plan_close", "Close the plan", str(talk.id)),), tuple(lines))
 
 
-async def _retro_reminder(s, cipher, n, recipient, data, now):
+async def _retro_reminder(s, cipher, n, recipient, data, now, _batch):
     retro = await s.get(Retrospective, int(n.subject.split(":")[1]))
     if retro is None or retro.status == "done":
         raise Skip("the retrospective is done")
@@ -134,7 +133,7 @@ async def _retro_reminder(s, cipher, n, recipient, data, now):
                         "open for five working days. A quick word might help them get to it.")
 
 
-async def _followup_due(s, cipher, n, recipient, data, now):
+async def _followup_due(s, cipher, n, recipient, data, now, _batch):
     f = await s.get(FollowUp, int(n.subject.split(":")[1]))
     if f is None or f.status != "open":
         raise Skip("the follow-up is done")
@@ -142,8 +141,8 @@ async def _followup_due(s, cipher, n, recipient, data, now):
                         (("followup_done", "Done", str(f.id)), ("nudge_snooze", "Tomorrow", f"{n.id}:tomorrow")))
 
 
-async def _pulse(s, cipher, n, recipient, data, now, batch: Batch | None = None):
-    known = batch.reps_with_open_plans if batch is not None else None
+async def _pulse(s, cipher, n, recipient, data, now, batch: Batch):
+    known = batch.reps_with_open_plans
     on_plan = recipient.id in known if known is not None else await talks.open_plan_count(s, rep=recipient)
     if not on_plan:
         raise Skip("no open plan")
@@ -151,7 +150,7 @@ async def _pulse(s, cipher, n, recipient, data, now, batch: Batch | None = None)
                         tuple(("pulse", label, f"{n.id}:{label}") for label in ("0", "1-2", "3-5", "6+")))
 
 
-async def _digest(s, cipher, n, recipient, data, now):
+async def _digest(s, cipher, n, recipient, data, now, _batch):
     reps = await people.reps_of_id(s, manager_id=recipient.id)
     if not reps:
         raise Skip("no reps")
@@ -187,7 +186,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
-async def _message(s, cipher, n, recipient, data, now):
+async def _message(s, cipher, n, recipient, data, now, _batch):
     return NudgeMessage(n.id, n.kind, cipher.decrypt(data["enc"]))
 
 

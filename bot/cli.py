@@ -24,6 +24,30 @@ def _settings(database_url: str | None) -> Settings:
     return settings
 
 
+def _with_db(settings: Settings, work):
+    """Run `work(db)` against a migrated database and close it."""
+    from storage.db import Database
+
+    async def run():
+        db = Database(settings.database_url)
+        try:
+            await db.migrate()
+            return await work(db)
+        finally:
+            await db.close()
+    return asyncio.run(run())
+
+
+def _cipher(settings: Settings):
+    from bot.keys import MissingKey, load_cipher
+
+    try:
+        return load_cipher(settings, allow_generate=False)[0]
+    except MissingKey as exc:
+        typer.echo(f"Configuration error: {exc}", err=True)
+        raise typer.Exit(2)
+
+
 @app.command()
 def demo(
     database_url: str = typer.Option(None, "--db", help="Database URL (default: DATABASE_URL or ./coachbot.db)."),
@@ -126,7 +150,6 @@ def export_retros(
     from datetime import date
 
     from bot.export import ExportError, retros_csv
-    from storage.db import Database
 
     if fmt != "csv":
         typer.echo(f"Unknown format “{fmt}”: only csv is supported.", err=True)
@@ -137,17 +160,8 @@ def export_retros(
         typer.echo(f"--since must be a date like 2026-01-01 (got “{since}”).", err=True)
         raise typer.Exit(2)
     settings = _settings(database_url)
-
-    async def run() -> str:
-        db = Database(settings.database_url)
-        try:
-            await db.migrate()
-            return await retros_csv(db, since=start, workspace=workspace)
-        finally:
-            await db.close()
-
     try:
-        text = asyncio.run(run())
+        text = _with_db(settings, lambda db: retros_csv(db, since=start, workspace=workspace))
     except ExportError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2)
@@ -166,48 +180,16 @@ def nudges(
 ) -> None:
     """Scheduled nudges by status — and, with --failed, what went wrong (nothing disappears silently)."""
     from storage import nudges as repo
-    from storage.db import Database
 
-    settings = _settings(database_url)
+    async def look(db):
+        async with db.session() as s:
+            return await repo.counts(s), (await repo.failed(s) if show_failed else [])
 
-    async def run():
-        db = Database(settings.database_url)
-        try:
-            await db.migrate()
-            async with db.session() as s:
-                return await repo.counts(s), (await repo.failed(s) if show_failed else [])
-        finally:
-            await db.close()
-
-    counts, failed = asyncio.run(run())
+    counts, failed = _with_db(_settings(database_url), look)
     typer.echo("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "No nudges yet.")
     for n in failed:
         typer.echo(f"#{n.id} {n.kind} to person {n.recipient_id}, due {n.due_at:%Y-%m-%d %H:%M} UTC, "
                    f"{n.attempts} attempt(s): {n.last_error}")
-
-
-def _with_db(settings: Settings, work):
-    """Run `work(db)` against a migrated database and close it."""
-    from storage.db import Database
-
-    async def run():
-        db = Database(settings.database_url)
-        try:
-            await db.migrate()
-            return await work(db)
-        finally:
-            await db.close()
-    return asyncio.run(run())
-
-
-def _cipher(settings: Settings):
-    from bot.keys import MissingKey, load_cipher
-
-    try:
-        return load_cipher(settings, allow_generate=False)[0]
-    except MissingKey as exc:
-        typer.echo(f"Configuration error: {exc}", err=True)
-        raise typer.Exit(2)
 
 
 @app.command()

@@ -71,6 +71,16 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
+@pytest.fixture(scope="module")
+def fake():
+    """A fake Slack Web API on 127.0.0.1 for one test module (modules that need users override it)."""
+    from tests.fakes.slack_api import FakeSlack
+
+    f = FakeSlack().start()
+    yield f
+    f.stop()
+
+
 def pytest_terminal_summary(terminalreporter):
     """Print the security evidence: how many attacks of each kind were tried and refused."""
     from tests import evidence

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.served import free_port, stop_process
+
 ROOT = Path(__file__).resolve().parent / "playground"
 CLI = ROOT / "node_modules" / "@microsoft" / "m365agentsplayground" / "cli.js"
 REQUIRED = os.environ.get("COACHBOT_REQUIRE_PLAYGROUND") == "1"
@@ -47,7 +49,7 @@ class Playground:
         env = {**os.environ, "PATH": f"{shim}:{os.environ.get('PATH', '')}"}
         self.log = open(workdir / "playground.log", "w+")
         self.proc = subprocess.Popen(
-            ["node", str(CLI), "-e", f"{bot_url}/api/messages", "-c", "msteams", "-p", str(_free_port()),
+            ["node", str(CLI), "-e", f"{bot_url}/api/messages", "-c", "msteams", "-p", str(free_port()),
              "--disable-telemetry"], cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=self.log, text=True)
         self.port = self._read_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -94,12 +96,7 @@ class Playground:
             pass
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        stop_process(self.proc, self.log)
 
     # ---- what a user does --------------------------------------------------------------------
 
@@ -208,10 +205,3 @@ def action_data(message: dict, title: str) -> dict:
             return dict(action.get("data") or {})
     raise AssertionError(f"no button “{title}” on {[a.get('title') for a in card.get('actions', [])]}")
 
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

@@ -23,6 +23,16 @@ from tests.fakes.slack_api import FakeSlack
 COACHBOT = Path(sys.executable).with_name("coachbot")
 
 
+def stop_process(proc: subprocess.Popen, log) -> None:
+    """Stop a child process (SIGTERM, then SIGKILL after 10 s) and close its log."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -76,12 +86,7 @@ class Served:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        stop_process(self.proc, self.log)
 
     def output(self) -> str:
         self.log.flush()

@@ -9,18 +9,10 @@ import pytest
 from bot.observe import JsonFormatter, redact
 from storage.db import Database, migrate, newest_revision
 from tests import slack_requests as sr
-from tests.fakes.slack_api import FakeSlack
 from tests.served import Served, new_person
 from tests.test_slack_serve import walk_talk
 
 SECRET_NOTE = "Quietly-Unique-Note-7731 about missed targets"
-
-
-@pytest.fixture(scope="module")
-def fake():
-    f = FakeSlack().start()
-    yield f
-    f.stop()
 
 
 @pytest.fixture(scope="module")

@@ -19,13 +19,6 @@ CRM_SECRET, HUBSPOT_SECRET = "crm-evidence-secret", "hubspot-evidence-secret"
 
 
 @pytest.fixture(scope="module")
-def fake():
-    f = FakeSlack().start()
-    yield f
-    f.stop()
-
-
-@pytest.fixture(scope="module")
 def served(fake, tmp_path_factory):
     s = Served(fake, tmp_path_factory.mktemp("security"), extra_env={
         "CRM_WEBHOOK_SECRET": CRM_SECRET, "HUBSPOT_CLIENT_SECRET": HUBSPOT_SECRET,

@@ -18,13 +18,6 @@ _seq = iter(range(1, 10**6))
 
 
 @pytest.fixture(scope="module")
-def fake():
-    f = FakeSlack().start()
-    yield f
-    f.stop()
-
-
-@pytest.fixture(scope="module")
 def served(fake, tmp_path_factory):
     s = Served(fake, tmp_path_factory.mktemp("nudges"), extra_env={"COACHBOT_TICK_SECONDS": "0.3"})
     yield s

@@ -7,17 +7,9 @@ import pytest
 
 from storage.crypto import NotesCipher
 from tests import slack_requests as sr
-from tests.fakes.slack_api import FakeSlack
 from tests.served import Served, flat, new_person as person, query as rows
 
 CHANNEL = "C0DEALS"
-@pytest.fixture(scope="module")
-def fake():
-    f = FakeSlack().start()
-    yield f
-    f.stop()
-
-
 @pytest.fixture(scope="module")
 def served(fake, tmp_path_factory):
     s = Served(fake, tmp_path_factory.mktemp("retro"))

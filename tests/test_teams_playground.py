@@ -51,18 +51,39 @@ def start_talk_from_channel(pg: Playground, rep: str) -> dict:
     return pg.wait_for(lambda m: step_of(m) == "raised_before", after=seen)
 
 
+def step_button(card_msg: dict) -> dict:
+    """The data of a step card's main button (Save & continue, Next or Continue)."""
+    return next(dict(a["data"]) for a in card_of(card_msg)["actions"] if a["data"].get("coachbot") == "step")
+
+
+def press(pg: Playground, card_msg: dict, data: dict) -> dict:
+    """Submit a card with this data; returns the same card as the bot updated it in place."""
+    seen = pg.seen()
+    pg.submit(card_msg, data)
+    return pg.wait_for(lambda m: m["messageId"] == card_msg["messageId"]
+                       and m["_event"]["action"] == "updateMessage", after=seen)
+
+
 def answer(pg: Playground, card_msg: dict, value, *, expect_step: str | None) -> dict:
     """Fill in the card's input and press its main button; returns the card as updated in place."""
-    seen = pg.seen()
-    data = action_data(card_msg, next(a["title"] for a in card_of(card_msg)["actions"]
-                                      if a["data"].get("coachbot") == "step"))
+    data = step_button(card_msg)
     if value is not None:
         data["answer"] = value
-    pg.submit(card_msg, data)
-    updated = pg.wait_for(lambda m: m["messageId"] == card_msg["messageId"]
-                          and m["_event"]["action"] == "updateMessage", after=seen)
+    updated = press(pg, card_msg, data)
     assert step_of(updated) == expect_step, shown_text(updated)
     return updated
+
+
+def lose_in_channel(pg: Playground, rep: str, deal: str) -> dict:
+    """Put the rep on my team, then log their lost deal in the channel; returns the posted prompt card."""
+    bot_tag, bot_entity = pg.mention_bot()
+    rep_tag, rep_entity = pg.mention(rep)
+    seen = pg.seen()
+    pg.say(f"{bot_tag} team add {rep_tag}", conversation=pg.channel, mentions=[bot_entity, rep_entity])
+    pg.wait_for_text("personal chat", after=seen, conversation=pg.channel)
+    seen = pg.seen()
+    pg.say(f"{bot_tag} lost {deal} {rep_tag}", conversation=pg.channel, mentions=[bot_entity, rep_entity])
+    return pg.wait_for(lambda m: deal.rsplit(" ", 1)[0] in shown_text(m) and card_of(m) is not None, after=seen)
 
 
 def walk_talk(pg: Playground, rep: str) -> dict:
@@ -78,12 +99,7 @@ def walk_talk(pg: Playground, rep: str) -> dict:
     ]
     for value, next_step in steps:
         card = answer(pg, card, value, expect_step=next_step)
-    review = dict(action_data(card, next(a["title"] for a in card_of(card)["actions"]
-                                         if a["data"].get("coachbot") == "step")), answer="2030-01-15")
-    seen = pg.seen()
-    pg.submit(card, review)
-    card = pg.wait_for(lambda m: m["messageId"] == card["messageId"] and m["_event"]["action"] == "updateMessage",
-                       after=seen)
+    card = press(pg, card, step_button(card) | {"answer": "2030-01-15"})
     if step_of(card) == "review":  # a coaching hint about the date: keep it
         card = answer(pg, card, "2030-01-15", expect_step="share")
     assert step_of(card) == "share", shown_text(card)
@@ -195,14 +211,7 @@ def test_the_scheduler_sends_a_nudge_the_user_can_answer_on_the_card(pg, served)
 
 
 def test_a_loss_logged_in_a_channel_is_posted_there_and_only_the_rep_or_manager_can_open_it(pg, served):
-    bot_tag, bot_entity = pg.mention_bot()
-    rep_tag, rep_entity = pg.mention(MEGAN)
-    seen = pg.seen()
-    pg.say(f"{bot_tag} team add {rep_tag}", conversation=pg.channel, mentions=[bot_entity, rep_entity])
-    pg.wait_for_text("personal chat", after=seen, conversation=pg.channel)
-    seen = pg.seen()
-    pg.say(f"{bot_tag} lost Globex expansion 25k {rep_tag}", conversation=pg.channel, mentions=[bot_entity, rep_entity])
-    prompt = pg.wait_for(lambda m: "Globex expansion" in shown_text(m) and card_of(m) is not None, after=seen)
+    prompt = lose_in_channel(pg, MEGAN, "Globex expansion 25k")
     assert prompt["_event"]["actionConversationId"].startswith(pg.channel)  # in the channel, for the team to see
     assert "Megan Bowen" in shown_text(prompt)
     where = eventually(lambda: query(served, "SELECT channel_id, message_ts FROM retrospectives "
@@ -224,29 +233,19 @@ RETRO = {"primary": "price", "secondary": "timing", "evidence": "our_read", "deb
 
 
 def test_a_manager_fills_in_a_channel_loss_and_the_summary_lands_in_its_thread(pg, served):
-    bot_tag, bot_entity = pg.mention_bot()
-    rep_tag, rep_entity = pg.mention(ISAIAH)
-    seen = pg.seen()
-    pg.say(f"{bot_tag} team add {rep_tag}", conversation=pg.channel, mentions=[bot_entity, rep_entity])
-    pg.wait_for_text("personal chat", after=seen, conversation=pg.channel)
-    seen = pg.seen()
-    pg.say(f"{bot_tag} lost Umbrella deal 8k {rep_tag}", conversation=pg.channel, mentions=[bot_entity, rep_entity])
-    prompt = pg.wait_for(lambda m: "Umbrella deal" in shown_text(m) and card_of(m) is not None, after=seen)
+    prompt = lose_in_channel(pg, ISAIAH, "Umbrella deal 8k")
     thread = prompt["_event"]["actionConversationId"]
     seen = pg.seen()
     pg.submit(prompt, action_data(prompt, "Start retrospective"), conversation=thread)
     card = pg.wait_for(lambda m: step_of(m) == "primary", after=seen)
     assert not card["_event"]["actionConversationId"].startswith(pg.channel)  # filled in privately
     pressed: Counter[str] = Counter()
+    seen = pg.seen()
     while step_of(card) is not None:
         step = step_of(card)
         pressed[step] += 1
         assert pressed[step] <= 2, f"stuck on {step}: {shown_text(card)}"  # a hint, then kept
-        seen = pg.seen()
-        data = action_data(card, next(a["title"] for a in card_of(card)["actions"] if a["data"].get("coachbot") == "step"))
-        pg.submit(card, data | {"answer": RETRO[step]})
-        card = pg.wait_for(lambda m: m["messageId"] == card["messageId"] and m["_event"]["action"] == "updateMessage",
-                           after=seen)
+        card = press(pg, card, step_button(card) | {"answer": RETRO[step]})
     assert "summary" in shown_text(card)
     summary = pg.wait_for(lambda m: m["_event"]["actionConversationId"] == thread and "Umbrella" in shown_text(m)
                           and card_of(m) is None, after=seen)

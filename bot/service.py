@@ -31,6 +31,9 @@ from storage.nudges import NewNudge
 
 __all__ = ["Actor", "CoachService", "Plans"]
 
+STEP_RACED = Refused("This step was just answered somewhere else (another window or a double click). "
+                     "Here is where you are now.")
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
@@ -76,6 +79,10 @@ class CoachService:
     async def answer(self, actor: Actor, answer: Answer, session_id: str | None = None) -> list[Any]:
         """Apply an answer (or back/keep/cancel) to the actor's session, or their current one."""
         now = self.clock.now()
+        if session_id is not None:
+            quick = await self._answer_in_place(actor, answer, session_id, now)
+            if quick is not None:
+                return quick
         async with self.db.session() as s:
             if session_id is not None:
                 owned = await sessions.owned_session(s, session_id=session_id, platform=actor.platform,
@@ -253,14 +260,38 @@ class CoachService:
             # What was agreed lives in its own table now; the session keeps no second copy of the notes.
             stored = replace(stored, answers={}, raw={}, draft=None)
         if not await self._save(s, row, state, stored, now):
-            return [Refused("This step was just answered somewhere else (another window or a double click). "
-                            "Here is where you are now.")]
+            return [STEP_RACED]
         outputs = list(turn.outputs)
         if isinstance(outputs[-1], Done):
             observe.FLOWS_DONE.labels(row.flow).inc()
             finish = {TALK: self._finish_talk, checkin.NAME: self._finish_checkin}.get(row.flow, self.retros.finish)
             outputs = await finish(s, me, row, outputs[-1], now)
         return outputs
+
+    async def _answer_in_place(self, actor: Actor, answer: Answer, session_id: str, now: datetime) -> list[Any] | None:
+        """A step that moves a flow along, in one read and one write; None when it needs the full path.
+
+        Most answers only change the session itself, and a modal must be acknowledged within
+        Slack's 3 seconds with the next step, so this case skips the ORM. Finishing or discarding
+        a flow, and a session that isn't the caller's, go through `_advance` (which says why).
+        """
+        def decide(stored: sessions.StoredState) -> tuple[sessions.NewState | None, list[Any] | None]:
+            state = FlowState.from_dict(self.cipher.decrypt(stored.state_encrypted))
+            turn = engine.advance(get_flow(stored.flow), state, answer, now, stored.id)
+            new = turn.state
+            if new.version == state.version:
+                return None, list(turn.outputs)
+            if new.status != "active":
+                return None, None
+            return sessions.NewState(new.step, new.status, new.version, self.cipher.encrypt(new.to_dict())), \
+                list(turn.outputs)
+
+        outcome, outputs = await sessions.change_owned_state(
+            self.db, session_id=session_id, platform=actor.platform, workspace=actor.workspace, user=actor.user,
+            now=now, decide=decide)
+        if outcome == "conflict":
+            return [STEP_RACED]
+        return outputs if outcome in ("saved", "kept") else None
 
     async def _save(self, s, row: FlowSession, before: FlowState, after: FlowState, now: datetime) -> bool:
         if after.version == before.version:

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 def sync_url(url: str) -> URL:
@@ -49,6 +52,87 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _no_driver_transactions(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event below starts them instead
+
+
+def _begin_immediate(conn) -> None:
+    # Take the write lock when a transaction starts, not at its first write. A transaction that read
+    # first could otherwise find, when it writes, that another connection (the step worker below,
+    # another process) committed meanwhile, and SQLite refuses that upgrade outright instead of
+    # waiting. Transactions in this process are queued anyway (see Database.session).
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class SqliteWorker:
+    """A second sqlite3 connection for the hottest path, used on the event loop itself when it can.
+
+    Through aiosqlite every statement, fetch and commit is a round trip between the event loop and
+    a thread, plus a hand-over of the GIL each way; a flow step made ten of them, which cost more
+    than the work. A read and a conditional write of one row on a local file take microseconds, so
+    they run right here. What could block is kept off the loop: the connection never waits for a
+    lock (busy_timeout 0) — when another writer holds it, the work is redone on a worker thread
+    that may wait — and it never checkpoints the WAL itself (fsyncs); the worker does that.
+    """
+
+    CHECKPOINT_EVERY = 500  # writes between two WAL checkpoints run on the worker thread
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coachbot-sqlite")
+        self._here: sqlite3.Connection | None = None
+        self._there: sqlite3.Connection | None = None
+        self._writes = 0
+
+    def _connect(self, *, on_loop: bool) -> sqlite3.Connection:
+        # Autocommit: each statement is its own transaction unless the work opens one.
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        _sqlite_pragmas(conn, None)
+        if on_loop:
+            conn.execute("PRAGMA busy_timeout=0")
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+        return conn
+
+    def _on_worker(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        if self._there is None:
+            self._there = self._connect(on_loop=False)
+        return work(self._there)
+
+    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work(connection)` (autocommit; it may run twice, so only its last statement may write)."""
+        if self._here is None:
+            self._here = self._connect(on_loop=True)
+        changes = self._here.total_changes
+        try:
+            result = work(self._here)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            return await asyncio.get_running_loop().run_in_executor(self._executor, self._on_worker, work)
+        if self._here.total_changes != changes:
+            self._writes += 1
+            if self._writes % self.CHECKPOINT_EVERY == 0:
+                self._executor.submit(self._on_worker, _checkpoint)
+        return result
+
+    def close(self) -> None:
+        """Close both connections and stop the thread (again is harmless)."""
+        def close_worker_connection() -> None:
+            if self._there is not None:
+                self._there.close()
+                self._there = None
+        if self._there is not None:
+            self._executor.submit(close_worker_connection).result()
+        self._executor.shutdown(wait=True)
+        if self._here is not None:
+            self._here.close()
+            self._here = None
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
 class Database:
     """One database: an async engine for the app and a way to bring its schema up to date."""
 
@@ -59,12 +143,17 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", _no_driver_transactions)
+            event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite allows one writer at a time and makes the others sleep-and-retry with growing
         # back-off, which turns a burst of requests into second-long waits. Queuing transactions
         # in-process instead keeps them short and in order. (SQLite is the one-process default;
         # PostgreSQL, used for replicas, takes concurrent transactions as they come.)
         self._sqlite_turn = asyncio.Lock() if self.is_sqlite else None
+        path = sqlite_path(url)
+        # An in-memory database exists once per connection, so it cannot have a second one.
+        self.sqlite_worker = SqliteWorker(path) if path is not None else None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -104,6 +193,8 @@ class Database:
 
     async def close(self) -> None:
         """Release pooled connections."""
+        if self.sqlite_worker is not None:
+            await asyncio.to_thread(self.sqlite_worker.close)
         await self.engine.dispose()
 
 

@@ -52,18 +52,6 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def _no_driver_transactions(dbapi_conn, _record) -> None:
-    dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event below starts them instead
-
-
-def _begin_immediate(conn) -> None:
-    # Take the write lock when a transaction starts, not at its first write. A transaction that read
-    # first could otherwise find, when it writes, that another connection (the step worker below,
-    # another process) committed meanwhile, and SQLite refuses that upgrade outright instead of
-    # waiting. Transactions in this process are queued anyway (see Database.session).
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 class SqliteWorker:
     """A second sqlite3 connection for the hottest path, used on the event loop itself when it can.
 
@@ -143,8 +131,6 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "connect", _no_driver_transactions)
-            event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite allows one writer at a time and makes the others sleep-and-retry with growing
         # back-off, which turns a burst of requests into second-long waits. Queuing transactions

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextvars
+import itertools
 import json
 import logging
 import re
@@ -31,6 +32,15 @@ SCHEDULER_LAG = Gauge("coachbot_scheduler_lag_seconds", "How overdue the oldest 
 LAST_TICK = Gauge("coachbot_scheduler_last_tick_timestamp_seconds", "When this process last ran the nudge tick")
 
 
+_ID_PREFIX = uuid.uuid4().hex[:8]  # per process, so ids from two replicas never collide
+_ID_COUNTER = itertools.count(1)
+
+
+def next_request_id() -> str:
+    """A new request id: this process's random prefix and a counter (no system call per request)."""
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
+
+
 def route_of(request: web.Request) -> str:
     """A low-cardinality name for the route (the path template, never the raw path)."""
     resource = request.match_info.route.resource if request.match_info.route else None
@@ -41,7 +51,7 @@ def route_of(request: web.Request) -> str:
 async def observe_requests(request: web.Request, handler):
     """Give each request an id (the caller's X-Request-Id if sane), count it and time it."""
     incoming = request.headers.get("X-Request-Id", "")
-    token = REQUEST_ID.set(incoming if _INCOMING_ID.match(incoming) else uuid.uuid4().hex[:16])
+    token = REQUEST_ID.set(incoming if _INCOMING_ID.match(incoming) else next_request_id())
     route = route_of(request)
     started = time.perf_counter()
     status = 500

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 
@@ -122,6 +123,11 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
     slack_http = settings.slack_signing_secret is not None
     runner = web.AppRunner(build_web_app(db, slack, slack_http=slack_http, webhooks=webhooks, teams=teams), access_log=None)
     await runner.setup()
+    # Everything built so far (modules, flows, the apps) lives as long as the process. Moving it
+    # out of the collector's sight keeps each garbage collection proportional to what requests
+    # allocate, not to the whole program (a few per cent of every request's CPU under load).
+    gc.collect()
+    gc.freeze()
     await web.TCPSite(runner, host, port).start()
     socket_mode = None
     if slack is not None and settings.slack_app_token:

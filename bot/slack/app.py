@@ -18,6 +18,8 @@ from typing import Any, Awaitable
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -138,27 +140,56 @@ def build_app(settings: Settings, listeners: "SlackListeners", *, oauth: bool) -
         )
         app.enable_token_revocation_listeners()
     else:
-        app = AsyncApp(**common, authorize=single_workspace_authorize(settings.slack_bot_token.get_secret_value()))
+        app = AsyncApp(**common, authorize=SingleWorkspaceAuthorize(settings.slack_bot_token.get_secret_value()))
     listeners.register(app)
     return app
 
 
-def single_workspace_authorize(token: str):
-    """Authorize with one bot token, and only for the workspace that token belongs to."""
-    known: dict[str, Any] = {}
+class SingleWorkspaceAuthorize(AsyncAuthorize):
+    """Authorize with one bot token, and only for the workspace that token belongs to.
 
-    async def authorize(enterprise_id, team_id, user_id, client: AsyncWebClient, logger) -> AuthorizeResult | None:
-        if "auth" not in known:
-            known["auth"] = (await client.auth_test(token=token)).data
-        auth = known["auth"]
+    A subclass rather than a function: Bolt calls it as is instead of inspecting a function's
+    parameters on every request.
+    """
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+        self.auth: dict[str, Any] | None = None
+
+    async def __call__(self, *, context, enterprise_id, team_id, user_id, **_actor) -> AuthorizeResult | None:
+        if self.auth is None:
+            self.auth = (await context.client.auth_test(token=self.token)).data
+        auth = self.auth
         if team_id and team_id != auth.get("team_id"):
             return None
         if not team_id and enterprise_id and enterprise_id != auth.get("enterprise_id"):
             return None
         return AuthorizeResult(enterprise_id=auth.get("enterprise_id"), team_id=auth.get("team_id"),
-                               bot_token=token, bot_id=auth.get("bot_id"), bot_user_id=auth.get("user_id"))
+                               bot_token=self.token, bot_id=auth.get("bot_id"), bot_user_id=auth.get("user_id"))
 
-    return authorize
+
+class SkipRedeliveredEvents(AsyncMiddleware):
+    """Slack retries an event it thinks was missed; act on each event id once, across replicas.
+
+    A middleware class rather than a function: Bolt calls it directly instead of building the
+    keyword arguments a function middleware may ask for, and it runs on every request.
+    """
+
+    def __init__(self, service: CoachService):
+        self.service = service
+
+    async def async_process(self, *, req, resp, next):
+        body = req.body
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if event_id and body.get("type") == "event_callback":
+            async with self.service.db.session() as s:
+                first = await events.first_sighting(s, event_id=event_id, team_id=req.context.team_id or "",
+                                                    now=self.service.clock.now())
+            if not first:
+                log.info("ignoring redelivered event %s", event_id)
+                return BoltResponse(status=200, body="")
+        return await next()
 
 
 def actor_of(context) -> Actor:
@@ -184,7 +215,7 @@ class SlackListeners:
             log.error("background Slack work failed", exc_info=task.exception())
 
     def register(self, app: AsyncApp) -> None:
-        app.middleware(self.skip_redelivered_events)
+        app.middleware(SkipRedeliveredEvents(self.service))
         app.command("/coach")(self.on_command)
         app.view(blocks.FLOW_STEP)(self.on_step)
         app.view_closed(blocks.FLOW_STEP)(self.on_step_closed)
@@ -204,20 +235,6 @@ class SlackListeners:
         app.action("home_settings")(self.on_home_settings)
         app.event("app_home_opened")(self.on_home_opened)
         app.event("message")(self.on_message)
-
-    # ---- middleware --------------------------------------------------------------------------
-
-    async def skip_redelivered_events(self, body: dict, context, next):
-        """Slack retries an event it thinks was missed; act on each event id once, across replicas."""
-        event_id = body.get("event_id") if isinstance(body, dict) else None
-        if event_id and body.get("type") == "event_callback":
-            async with self.service.db.session() as s:
-                first = await events.first_sighting(s, event_id=event_id, team_id=context.team_id or "",
-                                                    now=self.service.clock.now())
-            if not first:
-                log.info("ignoring redelivered event %s", event_id)
-                return BoltResponse(status=200, body="")
-        return await next()
 
     # ---- /coach ------------------------------------------------------------------------------
 

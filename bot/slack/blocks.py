@@ -53,13 +53,14 @@ def prompt_view(p: Prompt, notice: str | None = None) -> dict:
             "optional": not p.required,
         }
         blocks.append(block)
+    meta = step_meta(p)
     buttons = []
     if p.can_go_back:
         buttons.append({"type": "button", "action_id": "flow_back", "text": plain("← Back", BUTTON_TEXT),
-                        "value": step_meta(p)})
+                        "value": meta})
     buttons.append({
         "type": "button", "action_id": "flow_discard", "text": plain("Discard draft", BUTTON_TEXT),
-        "style": "danger", "value": step_meta(p),
+        "style": "danger", "value": meta,
         "confirm": {"title": plain("Discard this draft?", 100),
                     "text": plain("Everything entered so far will be deleted. This can't be undone.", 300),
                     "confirm": plain("Discard", 30), "deny": plain("Keep it", 30), "style": "danger"},
@@ -73,7 +74,7 @@ def prompt_view(p: Prompt, notice: str | None = None) -> dict:
         "submit": plain("Continue" if p.hints else ("Next" if p.kind == InputKind.INFO else "Save & continue"), 24),
         "close": plain("Close", 24),
         "notify_on_close": True,
-        "private_metadata": step_meta(p),
+        "private_metadata": meta,
         "blocks": blocks[:MODAL_BLOCKS],
     }
 

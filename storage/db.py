@@ -41,6 +41,26 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
+def dialect_insert(s: AsyncSession, table):
+    """An INSERT for `table` in the session's dialect, so callers can add ON CONFLICT clauses."""
+    if s.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+async def insert_if_absent(s: AsyncSession, row, keys: list[str]) -> None:
+    """Insert `row` unless a row with the same unique `keys` exists, even one another transaction is adding.
+
+    For first sightings (a workspace, a person) that two requests can make at once: the loser of
+    that race finds the winner's row instead of failing on the unique constraint.
+    """
+    table = type(row).__table__
+    values = {c.name: getattr(row, c.name) for c in table.columns if not c.primary_key}
+    await s.execute(dialect_insert(s, table).values(values).on_conflict_do_nothing(index_elements=keys))
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")

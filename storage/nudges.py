@@ -15,6 +15,7 @@ from typing import Any, Iterable
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import dialect_insert
 from storage.models import Nudge
 
 
@@ -36,14 +37,9 @@ async def schedule(s: AsyncSession, nudges: Iterable[NewNudge], *, now: datetime
                  attempts=0, created_at=now) for n in nudges]
     if not rows:
         return 0
-    dialect = s.bind.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     added = 0
     for i in range(0, len(rows), 500):
-        result = await s.execute(insert(Nudge).values(rows[i:i + 500]).on_conflict_do_nothing(
+        result = await s.execute(dialect_insert(s, Nudge).values(rows[i:i + 500]).on_conflict_do_nothing(
             index_elements=["dedupe_key"]))
         added += result.rowcount or 0
     return added

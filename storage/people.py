@@ -6,18 +6,18 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_if_absent
 from storage.models import Person, Workspace
 
 
 async def get_or_create_workspace(s: AsyncSession, *, platform: str, external_id: str, name: str = "") -> Workspace:
     """The workspace for (platform, external id), created on first sight."""
-    ws = (
-        await s.execute(select(Workspace).where(Workspace.platform == platform, Workspace.external_id == external_id))
-    ).scalar_one_or_none()
+    find = select(Workspace).where(Workspace.platform == platform, Workspace.external_id == external_id)
+    ws = (await s.execute(find)).scalar_one_or_none()
     if ws is None:
-        ws = Workspace(platform=platform, external_id=external_id, name=name)
-        s.add(ws)
-        await s.flush()
+        await insert_if_absent(s, Workspace(platform=platform, external_id=external_id, name=name),
+                               ["platform", "external_id"])
+        ws = (await s.execute(find)).scalar_one()
     elif name and ws.name != name:
         ws.name = name
     return ws
@@ -43,11 +43,8 @@ async def get_or_create_person(
     work_start: str | None = None, work_end: str | None = None, work_days: str | None = None,
 ) -> Person:
     """The person with this platform id in the workspace, created on first sight (with these defaults)."""
-    person = (
-        await s.execute(
-            select(Person).where(Person.workspace_id == workspace_id, Person.platform_user_id == platform_user_id)
-        )
-    ).scalar_one_or_none()
+    find = select(Person).where(Person.workspace_id == workspace_id, Person.platform_user_id == platform_user_id)
+    person = (await s.execute(find)).scalar_one_or_none()
     if person is None:
         person = Person(workspace_id=workspace_id, platform_user_id=platform_user_id, name=name or platform_user_id)
         if tz:
@@ -55,8 +52,8 @@ async def get_or_create_person(
         person.work_start = work_start or person.work_start
         person.work_end = work_end or person.work_end
         person.work_days = work_days or person.work_days
-        s.add(person)
-        await s.flush()
+        await insert_if_absent(s, person, ["workspace_id", "platform_user_id"])
+        person = (await s.execute(find)).scalar_one()
     return person
 
 

@@ -191,3 +191,20 @@ async def test_hints_survive_and_keep_works_through_the_service(make_service):
     assert {h.code for h in prompt_of(out).hints} == {"label", "no_specifics"}
     out = await service.answer(SAM, Answer(action=Action.KEEP))
     assert prompt_of(out).step_id == "own_part"
+
+
+async def test_many_first_contacts_from_a_new_workspace_at_once_all_get_an_answer(make_service):
+    # Twenty people of a workspace nobody has seen use the bot in the same instant, one of them
+    # several times: on PostgreSQL their requests race to create the workspace and the people,
+    # and none may fail (it used to: a unique-constraint error, told as "database unavailable").
+    service = make_service()
+    actors = [Actor("slack", "TNEW", f"U0NEW{i:02d}", f"New {i}", "UTC") for i in range(20)]
+    talks_ = [service.command(a, parse(f"talk <@U0REP{i:02d}|Rep {i}>")) for i, a in enumerate(actors)]
+    again = [service.command(actors[0], parse("plans")) for _ in range(5)]
+    outs = await asyncio.gather(*talks_, *again)
+    assert all(prompt_of(out).step_id for out in outs[:20])
+    async with service.db.session() as s:
+        from storage.models import Person, Workspace
+        workspaces = (await s.execute(select(Workspace).where(Workspace.external_id == "TNEW"))).scalars().all()
+        first = (await s.execute(select(Person).where(Person.platform_user_id == "U0NEW00"))).scalars().all()
+    assert len(workspaces) == 1 and len(first) == 1

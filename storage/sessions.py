@@ -139,7 +139,7 @@ def load_state(cipher: NotesCipher, row: FlowSession) -> dict[str, Any]:
 # ---- the hot path of a flow step ---------------------------------------------------------------
 # A step that only moves a flow along is one read and one conditional write. Written as plain SQL
 # (the same text for sqlite3 and SQLAlchemy, both take :named parameters) it skips the ORM, and on
-# SQLite the whole unit runs in one trip to the database thread instead of ten.
+# SQLite the whole unit runs on the event loop without a single thread hop (see SqliteWorker).
 
 
 @dataclass(frozen=True)
@@ -185,8 +185,8 @@ async def change_owned_state(
     """Read a session the platform user owns, let `decide` compute its next state, write it if still current.
 
     `decide` gets the stored row and returns (new state or None to write nothing, a result for the
-    caller). On SQLite it runs on the database thread, so it must not touch the event loop. The
-    write only lands if nobody moved the session on meanwhile ("conflict" otherwise).
+    caller). On SQLite, when another writer holds the lock, it runs again on a worker thread, so it
+    must be pure: no event loop, no side effects. The write only lands if nobody moved the session on meanwhile ("conflict" otherwise).
     """
     owner = {"sid": session_id, "platform": platform, "workspace": workspace, "user": user}
     if db.sqlite_worker is not None:

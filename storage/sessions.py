@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Literal, TypeVar
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import NotesCipher
@@ -63,13 +63,13 @@ _OWNED_SESSION = (
            Workspace.platform == bindparam("platform"), Workspace.external_id == bindparam("workspace"),
            Person.platform_user_id == bindparam("user"))
 )
-_SAVE_STATE = (
-    update(FlowSession)
-    .where(FlowSession.id == bindparam("sid"), FlowSession.version == bindparam("expected"))
-    .values(step=bindparam("step"), status=bindparam("status"), version=bindparam("version"),
-            state_encrypted=bindparam("state"), updated_at=bindparam("now"))
-    .execution_options(synchronize_session=False)
+# The version-checked write of a session's state, as plain SQL: the same text serves sqlite3 on
+# the hot path below and SQLAlchemy (both take :named parameters).
+_WRITE_STATE_SQL = (
+    "UPDATE flow_sessions SET step = :step, status = :status, version = :version,"
+    " state_encrypted = :state, updated_at = :now WHERE id = :sid AND version = :expected"
 )
+_WRITE_STATE = text(_WRITE_STATE_SQL).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
 async def get_session(s: AsyncSession, *, session_id: str, workspace_id: int, user_id: int) -> FlowSession | None:
@@ -124,7 +124,7 @@ async def save_state(
     now: datetime,
 ) -> bool:
     """Write the new state only if nobody changed the session since `expected_version` was read."""
-    result = await s.execute(_SAVE_STATE, {
+    result = await s.execute(_WRITE_STATE, {
         "sid": row.id, "expected": expected_version, "step": state.get("step"), "status": state["status"],
         "version": state["version"], "state": cipher.encrypt(state), "now": now,
     })
@@ -171,12 +171,7 @@ _OWNED_STATE_SQL = (
     " WHERE fs.id = :sid AND fs.workspace_id = w.id AND w.platform = :platform"
     " AND w.external_id = :workspace AND p.platform_user_id = :user"
 )
-_WRITE_STATE_SQL = (
-    "UPDATE flow_sessions SET step = :step, status = :status, version = :version,"
-    " state_encrypted = :state, updated_at = :now WHERE id = :sid AND version = :expected"
-)
 _OWNED_STATE = text(_OWNED_STATE_SQL)
-_WRITE_STATE = text(_WRITE_STATE_SQL).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
 async def change_owned_state(

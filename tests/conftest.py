@@ -71,6 +71,30 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
+@pytest.fixture
+async def service_on(clock):
+    """Make coach services on a database URL (migrated on first use), sharing one notes key and the
+    test's clock; every database they opened is closed after the test."""
+    from bot.service import CoachService
+    from storage.crypto import NotesCipher
+    from storage.db import Database, migrate
+
+    key = NotesCipher.generate_key()
+    migrated: set[str] = set()
+    made = []
+
+    def make(url: str) -> CoachService:
+        if url not in migrated:
+            migrate(url)
+            migrated.add(url)
+        made.append(Database(url))
+        return CoachService(made[-1], NotesCipher(key), clock)
+
+    yield make
+    for db in made:
+        await db.close()
+
+
 @pytest.fixture(scope="module")
 def fake():
     """A fake Slack Web API on 127.0.0.1 for one test module (modules that need users override it)."""
@@ -79,6 +103,17 @@ def fake():
     f = FakeSlack().start()
     yield f
     f.stop()
+
+
+@pytest.fixture(scope="module")
+def served(fake, tmp_path_factory):
+    """A `coachbot serve` on a SQLite file for one test module, talking to its fake Slack
+    (modules that need other settings override it)."""
+    from tests.served import Served
+
+    s = Served(fake, tmp_path_factory.mktemp("served"))
+    yield s
+    s.stop()
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -12,11 +12,8 @@ from bot.service import Actor, CoachService, Plans
 from flows.engine import Action, Answer
 from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
 from storage import talks
-from storage.crypto import NotesCipher
-from storage.db import Database, migrate
 from storage.models import ActionItem, Conversation, FlowSession
 
-KEY = NotesCipher.generate_key()
 SAM = Actor("slack", "T1", "U0SAM", "Sam", "Europe/London")
 KIM = Actor("slack", "T1", "U0KIM", "Kim", "Europe/London")
 ALEX = Actor("slack", "T1", "U0ALEX", "Alex", "Europe/London")
@@ -28,18 +25,9 @@ ANSWERS = ["no", "In October you booked 2 demos; the target is 8.", "I haven't j
 
 
 @pytest.fixture
-async def make_service(db_url, clock):
-    migrate(db_url)
-    made: list[Database] = []
-
-    def make() -> CoachService:
-        db = Database(db_url)
-        made.append(db)
-        return CoachService(db, NotesCipher(KEY), clock)
-
-    yield make
-    for db in made:
-        await db.close()
+def make_service(db_url, service_on):
+    """Services on this test's database: a second one stands for another replica."""
+    return lambda: service_on(db_url)
 
 
 def prompt_of(outputs) -> Prompt:

@@ -16,11 +16,9 @@ from bot.commands import parse
 from bot.service import Actor, CoachService
 from flows.engine import Action, Answer
 from flows.outputs import Prompt, Refused
-from storage.crypto import NotesCipher
-from storage.db import Database, migrate, sqlite_path
+from storage.db import Database, sqlite_path
 from storage.models import FlowSession, Person
 
-KEY = NotesCipher.generate_key()
 SAM = Actor("slack", "T1", "U0SAM", "Sam", "Europe/London")
 EVE = Actor("slack", "T2", "U0EVE", "Eve", "UTC")
 
@@ -40,97 +38,81 @@ async def stored(db: Database, session_id: str) -> FlowSession:
         return (await s.execute(select(FlowSession).where(FlowSession.id == session_id))).scalar_one()
 
 
-async def test_a_step_is_saved_encrypted_and_the_next_one_shown(db_url, clock):
-    migrate(db_url)
-    db = Database(db_url)
-    service = CoachService(db, NotesCipher(KEY), clock)
-    try:
-        p = await open_talk(service)
-        out = await service.answer(SAM, Answer("no", version=p.version, step=p.step_id), p.session_id)
-        nxt = prompt_of(out)
-        assert nxt.step_id != p.step_id and nxt.version == p.version + 1
-        row = await stored(db, p.session_id)
-        assert (row.step, row.version, row.status) == (nxt.step_id, nxt.version, "active")
-        assert row.updated_at == clock.now()
-        state = NotesCipher(KEY).decrypt(row.state_encrypted)
-        assert state["answers"][p.step_id] is False and not row.state_encrypted.lstrip().startswith("{")
-        # The same press again (a double click) is out of date and changes nothing.
-        again = await service.answer(SAM, Answer("no", version=p.version, step=p.step_id), p.session_id)
-        assert isinstance(again[0], Refused) and "out of date" in again[0].reason
-        assert (await stored(db, p.session_id)).version == nxt.version
-        # Someone else's session id, even from another workspace, is not found and not touched.
-        theirs = await service.answer(EVE, Answer("no", version=nxt.version, step=nxt.step_id), p.session_id)
-        assert isinstance(theirs[0], Refused) and "isn't yours" in theirs[0].reason
-        assert (await stored(db, p.session_id)).version == nxt.version
-    finally:
-        await db.close()
+async def test_a_step_is_saved_encrypted_and_the_next_one_shown(db_url, service_on, clock):
+    service = service_on(db_url)
+    db = service.db
+    p = await open_talk(service)
+    out = await service.answer(SAM, Answer("no", version=p.version, step=p.step_id), p.session_id)
+    nxt = prompt_of(out)
+    assert nxt.step_id != p.step_id and nxt.version == p.version + 1
+    row = await stored(db, p.session_id)
+    assert (row.step, row.version, row.status) == (nxt.step_id, nxt.version, "active")
+    assert row.updated_at == clock.now()
+    state = service.cipher.decrypt(row.state_encrypted)
+    assert state["answers"][p.step_id] is False and not row.state_encrypted.lstrip().startswith("{")
+    # The same press again (a double click) is out of date and changes nothing.
+    again = await service.answer(SAM, Answer("no", version=p.version, step=p.step_id), p.session_id)
+    assert isinstance(again[0], Refused) and "out of date" in again[0].reason
+    assert (await stored(db, p.session_id)).version == nxt.version
+    # Someone else's session id, even from another workspace, is not found and not touched.
+    theirs = await service.answer(EVE, Answer("no", version=nxt.version, step=nxt.step_id), p.session_id)
+    assert isinstance(theirs[0], Refused) and "isn't yours" in theirs[0].reason
+    assert (await stored(db, p.session_id)).version == nxt.version
 
 
-async def test_a_step_waits_off_the_loop_while_another_writer_holds_the_lock(sqlite_url, clock):
-    migrate(sqlite_url)
-    db = Database(sqlite_url)
-    service = CoachService(db, NotesCipher(KEY), clock)
-    try:
-        p = await open_talk(service)
-        other = sqlite3.connect(sqlite_path(sqlite_url), isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")  # e.g. a CLI command writing in another process
-        answering = asyncio.create_task(
+async def test_a_step_waits_off_the_loop_while_another_writer_holds_the_lock(sqlite_url, service_on):
+    service = service_on(sqlite_url)
+    db = service.db
+    p = await open_talk(service)
+    other = sqlite3.connect(sqlite_path(sqlite_url), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # e.g. a CLI command writing in another process
+    answering = asyncio.create_task(
+        service.answer(SAM, Answer("no", version=p.version, step=p.step_id), p.session_id))
+    ticks = 0
+    for _ in range(20):  # the event loop keeps running while the step waits for the lock
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert ticks == 20 and not answering.done()
+    other.execute("COMMIT")
+    other.close()
+    out = await asyncio.wait_for(answering, 5)
+    assert prompt_of(out).version == p.version + 1
+    assert (await stored(db, p.session_id)).version == p.version + 1
+
+
+async def test_a_transaction_that_reads_then_writes_survives_a_step_landing_in_between(sqlite_url, service_on):
+    service = service_on(sqlite_url)
+    db = service.db
+    p = await open_talk(service)
+    async with db.session() as s:
+        sam = (await s.execute(select(Person).where(Person.platform_user_id == "U0SAM"))).scalar_one()
+        step = asyncio.create_task(
             service.answer(SAM, Answer("no", version=p.version, step=p.step_id), p.session_id))
-        ticks = 0
-        for _ in range(20):  # the event loop keeps running while the step waits for the lock
-            await asyncio.sleep(0.01)
-            ticks += 1
-        assert ticks == 20 and not answering.done()
-        other.execute("COMMIT")
-        other.close()
-        out = await asyncio.wait_for(answering, 5)
-        assert prompt_of(out).version == p.version + 1
-        assert (await stored(db, p.session_id)).version == p.version + 1
-    finally:
-        await db.close()
+        await asyncio.sleep(0.05)  # the step runs now, while this transaction is open
+        sam.name = "Sam Renamed"
+        # A write after a read: had the read opened a transaction (a plain BEGIN), SQLite would
+        # refuse this write now that another commit slipped in. pysqlite starts the
+        # transaction at the first write instead, and the step's own write is autocommit.
+        await s.flush()
+    out = await asyncio.wait_for(step, 5)
+    assert prompt_of(out).version == p.version + 1
+    async with db.session() as s:
+        assert (await s.execute(select(Person.name).where(Person.id == sam.id))).scalar_one() == "Sam Renamed"
 
 
-async def test_a_transaction_that_reads_then_writes_survives_a_step_landing_in_between(sqlite_url, clock):
-    migrate(sqlite_url)
-    db = Database(sqlite_url)
-    service = CoachService(db, NotesCipher(KEY), clock)
-    try:
-        p = await open_talk(service)
-        async with db.session() as s:
-            sam = (await s.execute(select(Person).where(Person.platform_user_id == "U0SAM"))).scalar_one()
-            step = asyncio.create_task(
-                service.answer(SAM, Answer("no", version=p.version, step=p.step_id), p.session_id))
-            await asyncio.sleep(0.05)  # the step runs now, while this transaction is open
-            sam.name = "Sam Renamed"
-            # A write after a read: had the read opened a transaction (a plain BEGIN), SQLite would
-            # refuse this write now that another commit slipped in. pysqlite starts the
-            # transaction at the first write instead, and the step's own write is autocommit.
-            await s.flush()
-        out = await asyncio.wait_for(step, 5)
-        assert prompt_of(out).version == p.version + 1
-        async with db.session() as s:
-            assert (await s.execute(select(Person.name).where(Person.id == sam.id))).scalar_one() == "Sam Renamed"
-    finally:
-        await db.close()
-
-
-async def test_the_write_ahead_log_is_checkpointed_so_the_file_stays_small(sqlite_url, clock):
-    migrate(sqlite_url)
-    db = Database(sqlite_url)
+async def test_the_write_ahead_log_is_checkpointed_so_the_file_stays_small(sqlite_url, service_on):
+    service = service_on(sqlite_url)
+    db = service.db
     db.sqlite_worker.CHECKPOINT_EVERY = 50
-    service = CoachService(db, NotesCipher(KEY), clock)
     wal = sqlite_path(sqlite_url).with_name(sqlite_path(sqlite_url).name + "-wal")
-    try:
-        prompts = [await open_talk(service, rep=f"U0R{i:03d}") for i in range(20)]
-        sizes = []
-        for _ in range(10):  # 200 steps through the hot path, each rewriting a session row
-            for i, p in enumerate(prompts):
-                move = Answer(action=Action.BACK) if p.can_go_back else Answer("no")
-                out = await service.answer(SAM, replace(move, version=p.version, step=p.step_id), p.session_id)
-                prompts[i] = prompt_of(out)
-            await asyncio.sleep(0.05)  # let the worker run the checkpoint it was handed
-            sizes.append(wal.stat().st_size)
-        # A checkpoint lets the log start again from its beginning: it stops growing.
-        assert sizes[-1] == sizes[len(sizes) // 2], sizes
-    finally:
-        await db.close()
+    prompts = [await open_talk(service, rep=f"U0R{i:03d}") for i in range(20)]
+    sizes = []
+    for _ in range(10):  # 200 steps through the hot path, each rewriting a session row
+        for i, p in enumerate(prompts):
+            move = Answer(action=Action.BACK) if p.can_go_back else Answer("no")
+            out = await service.answer(SAM, replace(move, version=p.version, step=p.step_id), p.session_id)
+            prompts[i] = prompt_of(out)
+        await asyncio.sleep(0.05)  # let the worker run the checkpoint it was handed
+        sizes.append(wal.stat().st_size)
+    # A checkpoint lets the log start again from its beginning: it stops growing.
+    assert sizes[-1] == sizes[len(sizes) // 2], sizes

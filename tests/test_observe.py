@@ -9,17 +9,10 @@ import pytest
 from bot.observe import JsonFormatter, redact
 from storage.db import Database, migrate, newest_revision
 from tests import slack_requests as sr
-from tests.served import Served, new_person
+from tests.served import new_person
 from tests.test_slack_serve import walk_talk
 
 SECRET_NOTE = "Quietly-Unique-Note-7731 about missed targets"
-
-
-@pytest.fixture(scope="module")
-def served(fake, tmp_path_factory):
-    s = Served(fake, tmp_path_factory.mktemp("observe"))
-    yield s
-    s.stop()
 
 
 def metric(text: str, name: str, **labels) -> float | None:

@@ -3,20 +3,12 @@ from __future__ import annotations
 
 import time
 
-import pytest
 
 from storage.crypto import NotesCipher
 from tests import slack_requests as sr
 from tests.served import Served, flat, new_person as person, query as rows
 
 CHANNEL = "C0DEALS"
-@pytest.fixture(scope="module")
-def served(fake, tmp_path_factory):
-    s = Served(fake, tmp_path_factory.mktemp("retro"))
-    yield s
-    s.stop()
-
-
 def lost_in_channel(served, fake, manager, rep, deal="Acme renewal 12k"):
     served.command(f"team add <@{rep}>", user=manager)
     fake.wait_for_response(manager)

@@ -25,13 +25,6 @@ def fake():
     f.stop()
 
 
-@pytest.fixture(scope="module")
-def served(fake, tmp_path_factory):
-    s = Served(fake, tmp_path_factory.mktemp("serve"))
-    yield s
-    s.stop()
-
-
 def walk_talk(served: Served, manager: str, rep: str, *, observed: str = "In October you booked 2 demos; the target is 8.",
               rep_view: str = "My leads moved to the new team in September.", share: str = "yes"):
     """Open the talk modal and submit every step; returns the final ack body (the summary view)."""

@@ -33,7 +33,7 @@ from tests import slack_requests as sr  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 from tests.nudge_seed import all_status_counts, seed_due_nudges  # noqa: E402
 from tests.pgdb import fresh_pg_database  # noqa: E402
-from tests.served import Served, new_person  # noqa: E402
+from tests.served import Served, new_person, start_replicas  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 ENV = {"COACHBOT_TICK_SECONDS": "0.2", "COACHBOT_NUDGE_BATCH": "200", "COACHBOT_LEASE_SECONDS": "10"}
@@ -85,10 +85,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp())
     with fresh_pg_database(PG_ADMIN, "coachbot_faults") as url:
         migrate(url)
-        replicas = []
-        for i in range(2):
-            (work / f"r{i}").mkdir()
-            replicas.append(Served(fake, work / f"r{i}", database_url=url, extra_env=ENV))
+        replicas = start_replicas(fake, work, url, extra_env=ENV)
         total = 0
         try:
             print("A. the Slack API misbehaves")

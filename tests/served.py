@@ -147,6 +147,16 @@ class Served:
 _people = iter(range(1, 10**7))
 
 
+def start_replicas(fake: FakeSlack, workdir: Path, database_url: str, n: int = 2,
+                   extra_env: dict | None = None) -> list[Served]:
+    """n `coachbot serve` processes on one database, each in a folder of its own under `workdir`."""
+    replicas = []
+    for i in range(n):
+        (workdir / f"r{i}").mkdir()
+        replicas.append(Served(fake, workdir / f"r{i}", database_url=database_url, extra_env=extra_env))
+    return replicas
+
+
 def new_person(fake: FakeSlack, name: str, tz: str = "UTC") -> str:
     """A new Slack user of the fake workspace, with an id no other test uses."""
     uid = f"U0{name.split()[0].upper()}{next(_people):04d}"

@@ -19,8 +19,9 @@ from storage.crypto import NotesCipher
 from storage.db import Database, migrate
 from storage.models import ActionItem, CheckIn, Conversation, FlowSession, Nudge, Person, Retrospective
 from tests.served import COACHBOT
-from tests.test_service import ALEX, ANSWERS, KEY, SAM, walk
+from tests.test_service import ALEX, ANSWERS, SAM, walk
 
+KEY = NotesCipher.generate_key()
 NOTE = "Pricing-Blocker-4471 on the Acme deal"
 
 

@@ -126,13 +126,13 @@ class RetroService:
                 return [Say(f"The retrospective for {retro.deal_name} is already done — thank you.")]
             row = await self.coach.sessions_for_ref(s, me, retro_ref(retro.id))
             if row is not None:
-                return list((await self.coach.resume_row(s, row, now))[1].outputs)
+                return list((await self.coach.resume_row(s, row, now, actor=actor))[1].outputs)
             retro.status = "in_progress"
             s.add(retro)
             params = {"deal": retro.deal_name, "rep": rep.name if rep else "", "retro_id": retro.id,
                       "tz": effective_tz(me)}
             return await self.coach.start_flow(s, me, retro_flow.NAME, params, retro.rep_id, now,
-                                               ref=retro_ref(retro.id))
+                                               ref=retro_ref(retro.id), actor=actor)
 
     async def retro_command(self, actor: Actor, cmd: Command) -> list[Any]:
         """`/coach retro`: start the oldest retrospective waiting for me, or say there is none."""

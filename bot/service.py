@@ -14,12 +14,13 @@ from bot import observe, planner
 from bot.account import AccountService
 from bot.nudge_actions import NudgeActions
 from bot.retros import RetroService
+from bot.step_cache import StepCache, owner_of
 from bot.commands import Command, help_text, usage_line
 from bot.identity import Actor, NewPerson, effective_tz, person_for, person_named
 from bot.views import Plans
 from flows import checkin, engine
 from flows.dates import format_day
-from flows.engine import Action, Answer, FlowState
+from flows.engine import Action, Answer, FlowState, Turn
 from flows.outputs import Done, Notify, Prompt, Refused, Say
 from flows.registry import get_flow
 from flows.talk import NAME as TALK, plan_lines
@@ -48,6 +49,7 @@ class CoachService:
         self.account = AccountService(db, cipher, clock, defaults=self.defaults)
         self.retros = RetroService(self)
         self.actions = NudgeActions(self)
+        self.steps = StepCache()
 
     async def identify(self, actor: Actor) -> Person:
         """The stored person for an actor (created on first contact)."""
@@ -118,7 +120,7 @@ class CoachService:
             row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id)
             if row is None:
                 return []
-            state, turn = await self.resume_row(s, row, now)
+            state, turn = await self.resume_row(s, row, now, actor=actor)
             who = state.params.get("rep") if row.flow == TALK else None
             what = f"conversation with {who}" if who else f"{get_flow(row.flow).title.lower()}"
             return [Say(f"You have an unfinished {what} (saved {format_day(row.updated_at.date())}). "
@@ -132,7 +134,7 @@ class CoachService:
             row = await sessions.get_session(s, session_id=session_id, workspace_id=me.workspace_id, user_id=me.id)
             if row is None:
                 return [Refused("That conversation doesn't exist or isn't yours.")]
-            return list((await self.resume_row(s, row, now))[1].outputs)
+            return list((await self.resume_row(s, row, now, actor=actor))[1].outputs)
 
     # ---- subcommands -------------------------------------------------------------------------
 
@@ -161,11 +163,11 @@ class CoachService:
             row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id, flow=TALK,
                                                 subject_id=rep.id)
             if row is not None:
-                _, turn = await self.resume_row(s, row, now)
+                _, turn = await self.resume_row(s, row, now, actor=actor)
                 return notes + [Say(f"Picking up your unfinished conversation with {rep.name}.")] + list(turn.outputs)
             params = {"rep": rep.name, "rep_id": rep.id, "manager": me.name, "manager_id": me.id,
                       "tz": effective_tz(me)}
-            return notes + await self.start_flow(s, me, TALK, params, rep.id, now)
+            return notes + await self.start_flow(s, me, TALK, params, rep.id, now, actor=actor)
 
     async def _plans(self, actor: Actor, cmd: Command) -> list[Any]:
         now = self.clock.now()
@@ -224,30 +226,34 @@ class CoachService:
             manager = await people.get_person(s, workspace_id=me.workspace_id, person_id=me.manager_id)
             row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id, flow=checkin.NAME)
             if row is not None:
-                return list((await self.resume_row(s, row, now))[1].outputs)
+                return list((await self.resume_row(s, row, now, actor=actor))[1].outputs)
             params = {"manager": manager.name if manager else "your manager", "tz": effective_tz(me)}
-            return await self.start_flow(s, me, checkin.NAME, params, manager.id if manager else None, now)
+            return await self.start_flow(s, me, checkin.NAME, params, manager.id if manager else None, now,
+                                         actor=actor)
 
     # ---- turn machinery ----------------------------------------------------------------------
 
     async def start_flow(self, s, me: Person, flow_name: str, params: dict, subject_id: int | None, now,
-                         ref: str | None = None) -> list[Any]:
-        """Begin a flow for `me` inside the caller's transaction and return its first prompt."""
+                         ref: str | None = None, *, actor: Actor | None = None) -> list[Any]:
+        """Begin a flow for `me` (the `actor`) inside the caller's transaction and return its first prompt."""
         turn = engine.start(get_flow(flow_name), params, now)
         row = await sessions.create_session(s, self.cipher, workspace_id=me.workspace_id, user_id=me.id,
                                             flow=flow_name, state=turn.state.to_dict(), subject_id=subject_id,
                                             now=now, ref=ref)
+        if actor is not None:
+            self.steps.put(row.id, owner_of(actor), flow_name, turn.state)
         return [replace(o, session_id=row.id) if isinstance(o, Prompt) else o for o in turn.outputs]
 
     async def sessions_for_ref(self, s, me: Person, ref: str) -> FlowSession | None:
         """The actor's unfinished session filling in `ref`, if any."""
         return await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id, ref=ref)
 
-    async def resume_row(self, s, row: FlowSession, now: datetime):
-        """Show a stored session's current step again (inside the caller's transaction)."""
+    async def resume_row(self, s, row: FlowSession, now: datetime, *, actor: Actor | None = None):
+        """Show a stored session's current step again (inside the caller's transaction) to its owner `actor`."""
         state = FlowState.from_dict(sessions.load_state(self.cipher, row))
         turn = engine.resume(get_flow(row.flow), state, now, row.id)
-        await self._save(s, row, state, turn.state, now)
+        if await self._save(s, row, state, turn.state, now) and actor is not None:
+            self.steps.put(row.id, owner_of(actor), row.flow, turn.state)
         return state, turn
 
     async def _advance(self, s, me: Person, row: FlowSession, answer: Answer, now: datetime) -> list[Any]:
@@ -272,26 +278,51 @@ class CoachService:
         """A step that moves a flow along, in one read and one write; None when it needs the full path.
 
         Most answers only change the session itself, and a modal must be acknowledged within
-        Slack's 3 seconds with the next step, so this case skips the ORM. Finishing or discarding
-        a flow, and a session that isn't the caller's, go through `_advance` (which says why).
+        Slack's 3 seconds with the next step, so this case skips the ORM. When this process wrote
+        the session last (`StepCache`), even the read goes: only the version-checked write is
+        left. Finishing or discarding a flow, and a session that isn't the caller's, go through
+        `_advance` (which says why).
         """
-        def decide(stored: sessions.StoredState) -> tuple[sessions.NewState | None, list[Any] | None]:
+        owner = owner_of(actor)
+        cached = self.steps.get(session_id, owner, answer.version)
+        if cached is not None:
+            turn = engine.advance(get_flow(cached.flow), cached.state, answer, now, session_id)
+            if turn.state.version == cached.state.version:
+                return list(turn.outputs)
+            if turn.state.status == "active" and await sessions.write_state_if_current(
+                    self.db, session_id=session_id, expected_version=cached.state.version,
+                    new=self._stored(turn.state), now=now):
+                self.steps.put(session_id, owner, cached.flow, turn.state)
+                return list(turn.outputs)
+            # Finishing, discarding, or the database has moved on: the full path reads and decides.
+            self.steps.drop(session_id)
+            return None
+
+        def decide(stored: sessions.StoredState) -> tuple[sessions.NewState | None, tuple[FlowState, Turn]]:
             state = FlowState.from_dict(self.cipher.decrypt(stored.state_encrypted))
             turn = engine.advance(get_flow(stored.flow), state, answer, now, stored.id)
-            new = turn.state
-            if new.version == state.version:
-                return None, list(turn.outputs)
-            if new.status != "active":
-                return None, None
-            return sessions.NewState(new.step, new.status, new.version, self.cipher.encrypt(new.to_dict())), \
-                list(turn.outputs)
+            if turn.state.version == state.version or turn.state.status != "active":
+                return None, (state, turn)
+            return self._stored(turn.state), (state, turn)
 
-        outcome, outputs = await sessions.change_owned_state(
+        outcome, result = await sessions.change_owned_state(
             self.db, session_id=session_id, platform=actor.platform, workspace=actor.workspace, user=actor.user,
             now=now, decide=decide)
         if outcome == "conflict":
             return [STEP_RACED]
-        return outputs if outcome in ("saved", "kept") else None
+        if outcome == "missing":
+            return None
+        before, turn = result
+        if outcome == "saved":
+            self.steps.put(session_id, owner, before.flow, turn.state)
+            return list(turn.outputs)
+        if turn.state.version == before.version:  # nothing to write: an error to show, or out of date
+            self.steps.put(session_id, owner, before.flow, before)
+            return list(turn.outputs)
+        return None
+
+    def _stored(self, state: FlowState) -> sessions.NewState:
+        return sessions.NewState(state.step, state.status, state.version, self.cipher.encrypt(state.to_dict()))
 
     async def _save(self, s, row: FlowSession, before: FlowState, after: FlowState, now: datetime) -> bool:
         if after.version == before.version:

@@ -185,7 +185,7 @@ async def change_owned_state(
     """
     owner = {"sid": session_id, "platform": platform, "workspace": workspace, "user": user}
     if db.sqlite_worker is not None:
-        stamp = now.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        stamp = _sqlite_stamp(now)
         return await db.sqlite_worker.run(lambda conn: _change_in_sqlite(conn, owner, stamp, decide))
     async with db.engine.begin() as conn:
         row = (await conn.execute(_OWNED_STATE, owner)).first()
@@ -195,8 +195,28 @@ async def change_owned_state(
         new, result = decide(stored)
         if new is None:
             return "kept", result
-        written = await conn.execute(_WRITE_STATE, _write_params(stored, new, now))
+        written = await conn.execute(_WRITE_STATE, _write_params(stored.id, stored.version, new, now))
         return ("saved" if written.rowcount == 1 else "conflict"), result
+
+
+async def write_state_if_current(db: Database, *, session_id: str, expected_version: int, new: NewState,
+                                 now: datetime) -> bool:
+    """Write a state the caller already holds, only if the session is still at `expected_version`.
+
+    The hot path's write without its read: for a caller that knows the current state from its own
+    last write. False when the row moved on or is gone (the caller then takes the full path).
+    """
+    if db.sqlite_worker is not None:
+        params = _write_params(session_id, expected_version, new, _sqlite_stamp(now))
+        return await db.sqlite_worker.run(lambda conn: conn.execute(_WRITE_STATE_SQL, params).rowcount == 1)
+    async with db.engine.begin() as conn:
+        written = await conn.execute(_WRITE_STATE, _write_params(session_id, expected_version, new, now))
+        return written.rowcount == 1
+
+
+def _sqlite_stamp(now: datetime) -> str:
+    # What UTCDateTime stores, without going through SQLAlchemy's type machinery.
+    return now.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def _change_in_sqlite(conn: sqlite3.Connection, owner: dict, stamp: str, decide: Decide[R]) -> tuple[Outcome, R | None]:
@@ -211,10 +231,10 @@ def _change_in_sqlite(conn: sqlite3.Connection, owner: dict, stamp: str, decide:
         return "kept", result
     # Autocommit: the conditional update is its own short transaction, so the write lock is held
     # only while it runs, not while `decide` thinks.
-    written = conn.execute(_WRITE_STATE_SQL, _write_params(stored, new, stamp))
+    written = conn.execute(_WRITE_STATE_SQL, _write_params(stored.id, stored.version, new, stamp))
     return ("saved" if written.rowcount == 1 else "conflict"), result
 
 
-def _write_params(stored: StoredState, new: NewState, now: Any) -> dict[str, Any]:
-    return {"sid": stored.id, "expected": stored.version, "step": new.step, "status": new.status,
+def _write_params(session_id: str, expected_version: int, new: NewState, now: Any) -> dict[str, Any]:
+    return {"sid": session_id, "expected": expected_version, "step": new.step, "status": new.status,
             "version": new.version, "state": new.state_encrypted, "now": now}

@@ -116,3 +116,55 @@ async def test_the_write_ahead_log_is_checkpointed_so_the_file_stays_small(sqlit
         sizes.append(wal.stat().st_size)
     # A checkpoint lets the log start again from its beginning: it stops growing.
     assert sizes[-1] == sizes[len(sizes) // 2], sizes
+
+
+async def test_a_replica_that_wrote_a_step_last_still_sees_what_another_replica_did(db_url, service_on):
+    """Each process remembers the states it wrote (StepCache); the database stays the truth."""
+    here, there = service_on(db_url), service_on(db_url)
+    p = await open_talk(here)
+    assert len(here.steps) == 1  # the opened talk is remembered here
+    # The next press lands on the other replica, which moves the flow on and stores the answer.
+    moved = prompt_of(await there.answer(SAM, Answer("no", version=p.version, step=p.step_id), p.session_id))
+    # A stale press of the first form reaches this replica: refused, and nothing is overwritten.
+    stale = await here.answer(SAM, Answer("yes", version=p.version, step=p.step_id), p.session_id)
+    assert isinstance(stale[0], Refused) and "out of date" in stale[0].reason
+    row = await stored(here.db, p.session_id)
+    assert row.version == moved.version and here.cipher.decrypt(row.state_encrypted)["answers"][p.step_id] is False
+    # The form the other replica showed works here too, on top of what the other replica stored.
+    text = "On 3 Nov and 10 Nov you logged 4 calls; the team target is 20."
+    after = prompt_of(await here.answer(SAM, Answer(text, version=moved.version, step=moved.step_id), p.session_id))
+    assert after.version == moved.version + 1
+    state = here.cipher.decrypt((await stored(here.db, p.session_id)).state_encrypted)
+    assert state["answers"][p.step_id] is False and state["answers"][moved.step_id] == text
+
+
+async def test_a_remembered_step_of_an_erased_person_is_not_written_back(db_url, service_on):
+    from bot.data_rights import forget
+
+    service = service_on(db_url)
+    p = await open_talk(service)
+    await forget(service.db, "U0SAM", workspace="T1")
+    out = await service.answer(SAM, Answer("no", version=p.version, step=p.step_id), p.session_id)
+    assert isinstance(out[0], Refused) and "doesn't exist" in out[0].reason
+    async with service.db.session() as s:
+        assert (await s.execute(select(FlowSession).where(FlowSession.id == p.session_id))).first() is None
+    assert len(service.steps) == 0
+
+
+def test_the_step_cache_keeps_few_entries_for_a_short_time():
+    from bot.step_cache import StepCache
+    from flows.engine import FlowState
+
+    now = [0.0]
+    cache = StepCache(size=2, ttl=60, clock=lambda: now[0])
+    owner = ("slack", "T1", "U0SAM")
+    for sid in ("a", "b", "c"):
+        cache.put(sid, owner, "talk", FlowState(flow="talk", step="observed", version=3))
+    assert len(cache) == 2 and cache.get("a", owner, 3) is None  # the oldest went first
+    assert cache.get("c", owner, 3) is not None
+    assert cache.get("c", owner, 2) is None  # another version: not this entry
+    assert cache.get("c", ("slack", "T2", "U0SAM"), 3) is None  # someone else: never
+    now[0] = 61
+    assert cache.get("c", owner, 3) is None and len(cache) == 1  # expired and dropped
+    cache.put("b", owner, "talk", FlowState(flow="talk", step=None, version=4, status="done"))
+    assert len(cache) == 0  # finished flows are not kept

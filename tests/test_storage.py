@@ -1,6 +1,8 @@
 """Storage on a real SQLite file and a real PostgreSQL: migrations, repositories, UTC, encryption."""
 from __future__ import annotations
 
+import json
+
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -120,12 +122,28 @@ async def test_notes_are_encrypted_at_rest(db, db_url):
     for value in raw:
         for word in SECRET_WORDS:
             assert word.lower() not in value.lower()
-        assert value.startswith("gAAAA")  # a Fernet token
+        assert value.startswith("v2:")  # AES-256-GCM
     async with db.session() as s:
         plans = await talks.open_plans(s, cipher, viewer=sam)
         notes = await talks.conversation_notes(s, cipher, viewer=sam, conversation_id=plans[0].conversation_id)
     assert notes == ANSWERS
     assert [i.text for i in plans[0].items] == ["book 5 discovery calls", "join two calls"]
+
+
+def test_notes_written_as_fernet_tokens_before_the_switch_still_read_and_rotate_to_aes_gcm():
+    from cryptography.fernet import Fernet
+
+    old_token = Fernet(KEY).encrypt(json.dumps({"note": "missed 3 demos", "n": 3}).encode()).decode()
+    cipher = NotesCipher(KEY)
+    assert cipher.decrypt(old_token) == {"note": "missed 3 demos", "n": 3}
+    rotated = cipher.rotate(old_token)
+    assert rotated.startswith("v2:") and "missed" not in rotated
+    assert cipher.decrypt(rotated) == {"note": "missed 3 demos", "n": 3}
+    # Each value gets its own nonce: the same notes never encrypt to the same text.
+    assert cipher.encrypt({"a": 1}) != cipher.encrypt({"a": 1})
+    tampered = rotated[:-6] + ("A" if rotated[-6] != "A" else "B") + rotated[-5:]
+    with pytest.raises(ValueError, match="not the key"):
+        cipher.decrypt(tampered)
 
 
 async def test_a_wrong_key_fails_loudly_and_an_old_key_still_reads(db):

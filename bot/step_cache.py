@@ -1,0 +1,71 @@
+"""The flow states this process wrote last, so the next step of the same flow skips the read and the decrypt.
+
+Only a shortcut, never the truth: the database is. An entry is used only when the submission
+names the entry's version, and the write that follows lands only if the row is still at that
+version (`sessions.write_state_if_current`). A stale entry — another replica moved the flow on, a
+double click, an erased person — therefore makes that write miss, the entry is dropped and the
+step takes the full path, which reads the row and says what happened. A session's owner never
+changes, and every write of a session bumps its version, so one version means one state.
+
+Entries hold decrypted notes, so they are few and short-lived: at most `size`, each for `ttl`.
+"""
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from typing import Callable, NamedTuple
+
+from flows.engine import FlowState
+
+Owner = tuple[str, str, str]  # platform, workspace, platform user id
+
+
+def owner_of(actor) -> Owner:
+    """The cache's owner key for an actor (`bot.identity.Actor`)."""
+    return actor.platform, actor.workspace, actor.user
+
+
+class Cached(NamedTuple):
+    owner: Owner
+    flow: str
+    state: FlowState
+    expires: float
+
+
+class StepCache:
+    """A small LRU of (session id -> owner, flow, state) with an expiry per entry."""
+
+    def __init__(self, size: int = 10_000, ttl: float = 600.0, clock: Callable[[], float] = time.monotonic):
+        self.size = size
+        self.ttl = ttl
+        self.clock = clock
+        self._entries: OrderedDict[str, Cached] = OrderedDict()
+
+    def get(self, session_id: str, owner: Owner, version: int | None) -> Cached | None:
+        """The entry for this session if it belongs to `owner`, is at `version` and has not expired."""
+        entry = self._entries.get(session_id)
+        if entry is None or version is None:
+            return None
+        if entry.expires < self.clock():
+            del self._entries[session_id]
+            return None
+        if entry.owner != owner or entry.state.version != version:
+            return None
+        return entry
+
+    def put(self, session_id: str, owner: Owner, flow: str, state: FlowState) -> None:
+        """Remember the state just read or written for this session (only unfinished flows are kept)."""
+        if state.status != "active":
+            self._entries.pop(session_id, None)
+            return
+        self._entries[session_id] = Cached(owner, flow, state, self.clock() + self.ttl)
+        self._entries.move_to_end(session_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def drop(self, session_id: str) -> None:
+        """Forget a session (it finished, was discarded, or the database disagreed with the entry)."""
+        self._entries.pop(session_id, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -15,6 +15,7 @@ from bot.clock import SystemClock
 from bot.keys import load_cipher
 from bot.service import CoachService
 from bot.settings import Settings
+from bot.slack.forms import to_bolt_request as slack_request
 from bot.webhooks import WebhookRoutes
 from storage.db import Database
 
@@ -53,7 +54,7 @@ def build_web_app(db: Database, slack: AsyncApp | None, *, slack_http: bool = Tr
                 # Bolt's verifier would raise on it (a 500); it is simply not a signed Slack request.
                 return web.json_response({"ok": False, "error": "invalid request timestamp"}, status=401)
             try:
-                bolt_request = await to_bolt_request(request)
+                bolt_request = await slack_request(request)
             except (ValueError, UnicodeDecodeError):
                 return web.json_response({"ok": False, "error": "malformed body: not valid JSON or form data"},
                                          status=400)

@@ -150,3 +150,47 @@ def test_modal_metadata_is_ours_or_treated_as_out_of_date(raw):
 
     meta = _meta(raw)
     assert meta is None or (isinstance(meta, dict) and meta.get("sid"))
+
+
+form_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
+raw_form = st.text(alphabet=st.sampled_from(list("%=&+ab3DdFfz0\n\r é~_")), max_size=60) | st.sampled_from([
+    "%", "a=%", "a=%4", "a=%zz", "a=%%41", "a=%3D%3d", "a==b", "=", "&&", "a", "a=b=c", "p=%E2%80%9C", "p=%e2%80%9c",
+    "x=%ZZ%41", "x=100%25", "x=%0A%0D", "x=%C3", "x=é%41"])
+
+
+@FUZZ
+@given(st.lists(st.tuples(form_text, form_text), max_size=6))
+def test_slack_form_bodies_decode_exactly_as_the_standard_library_does(pairs):
+    from urllib.parse import parse_qsl, urlencode
+
+    from bot.slack.forms import parse_form
+
+    body = urlencode(pairs)
+    assert parse_form(body) == parse_qsl(body, keep_blank_values=True)
+    assert parse_form(body) == list(pairs)
+
+
+@FUZZ
+@given(raw_form)
+def test_malformed_form_bodies_decode_exactly_as_the_standard_library_does(body):
+    from urllib.parse import parse_qsl
+
+    from bot.slack.forms import parse_form
+
+    assert parse_form(body) == parse_qsl(body, keep_blank_values=True)
+
+
+@FUZZ
+@given(json_values)
+def test_slack_request_bodies_read_as_bolt_reads_them(value):
+    from urllib.parse import urlencode
+
+    from slack_bolt.request.internals import parse_body as bolt_parse_body
+
+    from bot.slack.forms import parse_body
+
+    form = "application/x-www-form-urlencoded"
+    for body, content_type in ((urlencode({"payload": json.dumps(value)}), form),
+                               (urlencode({"command": "/coach", "text": json.dumps(value)}), form),
+                               (json.dumps({"event": value}), "application/json"), ("", form)):
+        assert parse_body(body, content_type) == bolt_parse_body(body, content_type)

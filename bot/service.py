@@ -241,7 +241,7 @@ class CoachService:
                                             flow=flow_name, state=turn.state.to_dict(), subject_id=subject_id,
                                             now=now, ref=ref)
         if actor is not None:
-            self.steps.put(row.id, owner_of(actor), flow_name, turn.state)
+            self.steps.put(row.id, owner_of(actor), turn.state)
         return [replace(o, session_id=row.id) if isinstance(o, Prompt) else o for o in turn.outputs]
 
     async def sessions_for_ref(self, s, me: Person, ref: str) -> FlowSession | None:
@@ -253,7 +253,7 @@ class CoachService:
         state = FlowState.from_dict(sessions.load_state(self.cipher, row))
         turn = engine.resume(get_flow(row.flow), state, now, row.id)
         if await self._save(s, row, state, turn.state, now) and actor is not None:
-            self.steps.put(row.id, owner_of(actor), row.flow, turn.state)
+            self.steps.put(row.id, owner_of(actor), turn.state)
         return state, turn
 
     async def _advance(self, s, me: Person, row: FlowSession, answer: Answer, now: datetime) -> list[Any]:
@@ -286,13 +286,13 @@ class CoachService:
         owner = owner_of(actor)
         cached = self.steps.get(session_id, owner, answer.version)
         if cached is not None:
-            turn = engine.advance(get_flow(cached.flow), cached.state, answer, now, session_id)
+            turn = engine.advance(get_flow(cached.state.flow), cached.state, answer, now, session_id)
             if turn.state.version == cached.state.version:
                 return list(turn.outputs)
             if turn.state.status == "active" and await sessions.write_state_if_current(
                     self.db, session_id=session_id, expected_version=cached.state.version,
                     new=self._stored(turn.state), now=now):
-                self.steps.put(session_id, owner, cached.flow, turn.state)
+                self.steps.put(session_id, owner, turn.state)
                 return list(turn.outputs)
             # Finishing, discarding, or the database has moved on: the full path reads and decides.
             self.steps.drop(session_id)
@@ -314,10 +314,10 @@ class CoachService:
             return None
         before, turn = result
         if outcome == "saved":
-            self.steps.put(session_id, owner, before.flow, turn.state)
+            self.steps.put(session_id, owner, turn.state)
             return list(turn.outputs)
         if turn.state.version == before.version:  # nothing to write: an error to show, or out of date
-            self.steps.put(session_id, owner, before.flow, before)
+            self.steps.put(session_id, owner, before)
             return list(turn.outputs)
         return None
 

@@ -27,13 +27,12 @@ def owner_of(actor) -> Owner:
 
 class Cached(NamedTuple):
     owner: Owner
-    flow: str
-    state: FlowState
+    state: FlowState  # its `flow` names the flow
     expires: float
 
 
 class StepCache:
-    """A small LRU of (session id -> owner, flow, state) with an expiry per entry."""
+    """A small LRU of (session id -> owner, state) with an expiry per entry."""
 
     def __init__(self, size: int = 10_000, ttl: float = 600.0, clock: Callable[[], float] = time.monotonic):
         self.size = size
@@ -53,12 +52,12 @@ class StepCache:
             return None
         return entry
 
-    def put(self, session_id: str, owner: Owner, flow: str, state: FlowState) -> None:
+    def put(self, session_id: str, owner: Owner, state: FlowState) -> None:
         """Remember the state just read or written for this session (only unfinished flows are kept)."""
         if state.status != "active":
             self._entries.pop(session_id, None)
             return
-        self._entries[session_id] = Cached(owner, flow, state, self.clock() + self.ttl)
+        self._entries[session_id] = Cached(owner, state, self.clock() + self.ttl)
         self._entries.move_to_end(session_id)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)

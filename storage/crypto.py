@@ -68,7 +68,7 @@ class NotesCipher:
 
     def rotate(self, token: str) -> str:
         """Re-encrypt `token` under the first (newest) key, in the current form."""
-        return self.encrypt(orjson.loads(self._open(token)))
+        return self.encrypt(self.decrypt(token))
 
     def _open(self, token: str) -> bytes:
         if token.startswith(V2):

@@ -159,12 +159,12 @@ def test_the_step_cache_keeps_few_entries_for_a_short_time():
     cache = StepCache(size=2, ttl=60, clock=lambda: now[0])
     owner = ("slack", "T1", "U0SAM")
     for sid in ("a", "b", "c"):
-        cache.put(sid, owner, "talk", FlowState(flow="talk", step="observed", version=3))
+        cache.put(sid, owner, FlowState(flow="talk", step="observed", version=3))
     assert len(cache) == 2 and cache.get("a", owner, 3) is None  # the oldest went first
     assert cache.get("c", owner, 3) is not None
     assert cache.get("c", owner, 2) is None  # another version: not this entry
     assert cache.get("c", ("slack", "T2", "U0SAM"), 3) is None  # someone else: never
     now[0] = 61
     assert cache.get("c", owner, 3) is None and len(cache) == 1  # expired and dropped
-    cache.put("b", owner, "talk", FlowState(flow="talk", step=None, version=4, status="done"))
+    cache.put("b", owner, FlowState(flow="talk", step=None, version=4, status="done"))
     assert len(cache) == 0  # finished flows are not kept

@@ -32,7 +32,12 @@ class NudgeActions:
         self.clock = coach.clock
 
     async def handle(self, actor: Actor, action_id: str, value: str) -> list[Any]:
-        """Run one button press; the value carries the nudge (or item) id and the choice."""
+        """Run one button press; the value carries the nudge (or item) id and the choice.
+
+        `action_id` may carry the option after a dot (`nudge_checkin.stuck`), as every button posted
+        since action ids became unique per block does; older messages send the bare action.
+        """
+        action_id = action_id.partition(".")[0]
         handler = getattr(self, "_" + action_id, None)
         if action_id not in ACTIONS or handler is None:
             return [Refused("That button is from an older version of coachbot; nothing was changed.")]

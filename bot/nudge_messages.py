@@ -20,6 +20,20 @@ OPENERS = (
     "How are the new conversations with prospects going?",
 )
 STATUS_LABELS = {"on_track": "on track", "need_hand": "could use a hand", "stuck": "stuck"}
+PULSE_BUCKETS = ("0", "1-2", "3-5", "6+")
+
+
+def choice(action: str, label: str, nudge_id: int, option: str) -> tuple[str, str, str]:
+    """One of several buttons that do the same action with a different option.
+
+    Slack refuses a block whose buttons share an action_id, so each option gets its own id
+    (`nudge_checkin.stuck`); `nudge_actions.handle` reads the action before the dot.
+    """
+    return f"{action}.{_id_safe(option)}", label, f"{nudge_id}:{option}"
+
+
+def _id_safe(option: str) -> str:
+    return "".join(c if c.isalnum() or c in "_-" else "_" for c in option)
 
 
 class Skip(Exception):
@@ -62,9 +76,9 @@ async def _checkin_rep(s, cipher, n, recipient, data, now, _batch):
     await _open_talk(s, n)
     return NudgeMessage(n.id, n.kind, f"Quick check-in on the plan you agreed with {data.get('manager', 'your manager')}: "
                         "how's it going this week?",
-                        (("nudge_checkin", "On track", f"{n.id}:on_track"),
-                         ("nudge_checkin", "Could use a hand", f"{n.id}:need_hand"),
-                         ("nudge_checkin", "Stuck", f"{n.id}:stuck")))
+                        (choice("nudge_checkin", "On track", n.id, "on_track"),
+                         choice("nudge_checkin", "Could use a hand", n.id, "need_hand"),
+                         choice("nudge_checkin", "Stuck", n.id, "stuck")))
 
 
 async def _checkin_manager(s, cipher, n, recipient, data, now, _batch):
@@ -76,9 +90,9 @@ async def _checkin_manager(s, cipher, n, recipient, data, now, _batch):
                         f"A two-minute check-in keeps the plan alive — you could open with: “{opener}”",
                         (("nudge_checked_in", "I checked in", str(n.id)),
                          ("nudge_send_checkin", f"Send {rep} a check-in", str(n.id)),
-                         ("nudge_snooze", "In 1 hour", f"{n.id}:1h"),
-                         ("nudge_snooze", "Tomorrow", f"{n.id}:tomorrow"),
-                         ("nudge_snooze", "Next week", f"{n.id}:week")))
+                         choice("nudge_snooze", "In 1 hour", n.id, "1h"),
+                         choice("nudge_snooze", "Tomorrow", n.id, "tomorrow"),
+                         choice("nudge_snooze", "Next week", n.id, "week")))
 
 
 async def _action_due(s, cipher, n, recipient, data, now, _batch):
@@ -90,7 +104,7 @@ async def _action_due(s, cipher, n, recipient, data, now, _batch):
         raise Skip("the plan was closed")
     due = format_day(item.due_on) if item.due_on else "soon"
     return NudgeMessage(n.id, n.kind, f"Reminder: “{cipher.decrypt(item.text_encrypted)}” is due {due}.",
-                        (("item_done", "Done", str(item.id)), ("nudge_snooze", "Tomorrow", f"{n.id}:tomorrow")))
+                        (("item_done", "Done", str(item.id)), choice("nudge_snooze", "Tomorrow", n.id, "tomorrow")))
 
 
 async def _review_reminder(s, cipher, n, recipient, data, now, _batch):
@@ -138,7 +152,7 @@ async def _followup_due(s, cipher, n, recipient, data, now, _batch):
     if f is None or f.status != "open":
         raise Skip("the follow-up is done")
     return NudgeMessage(n.id, n.kind, f"Time to check: {cipher.decrypt(f.text_encrypted)}",
-                        (("followup_done", "Done", str(f.id)), ("nudge_snooze", "Tomorrow", f"{n.id}:tomorrow")))
+                        (("followup_done", "Done", str(f.id)), choice("nudge_snooze", "Tomorrow", n.id, "tomorrow")))
 
 
 async def _pulse(s, cipher, n, recipient, data, now, batch: Batch):
@@ -147,7 +161,7 @@ async def _pulse(s, cipher, n, recipient, data, now, batch: Batch):
     if not on_plan:
         raise Skip("no open plan")
     return NudgeMessage(n.id, n.kind, "Pipeline pulse: how many new opportunities did you open this week?",
-                        tuple(("pulse", label, f"{n.id}:{label}") for label in ("0", "1-2", "3-5", "6+")))
+                        tuple(choice("pulse", label, n.id, label) for label in PULSE_BUCKETS))
 
 
 async def _digest(s, cipher, n, recipient, data, now, _batch):

@@ -47,7 +47,11 @@ from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
 from storage import events, slack_tables
 
 log = logging.getLogger("coachbot.slack")
-SCOPES = ["commands", "chat:write", "users:read", "users:read.email", "im:history", "im:write"]
+# What each scope is for: commands (/coach), chat:write (DMs, channel prompts, ephemeral notes),
+# users:read (names, time zones), users:read.email (CRM owners by email), im:history (the DM
+# history a re-sent nudge is checked against, and message.im events), im:write (opening a DM),
+# files:write (the /coach report chart). slack/manifest.json must ask for the same list.
+SCOPES = ["commands", "chat:write", "users:read", "users:read.email", "im:history", "im:write", "files:write"]
 NOT_INSTALLED = (":warning: coachbot isn't installed in this workspace, so nothing was done. "
                  "A Slack admin can add it from the app's install page (/slack/install).")
 
@@ -224,7 +228,8 @@ class SlackListeners:
         app.view(blocks.PICK_REP)(self.on_pick_rep)
         app.view(blocks.LOST_DEAL)(self.on_lost_deal)
         app.action("retro_start")(self.on_retro_start)
-        app.action(re.compile("^(" + "|".join(NUDGE_ACTIONS) + ")$"))(self.on_nudge_button)
+        # "nudge_checkin" (messages posted before action ids were unique per block) or "nudge_checkin.stuck"
+        app.action(re.compile("^(" + "|".join(NUDGE_ACTIONS) + r")(\.[\w-]+)?$"))(self.on_nudge_button)
         app.shortcut("start_loss_retro")(self.on_loss_shortcut)
         app.action("flow_back")(self.on_back)
         app.action("flow_discard")(self.on_discard)
@@ -476,7 +481,7 @@ class SlackListeners:
                     await respond(replace_original=True, **blocks.message(Say(text)))
                 except Exception as exc:  # noqa: BLE001 - the action itself is done; only the echo failed
                     log.warning("could not update the nudge message: %s", exc)
-            if action["action_id"] in ("item_done", "plan_close", "nudge_checked_in"):
+            if action["action_id"].partition(".")[0] in ("item_done", "plan_close", "nudge_checked_in"):
                 await self.publish_home(client, actor)
         self.later(work())
 

@@ -128,7 +128,7 @@ def main() -> None:
                     user = users[i % len(users)]
                     rid = f"fault-{uuid.uuid4().hex[:10]}"
                     body, ctype = sr.command_body("plans", user=user, team=fake.team_id,
-                                                  response_url=fake.response_url(rid))
+                                                  response_url=fake.response_url(rid), trigger_id=fake.trigger())
                     try:
                         reply = replicas[i % 2].post_signed(body, ctype)
                         outcomes[f"ack {reply.status}"] += 1

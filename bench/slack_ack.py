@@ -89,7 +89,8 @@ def prepare_steps(served: Served, fake: FakeSlack, n: int, first: int = 0) -> li
         fake.add_user(mgr, f"Manager {i}")
         fake.add_user(rep, f"Rep {i}")
         view = served.open_modal(f"talk <@{rep}>", user=mgr)
-        return sr.interaction_body(sr.view_submission(view, sr.radio_answer("no"), user=mgr, team=fake.team_id))
+        return sr.interaction_body(sr.view_submission(view, sr.radio_answer("no"), user=mgr, team=fake.team_id,
+                                                      trigger_id=fake.trigger()))
     with ThreadPoolExecutor(8) as pool:
         return list(pool.map(one, range(first, first + n)))
 
@@ -129,8 +130,8 @@ def main() -> None:
         db_name = "PostgreSQL" if args.database_url and args.database_url.startswith("postgres") else "SQLite"
         bare, bare_url = start_bare(fake)
         try:
-            help_cmds = [sr.command_body("help", user="UBENCH", team=fake.team_id, response_url=fake.response_url())
-                         for _ in range(args.n)]
+            help_cmds = [sr.command_body("help", user="UBENCH", team=fake.team_id, response_url=fake.response_url(),
+                                         trigger_id=fake.trigger()) for _ in range(args.n)]
             print(f"Preparing {args.n * args.rounds} open talks for the view_submission runs ...", flush=True)
             # Every round needs talks still at their first step; the bare app gets the very same bodies.
             steps = prepare_steps(served, fake, args.n * args.rounds)

@@ -6,6 +6,7 @@ PostgreSQL tests skip with a reason when no server answers, unless COACHBOT_REQU
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -103,6 +104,25 @@ def fake():
     f = FakeSlack().start()
     yield f
     f.stop()
+
+
+@pytest.fixture(autouse=True)
+def slack_accepted_everything(request):
+    """Fail a test after which the strict Slack double holds a refusal or a warning nobody expected.
+
+    A background DM that Slack refused (invalid blocks, a missing scope, an expired trigger) only
+    reaches a log line in the app, so without this a broken payload could hide behind a green test.
+    Tests that break a rule on purpose take what they caused with fake.take_refusals().
+    """
+    # Asked for before the test runs, so the double is torn down after this check, not before it.
+    fake = request.getfixturevalue("fake") if "fake" in request.fixturenames else None
+    yield
+    if fake is None:
+        return
+    time.sleep(0.05)  # let work the app did after its last answer reach the double
+    refusals, warnings = fake.take_refusals(), fake.take_warnings()
+    assert not refusals, "Slack refused calls during this test:\n" + "\n".join(map(str, refusals))
+    assert not warnings, "Slack noted warnings during this test:\n" + "\n".join(map(str, warnings))
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,11 @@ from sqlalchemy import create_engine, text
 from storage.crypto import NotesCipher
 from storage.db import sync_url
 from tests import slack_requests as sr
+from tests.fakes import block_kit
 from tests.fakes.slack_api import FakeSlack
 
 COACHBOT = Path(sys.executable).with_name("coachbot")
+ACK_SECONDS = 3.0
 
 
 def stop_process(proc: subprocess.Popen, log) -> None:
@@ -108,33 +110,66 @@ class Served:
 
     def post_signed(self, body: str, content_type: str, *, timestamp: int | None = None,
                     secret: str = sr.SIGNING_SECRET, extra: dict | None = None) -> Reply:
+        """POST a signed request to /slack/events, holding the answer to Slack's 3-second deadline."""
         headers = {"Content-Type": content_type, **sr.sign(body, secret=secret, timestamp=timestamp), **(extra or {})}
-        return self.request("POST", "/slack/events", body, headers)
+        started = time.monotonic()
+        reply = self.request("POST", "/slack/events", body, headers)
+        took = time.monotonic() - started
+        if took > ACK_SECONDS and self.fake is not None:
+            # Slack gives up on a request not answered within 3 s: the person sees "operation_timeout"
+            # (docs.slack.dev/tools/bolt-python/concepts/acknowledge).
+            self.fake.refuse("ack", "operation_timeout", [f"answered after {took:.2f} s: {body[:120]}"])
+        return reply
 
     def command(self, text: str, *, user: str, team: str | None = None, user_name: str = "",
                 trigger_id: str | None = None, channel: str = "C0GENERAL") -> Reply:
-        body, ctype = sr.command_body(text, user=user, team=team or self.fake.team_id, trigger_id=trigger_id,
-                                      channel=channel,
+        """Run `/coach <text>` as `user`; `text` is what Slack sends (see sr.typed for typed characters)."""
+        body, ctype = sr.command_body(text, user=user, team=team or self.fake.team_id,
+                                      trigger_id=trigger_id or self.fake.trigger(), channel=channel,
                                       response_url=self.fake.response_url(f"{user}-{time.monotonic_ns()}"),
                                       user_name=user_name)
-        return self.post_signed(body, ctype)
+        reply = self.post_signed(body, ctype)
+        if reply.status == 200 and reply.text.startswith("{"):
+            problems, warnings = block_kit.check_message(reply.json())
+            self.fake._note("command ack", problems, warnings)
+        return reply
 
     def open_modal(self, text: str, *, user: str, team: str | None = None) -> dict:
-        """Run a command that opens a modal and return the view Slack was asked to open."""
-        trigger = f"trig-{time.monotonic_ns()}"
+        """Run a command that opens a modal and return the view Slack opened (with its id and hash)."""
+        trigger = self.fake.trigger()
         reply = self.command(text, user=user, team=team, trigger_id=trigger)
         assert reply.status == 200, reply
         call = self.fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trigger)[-1]
-        return call.body["view"] | {"id": f"V-{trigger}"}
+        return self.fake.opened_view(call)
 
     def submit(self, view: dict, values: dict, *, user: str, team: str | None = None) -> Reply:
-        body, ctype = sr.interaction_body(sr.view_submission(view, values, user=user, team=team or self.fake.team_id))
-        return self.post_signed(body, ctype)
+        """Submit a modal as Slack would, and check the acknowledgement the way Slack does.
+
+        A `response_action: update` replaces the view in Slack, so the view in the reply carries the
+        id and new hash that the next submission or button press of it will carry.
+        """
+        payload = sr.view_submission(view, values, user=user, team=team or self.fake.team_id,
+                                     trigger_id=self.fake.trigger())
+        reply = self.post_signed(*sr.interaction_body(payload))
+        ack = reply.json() if reply.status == 200 and reply.text.startswith("{") else None
+        problems = block_kit.check_submission_ack(ack, payload["view"])
+        if problems:
+            self.fake.refuse("view_submission ack", "invalid_response", problems)
+        elif ack and ack.get("response_action") == "update":
+            view_id = payload["view"]["id"]
+            ack["view"] = {**ack["view"], "id": view_id, "hash": self.fake.view_updated(view_id, ack["view"])}
+            reply.text = json.dumps(ack)
+        return reply
 
     def click(self, action_id: str, value: str, *, user: str, team: str | None = None, view: dict | None = None,
-              container: str = "view", channel: str | None = None, message_ts: str | None = None) -> Reply:
+              container: str = "view", channel: str | None = None, message_ts: str | None = None,
+              message_text: str = "", trigger_id: str | None = None, response_url: str | None = None) -> Reply:
+        """Press a button (on a view, or on a message in `channel`)."""
         payload = sr.block_action(action_id, value, user=user, team=team or self.fake.team_id, view=view,
-                                  container=container, channel=channel, message_ts=message_ts)
+                                  container=container, channel=channel, message_ts=message_ts,
+                                  message_text=message_text, trigger_id=trigger_id or self.fake.trigger())
+        if response_url:
+            payload["response_url"] = response_url
         body, ctype = sr.interaction_body(payload)
         return self.post_signed(body, ctype)
 

@@ -18,14 +18,15 @@ def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = Non
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
 
 
-def command_body(text: str, *, user: str, team: str, response_url: str, user_name: str = "",
-                 channel: str = "C0GENERAL", trigger_id: str | None = None) -> tuple[str, str]:
+def command_body(text: str, *, user: str, team: str, response_url: str, trigger_id: str, user_name: str = "",
+                 channel: str = "C0GENERAL") -> tuple[str, str]:
+    """A slash command as Slack posts it. `text` is what Slack sends: with should_escape, a picked user
+    is <@U123|name>, and &, < and > the person typed arrive as &amp;, &lt; and &gt; (`typed()`)."""
     body = urlencode({
         "token": "deprecated-verification-token", "team_id": team, "team_domain": "acme",
         "channel_id": channel, "channel_name": "general", "user_id": user, "user_name": user_name or user.lower(),
         "command": "/coach", "text": text, "api_app_id": "A0001", "is_enterprise_install": "false",
-        "response_url": response_url,
-        "trigger_id": trigger_id or f"{int(time.time())}.{uuid.uuid4().int % 10**12}.abc",
+        "response_url": response_url, "trigger_id": trigger_id,
     })
     return body, "application/x-www-form-urlencoded"
 
@@ -34,24 +35,31 @@ def interaction_body(payload: dict) -> tuple[str, str]:
     return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
 
 
-def view_submission(view: dict, values: dict, *, user: str, team: str) -> dict:
-    """A view_submission payload for a view we opened, with the given state values."""
+def typed(text: str) -> str:
+    """What Slack sends for text a person typed in a message or command: &, < and > escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def view_submission(view: dict, values: dict, *, user: str, team: str, trigger_id: str) -> dict:
+    """A view_submission payload for a view we opened, with the given state values (typed text is raw)."""
     return {
         "type": "view_submission", "team": {"id": team, "domain": "acme"},
         "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
-        "api_app_id": "A0001", "token": "deprecated", "trigger_id": f"{int(time.time())}.1.abc",
+        "api_app_id": "A0001", "token": "deprecated", "trigger_id": trigger_id,
         "view": {**view, "id": view.get("id", "V0001"), "team_id": team, "state": {"values": values},
                  "hash": view.get("hash", "h.1"), "app_id": "A0001", "bot_id": "BBOT0001"},
         "response_urls": [], "is_enterprise_install": False, "enterprise": None,
     }
 
 
-def block_action(action_id: str, value: str, *, user: str, team: str, view: dict | None = None,
-                 container: str = "view", channel: str | None = None, message_ts: str | None = None) -> dict:
+def block_action(action_id: str, value: str, *, user: str, team: str, trigger_id: str, view: dict | None = None,
+                 container: str = "view", channel: str | None = None, message_ts: str | None = None,
+                 message_text: str = "") -> dict:
+    """A button press. On a message, `message_text` is the message's text as Slack hands it back (escaped)."""
     payload = {
         "type": "block_actions", "team": {"id": team, "domain": "acme"},
         "user": {"id": user, "username": user.lower(), "team_id": team}, "api_app_id": "A0001",
-        "token": "deprecated", "trigger_id": f"{int(time.time())}.2.abc",
+        "token": "deprecated", "trigger_id": trigger_id,
         "container": {"type": container, "view_id": (view or {}).get("id", "V0")},
         "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button",
                      "action_ts": str(time.time())}],
@@ -64,7 +72,7 @@ def block_action(action_id: str, value: str, *, user: str, team: str, view: dict
         payload["container"] = {"type": "message", "message_ts": message_ts, "channel_id": channel,
                                 "is_ephemeral": False}
         payload["channel"] = {"id": channel, "name": "deals"}
-        payload["message"] = {"type": "message", "ts": message_ts, "text": "", "bot_id": "BBOT0001"}
+        payload["message"] = {"type": "message", "ts": message_ts, "text": message_text, "bot_id": "BBOT0001"}
     return payload
 
 

@@ -34,7 +34,7 @@ def people_count(served: Served) -> int:
 def forged_slack_requests(fake: FakeSlack):
     """(name, body, headers) of requests that must not pass Slack's signature check."""
     body, ctype = sr.command_body("talk <@U0VICTIM>", user="U0MALLORY", team=fake.team_id,
-                                  response_url=fake.response_url())
+                                  response_url=fake.response_url(), trigger_id=fake.trigger())
     now = int(time.time())
     good = sr.sign(body)
     yield "wrong secret", body, {**sr.sign(body, secret="guessed-secret")}

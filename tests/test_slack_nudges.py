@@ -70,7 +70,8 @@ def test_checkins_go_out_as_dms_with_metadata_and_the_buttons_work(served, fake)
     assert "I checked in" in json.dumps(to_mgr.body)
 
     stuck = next(b for b in buttons if b["text"]["text"] == "Stuck")
-    payload = sr.block_action("nudge_checkin", stuck["value"], user=rep, team=fake.team_id, channel="D" + rep[1:],
+    payload = sr.block_action(stuck["action_id"], stuck["value"], user=rep, team=fake.team_id, channel="D" + rep[1:],
+                              trigger_id=fake.trigger(),
                               message_ts="1.1")
     payload["response_url"] = fake.response_url(f"{rep}-nudge")
     assert served.post_signed(*sr.interaction_body(payload)).status == 200

@@ -57,7 +57,7 @@ def test_install_then_use_two_workspaces_and_keep_them_apart(served, fake):
     assert count(served, "SELECT count(*) FROM slack_installations") == 2
     assert count(served, "SELECT count(*) FROM slack_bots") == 2
 
-    trig = f"trig-{time.monotonic_ns()}"
+    trig = fake.trigger()
     assert served.command("talk <@U1REP>", user="U1MGR", team="T1", trigger_id=trig).status == 200
     opened = fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trig)[-1]
     assert opened.token == "xoxb-T1-token"  # each workspace's own bot token

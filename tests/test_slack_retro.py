@@ -3,12 +3,22 @@ from __future__ import annotations
 
 import time
 
+import pytest
 
 from storage.crypto import NotesCipher
 from tests import slack_requests as sr
+from tests.fakes.slack_api import FakeSlack
 from tests.served import Served, flat, new_person as person, query as rows
 
 CHANNEL = "C0DEALS"
+
+
+@pytest.fixture(scope="module")
+def fake():
+    f = FakeSlack().start()
+    f.join(CHANNEL)  # the deal channel coachbot was invited to
+    yield f
+    f.stop()
 def lost_in_channel(served, fake, manager, rep, deal="Acme renewal 12k"):
     served.command(f"team add <@{rep}>", user=manager)
     fake.wait_for_response(manager)
@@ -58,12 +68,10 @@ def test_lost_deal_prompt_then_the_rep_fills_it_in_and_everyone_hears(served, fa
         time.sleep(0.05)
     assert prompt_ts  # the channel message is remembered, for the thread
 
-    trig = f"trig-{time.monotonic_ns()}"
-    payload = sr.block_action("retro_start", button["value"], user=rep, team=fake.team_id, channel=CHANNEL,
-                              message_ts=prompt_ts)
-    payload["trigger_id"] = trig
-    assert served.post_signed(*sr.interaction_body(payload)).status == 200
-    view = fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trig)[-1].body["view"]
+    trig = fake.trigger()
+    assert served.click("retro_start", button["value"], user=rep, channel=CHANNEL, message_ts=prompt_ts,
+                        trigger_id=trig).status == 200
+    view = fake.opened_view(fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trig)[-1])
     assert "What was the main reason Acme renewal was lost?" in flat(view)
 
     final = walk_retro(served, rep, view, share="channel")
@@ -150,11 +158,11 @@ def test_message_shortcut_prefills_and_posts_in_the_thread(served, fake):
     fake.wait_for_response(mgr)
     crm_post = {"type": "message", "text": "Deal *Wayne Enterprises* moved to Closed Lost — $40,000",
                 "bot_id": "BCRM", "ts": "1700000000.000100"}
-    trig = f"trig-{time.monotonic_ns()}"
+    trig = fake.trigger()
     body, ctype = sr.interaction_body(sr.message_shortcut("start_loss_retro", crm_post, user=mgr, team=fake.team_id,
                                                           channel=CHANNEL, trigger_id=trig))
     assert served.post_signed(body, ctype).status == 200
-    view = fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trig)[-1].body["view"]
+    view = fake.opened_view(fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trig)[-1])
     by_id = {b.get("block_id"): b for b in view["blocks"]}
     assert by_id["deal"]["element"]["initial_value"] == "Wayne Enterprises"
     assert by_id["amount"]["element"]["initial_value"] == "$40,000"

@@ -155,10 +155,9 @@ def test_back_button_updates_the_same_modal(served, fake):
     mgr, rep = person(fake, "Jo Bloggs"), person(fake, "Priya Nair")
     view = served.open_modal(f"talk <@{rep}>", user=mgr)
     view = served.submit(view, sr.radio_answer("no"), user=mgr).json()["view"]
-    view["id"], view["hash"] = "V-back-test", "h.back"
     assert served.click("flow_back", view["private_metadata"], user=mgr, view=view).status == 200
-    call = fake.wait_for("views.update", where=lambda c: c.body.get("view_id") == "V-back-test")[-1]
-    assert call.body["hash"] == "h.back"
+    call = fake.wait_for("views.update", where=lambda c: c.body.get("view_id") == view["id"])[-1]
+    assert call.body["hash"] == view["hash"] and fake.opened_view(call)  # Slack took the update
     assert json.loads(call.body["view"]["private_metadata"])["step"] == "raised_before"
 
 
@@ -211,7 +210,8 @@ def test_app_home_shows_plans_and_a_replayed_event_is_processed_once(served, fak
 @pytest.mark.parametrize("case", ["bad_signature", "old_timestamp", "missing_signature"])
 def test_forged_and_stale_requests_are_rejected_and_nothing_is_stored(served, fake, case):
     user = f"U0FORGE{case[:3].upper()}"
-    body, ctype = sr.command_body("talk <@U0ALEX>", user=user, team=fake.team_id, response_url=fake.response_url())
+    body, ctype = sr.command_body("talk <@U0ALEX>", user=user, team=fake.team_id, response_url=fake.response_url(),
+                                  trigger_id=fake.trigger())
     calls_before = len(fake.calls)
     if case == "bad_signature":
         reply = served.post_signed(body, ctype, secret="not-the-secret")
@@ -326,7 +326,8 @@ def test_socket_mode_receives_a_command_over_the_websocket(fake, tmp_path):
             time.sleep(0.05)
         me = person(fake, "Gus Webb")
         payload = dict(x.split("=", 1) for x in sr.command_body("plans", user=me, team=fake.team_id,
-                                                                response_url=fake.response_url(f"{me}-1"))[0]
+                                                                response_url=fake.response_url(f"{me}-1"),
+                                                                trigger_id=fake.trigger())[0]
                        .split("&"))
         from urllib.parse import unquote_plus
         payload = {k: unquote_plus(v) for k, v in payload.items()}
@@ -342,10 +343,11 @@ def test_socket_mode_receives_a_command_over_the_websocket(fake, tmp_path):
 
 def test_global_shortcut_opens_the_rep_picker(served, fake):
     me = person(fake, "Hal Ng")
-    payload = {"type": "shortcut", "callback_id": "start_talk", "trigger_id": "trig-shortcut-1",
+    trig = fake.trigger()
+    payload = {"type": "shortcut", "callback_id": "start_talk", "trigger_id": trig,
                "team": {"id": fake.team_id, "domain": "acme"}, "user": {"id": me, "username": "hal", "team_id": fake.team_id},
                "api_app_id": "A0001", "token": "deprecated", "action_ts": str(time.time()), "is_enterprise_install": False}
     body, ctype = sr.interaction_body(payload)
     assert served.post_signed(body, ctype).status == 200
-    opened = fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == "trig-shortcut-1")[-1]
+    opened = fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trig)[-1]
     assert opened.body["view"]["callback_id"] == "pick_rep"

@@ -20,6 +20,7 @@ def fake():
     f = FakeSlack().start()
     f.add_user("U0OWNER", "Olga Owner", email="olga@acme.example")
     f.add_user("U0HUB", "Hugo Hub", email="hugo@acme.example")
+    f.join(CHANNEL)  # the deal channel coachbot was invited to
     yield f
     f.stop()
 

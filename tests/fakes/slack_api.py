@@ -1,7 +1,25 @@
-"""A fake Slack Web API on 127.0.0.1 that answers like Slack does and records every request body.
+"""A strict double of the Slack Web API on 127.0.0.1: it answers like Slack does, refuses what Slack
+refuses, and records every request body.
 
 It runs its own event loop in a background thread, so both sync and async tests (and the bench
 scripts) can use it while a real `coachbot serve` process talks to it over HTTP.
+
+What it enforces, beside the Block Kit rules in `block_kit.py` (each with its source):
+- Scopes: a method is refused with `missing_scope` (and Slack's `needed`/`provided` fields) unless the
+  token's scopes include what the method needs (SCOPES below, from each method's page on
+  docs.slack.dev/reference/methods). Tokens get the bot scopes of slack/manifest.json unless a test
+  grants others (an install made before a scope was added).
+- Triggers (docs.slack.dev/reference/methods/views.open, api.slack.com/docs/triggers): a trigger_id
+  works once, for 3 seconds after Slack issued it (`trigger()`): `expired_trigger_id`,
+  `exchanged_trigger_id`, `invalid_trigger_id`.
+- Views (docs.slack.dev/reference/methods/views.update): views.update needs the id of a view Slack
+  knows (`not_found`) and, when a hash is given, the current one (`hash_conflict`).
+- Channels (docs.slack.dev/reference/methods/chat.postMessage): the bot posts only in DMs and in
+  channels it is a member of (`join()`), else `not_in_channel`.
+- Rate limits (docs.slack.dev/apis/web-api/rate-limits): `rate_limit()` answers HTTP 429 with a
+  Retry-After header; `slow()` delays a method's answers.
+Every refusal is kept in `refusals` and every warning in `warnings`; the suite fails a test that
+leaves any it did not expect (tests/conftest.py).
 """
 from __future__ import annotations
 
@@ -10,13 +28,47 @@ import itertools
 import json
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from tests.fakes import block_kit
+
 JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
+MANIFEST = Path(__file__).parents[2] / "slack" / "manifest.json"
+TRIGGER_SECONDS = 3.0
+# The scope a bot token needs for each method, from the method's page under
+# docs.slack.dev/reference/methods/<method> ("Required scopes"). None: no scope needed. A method
+# missing here is answered `unknown_method`, so a new call cannot slip past the scope check.
+SCOPES: dict[str, str | tuple[str, ...] | None] = {
+    "auth.test": None,
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "views.open": None, "views.update": None, "views.push": None, "views.publish": None,
+    "users.info": "users:read",
+    "users.lookupByEmail": "users:read.email",
+    "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),  # any one
+    "conversations.history": "history",  # channels:/groups:/im:/mpim:history by the channel's kind
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "apps.connections.open": "connections:write",  # app-level token
+    "oauth.v2.access": None,
+}
+
+
+def manifest_scopes() -> set[str]:
+    """The bot scopes an admin grants by installing the app from slack/manifest.json."""
+    return set(json.loads(MANIFEST.read_text())["oauth_config"]["scopes"]["bot"])
+
+
+def history_scope(channel: str) -> str:
+    """conversations.history's scope for a channel id: D = im, G = private, C = public (mpim ids start with G too)."""
+    return {"D": "im:history", "G": "groups:history"}.get(channel[:1], "channels:history")
 
 
 @dataclass
@@ -25,7 +77,8 @@ class Call:
     body: dict[str, Any]
     token: str | None
     at: float = field(default_factory=time.monotonic)
-    delivered: bool = True  # False when the fake answered it with an injected failure
+    delivered: bool = True  # False when the fake answered it with an injected failure or a refusal
+    answer: dict[str, Any] | None = None  # what Slack answered (None until it has)
 
 
 @dataclass
@@ -51,6 +104,14 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.history: dict[str, list[dict[str, Any]]] = {}  # DM channel -> messages posted there, newest last  # file id -> the bytes uploaded to its upload URL
         self.socket_messages: list[dict[str, Any]] = []  # what the app sent back over Socket Mode
+        self.scopes: dict[str, set[str]] = {}  # token -> granted scopes (default: the manifest's)
+        self.install_scopes: set[str] | None = None  # what the next OAuth installs grant (default: the manifest's)
+        self.triggers: dict[str, float] = {}  # trigger_id -> when Slack issued it (monotonic)
+        self.used_triggers: set[str] = set()
+        self.views: dict[str, dict[str, Any]] = {}  # view id -> {"hash", "view", "user"}
+        self.channels: set[str] = set()  # channels (not DMs) the bot is a member of
+        self.refusals: list[tuple[str, str, list[str]]] = []  # (method, error, details) Slack refused
+        self.warnings: list[tuple[str, str]] = []  # (method, warning) Slack would have noted
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -109,6 +170,59 @@ class FakeSlack:
             "deleted": False, "is_bot": False, "tz": tz, "tz_label": tz, "tz_offset": 0,
             "profile": {"real_name": name, "display_name": name, "email": email or f"{name.lower()}@example.com"},
         }
+
+    def trigger(self) -> str:
+        """A new trigger_id, as Slack puts in a command, shortcut or button payload; valid for 3 s, once."""
+        trigger = f"{next(self._ids)}.{int(time.time())}.{uuid.uuid4().hex[:12]}"
+        with self._lock:
+            self.triggers[trigger] = time.monotonic()
+        return trigger
+
+    def join(self, *channels: str) -> None:
+        """Make the bot a member of these channels (it may post there)."""
+        self.channels.update(channels)
+
+    def grant(self, token: str, scopes: set[str] | list[str]) -> None:
+        """Give a token these scopes instead of the manifest's (an old install, say)."""
+        self.scopes[token] = set(scopes)
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer every call of `method` after `seconds` (0 turns it off)."""
+        self.delay[method] = seconds
+
+    def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with HTTP 429 and Retry-After, as Slack throttles."""
+        self.fail(method, 429, {"ok": False, "error": "ratelimited"}, headers={"Retry-After": str(retry_after)},
+                  times=times)
+
+    def take_refusals(self) -> list[tuple[str, str, list[str]]]:
+        """The refusals so far, forgotten (for tests that break a rule on purpose)."""
+        with self._lock:
+            taken, self.refusals[:] = list(self.refusals), []
+        return taken
+
+    def take_warnings(self) -> list[tuple[str, str]]:
+        with self._lock:
+            taken, self.warnings[:] = list(self.warnings), []
+        return taken
+
+    def opened_view(self, call: Call) -> dict:
+        """The view a views.open call opened, as Slack holds it (with its id and hash)."""
+        deadline = time.monotonic() + 10
+        while call.answer is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not (call.answer or {}).get("ok"):
+            raise AssertionError(f"Slack did not open the view of {call.method}: {call.answer}")
+        view = call.answer["view"]
+        return {k: v for k, v in view.items() if k not in ("state", "team_id")}
+
+    def view_updated(self, view_id: str, view: dict) -> str:
+        """Slack replaced a view after a `response_action: update` acknowledgement; returns its new hash."""
+        new_hash = self._id("h.")
+        with self._lock:
+            known = self.views.get(view_id, {})
+            self.views[view_id] = {**known, "hash": new_hash, "view": view}
+        return new_hash
 
     def fail(self, method: str, status: int, body: dict | None = None, headers: dict | None = None,
              times: int = 1, match=None) -> None:
@@ -174,6 +288,8 @@ class FakeSlack:
             self.calls.clear()
             self.responses.clear()
             self.failures.clear()
+            self.refusals.clear()
+            self.warnings.clear()
 
     # ---- handlers ----------------------------------------------------------------------------
 
@@ -196,30 +312,73 @@ class FakeSlack:
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await self._body(request)
         body["_rid"] = request.match_info["rid"]
+        problems, warnings = block_kit.check_message(body)
+        self._note("response_url", problems, warnings)
+        if problems:
+            # A response_url answers 400 with the reason in plain text when the message is refused.
+            return web.Response(status=400, text="invalid_blocks" if problems != ["no_text"] else "no_text")
         with self._lock:
             self.responses.append(body)
         return web.json_response({"ok": True})
+
+    def _note(self, method: str, problems: list[str], warnings: list[str], error: str = "invalid_blocks") -> None:
+        with self._lock:
+            if problems:
+                self.refusals.append((method, error, problems))
+            self.warnings.extend((method, w) for w in warnings)
+
+    def refuse(self, method: str, error: str, details: list[str] | None = None, **extra) -> dict:
+        """Slack's answer to a refused call, remembered in `refusals`."""
+        self._note(method, details or [error], [], error)
+        answer = {"ok": False, "error": error, **extra}
+        if details:
+            answer["response_metadata"] = {"messages": [f"[ERROR] {d}" for d in details]}
+        return answer
+
+    def _scope_problem(self, method: str, body: dict, token: str | None) -> dict | None:
+        need = SCOPES[method]
+        if need is None or (token or "").startswith("xapp-"):
+            return None
+        granted = self.scopes.get(token or "")
+        if granted is None:
+            granted = manifest_scopes()
+        if need == "history":
+            need = history_scope(str(body.get("channel", "")))
+        options = need if isinstance(need, tuple) else (need,)
+        if any(o in granted for o in options):
+            return None
+        return self.refuse(method, "missing_scope", needed=",".join(options), provided=",".join(sorted(granted)))
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         body = await self._body(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth else body.get("token")
+        received = time.monotonic()
         with self._lock:
             self.calls.append(Call(method, body, token))
+            call = self.calls[-1]
             queued = self.failures.get(method) or []
             failure = next((f for f in queued if f.match is None or f.match(body)), None)
             if failure is not None:
                 queued.remove(failure)
-                self.calls[-1].delivered = False
+                call.delivered = False
         if self.delay.get(method):
             await asyncio.sleep(self.delay[method])
         if failure is not None:
+            call.answer = failure.body
             return web.json_response(failure.body, status=failure.status, headers=failure.headers)
         handler = getattr(self, "m_" + method.replace(".", "_"), None)
-        if handler is None:
-            return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response(handler(body, token))
+        if handler is None or method not in SCOPES:
+            call.delivered = False
+            return web.json_response(self.refuse(method, "unknown_method"))
+        refused = self._scope_problem(method, body, token)
+        # views.open/push judge the trigger by when the request arrived, not when a slow() delay ended.
+        answer = refused or (handler(body, token, received) if method in ("views.open", "views.push")
+                             else handler(body, token))
+        call.delivered = bool(answer.get("ok"))
+        call.answer = answer
+        return web.json_response(answer)
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
@@ -246,6 +405,9 @@ class FakeSlack:
         return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
 
     def m_files_completeUploadExternal(self, body, token):
+        channel = str(body.get("channel_id") or "")
+        if channel[:1] in ("C", "G") and channel not in self.channels:
+            return self.refuse("files.completeUploadExternal", "not_in_channel")
         files = body.get("files")
         if isinstance(files, str):
             files = json.loads(files)
@@ -277,28 +439,77 @@ class FakeSlack:
                 return {"ok": True, "user": user}
         return {"ok": False, "error": "users_not_found"}
 
-    def _view(self, body):
+    def _trigger_problem(self, method: str, body: dict, received: float) -> dict | None:
+        trigger = body.get("trigger_id") or ""
+        with self._lock:
+            issued = self.triggers.get(trigger)
+            if issued is None:
+                problem = "invalid_trigger_id"
+            elif trigger in self.used_triggers:
+                problem = "exchanged_trigger_id"
+            elif received - issued > TRIGGER_SECONDS:
+                problem = "expired_trigger_id"
+            else:
+                self.used_triggers.add(trigger)
+                return None
+        return self.refuse(method, problem, [f"{problem}: trigger {trigger!r} used "
+                                             + (f"{received - issued:.2f} s after it was issued" if issued else "")])
+
+    def _view(self, method: str, body: dict, view_id: str | None = None) -> dict:
         view = body.get("view") or {}
         if isinstance(view, str):
             view = json.loads(view)
-        return {"ok": True, "view": {**view, "id": body.get("view_id") or self._id("V"), "hash": self._id("h."),
-                                     "team_id": self.team_id, "state": {"values": {}}}}
+        problems = block_kit.check_view(view)
+        if view.get("type") == "home" and method != "views.publish":
+            problems.append("home views can only be published [json-pointer:/view/type]")
+        if problems:
+            return self.refuse(method, "invalid_arguments", problems)
+        view_id = view_id or self._id("V")
+        new_hash = self._id("h.")
+        with self._lock:
+            self.views[view_id] = {"hash": new_hash, "view": view, "user": body.get("user_id")}
+        return {"ok": True, "view": {**view, "id": view_id, "hash": new_hash, "team_id": self.team_id,
+                                     "state": {"values": {}}}}
 
-    def m_views_open(self, body, token):
-        return self._view(body)
+    def m_views_open(self, body, token, received):
+        return self._trigger_problem("views.open", body, received) or self._view("views.open", body)
+
+    def m_views_push(self, body, token, received):
+        return self._trigger_problem("views.push", body, received) or self._view("views.push", body)
 
     def m_views_update(self, body, token):
-        return self._view(body)
-
-    def m_views_push(self, body, token):
-        return self._view(body)
+        view_id = body.get("view_id")
+        with self._lock:
+            known = self.views.get(view_id or "")
+        if known is None:
+            return self.refuse("views.update", "not_found", [f"no view with id {view_id!r}"])
+        if body.get("hash") and body["hash"] != known["hash"]:
+            return self.refuse("views.update", "hash_conflict", [f"hash {body['hash']} is not {known['hash']}"])
+        return self._view("views.update", body, view_id)
 
     def m_views_publish(self, body, token):
-        return self._view(body)
+        if not body.get("user_id"):
+            return self.refuse("views.publish", "invalid_arguments", ["user_id is required"])
+        return self._view("views.publish", body, f"VHOME{body['user_id']}")
+
+    def _message_problem(self, method: str, body: dict) -> dict | None:
+        problems, warnings = block_kit.check_message(body)
+        if problems == ["no_text"]:
+            return self.refuse(method, "no_text")
+        self._note(method, [], warnings)
+        if problems:
+            return {**self.refuse(method, "invalid_blocks", problems), "errors": problems}
+        channel = str(body.get("channel", ""))
+        if channel[:1] in ("C", "G") and channel not in self.channels:
+            return self.refuse(method, "not_in_channel", [f"the bot is not a member of {channel}"])
+        return None
 
     def m_chat_postMessage(self, body, token):
+        refused = self._message_problem("chat.postMessage", body)
+        if refused:
+            return refused
         channel = body.get("channel", "")
-        if channel.startswith("U"):
+        if channel.startswith(("U", "W")):
             channel = "D" + channel[1:]
         ts = f"{int(time.time())}.{next(self._ids):06d}"
         with self._lock:
@@ -308,6 +519,11 @@ class FakeSlack:
                 "message": {"type": "message", "text": body.get("text", ""), "ts": ts, "bot_id": "BBOT0001"}}
 
     def m_chat_postEphemeral(self, body, token):
+        refused = self._message_problem("chat.postEphemeral", body)
+        if refused:
+            return refused
+        if not body.get("user"):
+            return self.refuse("chat.postEphemeral", "user_not_in_channel", ["user is required"])
         return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ids):06d}"}
 
     def m_conversations_history(self, body, token):
@@ -344,7 +560,17 @@ class FakeSlack:
         return ids
 
     def m_conversations_open(self, body, token):
-        return {"ok": True, "channel": {"id": "D" + str(body.get("users", "U0"))[1:]}}
+        users = [u for u in str(body.get("users") or "").split(",") if u]
+        if not users:
+            return self.refuse("conversations.open", "users_list_not_supplied")
+        if len(users) > 8:
+            return self.refuse("conversations.open", "too_many_users")
+        return {"ok": True, "channel": {"id": "D" + users[0][1:]}}
+
+    def _granted_on_install(self, token: str) -> set[str]:
+        granted = set(self.install_scopes) if self.install_scopes is not None else manifest_scopes()
+        self.scopes[token] = granted
+        return granted
 
     def m_oauth_v2_access(self, body, token):
         code = body.get("code", "")
@@ -353,7 +579,8 @@ class FakeSlack:
         team = code.removeprefix("good-code-")  # tests choose which workspace installs
         return {
             "ok": True, "app_id": "A0001", "authed_user": {"id": "U0ADMIN", "scope": "", "token_type": "user"},
-            "scope": "commands,chat:write,users:read", "token_type": "bot", "access_token": f"xoxb-{team}-token",
+            "scope": ",".join(sorted(self._granted_on_install(f"xoxb-{team}-token"))), "token_type": "bot",
+            "access_token": f"xoxb-{team}-token",
             "bot_user_id": "UBOT0001", "team": {"id": team, "name": f"Team {team}"},
             "enterprise": None, "is_enterprise_install": False,
         }

@@ -1,6 +1,7 @@
 """Loss retrospectives: a lost deal comes in, the rep looks back on it, the manager and team learn."""
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -20,6 +21,8 @@ from storage.models import FlowSession, Person
 if TYPE_CHECKING:
     from bot.service import CoachService
 
+DEAL_NAME_MAX = 200  # retrospectives.deal_name; the lost-deal form allows as much
+DEAL_KEY_MAX = 128  # retrospectives.deal_key
 AMOUNT = re.compile(r"^[$€£]?(\d[\d,]*(?:\.\d+)?)([kKmM]?)$")
 LOST_USAGE = "Usage: /coach lost <deal name> [amount] [@rep] — e.g. /coach lost Acme renewal 12k @alex"
 
@@ -31,6 +34,15 @@ def parse_amount(token: str) -> float | None:
         return None
     value = float(m.group(1).replace(",", ""))
     return value * {"k": 1e3, "m": 1e6}.get(m.group(2).lower(), 1)
+
+
+def manual_deal_key(rep_id: int, deal: str) -> str:
+    """The key that makes a deal typed in twice by hand one retrospective, short enough for its column:
+    the name itself when it fits (as keys always were), else a digest of it."""
+    key = f"manual:{rep_id}:{deal.lower()}"
+    if len(key) <= DEAL_KEY_MAX:
+        return key
+    return f"manual:{rep_id}:sha256:{hashlib.sha256(deal.lower().encode()).hexdigest()}"
 
 
 def retro_ref(retro_id: int) -> str:
@@ -55,6 +67,9 @@ class RetroService:
         deal = " ".join(name_words).strip()
         if not deal:
             return [Say(f"Name the deal that was lost. {LOST_USAGE}", tone="error")]
+        if len(deal) > DEAL_NAME_MAX:
+            return [Say(f"That deal name is {len(deal)} characters long; {DEAL_NAME_MAX} is the most I can keep. "
+                        f"Shorten it and try again. {LOST_USAGE}", tone="error")]
         if len(cmd.people) > 1:
             return [Say(f"Name one rep (or none, if it was your deal). {LOST_USAGE}", tone="error")]
         now = self.clock.now()
@@ -64,7 +79,7 @@ class RetroService:
             if rep.id != me.id and rep.manager_id != me.id:
                 return [Refused(f"Only {rep.name} or their manager can log {rep.name}'s lost deals. If you manage "
                                 f"{rep.name}, add them first: /coach team add @{rep.name.split()[0].lower()}")]
-            key = f"manual:{rep.id}:{deal.lower()}"
+            key = manual_deal_key(rep.id, deal)
             retro, created = await retros.open_retro(
                 s, workspace_id=me.workspace_id, deal_key=key, deal_name=deal, rep=rep, amount=amount,
                 lost_on=now.astimezone(_zone(me)).date(), now=now, opened_by_id=me.id, channel_id=channel)

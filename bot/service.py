@@ -112,6 +112,11 @@ class CoachService:
                                                f"message:{uuid.uuid4().hex}", now, {"enc": self.cipher.encrypt(text)})],
                                   now=now)
 
+    async def stop_nudges(self, platform: str, workspace: str, reason: str) -> int:
+        """Stop a workspace's scheduled nudges (the app was removed there), each failed with `reason`."""
+        async with self.db.session() as s:
+            return await nudges.stop_for_workspace(s, platform=platform, external_id=workspace, reason=reason)
+
     async def current_prompt(self, actor: Actor) -> list[Any]:
         """The prompt of the actor's most recent unfinished flow, if any (used when someone returns)."""
         now = self.clock.now()

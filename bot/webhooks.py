@@ -99,6 +99,9 @@ def verify_hubspot(secret: str, method: str, uri: str, body: bytes, timestamp_ms
         raise WebhookError(401, "signature does not match the body")
 
 
+DEAL_ID_MAX = 120  # "crm:" + the id is the retrospective's deal_key (128 characters)
+
+
 def parse_generic(data: Any) -> CrmDeal:
     """The generic payload: {"deal_id", "name", "owner_email", "amount"?, "stage"?, "close_date"?, "url"?,
     "workspace"?, "channel"?}. Raises WebhookError(422) naming every problem."""
@@ -127,9 +130,13 @@ def parse_generic(data: Any) -> CrmDeal:
     url = data.get("url")
     if url is not None and (not isinstance(url, str) or urlparse(url).scheme not in ("http", "https")):
         problems.append("url must be an http(s) link")
-    for key in ("stage", "workspace", "channel"):
-        if data.get(key) is not None and not isinstance(data.get(key), str):
-            problems.append(f"{key} must be a string")
+    if isinstance(deal_id, (str, int)) and len(str(deal_id).strip()) > DEAL_ID_MAX:
+        problems.append(f"deal_id must be at most {DEAL_ID_MAX} characters")
+    if isinstance(url, str) and len(url) > 500:
+        problems.append("url must be at most 500 characters")
+    for key, most in (("stage", 100), ("workspace", 64), ("channel", 32)):  # the columns they are kept in
+        if data.get(key) is not None and (not isinstance(data.get(key), str) or len(data[key]) > most):
+            problems.append(f"{key} must be a string of at most {most} characters")
     if problems:
         raise WebhookError(422, "; ".join(problems))
     return CrmDeal(id=str(deal_id).strip(), name=name.strip(), owner_email=email.strip().lower(),
@@ -165,8 +172,11 @@ def parse_hubspot(data: Any) -> tuple[list[CrmDeal], int]:
                 close_date = datetime.fromtimestamp(int(close) / 1000, timezone.utc).date()
             except (TypeError, ValueError):
                 close_date = None
-        deals.append(CrmDeal(id=f"hubspot:{object_id}", name=str(props["dealname"])[:200],
-                             owner_email=str(email).strip().lower(), amount=amount, stage=stage,
+        if len(str(object_id)) > DEAL_ID_MAX - len("hubspot:"):
+            raise WebhookError(422, f"objectId must be at most {DEAL_ID_MAX - len('hubspot:')} characters")
+        name = str(props["dealname"]).strip()
+        deals.append(CrmDeal(id=f"hubspot:{object_id}", name=name if len(name) <= 200 else name[:199] + "…",
+                             owner_email=str(email).strip().lower(), amount=amount, stage=stage[:100] or None,
                              close_date=close_date))
     return deals, ignored
 

@@ -16,7 +16,7 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
-from storage.models import Nudge
+from storage.models import Nudge, Workspace
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,15 @@ async def cancel_pending(s: AsyncSession, *, subject: str | None = None, recipie
         q = q.where(Nudge.dedupe_key.in_(list(keys)))
     result = await s.execute(q.values(status="cancelled", last_error=reason).execution_options(
         synchronize_session=False))
+    return result.rowcount or 0
+
+
+async def stop_for_workspace(s: AsyncSession, *, platform: str, external_id: str, reason: str) -> int:
+    """Fail every pending nudge of a workspace the app can no longer reach, with the reason for the admin."""
+    space = select(Workspace.id).where(Workspace.platform == platform, Workspace.external_id == external_id)
+    result = await s.execute(update(Nudge).where(Nudge.status == "pending", Nudge.workspace_id.in_(space))
+                             .values(status="failed", last_error=reason[:300])
+                             .execution_options(synchronize_session=False))
     return result.rowcount or 0
 
 

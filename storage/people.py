@@ -38,6 +38,14 @@ async def find_person(s: AsyncSession, *, platform: str, workspace: str, user: s
     return (await s.execute(_FIND_PERSON, params)).scalar_one_or_none()
 
 
+NAME_MAX = 200  # people.name
+
+
+def fit_name(name: str) -> str:
+    """A display name that fits its column; one longer than any real name ends in an ellipsis."""
+    return name if len(name) <= NAME_MAX else name[:NAME_MAX - 1] + "…"
+
+
 async def get_or_create_person(
     s: AsyncSession, *, workspace_id: int, platform_user_id: str, name: str = "", tz: str | None = None,
     work_start: str | None = None, work_end: str | None = None, work_days: str | None = None,
@@ -46,7 +54,8 @@ async def get_or_create_person(
     find = select(Person).where(Person.workspace_id == workspace_id, Person.platform_user_id == platform_user_id)
     person = (await s.execute(find)).scalar_one_or_none()
     if person is None:
-        person = Person(workspace_id=workspace_id, platform_user_id=platform_user_id, name=name or platform_user_id)
+        person = Person(workspace_id=workspace_id, platform_user_id=platform_user_id,
+                        name=fit_name(name or platform_user_id))
         if tz:
             person.tz = tz
         person.work_start = work_start or person.work_start
@@ -96,7 +105,7 @@ async def reps_of(s: AsyncSession, *, manager: Person) -> list[Person]:
 
 async def update_profile(s: AsyncSession, *, person: Person, name: str, tz: str | None, at: datetime) -> None:
     """Store a fresh name and time zone from the platform's profile."""
-    person.name = name or person.name
+    person.name = fit_name(name) if name else person.name
     if tz:
         person.tz = tz
     person.profile_refreshed_at = at

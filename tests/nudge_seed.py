@@ -9,8 +9,10 @@ from storage.db import sync_url
 from storage.models import Conversation, Nudge, Person, Workspace
 
 
-def seed_due_nudges(url: str, *, nudges: int, people: int = 100, team: str = "T0001") -> list[int]:
-    """People at work around the clock, each with an open plan, and `nudges` pulse nudges due now."""
+def seed_due_nudges(url: str, *, nudges: int, people: int = 100, team: str = "T0001",
+                    due_in: timedelta = timedelta(seconds=-30)) -> list[int]:
+    """People at work around the clock, each with an open plan, and `nudges` pulse nudges due now
+    (or `due_in` from now)."""
     engine = create_engine(sync_url(url))
     now = datetime.now(timezone.utc)
     try:
@@ -36,7 +38,7 @@ def seed_due_nudges(url: str, *, nudges: int, people: int = 100, team: str = "T0
                     status="open", shared_with_rep=False, created_at=now))
                 reps.append(rep)
             rows = [dict(workspace_id=ws, recipient_id=reps[i % people], kind="pulse", subject=f"person:{reps[i % people]}",
-                         dedupe_key=f"seed:{mgr}:{i}", due_at=now - timedelta(seconds=30), status="pending",
+                         dedupe_key=f"seed:{mgr}:{i}", due_at=now + due_in, status="pending",
                          attempts=0, payload="{}", created_at=now) for i in range(nudges)]
             for i in range(0, len(rows), 1000):
                 conn.execute(insert(Nudge), rows[i:i + 1000])

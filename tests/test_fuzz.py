@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from bot.commands import Command, parse
 from bot.retros import parse_amount
 from bot.slack import blocks
-from bot.slack.app import deal_from_message
+from bot.slack.inbound import deal_from_message
 from bot.slack.mrkdwn import escape, long_text_sections
 from bot.teams import cards
 from bot.teams.inbound import parse_message, parse_submission

@@ -155,3 +155,106 @@ def test_home_shows_waiting_retrospectives_and_follow_ups():
     text = json.dumps(blocks.home_view(home, now), ensure_ascii=False)
     assert "*Acme &lt;renewal&gt;* was lost" in text and '"action_id": "retro_start"' in text and '"value": "41"' in text
     assert "Globex — confirm the signer (by Fri 27 Nov 2026)" in text
+
+
+# ---- nothing cut silently: every part within Slack's limits (the strict double's rules) -------------
+
+def _many_plans(n: int, items: int = 3, text: str = "call the buyer") -> tuple[Plan, ...]:
+    return tuple(Plan(100 + p, 1, "Sam", 200 + p, f"Rep {p}", date(2026, 12, 7),
+                      datetime(2026, 11, 1, tzinfo=timezone.utc),
+                      tuple(PlanItem(1000 * p + i, "rep", f"Rep {p}", f"{text} #{p}.{i}", None, "open")
+                            for i in range(items)))
+                 for p in range(n))
+
+
+def _shown(parts) -> str:
+    from tests.fakes.slack_render import seen_in
+    return seen_in(parts).all
+
+
+def test_plans_longer_than_a_message_go_out_as_several_that_say_so():
+    from tests.fakes.block_kit import check_message
+    parts = blocks.messages(Plans(1, _many_plans(130), date(2026, 11, 23)))
+    assert len(parts) == 3
+    for part in parts:
+        assert check_message(part) == ([], [])
+    shown = _shown(parts)
+    assert all(f"call the buyer #{p}.{i}" in shown for p in range(130) for i in range(3))
+    assert "Part 1 of 3, continued in the next message." in shown and "Part 3 of 3." in shown
+    with pytest.raises(ValueError):
+        blocks.message(Plans(1, _many_plans(130), date(2026, 11, 23)))
+
+
+def test_a_plan_longer_than_a_section_keeps_every_item():
+    from tests.fakes.block_kit import check_message
+    (plan,) = _many_plans(1, items=60, text="x" * 90)
+    parts = blocks.messages(Plans(1, (plan,), date(2026, 11, 23)))
+    assert all(check_message(p) == ([], []) for p in parts)
+    assert all(f"#0.{i}" in _shown(parts) for i in range(60))
+
+
+def test_home_keeps_its_main_buttons_and_offers_the_rest():
+    from tests.fakes.block_kit import check_view
+    now = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+    reps = tuple(RepStatus(500 + i, f"U0REP{i:03d}", f"Rep {i}", None, False) for i in range(70))
+    home = Home(1, "Sam", date(2026, 11, 23), _many_plans(60), _many_plans(1), reps,
+                tuple(Unfinished(f"s-{i}", "talk", f"Rep {i}", "plan", now) for i in range(5)))
+    view = blocks.home_view(home, now)
+    assert check_view(view) == []
+    main = view["blocks"][-2]
+    assert [e["action_id"] for e in main["elements"]] == ["home_checkin", "home_start_talk", "home_settings"]
+    more = next(b for b in view["blocks"] if (b.get("accessory") or {}).get("action_id") == blocks.SHOW_ALL)
+    items = len(blocks.home_items(home, now, buttons=True))
+    shown_items = items - int(more["text"]["text"].split()[0])
+    assert 0 < shown_items < items
+    # Show all: the pages together hold every plan item and every rep, each page a valid modal.
+    pages, page, seen = [], 1, ""
+    while True:
+        modal = blocks.home_items_view(home, now, page)
+        assert check_view(modal) == []
+        pages.append(modal)
+        seen += _shown(modal)
+        nav = [b for b in modal["blocks"] if b.get("block_id") == "pages"]
+        nxt = [e for e in (nav[0]["elements"] if nav else []) if e["action_id"].endswith(".next")]
+        if not nxt:
+            break
+        page = int(nxt[0]["value"])
+    assert len(pages) > 1 and f"Page 1 of {len(pages)}" in _shown(pages[0])
+    assert all(f"call the buyer #{p}.{i}" in seen for p in range(60) for i in range(3))
+    assert all(f"*Rep {i}* — no check-in" in seen for i in range(70))
+
+
+def test_a_summary_longer_than_a_modal_points_to_the_whole_copy():
+    from tests.fakes.block_kit import check_message, check_view
+    done = Done("talk", "Difficult conversation",
+                tuple(Section(f"Step {i}", ("y" * 2900,)) for i in range(120)))
+    view = blocks.done_view(done)
+    assert check_view(view) == []
+    assert "more parts of this summary didn't fit here: the copy in your DMs has all of it" in _shown(view)
+    parts = blocks.messages(done)
+    assert all(check_message(p) == ([], []) for p in parts)
+    assert all(f"Step {i}" in _shown(parts) for i in range(120))
+
+
+def test_a_nudge_too_long_for_one_message_counts_what_it_leaves_out():
+    from tests.fakes.block_kit import check_message
+    from bot.views import NudgeMessage
+    m = NudgeMessage(9, "review_pack", "Review day", (("plan_close", "Close the plan", "3"),),
+                     tuple("z" * 2900 for _ in range(60)))
+    msg = blocks.nudge_message(m)
+    assert check_message(msg) == ([], [])
+    assert "more lines didn't fit in this message" in _shown(msg)
+    assert msg["blocks"][-1]["elements"][0]["action_id"] == "plan_close"
+
+
+def test_an_error_for_a_step_without_an_input_is_shown_in_the_view():
+    from bot.slack.app import errors_ack
+    from tests.fakes.block_kit import check_submission_ack
+    info = blocks.prompt_view(prompt(InputKind.INFO, text="Listen now."))
+    ack = json.loads(errors_ack(info, {blocks.ANSWER_BLOCK: "The database is down <right now>."}))
+    assert ack["response_action"] == "update" and check_submission_ack(ack, info) == []
+    assert "The database is down <right now>." in _shown(ack["view"])
+    assert ack["view"]["private_metadata"] == info["private_metadata"]
+    text = blocks.prompt_view(prompt(InputKind.SHORT_TEXT))
+    ack = json.loads(errors_ack(text, {blocks.ANSWER_BLOCK: "Say more."}))
+    assert ack == {"response_action": "errors", "errors": {"answer": "Say more."}}

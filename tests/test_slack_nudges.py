@@ -10,8 +10,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests import slack_requests as sr
-from tests.fakes.slack_api import FakeSlack
-from tests.served import COACHBOT, Served, query as sql, utc_text, wait_status
+from tests.fakes.slack_api import FakeSlack, manifest_scopes
+from tests.fakes.slack_render import seen_in
+from tests.served import COACHBOT, Served, flat, query as sql, utc_text, wait_status
 from tests.test_slack_serve import walk_talk
 
 _seq = iter(range(1, 10**6))
@@ -166,3 +167,85 @@ def test_a_dm_that_slack_keeps_refusing_is_queued_and_delivered_later(served, fa
     delivered = [c for c in fake.calls_to("chat.postMessage") if c.body.get("metadata", {}).get(
         "event_payload", {}).get("nudge_id") == nudge_id]
     assert len(delivered) == 1 and "shared the plan you agreed together" in json.dumps(delivered[0].body)
+
+
+def press(served: Served, fake: FakeSlack, user: str, button: dict, *, action_id: str | None = None,
+          message_text: str = ""):
+    """Press a button on a nudge DM, as Slack posts it (the message's text comes back escaped)."""
+    rid = f"{user}-press-{next(_seq)}"
+    reply = served.click(action_id or button["action_id"], button["value"], user=user, channel="D" + user[1:],
+                         message_ts="1.1", message_text=message_text, response_url=fake.response_url(rid))
+    assert reply.status == 200
+    return rid
+
+
+def test_every_kind_of_nudge_is_accepted_by_slack_and_its_buttons_answer(served, fake):
+    """The buttons of a check-in, a manager nudge and a pulse each have an action_id of their own (Slack
+    refuses a block whose buttons share one), and each button still does what it says."""
+    mgr, rep, (rep_checkin, mgr_checkin) = plan_with_due_checkins(served, fake)
+    rep_id = sql(served, "SELECT id, workspace_id FROM people WHERE platform_user_id = :r", r=rep)[0]
+    now = utc_text(datetime.now(timezone.utc) - timedelta(minutes=1))
+    sql(served, "INSERT INTO nudges (workspace_id, recipient_id, kind, subject, dedupe_key, due_at, status, attempts, "
+                "payload, created_at) VALUES (:w, :r, 'pulse', :s, :k, :d, 'pending', 0, '{}', :d)",
+        w=rep_id[1], r=rep_id[0], s=f"person:{rep_id[0]}", k=f"pulse:test:{rep_id[0]}", d=now)
+    pulse = sql(served, "SELECT id FROM nudges WHERE dedupe_key = :k", k=f"pulse:test:{rep_id[0]}")[0][0]
+    make_due(served, [rep_checkin, mgr_checkin])
+    for nudge in (rep_checkin, mgr_checkin, pulse):
+        assert wait_status(served, nudge, "sent")[1] == 1  # once, not failed after retries
+    sent = {n: next(c for c in fake.calls_to("chat.postMessage") if c.delivered
+                    and (c.body.get("metadata") or {}).get("event_payload", {}).get("nudge_id") == n)
+            for n in (rep_checkin, mgr_checkin, pulse)}
+    for call in sent.values():
+        ids = [e["action_id"] for b in call.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert len(ids) == len(set(ids)) > 1
+    buttons = sent[pulse].body["blocks"][-1]["elements"]
+    assert [b["text"]["text"] for b in buttons] == ["0", "1-2", "3-5", "6+"]
+    rid = press(served, fake, rep, buttons[3])
+    assert "Noted: 6+ new opportunities this week." in flat(fake.wait_for_response(rid.split("-")[0], containing="6+"))
+    snooze = next(b for b in sent[mgr_checkin].body["blocks"][-1]["elements"] if b["text"]["text"] == "Tomorrow")
+    assert snooze["action_id"] == "nudge_snooze.tomorrow"
+    press(served, fake, mgr, snooze)
+    assert fake.wait_for_response(mgr, containing="Snoozed")
+    assert sql(served, "SELECT status FROM checkins c JOIN people p ON p.id = c.rep_id WHERE c.kind = 'pulse' "
+                       "AND p.platform_user_id = :r", r=rep) == [("6+",)]
+
+
+def test_a_button_on_a_message_posted_before_ids_were_unique_still_works(served, fake):
+    _, rep, (rep_checkin, _) = plan_with_due_checkins(served, fake)
+    press(served, fake, rep, {"action_id": "nudge_checkin", "value": f"{rep_checkin}:on_track"})
+    assert fake.wait_for_response(rep, containing="noted: on track")
+
+
+def test_the_message_a_button_replaces_keeps_its_text_as_written(served, fake):
+    n = next(_seq)
+    mgr, rep = f"U0AMP{n:04d}", f"U0AMR{n:04d}"
+    fake.add_user(mgr, "Kim & <Co>", tz="UTC")
+    fake.add_user(rep, "Lou Tran", tz="UTC")
+    walk_talk(served, mgr, rep)
+    fake.wait_for("views.publish", where=lambda c: c.body.get("user_id") == mgr)
+    sql(served, "UPDATE people SET work_start = '00:00', work_end = '23:59', "
+                "work_days = 'mon,tue,wed,thu,fri,sat,sun' WHERE platform_user_id = :r", r=rep)
+    (nudge,) = [r[0] for r in sql(served, "SELECT n.id FROM nudges n JOIN people p ON p.id = n.recipient_id WHERE "
+                                          "p.platform_user_id = :r AND n.dedupe_key LIKE '%:checkin:0:%'", r=rep)]
+    make_due(served, [nudge])
+    wait_status(served, nudge, "sent")
+    sent = next(c for c in fake.calls_to("chat.postMessage") if c.delivered
+                and (c.body.get("metadata") or {}).get("event_payload", {}).get("nudge_id") == nudge)
+    assert seen_in({"text": sent.body["text"], "channel": rep}).shows("agreed with Kim & <Co>")
+    rid = press(served, fake, rep, sent.body["blocks"][-1]["elements"][0], message_text=sent.body["text"])
+    replaced = fake.wait_for_response(rep, containing="noted")[-1]
+    shown = seen_in(replaced)
+    assert shown.shows("agreed with Kim & <Co>") and "&amp;" not in shown.all and not shown.broadcasts
+    assert rid
+
+
+def test_an_install_missing_a_scope_fails_the_nudge_with_a_reason_the_admin_can_act_on(served, fake):
+    _, _, (rep_checkin, _) = plan_with_due_checkins(served, fake)
+    fake.grant(fake.bot_token, manifest_scopes() - {"chat:write"})
+    try:
+        make_due(served, [rep_checkin])
+        _, attempts, error, _ = wait_status(served, rep_checkin, "failed")
+    finally:
+        fake.scopes.pop(fake.bot_token)
+    assert attempts == 1 and "chat:write" in error and "re-install coachbot" in error
+    assert {r[1] for r in fake.take_refusals()} == {"missing_scope"}

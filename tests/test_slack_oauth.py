@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import timedelta
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlparse
 
@@ -12,7 +13,8 @@ import pytest
 from tests import slack_requests as sr
 from tests.pgdb import fresh_pg_database
 from tests.fakes.slack_api import FakeSlack
-from tests.served import Served, scalar as count
+from tests.nudge_seed import seed_due_nudges
+from tests.served import Served, query, scalar as count
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +87,24 @@ def test_a_bad_oauth_state_installs_nothing(served):
     assert count(served, "SELECT count(*) FROM slack_installations") == before
 
 
+def stopped_reasons(served: Served, ids: list[int]) -> set:
+    deadline = time.monotonic() + 10
+    while True:
+        rows = query(served, "SELECT status, last_error FROM nudges WHERE id IN (%s)" % ",".join(map(str, ids)))
+        if all(status == "failed" for status, _ in rows) or time.monotonic() > deadline:
+            return {(status, error) for status, error in rows}
+        time.sleep(0.1)
+
+
 def test_uninstall_and_token_revocation_remove_the_workspaces_tokens(served, fake):
     install(served, "T3")
     fake.add_user("U3MGR", "Eli Moss", team_id="T3")
     assert count(served, "SELECT count(*) FROM slack_bots WHERE team_id = 'T3'") == 1
+    later = seed_due_nudges(served.database_url, nudges=3, people=1, team="T3", due_in=timedelta(days=1))
     reply = served.event({"type": "app_uninstalled", "event_ts": str(time.time())}, team="T3")
     assert reply.status == 200
+    (outcome,) = stopped_reasons(served, later)  # every scheduled nudge stopped, with the reason for the admin
+    assert outcome[0] == "failed" and "coachbot was uninstalled from this Slack workspace" in outcome[1]
     deadline = time.monotonic() + 10
     while count(served, "SELECT count(*) FROM slack_bots WHERE team_id = 'T3'") and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -101,9 +115,12 @@ def test_uninstall_and_token_revocation_remove_the_workspaces_tokens(served, fak
     assert "isn't installed" in json.dumps(fake.wait_for_response("U3MGR", count=seen + 1)[-1])
 
     install(served, "T4")
+    later = seed_due_nudges(served.database_url, nudges=2, people=1, team="T4", due_in=timedelta(days=1))
     reply = served.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT0001"]},
                           "event_ts": str(time.time())}, team="T4")
     assert reply.status == 200
+    (outcome,) = stopped_reasons(served, later)
+    assert outcome[0] == "failed" and "bot token was revoked" in outcome[1]
     deadline = time.monotonic() + 10
     while count(served, "SELECT count(*) FROM slack_bots WHERE team_id = 'T4'") and time.monotonic() < deadline:
         time.sleep(0.1)

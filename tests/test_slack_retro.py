@@ -191,3 +191,26 @@ def test_report_for_the_manager_with_a_chart_in_their_dm(served, fake):
     file_id = complete.body["files"][0]["id"]
     assert b"\x89PNG" in fake.uploads[file_id]
     assert complete.body["channel_id"].startswith("D")  # the DM, never a channel
+
+
+def test_an_install_without_files_write_is_told_which_permission_the_chart_needs(served, fake):
+    from tests.fakes.slack_api import manifest_scopes
+
+    mgr, rep = person(fake, "Ola Berg"), person(fake, "Pat Kim")
+    lost_in_channel(served, fake, mgr, rep, deal="Soylent")
+    walk_retro(served, rep, served.open_modal("retro", user=rep))
+    fake.grant(fake.bot_token, manifest_scopes() - {"files:write"})  # installed before the chart existed
+    try:
+        served.command("report 30d", user=mgr)
+        told = fake.wait_for_response(mgr, containing="files:write")[-1]
+    finally:
+        fake.scopes.pop(fake.bot_token)
+    assert "missing the “files:write” permission, so the chart of /coach report doesn't work" in flat(told)
+    assert "installing coachbot again" in flat(told)
+    assert "Loss reasons" in flat(fake.wait_for_response(mgr, containing="Loss reasons"))  # the report itself came
+    assert {r[1] for r in fake.take_refusals()} == {"missing_scope"}
+    seen = fake.responses_for(mgr)
+    served.command("report 30d", user=mgr)  # re-installed: the chart arrives and nobody is told again
+    fake.wait_for("files.completeUploadExternal", where=lambda c: c.token == fake.bot_token, count=2)
+    time.sleep(0.3)
+    assert "files:write" not in flat(fake.wait_for_response(mgr, count=seen + 1)[seen:])

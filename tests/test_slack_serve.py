@@ -26,7 +26,8 @@ def fake():
 
 
 def walk_talk(served: Served, manager: str, rep: str, *, observed: str = "In October you booked 2 demos; the target is 8.",
-              rep_view: str = "My leads moved to the new team in September.", share: str = "yes"):
+              rep_view: str = "My leads moved to the new team in September.", share: str = "yes",
+              plan: str = "book 5 discovery calls by Friday\nme: join two calls in 2 weeks"):
     """Open the talk modal and submit every step; returns the final ack body (the summary view)."""
     view = served.open_modal(f"talk <@{rep}>", user=manager)
     steps = [
@@ -36,7 +37,7 @@ def walk_talk(served: Served, manager: str, rep: str, *, observed: str = "In Oct
         ("listen", {}),
         ("rep_view", sr.text_answer(rep_view)),
         ("options", sr.text_answer("Prospecting campaign\nShadow discovery calls")),
-        ("plan", sr.text_answer("book 5 discovery calls by Friday\nme: join two calls in 2 weeks")),
+        ("plan", sr.text_answer(plan)),
         ("review", sr.date_answer("2030-01-15")),
         ("share", sr.radio_answer(share)),
     ]

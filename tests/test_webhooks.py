@@ -154,3 +154,28 @@ def test_pure_parsers_and_verification():
     with pytest.raises(WebhookError, match="amount"):
         parse_hubspot({"objectId": 1, "properties": {"dealname": "A", "dealstage": "closedlost",
                                                      "owner_email": "a@b.example", "amount": "lots"}})
+
+
+def test_an_install_without_users_read_email_tells_the_crm_what_to_fix(served, fake):
+    from tests.fakes.slack_api import manifest_scopes
+
+    fake.grant(fake.bot_token, manifest_scopes() - {"users:read.email"})  # installed before the scope existed
+    try:
+        reply = post_generic(served, json.dumps(deal("D-SCOPE")).encode())
+    finally:
+        fake.scopes.pop(fake.bot_token)
+    assert reply.status == 503, reply
+    assert "users:read.email" in reply.json()["error"] and "re-install" in reply.json()["error"]
+    assert [r[1] for r in fake.take_refusals()] == ["missing_scope"]
+    assert post_generic(served, json.dumps(deal("D-SCOPE")).encode()).status == 201  # re-installed: it works
+
+
+@pytest.mark.parametrize("field,value,problem", [
+    ("deal_id", "D" * 121, "deal_id must be at most 120 characters"),
+    ("stage", "S" * 101, "stage must be a string of at most 100 characters"),
+    ("url", "https://crm.example/" + "u" * 490, "url must be at most 500 characters"),
+    ("channel", "C" * 33, "channel must be a string of at most 32 characters"),
+])
+def test_fields_longer_than_their_columns_are_refused_with_a_reason(served, field, value, problem):
+    reply = post_generic(served, json.dumps({**deal("D-LONG"), field: value}).encode())
+    assert reply.status == 422 and problem in reply.json()["error"], reply

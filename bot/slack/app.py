@@ -20,6 +20,7 @@ from typing import Any, Awaitable
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
@@ -31,7 +32,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import USAGE, Command, PersonRef, help_text, parse
+from bot.commands import USAGE, Command, PersonRef, help_text
 from bot.outage import DB_DOWN, UNAVAILABLE
 from bot.views import LossPrompt, ReportView, ThreadReply, last_of, plain_text
 from bot.identity import Actor
@@ -40,8 +41,9 @@ from bot.nudge_actions import ACTIONS as NUDGE_ACTIONS
 from bot.retros import parse_amount
 from bot.service import CoachService
 from bot.settings import Settings
-from bot.slack import blocks
-from bot.slack.mrkdwn import clip
+from bot.slack import blocks, scopes
+from bot.slack.inbound import deal_from_message, loose_handles, parse_command
+from bot.slack.mrkdwn import clip, unescape
 from flows.engine import Action, Answer
 from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
 from storage import events, slack_tables
@@ -54,6 +56,11 @@ log = logging.getLogger("coachbot.slack")
 SCOPES = ["commands", "chat:write", "users:read", "users:read.email", "im:history", "im:write", "files:write"]
 NOT_INSTALLED = (":warning: coachbot isn't installed in this workspace, so nothing was done. "
                  "A Slack admin can add it from the app's install page (/slack/install).")
+# How long a request waits for users.info before going on with the names it has. A trigger_id
+# lives 3 s and an acknowledgement is due within 3 s; a slow or rate-limited users.info finishes in
+# the background and its names replace the stand-ins in the database when they arrive.
+PROFILE_WAIT = 0.5
+UNKNOWN_NAME = "your colleague"  # stands in for a picked person's name until users.info has answered
 
 
 def sdk_logger() -> logging.Logger:
@@ -103,9 +110,10 @@ def build_slack(settings: Settings, service: CoachService) -> SlackSurface:
         else None
     from bot.slack.sender import SlackSender
 
+    sender = SlackSender(app, bot_token=token)
+    listeners.workspace_gone = sender.forget
     return SlackSurface(app, listeners, SlackIntake(app, listeners, bot_token=token,
-                                                    deal_channel=settings.crm_deal_channel),
-                        SlackSender(app, bot_token=token))
+                                                    deal_channel=settings.crm_deal_channel), sender)
 
 
 def build_app(settings: Settings, listeners: "SlackListeners", *, oauth: bool) -> AsyncApp:
@@ -143,7 +151,7 @@ def build_app(settings: Settings, listeners: "SlackListeners", *, oauth: bool) -
                 redirect_uri_path="/slack/oauth_redirect",
             ),
         )
-        app.enable_token_revocation_listeners()
+        listeners.revocation = AsyncTokenRevocationListeners(store)
     else:
         app = AsyncApp(**common, authorize=SingleWorkspaceAuthorize(settings.slack_bot_token.get_secret_value()))
     listeners.register(app)
@@ -206,13 +214,17 @@ class SlackListeners:
     def __init__(self, service: CoachService, refresher: ProfileRefresher):
         self.service = service
         self.refresher = refresher
+        self.revocation: AsyncTokenRevocationListeners | None = None  # OAuth: forgets uninstalled workspaces
+        self.workspace_gone = lambda team: None  # set by build_slack: drop what is cached for a workspace
+        self.scope_gaps = scopes.Gaps()
         self._background: set[asyncio.Task] = set()
 
-    def later(self, work: Awaitable[None]) -> None:
+    def later(self, work: Awaitable[None]) -> asyncio.Task:
         """Run `work` after the response has gone to Slack; failures are logged, never swallowed."""
         task = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._finished)
+        return task
 
     def _finished(self, task: asyncio.Task) -> None:
         self._background.discard(task)
@@ -239,13 +251,25 @@ class SlackListeners:
         app.action("home_checkin")(self.on_home_checkin)
         app.action("home_checked_in")(self.on_home_checked_in)
         app.action("home_settings")(self.on_home_settings)
+        app.action(blocks.SHOW_ALL)(self.on_home_page)
+        app.action(re.compile("^" + blocks.HOME_PAGE + r"\.(prev|next)$"))(self.on_home_page)
         app.event("app_home_opened")(self.on_home_opened)
         app.event("message")(self.on_message)
+        # Answered in every install mode, so Slack never retries them: both stop the workspace's nudges.
+        app.event("app_uninstalled")(self.on_uninstalled)
+        app.event("tokens_revoked")(self.on_tokens_revoked)
 
     # ---- /coach ------------------------------------------------------------------------------
 
     async def on_command(self, ack, command: dict, respond, client: AsyncWebClient, context) -> None:
-        cmd = parse(command.get("text", ""))
+        cmd = parse_command(command.get("text", ""))
+        unknown = loose_handles(command.get("text", ""))
+        if unknown:
+            names = ", ".join(f"“@{n}”" for n in unknown)
+            await ack(**blocks.message(Say(
+                f"I can't tell who {names} is: Slack sends a person only when you pick them from the list that "
+                f"appears as you type @. Try again and choose them there.", tone="error")))
+            return
         if cmd.name == "help":
             await ack(**blocks.message(Say(help_text())))
             return
@@ -264,8 +288,13 @@ class SlackListeners:
             await respond(response_type="ephemeral", replace_original=False,
                           **blocks.message(Say(DB_DOWN, tone="warning")))
 
+    async def reply(self, respond, output) -> None:
+        """An ephemeral answer to a command, in as many messages as it takes."""
+        for part in blocks.messages(output):
+            await respond(response_type="ephemeral", replace_original=False, **part)
+
     async def _run_command(self, cmd: Command, command: dict, respond, client: AsyncWebClient, actor: Actor) -> None:
-        await self.refresh(client, actor, command.get("user_name", ""), cmd.people)
+        await self.refresh(client, actor, command.get("user_name", ""), cmd.people, wait=PROFILE_WAIT)
         if cmd.name == "settings" and not cmd.args:
             await self.open_view(client, command["trigger_id"], blocks.settings_view(await self.service.account.settings(actor)))
             return
@@ -281,16 +310,21 @@ class SlackListeners:
             elif isinstance(output, LossPrompt):
                 problem = await self.post_loss_prompt(client, actor, output, thread_ts=None)
                 if problem:
-                    await respond(response_type="ephemeral", replace_original=False, **blocks.message(Say(problem)))
+                    await self.reply(respond, Say(problem))
             elif isinstance(output, ReportView):
-                await respond(response_type="ephemeral", replace_original=False, **blocks.message(output))
+                await self.reply(respond, output)
                 if output.report.reasons:
-                    await self.upload_chart(client, actor, output)
+                    problem = await self.upload_chart(client, actor, output)
+                    if problem:
+                        await self.reply(respond, Say(problem, tone="warning"))
             else:
-                await respond(response_type="ephemeral", replace_original=False, **blocks.message(output))
+                await self.reply(respond, output)
+        for gap in self.scope_gaps.untold(actor.workspace, actor.user):
+            await self.reply(respond, Say(scopes.explain(gap), tone="warning"))
 
-    async def upload_chart(self, client: AsyncWebClient, actor: Actor, view: ReportView) -> None:
-        """The report's chart as a PNG in the person's DM with the bot (reports are never posted publicly)."""
+    async def upload_chart(self, client: AsyncWebClient, actor: Actor, view: ReportView) -> str | None:
+        """The report's chart as a PNG in the person's DM with the bot (reports are never posted publicly);
+        what went wrong, for the person, when it could not be delivered."""
         from bot.charts import reasons_chart
 
         png = await asyncio.to_thread(reasons_chart, view.report)
@@ -298,8 +332,15 @@ class SlackListeners:
             dm = (await client.conversations_open(users=actor.user))["channel"]["id"]
             await client.files_upload_v2(channel=dm, content=png, filename="loss-reasons.png",
                                          title=f"Why deals were lost — {view.report.period.label}")
+            self.scope_gaps.works(actor.workspace, "files:write")
         except SlackApiError as exc:
             log.warning("chart upload failed: %s", _error(exc))
+            gap = self.scope_gaps.note(actor.workspace, exc)
+            if gap:
+                self.scope_gaps.told(actor.workspace, actor.user, gap)
+                return scopes.explain(gap)
+            return "The chart couldn't be delivered to your DMs this time; the report above is complete."
+        return None
 
     async def post_loss_prompt(self, client: AsyncWebClient, actor: Actor, prompt: LossPrompt,
                                thread_ts: str | None) -> str | None:
@@ -342,13 +383,12 @@ class SlackListeners:
                                                 meta.get("sid"))
         except UNAVAILABLE:
             log.warning("database unavailable while answering a step", exc_info=True)
-            await ack(response_action="errors", errors={blocks.ANSWER_BLOCK: DB_DOWN})
+            await ack(errors_ack(view, {blocks.ANSWER_BLOCK: DB_DOWN}))
             return
         prompt, refused, done = last_of(outputs, Prompt), last_of(outputs, Refused), last_of(outputs, Done)
         cancelled = last_of(outputs, Cancelled)
         if prompt is not None and prompt.errors and refused is None and prompt.step_id == meta.get("step"):
-            await ack(view_ack(response_action="errors",
-                               errors={blocks.ANSWER_BLOCK: clip(" ".join(e.message for e in prompt.errors), 1000)}))
+            await ack(errors_ack(view, {blocks.ANSWER_BLOCK: " ".join(e.message for e in prompt.errors)}))
         elif prompt is not None:
             await ack(view_ack(response_action="update",
                                view=blocks.prompt_view(prompt, refused.reason if refused else None)))
@@ -395,8 +435,9 @@ class SlackListeners:
             if isinstance(output, ThreadReply):
                 if output.channel:
                     try:
-                        await client.chat_postMessage(channel=output.channel, thread_ts=output.thread_ts,
-                                                      unfurl_links=False, **blocks.message(Say(output.text)))
+                        for part in blocks.messages(Say(output.text)):
+                            await client.chat_postMessage(channel=output.channel, thread_ts=output.thread_ts,
+                                                          unfurl_links=False, **part)
                     except SlackApiError as exc:
                         log.warning("thread reply failed: %s", _error(exc))
             elif isinstance(output, Notify):
@@ -419,20 +460,20 @@ class SlackListeners:
             work_days=[o["value"] for o in values["work_days"]["value"].get("selected_options") or []],
         )
         if errors:
-            await ack(response_action="errors", errors={k if k in ("tz", "work_end", "work_days") else "tz": v
-                                                        for k, v in errors.items()})
+            await ack(errors_ack(view, {k if k in ("tz", "work_end", "work_days") else "tz": v
+                                        for k, v in errors.items()}))
         else:
             await ack()
 
-    async def on_pick_rep(self, ack, view: dict, client: AsyncWebClient, context) -> None:
+    async def on_pick_rep(self, ack, body: dict, view: dict, client: AsyncWebClient, context) -> None:
         actor = actor_of(context)
         rep_id = view["state"]["values"]["rep"]["value"].get("selected_user")
-        await self.refresh(client, actor, "", (PersonRef(rep_id, rep_id),))
-        outputs = await self.service.command(actor, Command("talk", people=(PersonRef(rep_id, rep_id),)))
+        rep = PersonRef(rep_id, UNKNOWN_NAME)
+        await self.refresh(client, actor, body["user"].get("name", ""), (rep,), wait=PROFILE_WAIT)
+        outputs = await self.service.command(actor, Command("talk", people=(rep,)))
         prompt = last_of(outputs, Prompt)
         if prompt is None:
-            problem = _text_of(outputs[:1])
-            await ack(response_action="errors", errors={"rep": clip(problem, 1000)})
+            await ack(errors_ack(view, {"rep": _text_of(outputs[:1])}))
             return
         intro = " ".join(o.text for o in outputs if isinstance(o, Say))
         await ack(response_action="update", view=blocks.prompt_view(prompt, intro or None))
@@ -474,7 +515,8 @@ class SlackListeners:
                     await self.dm(client, output.external_id, output.output, actor.workspace)
             said = [o for o in outputs if isinstance(o, (Say, Refused))]
             if said:
-                original = (body.get("message") or {}).get("text", "")
+                # Slack hands the message's text back escaped; it is escaped again when re-rendered.
+                original = unescape((body.get("message") or {}).get("text", ""))
                 text = ((original + "\n") if original else "") + " ".join(
                     getattr(o, "reason", None) or o.text for o in said)
                 try:
@@ -495,7 +537,7 @@ class SlackListeners:
                                      message.get("thread_ts") or message.get("ts"))
         self.later(self.open_view(client, shortcut["trigger_id"], view))
 
-    async def on_lost_deal(self, ack, view: dict, client: AsyncWebClient, context) -> None:
+    async def on_lost_deal(self, ack, body: dict, view: dict, client: AsyncWebClient, context) -> None:
         actor = actor_of(context)
         values = view["state"]["values"]
         meta = json.loads(view.get("private_metadata") or "{}")
@@ -503,16 +545,17 @@ class SlackListeners:
         amount = ((values.get("amount", {}).get("value") or {}).get("value") or "").strip()
         rep = (values.get("rep", {}).get("value") or {}).get("selected_user")
         if amount and parse_amount(amount) is None:
-            await ack(response_action="errors", errors={"amount": f"“{amount}” isn't an amount; try 12000 or 12k."})
+            await ack(errors_ack(view, {"amount": f"“{amount}” isn't an amount; try 12000 or 12k."}))
             return
-        await self.refresh(client, actor, "", (PersonRef(rep, rep),) if rep else ())
+        picked = (PersonRef(rep, UNKNOWN_NAME),) if rep else ()
+        await self.refresh(client, actor, body["user"].get("name", ""), picked, wait=PROFILE_WAIT)
         cmd = Command("lost", tuple(deal.split()) + ((amount.replace(" ", ""),) if amount else ()),
-                      (PersonRef(rep, rep),) if rep and rep != actor.user else ())
+                      picked if rep and rep != actor.user else ())
         outputs = await self.service.command(actor, cmd, channel=meta.get("channel") or None)
         prompt = last_of(outputs, LossPrompt)
         if prompt is None:
             problem = _text_of(outputs)
-            await ack(response_action="errors", errors={"deal" if "deal" in problem.lower() else "rep": clip(problem, 1000)})
+            await ack(errors_ack(view, {"deal" if "deal" in problem.lower() else "rep": problem}))
             return
         await ack()
         self.later(self.post_loss_prompt(client, actor, prompt, thread_ts=meta.get("thread_ts")))
@@ -586,6 +629,49 @@ class SlackListeners:
             text = _text_of(outputs)
             await self.open_view(client, trigger_id, blocks.notice_view("coachbot", text or "Nothing to do."))
 
+    async def on_home_page(self, ack, body: dict, action: dict, client: AsyncWebClient, context) -> None:
+        """*Show all* on the home tab opens every item in a modal; its page buttons turn the pages."""
+        await ack()
+        actor = actor_of(context)
+        try:
+            page = max(1, int(action.get("value") or 1))
+        except ValueError:
+            page = 1
+
+        async def work() -> None:
+            view = blocks.home_items_view(await self.service.account.home(actor), self.service.clock.now(), page)
+            if action["action_id"] == blocks.SHOW_ALL:
+                await self.open_view(client, body["trigger_id"], view)
+                return
+            try:
+                await client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=view)
+            except SlackApiError as exc:
+                log.warning("views.update of a home page failed: %s", _error(exc))
+        self.later(work())
+
+    # ---- the app leaves a workspace ----------------------------------------------------------
+
+    async def on_uninstalled(self, body: dict, context) -> None:
+        """app_uninstalled: forget the install and stop the workspace's nudges, saying why."""
+        if self.revocation is not None:
+            await self.revocation.handle_app_uninstalled_events(context)
+        await self._workspace_gone(body, "coachbot was uninstalled from this Slack workspace")
+
+    async def on_tokens_revoked(self, event: dict, body: dict, context) -> None:
+        """tokens_revoked: forget the revoked tokens; a revoked bot token stops the workspace's nudges."""
+        if self.revocation is not None:
+            await self.revocation.handle_tokens_revoked_events(event, context)
+        if (event.get("tokens") or {}).get("bot"):
+            await self._workspace_gone(body, "coachbot's bot token was revoked in this Slack workspace")
+
+    async def _workspace_gone(self, body: dict, why: str) -> None:
+        team = body.get("team_id") or ""
+        when = self.service.clock.now()
+        stopped = await self.service.stop_nudges(
+            "slack", team, f"stopped: {why} ({when:%Y-%m-%d %H:%M} UTC); re-install coachbot to resume")
+        self.workspace_gone(team)
+        log.warning("%s (%s): %d scheduled nudge(s) stopped", why, team, stopped)
+
     # ---- DMs to the bot ----------------------------------------------------------------------
 
     async def on_message(self, event: dict, say) -> None:
@@ -594,11 +680,36 @@ class SlackListeners:
 
     # ---- helpers -----------------------------------------------------------------------------
 
-    async def refresh(self, client: AsyncWebClient, actor: Actor, user_name: str, mentioned) -> None:
-        """Names and time zones from users.info (cached for a day), for the actor and anyone mentioned."""
+    async def refresh(self, client: AsyncWebClient, actor: Actor, user_name: str, mentioned, *,
+                      wait: float | None = None) -> None:
+        """Names and time zones from users.info (cached for a day), for the actor and anyone mentioned.
+
+        The look-ups run side by side in the background; this waits for them at most `wait` seconds
+        (None: until they are done). Whoever is not known by then is stored under the name Slack
+        gave in the request, and renamed when users.info answers.
+        """
         people = [(actor.user, user_name)] + [(p.external_id, p.name) for p in mentioned]
-        for user, fallback in people:
-            await self.refresher.ensure("slack", actor.workspace, user, _users_info(client, user), fallback)
+        tasks = [self.later(self.refresher.ensure("slack", actor.workspace, user,
+                                                  self._users_info(client, actor.workspace, user), fallback))
+                 for user, fallback in people]
+        if wait is None:
+            await asyncio.gather(*tasks)
+        else:
+            await asyncio.wait(tasks, timeout=wait)
+
+    def _users_info(self, client: AsyncWebClient, team: str, user: str):
+        async def fetch() -> Profile | None:
+            try:
+                data = (await client.users_info(user=user)).get("user") or {}
+            except SlackApiError as exc:
+                log.warning("users.info failed: %s", _error(exc))
+                self.scope_gaps.note(team, exc)
+                return None
+            self.scope_gaps.works(team, "users:read")
+            prof = data.get("profile") or {}
+            name = prof.get("display_name") or prof.get("real_name") or data.get("real_name") or data.get("name")
+            return Profile(name=name or UNKNOWN_NAME, tz=data.get("tz"), email=prof.get("email"))
+        return fetch
 
     async def open_view(self, client: AsyncWebClient, trigger_id: str, view: dict) -> None:
         """Open a modal; an expired trigger (older than 3 s) is logged, not lost silently."""
@@ -608,49 +719,30 @@ class SlackListeners:
             log.warning("views.open failed: %s", _error(exc))
 
     async def dm(self, client: AsyncWebClient, user: str, output: Any, workspace: str | None) -> None:
-        """Send a DM. The client retries 429/5xx/network errors at once; if it still fails, the message is
-        queued and the scheduler keeps trying with back-off, so nothing is dropped."""
-        try:
-            await client.chat_postMessage(channel=user, unfurl_links=False, unfurl_media=False,
-                                          **blocks.message(output))
+        """Send a DM (in as many messages as it takes). The client retries 429/5xx/network errors at once;
+        if it still fails, what was not delivered is queued and the scheduler keeps trying with
+        back-off, so nothing is dropped."""
+        parts = blocks.messages(output)
+        for i, part in enumerate(parts):
+            try:
+                await client.chat_postMessage(channel=user, unfurl_links=False, unfurl_media=False, **part)
+            except SlackApiError as exc:
+                reason = _error(exc)
+                self.scope_gaps.note(workspace or "", exc)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                reason = exc.__class__.__name__
+            else:
+                continue
+            text = plain_text(output) if i == 0 else blocks.plain_text_of(parts[i:])
+            break
+        else:
             return
-        except SlackApiError as exc:
-            reason = _error(exc)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            reason = exc.__class__.__name__
         team = workspace
         if not team:
             log.error("DM to a user failed and no workspace is known to queue it: %s", reason)
             return
         log.warning("DM failed (%s); queued for the scheduler to retry", reason)
-        await self.service.queue_message(Actor("slack", team, user), plain_text(output))
-
-
-def deal_from_message(text: str) -> tuple[str, str]:
-    """A deal name and amount guessed from a CRM bot's post ("Deal *Acme* moved to Closed Lost — $12,000")."""
-    text = re.sub(r"<[^|>\s]+\|([^>]+)>", r"\1", text)  # Slack links: keep the label
-    amount = re.search(r"[$€£]\s?\d[\d,]*(?:\.\d+)?\s?[kKmM]?\b", text)
-    bold = re.search(r"\*([^*\n]{2,120})\*", text)
-    if bold:
-        deal = bold.group(1)
-    else:
-        first = text.strip().splitlines()[0] if text.strip() else ""
-        deal = re.sub(r"(?i)^\W*(?:deal\s+)?(?:closed[\s-]*lost|lost\s+deal|deal\s+lost)\W*", "", first)
-        deal = re.split(r"\s[—–-]\s|\s\(", deal)[0]
-    return deal.strip(" :*_"), (amount.group(0).replace(" ", "") if amount else "")
-
-
-def _users_info(client: AsyncWebClient, user: str):
-    async def fetch() -> Profile | None:
-        try:
-            data = (await client.users_info(user=user)).get("user") or {}
-        except SlackApiError as exc:
-            log.warning("users.info failed: %s", _error(exc))
-            return None
-        prof = data.get("profile") or {}
-        name = prof.get("display_name") or prof.get("real_name") or data.get("real_name") or data.get("name")
-        return Profile(name=name or user, tz=data.get("tz"), email=prof.get("email"))
-    return fetch
+        await self.service.queue_message(Actor("slack", team, user), text)
 
 
 def _text_of(outputs: list) -> str:
@@ -672,6 +764,16 @@ def view_ack(**body: Any) -> str:
     most of the cost of acknowledging a step.
     """
     return orjson.dumps(body).decode()
+
+
+def errors_ack(submitted: dict, errors: dict[str, str]) -> str:
+    """Messages for the fields of the view Slack handed in: `errors` when each names an input block
+    of that view (the only blocks Slack accepts there), else the same view with the messages on top."""
+    inputs = {b.get("block_id") for b in submitted.get("blocks") or [] if b.get("type") == "input"}
+    if errors and all(key in inputs for key in errors):
+        # Slack shows these under the field; a paragraph is plenty there.
+        return view_ack(response_action="errors", errors={k: clip(v, 1000) for k, v in errors.items()})
+    return view_ack(response_action="update", view=blocks.with_notice(submitted, " ".join(errors.values())))
 
 
 def _meta(raw: str | None) -> dict | None:

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.slack.mrkdwn import (
-    BUTTON_TEXT, MESSAGE_BLOCKS, MODAL_BLOCKS, MODAL_TITLE, OPTION_TEXT, PLACEHOLDER, clip, context, escape,
-    long_text_sections, plain, section,
+    BUTTON_TEXT, MESSAGE_BLOCKS, MODAL_BLOCKS, MODAL_TITLE, OPTION_TEXT, PLACEHOLDER, SECTION_TEXT, context,
+    escape, fallback, long_text_sections, plain, section, text_sections, unescape,
 )
 from bot.views import Home, LossPrompt, NudgeMessage, Plans, ReportView, SettingsView, Team
 from flows.report import lines as report_lines
@@ -19,6 +19,7 @@ SETTINGS = "settings"
 PICK_REP = "pick_rep"
 LOST_DEAL = "lost_deal"
 ANSWER_BLOCK = "answer"
+NOTICE_PREFIX = "notice_"
 ANSWER_ACTION = "value"
 DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
              "sat": "Saturday", "sun": "Sunday"}
@@ -39,7 +40,7 @@ def prompt_view(p: Prompt, notice: str | None = None) -> dict:
     if p.guidance:
         blocks.append(section(escape(p.guidance)))
     for hint in p.hints:
-        blocks.append(section("💡 " + escape(hint.message)))
+        blocks += long_text_sections(hint.message, prefix="💡 ")
     if p.hints:
         blocks.append(context("Revise your answer below, or press *Continue* to keep it as it is."))
     if p.kind == InputKind.INFO:
@@ -75,7 +76,7 @@ def prompt_view(p: Prompt, notice: str | None = None) -> dict:
         "close": plain("Close", 24),
         "notify_on_close": True,
         "private_metadata": meta,
-        "blocks": blocks[:MODAL_BLOCKS],
+        "blocks": blocks,
     }
 
 
@@ -142,13 +143,19 @@ def read_answer(values: dict, kind: str) -> Any:
 
 
 def done_view(done: Done, dm_sent: bool = True) -> dict:
-    """The last screen of a flow: its summary, in the same modal."""
+    """The last screen of a flow: its summary, in the same modal (the whole of it is also sent by DM)."""
     blocks = [section(f"*{escape(done.title)} — summary*")]
-    blocks += summary_blocks(done)
+    body = summary_blocks(done)
+    room = MODAL_BLOCKS - 2
+    if len(body) > room:
+        left = len(body) - (room - 1)
+        body = body[:room - 1] + [context(f"{left} more part{'s' if left != 1 else ''} of this summary "
+                                          "didn't fit here: the copy in your DMs has all of it.")]
+    blocks += body
     if dm_sent:
         blocks.append(context("A copy of this summary is in your DMs with coachbot."))
     return {"type": "modal", "callback_id": "flow_done", "title": plain(done.title, MODAL_TITLE),
-            "close": plain("Done", 24), "blocks": blocks[:MODAL_BLOCKS]}
+            "close": plain("Done", 24), "blocks": blocks}
 
 
 def summary_blocks(done: Done) -> list[dict]:
@@ -160,6 +167,25 @@ def summary_blocks(done: Done) -> list[dict]:
     return blocks
 
 
+VIEW_KEYS = ("type", "title", "submit", "close", "blocks", "private_metadata", "callback_id", "notify_on_close",
+             "clear_on_close", "external_id")
+
+
+def with_notice(view: dict, text: str) -> dict:
+    """The view Slack handed back in a submission, rebuilt to send again with a warning on top.
+
+    For a message that belongs to no input block of the view (Slack only takes `errors` for
+    those); the inputs keep their block and action ids, so what the person typed stays.
+    """
+    again = {k: view[k] for k in VIEW_KEYS if k in view}
+    kept = [b for b in view.get("blocks") or [] if not str(b.get("block_id", "")).startswith(NOTICE_PREFIX)]
+    notice = long_text_sections(text, prefix="⚠️ ")
+    for i, block in enumerate(notice):
+        block["block_id"] = f"{NOTICE_PREFIX}{i}"
+    again["blocks"] = notice + kept
+    return again
+
+
 def notice_view(title: str, text: str) -> dict:
     """A modal with a single message (cancelled, refused, nothing to do)."""
     return {"type": "modal", "callback_id": "notice", "title": plain(title, MODAL_TITLE),
@@ -167,7 +193,33 @@ def notice_view(title: str, text: str) -> dict:
 
 
 def message(output: Any) -> dict:
-    """A chat message (ephemeral reply or DM) for one output: {'text': fallback, 'blocks': [...]}."""
+    """One chat message for an output that always fits one (a short notice, an acknowledgement)."""
+    parts = messages(output)
+    if len(parts) != 1:
+        raise ValueError(f"{type(output).__name__} needs {len(parts)} messages; send messages(output)")
+    return parts[0]
+
+
+def messages(output: Any) -> list[dict]:
+    """An output as chat messages — as many as it takes to show all of it ({'text', 'blocks'} each)."""
+    return split_message(_whole_message(output))
+
+
+def split_message(m: dict, most: int = MESSAGE_BLOCKS) -> list[dict]:
+    """A message with more blocks than Slack takes, as several messages that say they continue."""
+    blocks = m["blocks"]
+    if len(blocks) <= most:
+        return [m]
+    size = most - 1
+    parts = [blocks[i:i + size] for i in range(0, len(blocks), size)]
+    n = len(parts)
+    return [{"text": m["text"] if i == 0 else f"{m['text']} (part {i + 1} of {n})",
+             "blocks": part + [context(f"Part {i + 1} of {n}" + (", continued in the next message." if i < n - 1
+                                                                 else "."))]}
+            for i, part in enumerate(parts)]
+
+
+def _whole_message(output: Any) -> dict:
     if isinstance(output, Plans):
         return plans_message(output)
     if isinstance(output, SettingsView):
@@ -175,39 +227,57 @@ def message(output: Any) -> dict:
     if isinstance(output, Team):
         return team_message(output)
     if isinstance(output, ReportView):
-        text = report_lines(output.report)
-        body = "\n".join(escape(line) for line in text[1:])
-        blocks = [section(f"*{escape(text[0])}*")] + ([section(f"```{body}```")] if body else [])
-        return {"text": clip(escape(text[0]), 3000), "blocks": blocks}
+        return report_message(output)
     if isinstance(output, LossPrompt):
         return loss_prompt_message(output)
     if isinstance(output, Done):
         blocks = [section(f"*{escape(output.title)} — summary*")] + summary_blocks(output)
-        return {"text": f"{output.title} — summary", "blocks": blocks[:MESSAGE_BLOCKS]}
+        return {"text": fallback(f"{output.title} — summary"), "blocks": blocks}
     text = output.reason if isinstance(output, Refused) else output.text if isinstance(output, (Say, Cancelled)) \
-        else str(output)
+        else None
+    if text is None:
+        raise TypeError(f"no Slack message for {type(output).__name__}")
     icon = {"error": "⚠️ ", "warning": "⚠️ ", "success": "✅ "}.get(getattr(output, "tone", ""), "")
     if isinstance(output, Refused):
         icon = "⚠️ "
-    return {"text": clip(escape(text), 3000), "blocks": long_text_sections(text, prefix=icon)[:MESSAGE_BLOCKS]}
+    return {"text": fallback(text), "blocks": long_text_sections(text, prefix=icon)}
+
+
+def plain_text_of(parts: list[dict]) -> str:
+    """The words of messages' section blocks, unescaped (to queue what could not be delivered)."""
+    return "\n".join(unescape(b["text"]["text"]) for m in parts for b in m["blocks"]
+                     if b.get("type") == "section" and b.get("text"))
+
+
+def report_message(r: ReportView) -> dict:
+    """A loss report: its title, then its table in code blocks (split, never clipped, when long)."""
+    text = report_lines(r.report)
+    body = [escape(line) for line in text[1:]]
+    tables = [f"```{b['text']['text']}```" for b in text_sections(body, SECTION_TEXT - 6)] if body else []
+    return {"text": fallback(text[0]), "blocks": [section(f"*{escape(text[0])}*")] + [section(t) for t in tables]}
 
 
 def plans_message(p: Plans) -> dict:
-    """Open plans as a message: one section per plan with its items and overdue marks."""
-    blocks = []
-    if p.followups:
-        blocks.append(section("*To check*\n" + "\n".join(
-            f"• {escape(text)}" + (f" (by {format_day(due)})" if due else "") for text, due in p.followups)))
+    """Open plans as a message: each plan with all its items and overdue marks."""
+    blocks = followup_blocks(p.followups)
     if not p.plans:
         blocks.append(section("No open plans. Start one with `/coach talk @name`."))
         return {"text": "No open plans.", "blocks": blocks}
     for plan in p.plans:
-        blocks.append(section(plan_text(plan, p.viewer_id, p.today)))
-    return {"text": f"{len(p.plans)} open plan(s)", "blocks": blocks[:MESSAGE_BLOCKS]}
+        blocks += text_sections(plan_lines(plan, p.viewer_id, p.today))
+    return {"text": f"{len(p.plans)} open plan{'s' if len(p.plans) != 1 else ''}", "blocks": blocks}
 
 
-def plan_text(plan, viewer_id: int, today: date) -> str:
-    """One plan in mrkdwn: who it is with, when it is reviewed, and each item with its due date."""
+def followup_blocks(followups) -> list[dict]:
+    """The things a person said they would check, as sections (none when there are none)."""
+    if not followups:
+        return []
+    return text_sections(["*To check*"] + [f"• {escape(text)}" + (f" (by {format_day(due)})" if due else "")
+                                           for text, due in followups])
+
+
+def plan_lines(plan, viewer_id: int, today: date) -> list[str]:
+    """One plan in mrkdwn lines: who it is with, when it is reviewed, and each item with its due date."""
     head = f"*Plan with {escape(plan.rep_name)}*" if plan.manager_id == viewer_id else \
         f"*Your plan with {escape(plan.manager_name)}*"
     lines = [f"{head} — review {format_day(plan.review_on)}"]
@@ -216,7 +286,7 @@ def plan_text(plan, viewer_id: int, today: date) -> str:
         due = f"due {format_day(item.due_on)}" if item.due_on else "no date"
         flag = " :warning: *overdue*" if item.id in overdue else ""
         lines.append(f"• {escape(item.owner_name)}: {escape(item.text)} ({due}){flag}")
-    return "\n".join(lines)
+    return lines
 
 
 def settings_text(v: SettingsView) -> str:
@@ -267,50 +337,100 @@ def pick_rep_view() -> dict:
     }
 
 
+HOME_PAGE = "home_page"
+SHOW_ALL = "home_show_all"
+
+
 def home_view(h: Home, now: datetime) -> dict:
-    """The App Home tab: unfinished drafts, plans led, reps needing time, and the person's own plan."""
-    blocks: list[dict] = [{"type": "header", "text": plain(f"Hi {h.name} — your coaching", 150)}]
+    """The App Home tab: unfinished drafts, plans led, reps needing time, and the person's own plan.
+
+    Slack shows at most 100 blocks. The main buttons always come last and always fit; when the
+    rest does not, the tab says how many items are left out and offers *Show all* (`home_items_view`).
+    """
+    head = [{"type": "header", "text": plain(f"Hi {h.name} — your coaching", 150)}]
+    main = [{"type": "button", "action_id": "home_start_talk", "text": plain("Start a difficult conversation", 75),
+             "style": "primary"},
+            {"type": "button", "action_id": "home_settings", "text": plain("Settings", 75)}]
+    if h.own:
+        main.insert(0, {"type": "button", "action_id": "home_checkin", "text": plain("Check in", 75)})
+        main[1].pop("style")
+        main[0]["style"] = "primary"
+    tail = [{"type": "actions", "block_id": "home_main", "elements": main},
+            context("Type `/coach help` anywhere to see every command.")]
+    items = home_items(h, now, buttons=True)
+    room = MODAL_BLOCKS - len(head) - len(tail)
+    shown: list[dict] = []
+    count = 0
+    for item in items:
+        if len(shown) + len(item) > room - (1 if count + 1 < len(items) else 0):
+            break
+        shown += item
+        count += 1
+    if count < len(items):
+        left = len(items) - count
+        shown.append({"type": "section", "text": {"type": "mrkdwn", "text": f"{left} more item{'s' if left != 1 else ''}"
+                                                                             " didn't fit on this page."},
+                      "accessory": {"type": "button", "action_id": SHOW_ALL, "text": plain("Show all", 75),
+                                    "value": "1"}})
+    return {"type": "home", "blocks": head + shown + tail}
+
+
+def home_items(h: Home, now: datetime, *, buttons: bool) -> list[list[dict]]:
+    """Everything the home tab lists, one list of blocks per item (a heading travels with its first item)."""
+    items: list[list[dict]] = []
     for u in h.unfinished:
         what = f"Conversation with {escape(u.about)}" if u.flow == "talk" else "Your check-in"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f":pencil2: *{what}* — unfinished "
-                                                    f"(saved {format_day(u.updated_at.date())})"},
-                       "accessory": {"type": "button", "action_id": "home_resume", "text": plain("Continue", 75),
-                                     "value": u.session_id}})
+        items.append([_with_button(f":pencil2: *{what}* — unfinished (saved {format_day(u.updated_at.date())})",
+                                   "home_resume", "Continue", u.session_id, buttons)])
     for retro_id, deal in h.waiting_retros:
-        blocks.append({"type": "section",
-                       "text": {"type": "mrkdwn", "text": f":chart_with_downwards_trend: *{escape(deal)}* was lost — "
-                                                          "a short retrospective is waiting for you"},
-                       "accessory": {"type": "button", "action_id": "retro_start", "text": plain("Start", 75),
-                                     "value": str(retro_id)}})
+        items.append([_with_button(f":chart_with_downwards_trend: *{escape(deal)}* was lost — a short retrospective "
+                                   "is waiting for you", "retro_start", "Start", str(retro_id), buttons)])
     if h.followups:
-        blocks.append(section("*To check*\n" + "\n".join(
-            f"• {escape(text)}" + (f" (by {format_day(due)})" if due else "") for text, due in h.followups)))
-    if h.leading or h.reps:
-        blocks.append({"type": "header", "text": plain("Your team", 150)})
-    for plan in h.leading:
-        blocks.append(section(plan_text(plan, h.viewer_id, h.today)))
+        items.append(followup_blocks(h.followups))
+    team = [text_sections(plan_lines(plan, h.viewer_id, h.today)) for plan in h.leading]
     for rep in h.needs_contact(now):
         when = "no check-in or conversation yet" if rep.last_contact is None else \
             f"last contact {(now - rep.last_contact).days} days ago"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(rep.name)}* — {when}"},
-                       "accessory": {"type": "button", "action_id": "home_checked_in", "text": plain("I checked in", 75),
-                                     "value": rep.external_id}})
-    if h.own:
-        blocks.append({"type": "header", "text": plain("Your plan", 150)})
-        for plan in h.own:
-            blocks.append(section(plan_text(plan, h.viewer_id, h.today)))
+        team.append([_with_button(f"*{escape(rep.name)}* — {when}", "home_checked_in", "I checked in",
+                                  rep.external_id, buttons)])
+    if team:
+        team[0].insert(0, {"type": "header", "text": plain("Your team", 150)})
+    own = [text_sections(plan_lines(plan, h.viewer_id, h.today)) for plan in h.own]
+    if own:
+        own[0].insert(0, {"type": "header", "text": plain("Your plan", 150)})
         if h.next_checkin:
-            blocks.append(context(f"Next check-in: {format_day(h.next_checkin.date())} around "
-                                  f"{h.next_checkin:%H:%M} — or check in any time with the button below."))
-        blocks.append({"type": "actions", "elements": [
-            {"type": "button", "action_id": "home_checkin", "text": plain("Check in", 75), "style": "primary"}]})
-    blocks.append({"type": "actions", "elements": [
-        {"type": "button", "action_id": "home_start_talk", "text": plain("Start a difficult conversation", 75),
-         "style": "primary"},
-        {"type": "button", "action_id": "home_settings", "text": plain("Settings", 75)},
-    ]})
-    blocks.append(context("Type `/coach help` anywhere to see every command."))
-    return {"type": "home", "blocks": blocks[:MODAL_BLOCKS]}
+            own[-1].append(context(f"Next check-in: {format_day(h.next_checkin.date())} around "
+                                   f"{h.next_checkin:%H:%M} — or check in any time with the *Check in* button."))
+    return items + team + own
+
+
+def _with_button(text: str, action_id: str, label: str, value: str, buttons: bool) -> dict:
+    block = section(text)
+    if buttons:
+        block["accessory"] = {"type": "button", "action_id": action_id, "text": plain(label, 75), "value": value}
+    return block
+
+
+def home_items_view(h: Home, now: datetime, page: int) -> dict:
+    """Everything on the home tab, a page at a time, in a modal (the tab itself holds 100 blocks)."""
+    pages: list[list[dict]] = [[]]
+    for item in home_items(h, now, buttons=False):
+        if pages[-1] and len(pages[-1]) + len(item) > MODAL_BLOCKS - 3:
+            pages.append([])
+        pages[-1] += item
+    page = min(max(page, 1), len(pages))
+    nav = []
+    if page > 1:
+        nav.append({"type": "button", "action_id": f"{HOME_PAGE}.prev", "text": plain("← Previous", 75),
+                    "value": str(page - 1)})
+    if page < len(pages):
+        nav.append({"type": "button", "action_id": f"{HOME_PAGE}.next", "text": plain("Next →", 75),
+                    "value": str(page + 1)})
+    blocks = [context(f"Page {page} of {len(pages)}")] + (pages[page - 1] or [section("Nothing to show.")])
+    if nav:
+        blocks.append({"type": "actions", "block_id": "pages", "elements": nav})
+    return {"type": "modal", "callback_id": "home_items", "title": plain("Your coaching", MODAL_TITLE),
+            "close": plain("Close", 24), "blocks": blocks}
 
 
 def _option(value: str, label: str) -> dict:
@@ -341,7 +461,7 @@ def loss_prompt_message(p: LossPrompt) -> dict:
     text = (f":chart_with_downwards_trend: *{escape(p.deal_name)}*{amount} was lost. {rep}, a short retrospective "
             "is waiting for you — ten minutes now makes the next deal easier.")
     return {
-        "text": clip(f"{escape(p.deal_name)} was lost — retrospective waiting for {escape(p.rep_name)}", 3000),
+        "text": fallback(f"{p.deal_name} was lost — retrospective waiting for {p.rep_name}"),
         "blocks": [
             section(text),
             {"type": "actions", "block_id": "retro", "elements": [
@@ -358,7 +478,7 @@ def lost_deal_view(deal: str, amount: str, rep: str | None, channel: str, thread
     rep_el: dict[str, Any] = {"type": "users_select", "action_id": "value"}
     if rep:
         rep_el["initial_user"] = rep
-    deal_el: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "max_length": 200}
+    deal_el: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "max_length": 200}  # deal_name
     if deal:
         deal_el["initial_value"] = deal[:200]
     amount_el: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "max_length": 30,
@@ -383,7 +503,8 @@ def team_message(t: Team) -> dict:
     if not t.reps:
         return {"text": "Nobody is on your team yet.",
                 "blocks": [section("Nobody is on your team yet. Add reps with `/coach team add @alex @jo`.")]}
-    return {"text": "Your team", "blocks": [section("*Your team:* " + ", ".join(escape(r) for r in t.reps))]}
+    return {"text": "Your team", "blocks": text_sections(
+        [f"*Your team ({len(t.reps)}):*"] + [f"• {escape(r)}" for r in t.reps])}
 
 
 def _is_slack_id(value: str) -> bool:
@@ -391,11 +512,29 @@ def _is_slack_id(value: str) -> bool:
 
 
 def nudge_message(m: NudgeMessage) -> dict:
-    """A nudge DM: its text, any detail lines, and its quick-answer buttons."""
-    full = "\n".join((m.text, *m.detail))
-    out: list[dict] = long_text_sections(full)
-    if m.actions:
-        out.append({"type": "actions", "block_id": f"nudge_{m.nudge_id}", "elements": [
-            {"type": "button", "action_id": action_id, "text": plain(label, BUTTON_TEXT), "value": value[:2000]}
-            for action_id, label, value in m.actions[:25]]})
-    return {"text": clip(escape(full), 3000), "blocks": out[:MESSAGE_BLOCKS]}
+    """A nudge DM: its text, any detail lines, and its quick-answer buttons, in one message.
+
+    A nudge is one message (its metadata is what a re-send is checked against), so detail lines
+    that would not fit are counted in a closing note instead of being dropped unseen.
+    """
+    buttons = [{"type": "button", "action_id": action_id, "text": plain(label, BUTTON_TEXT), "value": value}
+               for action_id, label, value in m.actions]
+    actions = [{"type": "actions", "block_id": f"nudge_{m.nudge_id}" + (f"_{i // 25}" if i else ""),
+                "elements": buttons[i:i + 25]} for i in range(0, len(buttons), 25)]
+    lines = [escape(m.text)] + [escape(d) for d in m.detail]
+    room = MESSAGE_BLOCKS - len(actions) - 1
+    out = text_sections(lines)
+    if len(out) > room:
+        shown = text_sections(lines[:_lines_fitting(lines, room)])
+        left = len(lines) - _lines_fitting(lines, room)
+        out = shown + [context(f"{left} more line{'s' if left != 1 else ''} didn't fit in this message: "
+                               "`/coach plans` shows every plan in full.")]
+    return {"text": fallback("\n".join((m.text, *m.detail))), "blocks": out + actions}
+
+
+def _lines_fitting(lines: list[str], sections: int) -> int:
+    """How many of `lines` pack into at most `sections` sections."""
+    n = len(lines)
+    while n and len(text_sections(lines[:n])) > sections:
+        n -= 1
+    return n

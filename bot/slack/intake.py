@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.identity import Actor
+from bot.slack import scopes
 from bot.slack.tokens import bot_token_for, client_with
 from bot.webhooks import CrmDeal, IntakeResult
 
@@ -33,6 +34,9 @@ class SlackIntake:
             data = getattr(exc.response, "data", {}) or {}
             if isinstance(data, dict) and data.get("error") == "users_not_found":
                 return IntakeResult(422, {"ok": False, "error": f"no Slack user with the email {deal.owner_email}"})
+            scope = scopes.needed(exc)
+            if scope is not None:  # the CRM's admin sees this answer: say what to fix, retry later
+                return IntakeResult(503, {"ok": False, "error": scopes.short(scope)})
             raise
         owner = Actor("slack", team, user["id"], (user.get("profile") or {}).get("display_name")
                       or user.get("real_name") or user.get("name", ""), user.get("tz"))

@@ -22,6 +22,15 @@ def escape(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """Text as the person typed it, from text Slack handed in escaped (commands, messages): &lt; → <.
+
+    The reverse of `escape`, done once at the edge so that stored text is plain and is escaped
+    exactly once again on its way out (&amp; last, so "&amp;lt;" becomes "&lt;", not "<").
+    """
+    return str(text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def clip(text: str, limit: int, more: str = "…") -> str:
     """`text` cut to `limit` characters, marked with an ellipsis when cut (never silently dropped)."""
     text = str(text)
@@ -49,20 +58,47 @@ def context(text: str) -> dict:
 
 
 def long_text_sections(text: str, prefix: str = "") -> list[dict]:
-    """User text longer than one section can hold, escaped and split over several sections.
+    """User text longer than one section can hold, escaped and split over several sections."""
+    return text_sections([prefix + escape(text)] if prefix else [escape(text)])
 
-    A cut that would land inside an escape (&amp; &lt; &gt;) moves back to its '&', so none is halved.
+
+def text_sections(lines: list[str], limit: int = SECTION_TEXT) -> list[dict]:
+    """Lines of mrkdwn (user text in them already escaped) packed into as few sections as they fit.
+
+    A line longer than a section is split over several; nothing is ever dropped or clipped.
     """
-    escaped = escape(text)
     chunks: list[str] = []
-    room = SECTION_TEXT - len(prefix)
+    current = ""
+    for line in lines:
+        for piece in _pieces(line, limit):
+            joined = f"{current}\n{piece}" if current else piece
+            if len(joined) <= limit:
+                current = joined
+            else:
+                chunks.append(current)
+                current = piece
+    if current or not chunks:
+        chunks.append(current)
+    return [section(c) for c in chunks]
+
+
+def _pieces(escaped: str, room: int) -> list[str]:
+    """Escaped text cut into parts of at most `room` characters, never inside &amp; &lt; &gt;."""
+    parts = []
     while len(escaped) > room:
         cut = room
         amp = escaped.rfind("&", max(0, cut - 4), cut)
         if amp != -1 and ";" not in escaped[amp:cut]:
             cut = amp
-        chunks.append(escaped[:cut])
+        newline = escaped.rfind("\n", room // 2, cut)
+        if newline != -1:
+            cut = newline + 1
+        parts.append(escaped[:cut].rstrip("\n"))
         escaped = escaped[cut:]
-        room = SECTION_TEXT
-    chunks.append(escaped)
-    return [section((prefix if i == 0 else "") + c) for i, c in enumerate(chunks)]
+    parts.append(escaped)
+    return parts
+
+
+def fallback(text: str, limit: int = 3000) -> str:
+    """A message's top-level text (the notification line): escaped once, and never cut inside an escape."""
+    return _pieces(escape(text), limit - 1)[0] + ("…" if len(escape(text)) > limit - 1 else "")

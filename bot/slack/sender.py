@@ -11,7 +11,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.dispatch import SendError
-from bot.slack import blocks
+from bot.slack import blocks, scopes
 from bot.slack.tokens import bot_token_for, client_with
 from bot.views import NudgeMessage
 from storage.models import Person, Workspace
@@ -48,6 +48,10 @@ class SlackSender:
                                              if isinstance(h, AsyncRateLimitErrorRetryHandler)])
         self._clients[workspace.external_id] = client
         return client
+
+    def forget(self, team: str) -> None:
+        """Drop the client kept for a workspace (its token was revoked or the app uninstalled)."""
+        self._clients.pop(team, None)
 
     async def close(self) -> None:
         """Close the shared HTTP session (on shutdown)."""
@@ -89,6 +93,8 @@ def _classify(exc: SlackApiError) -> SendError:
     data = getattr(exc.response, "data", None)
     code = data.get("error", "") if isinstance(data, dict) else ""
     status = getattr(exc.response, "status_code", 0)
+    if code == "missing_scope":
+        return SendError(f"slack: missing_scope: {scopes.short(data.get('needed') or '?')}", permanent=True)
     if code in PERMANENT:
         return SendError(f"slack: {code}", permanent=True)
     if code == "ratelimited" or status == 429:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import threading
 import time
 import uuid
@@ -41,6 +42,7 @@ from tests.fakes import block_kit
 JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
 MANIFEST = Path(__file__).parents[2] / "slack" / "manifest.json"
 TRIGGER_SECONDS = 3.0
+CHANNEL_ID = re.compile(r"^[CGDUW][A-Z0-9]{2,}$")  # channel, group, DM, or a user id (posts to the DM)
 # The scope a bot token needs for each method, from the method's page under
 # docs.slack.dev/reference/methods/<method> ("Required scopes"). None: no scope needed. A method
 # missing here is answered `unknown_method`, so a new call cannot slip past the scope check.
@@ -500,6 +502,8 @@ class FakeSlack:
         if problems:
             return {**self.refuse(method, "invalid_blocks", problems), "errors": problems}
         channel = str(body.get("channel", ""))
+        if not CHANNEL_ID.match(channel):  # a name or a raw handle is not a conversation Slack knows
+            return self.refuse(method, "channel_not_found", [f"no conversation {channel!r}"])
         if channel[:1] in ("C", "G") and channel not in self.channels:
             return self.refuse(method, "not_in_channel", [f"the bot is not a member of {channel}"])
         return None

@@ -160,6 +160,8 @@ class Dispatcher:
         """An outcome if the nudge should not go out now, else what to send."""
         if recipient is None or workspace is None:
             return _Outcome(n, "fail", reason="recipient no longer exists")
+        if workspace.removed_at is not None:
+            return _Outcome(n, "fail", reason=workspace.removed_reason or "coachbot was removed from the workspace")
         if recipient.opted_out:
             return _Outcome(n, "cancel", reason="recipient opted out")
         schedule = schedule_of(recipient, workspace)

@@ -31,8 +31,10 @@ class ProfileRefresher:
     shortcut, never the source of truth.
     """
 
-    def __init__(self, db: Database, clock, *, memo_seconds: float = 300):
+    def __init__(self, db: Database, clock, *, memo_seconds: float = 300,
+                 renamed: Callable[[int], None] | None = None):
         self.db = db
+        self.renamed = renamed  # told the id of a person whose name changed
         self.clock = clock
         self.memo_seconds = memo_seconds
         self._checked: dict[tuple[str, str, str], float] = {}
@@ -54,8 +56,12 @@ class ProfileRefresher:
             if profile is not None:
                 async with self.db.session() as s:
                     person = await people.get_person(s, workspace_id=ws.id, person_id=person_id)
+                    before = person.name
                     await people.update_profile(s, person=person, name=profile.name, tz=_valid_zone(profile.tz),
                                                 at=now)
+                    changed = person.name != before
+                if changed and self.renamed is not None:
+                    self.renamed(person_id)
         self._checked[key] = time.monotonic()
 
 

@@ -64,21 +64,29 @@ class RetroService:
         amounts = [parse_amount(w) for w in words]
         amount = next((a for a in reversed(amounts) if a is not None), None)
         name_words = [w for w, a in zip(words, amounts) if a is None or a != amount] if amount is not None else words
-        deal = " ".join(name_words).strip()
-        if not deal:
-            return [Say(f"Name the deal that was lost. {LOST_USAGE}", tone="error")]
-        if len(deal) > DEAL_NAME_MAX:
-            return [Say(f"That deal name is {len(deal)} characters long; {DEAL_NAME_MAX} is the most I can keep. "
-                        f"Shorten it and try again. {LOST_USAGE}", tone="error")]
         if len(cmd.people) > 1:
             return [Say(f"Name one rep (or none, if it was your deal). {LOST_USAGE}", tone="error")]
+        outputs, _ = await self.log_lost(actor, " ".join(name_words), amount,
+                                         cmd.people[0] if cmd.people else None, channel)
+        return outputs
+
+    async def log_lost(self, actor: Actor, deal: str, amount: float | None, rep_ref: PersonRef | None,
+                       channel: str | None) -> tuple[list[Any], str | None]:
+        """Open the retrospective of a lost deal named exactly `deal` (a form's field, or a command's words)
+        and prompt its rep; with the outputs, the field a problem is about ("deal" or "rep"), if any."""
+        deal = deal.strip()
+        if not deal:
+            return [Say(f"Name the deal that was lost. {LOST_USAGE}", tone="error")], "deal"
+        if len(deal) > DEAL_NAME_MAX:
+            return [Say(f"That deal name is {len(deal)} characters long; {DEAL_NAME_MAX} is the most I can keep. "
+                        f"Shorten it and try again. {LOST_USAGE}", tone="error")], "deal"
         now = self.clock.now()
         async with self.db.session() as s:
             me = await person_for(s, actor, self.coach.defaults)
-            rep = await person_named(s, me, cmd.people[0], self.coach.defaults) if cmd.people else me
+            rep = await person_named(s, me, rep_ref, self.coach.defaults) if rep_ref else me
             if rep.id != me.id and rep.manager_id != me.id:
                 return [Refused(f"Only {rep.name} or their manager can log {rep.name}'s lost deals. If you manage "
-                                f"{rep.name}, add them first: /coach team add @{rep.name.split()[0].lower()}")]
+                                f"{rep.name}, add them first: /coach team add @{rep.name.split()[0].lower()}")], "rep"
             key = manual_deal_key(rep.id, deal)
             retro, created = await retros.open_retro(
                 s, workspace_id=me.workspace_id, deal_key=key, deal_name=deal, rep=rep, amount=amount,
@@ -88,9 +96,10 @@ class RetroService:
                 await self._plan_reminders(s, retro, rep, now)
             if not created:
                 state = "done" if retro.status == "done" else "still open"
-                return [Say(f"{deal} already has a retrospective ({state}); no second one was opened.", tone="warning")]
+                return [Say(f"{deal} already has a retrospective ({state}); no second one was opened.",
+                            tone="warning")], "deal"
             return [prompt, Say(f"Logged {deal} as lost. {rep.name + ' has' if rep.id != me.id else 'You have'} "
-                                "a retrospective waiting.", tone="success")]
+                                "a retrospective waiting.", tone="success")], None
 
     async def from_crm(self, *, platform: str, workspace: str, deal: dict[str, Any], owner: Actor,
                        channel: str | None, source: str) -> tuple[list[Any], bool]:

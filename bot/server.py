@@ -109,6 +109,7 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
         from bot.slack.app import build_slack
 
         surface = build_slack(settings, service)
+        surface.start()
         slack, intake = surface.app, surface.intake
         senders["slack"] = surface.sender
     from bot.teams.endpoint import build_teams

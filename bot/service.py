@@ -113,9 +113,16 @@ class CoachService:
                                   now=now)
 
     async def stop_nudges(self, platform: str, workspace: str, reason: str) -> int:
-        """Stop a workspace's scheduled nudges (the app was removed there), each failed with `reason`."""
+        """The app was removed from a workspace: its scheduled nudges fail with `reason`, and none are
+        planned or sent there until it is back (`workspace_back`)."""
         async with self.db.session() as s:
-            return await nudges.stop_for_workspace(s, platform=platform, external_id=workspace, reason=reason)
+            return await nudges.stop_for_workspace(s, platform=platform, external_id=workspace, reason=reason,
+                                                   now=self.clock.now())
+
+    async def workspace_back(self, platform: str, workspace: str) -> None:
+        """The app is installed in a workspace (again): plan and send there as before."""
+        async with self.db.session() as s:
+            await nudges.workspace_back(s, platform=platform, external_id=workspace)
 
     async def current_prompt(self, actor: Actor) -> list[Any]:
         """The prompt of the actor's most recent unfinished flow, if any (used when someone returns)."""
@@ -255,14 +262,26 @@ class CoachService:
 
     async def resume_row(self, s, row: FlowSession, now: datetime, *, actor: Actor | None = None):
         """Show a stored session's current step again (inside the caller's transaction) to its owner `actor`."""
-        state = FlowState.from_dict(sessions.load_state(self.cipher, row))
+        state = await self._with_current_names(s, FlowState.from_dict(sessions.load_state(self.cipher, row)))
         turn = engine.resume(get_flow(row.flow), state, now, row.id)
         if await self._save(s, row, state, turn.state, now) and actor is not None:
             self.steps.put(row.id, owner_of(actor), turn.state)
         return state, turn
 
+    async def _with_current_names(self, s, state: FlowState) -> FlowState:
+        """The state with the names of the people it is about as stored now: a flow started under a
+        stand-in name (the profile arrived late) shows the real one from its next step on."""
+        params = dict(state.params)
+        for name_key, id_key in (("rep", "rep_id"), ("manager", "manager_id")):
+            person_id = params.get(id_key)
+            if isinstance(person_id, int) and isinstance(params.get(name_key), str):
+                person = await s.get(Person, person_id)
+                if person is not None and person.name != params[name_key]:
+                    params[name_key] = person.name
+        return state if params == state.params else replace(state, params=params)
+
     async def _advance(self, s, me: Person, row: FlowSession, answer: Answer, now: datetime) -> list[Any]:
-        state = FlowState.from_dict(sessions.load_state(self.cipher, row))
+        state = await self._with_current_names(s, FlowState.from_dict(sessions.load_state(self.cipher, row)))
         turn = engine.advance(get_flow(row.flow), state, answer, now, row.id)
         if turn.state.version == state.version:
             return list(turn.outputs)
@@ -289,6 +308,8 @@ class CoachService:
         `_advance` (which says why).
         """
         owner = owner_of(actor)
+        if self.steps.must_recheck(session_id):
+            return None
         cached = self.steps.get(session_id, owner, answer.version)
         if cached is not None:
             turn = engine.advance(get_flow(cached.state.flow), cached.state, answer, now, session_id)

@@ -39,6 +39,7 @@ class StepCache:
         self.ttl = ttl
         self.clock = clock
         self._entries: OrderedDict[str, Cached] = OrderedDict()
+        self._recheck: set[str] = set()  # sessions whose next step must read the row (a name changed)
 
     def get(self, session_id: str, owner: Owner, version: int | None) -> Cached | None:
         """The entry for this session if it belongs to `owner`, is at `version` and has not expired."""
@@ -65,6 +66,21 @@ class StepCache:
     def drop(self, session_id: str) -> None:
         """Forget a session (it finished, was discarded, or the database disagreed with the entry)."""
         self._entries.pop(session_id, None)
+
+    def forget_about(self, person_id: int) -> None:
+        """Forget the flows about a person whose name just changed, and send their next step down the
+        full path, which puts the current name into the flow."""
+        for session_id, entry in list(self._entries.items()):
+            if person_id in (entry.state.params.get("rep_id"), entry.state.params.get("manager_id")):
+                del self._entries[session_id]
+                self._recheck.add(session_id)
+
+    def must_recheck(self, session_id: str) -> bool:
+        """Whether this session's next step must take the full path (asked once)."""
+        if session_id in self._recheck:
+            self._recheck.discard(session_id)
+            return True
+        return False
 
     def __len__(self) -> int:
         return len(self._entries)

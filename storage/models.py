@@ -27,6 +27,9 @@ class Workspace(SQLModel, table=True):
     checkin_days: str = Field(default="1,3,7,14", max_length=60)  # working days after a talk for check-ins
     holidays: str = Field(default="", max_length=2000)  # ISO dates, comma-separated: no nudges on these
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+    # The app was uninstalled there (or its token revoked): nothing is planned or sent until it is back.
+    removed_at: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
+    removed_reason: Optional[str] = Field(default=None, max_length=300)
 
 
 class Person(SQLModel, table=True):

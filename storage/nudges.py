@@ -147,13 +147,24 @@ async def cancel_pending(s: AsyncSession, *, subject: str | None = None, recipie
     return result.rowcount or 0
 
 
-async def stop_for_workspace(s: AsyncSession, *, platform: str, external_id: str, reason: str) -> int:
-    """Fail every pending nudge of a workspace the app can no longer reach, with the reason for the admin."""
+async def stop_for_workspace(s: AsyncSession, *, platform: str, external_id: str, reason: str,
+                             now: datetime) -> int:
+    """Mark a workspace removed (nothing is planned or sent there until it is back) and fail every
+    pending nudge of it, with the reason for the admin."""
+    await s.execute(update(Workspace).where(Workspace.platform == platform, Workspace.external_id == external_id)
+                    .values(removed_at=now, removed_reason=reason[:300]))
     space = select(Workspace.id).where(Workspace.platform == platform, Workspace.external_id == external_id)
     result = await s.execute(update(Nudge).where(Nudge.status == "pending", Nudge.workspace_id.in_(space))
                              .values(status="failed", last_error=reason[:300])
                              .execution_options(synchronize_session=False))
     return result.rowcount or 0
+
+
+async def workspace_back(s: AsyncSession, *, platform: str, external_id: str) -> None:
+    """The app is installed in the workspace again: plan and send there as before."""
+    await s.execute(update(Workspace).where(Workspace.platform == platform, Workspace.external_id == external_id,
+                                            Workspace.removed_at.is_not(None))
+                    .values(removed_at=None, removed_reason=None))
 
 
 async def snooze(s: AsyncSession, *, nudge_id: int, recipient_id: int, due_at: datetime, now: datetime) -> Nudge | None:

@@ -122,10 +122,15 @@ async def workspaces_by_ids(s: AsyncSession, ids) -> dict[int, Workspace]:
     return {w.id: w for w in (await s.execute(select(Workspace).where(Workspace.id.in_(set(ids))))).scalars()}
 
 
+def active_workspaces():
+    """The ids of workspaces the app is installed in (not removed), as a subquery."""
+    return select(Workspace.id).where(Workspace.removed_at.is_(None))
+
+
 async def managers(s: AsyncSession) -> list[Person]:
     """Everyone who has at least one rep and has not opted out."""
     q = select(Person).where(Person.id.in_(select(Person.manager_id).where(Person.manager_id.is_not(None)).distinct()),
-                             Person.opted_out.is_(False))
+                             Person.opted_out.is_(False), Person.workspace_id.in_(active_workspaces()))
     return list((await s.execute(q)).scalars())
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import NotesCipher
+from storage import people
 from storage.models import ActionItem, Conversation, Person
 
 
@@ -164,7 +165,7 @@ async def items_of(s: AsyncSession, *, conversation_id: int) -> list[ActionItem]
 async def reps_with_open_plans(s: AsyncSession) -> list[Person]:
     """Reps with at least one open plan who have not opted out."""
     q = select(Person).where(Person.id.in_(select(Conversation.rep_id).where(Conversation.status == "open")),
-                             Person.opted_out.is_(False))
+                             Person.opted_out.is_(False), Person.workspace_id.in_(people.active_workspaces()))
     return list((await s.execute(q)).scalars())
 
 

@@ -6,7 +6,6 @@ PostgreSQL tests skip with a reason when no server answers, unless COACHBOT_REQU
 from __future__ import annotations
 
 import os
-import time
 from datetime import datetime, timezone
 
 import pytest
@@ -119,7 +118,7 @@ def slack_accepted_everything(request):
     yield
     if fake is None:
         return
-    time.sleep(0.05)  # let work the app did after its last answer reach the double
+    fake.settle()  # let work the app did after its last answer reach the double
     refusals, warnings = fake.take_refusals(), fake.take_warnings()
     assert not refusals, "Slack refused calls during this test:\n" + "\n".join(map(str, refusals))
     assert not warnings, "Slack noted warnings during this test:\n" + "\n".join(map(str, warnings))

@@ -1,6 +1,7 @@
 """Seeding many due nudges quickly, for the replica tests and bench/dispatch.py."""
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import create_engine, insert, select
@@ -24,7 +25,7 @@ def seed_due_nudges(url: str, *, nudges: int, people: int = 100, team: str = "T0
                                                            checkin_days="1,3,7,14", holidays="", created_at=now)
                                   .returning(Workspace.id)).scalar_one()
             mgr = conn.execute(insert(Person).values(
-                workspace_id=ws, platform_user_id=f"UMGRSEED{now.timestamp():.0f}", name="Seed Manager", tz="UTC",
+                workspace_id=ws, platform_user_id=f"UMGRSEED{time.time_ns() // 1000}", name="Seed Manager", tz="UTC",
                 work_start="00:00", work_end="23:59", work_days="mon,tue,wed,thu,fri,sat,sun", opted_out=False,
                 created_at=now).returning(Person.id)).scalar_one()
             reps = []

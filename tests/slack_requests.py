@@ -40,14 +40,26 @@ def typed(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def as_slack_holds_it(view: dict, team: str, values: dict | None = None) -> dict:
+    """A view as Slack hands it back in a payload: its own fields added (an empty external_id, null
+    submit/close when there were none, ids of the view stack) and a generated block_id on every block
+    that had none."""
+    view_id = view.get("id", "V0001")
+    blocks = [b if b.get("block_id") else {**b, "block_id": f"gen{i:02d}"} for i, b in enumerate(view.get("blocks") or [])]
+    return {"submit": None, "close": None, "private_metadata": "", "callback_id": "", "external_id": "",
+            "clear_on_close": False, "notify_on_close": False, **view, "blocks": blocks, "id": view_id,
+            "team_id": team, "state": {"values": values or {}}, "hash": view.get("hash", "h.1"),
+            "previous_view_id": None, "root_view_id": view_id, "app_id": "A0001", "app_installed_team_id": team,
+            "bot_id": "BBOT0001"}
+
+
 def view_submission(view: dict, values: dict, *, user: str, team: str, trigger_id: str) -> dict:
     """A view_submission payload for a view we opened, with the given state values (typed text is raw)."""
     return {
         "type": "view_submission", "team": {"id": team, "domain": "acme"},
         "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
         "api_app_id": "A0001", "token": "deprecated", "trigger_id": trigger_id,
-        "view": {**view, "id": view.get("id", "V0001"), "team_id": team, "state": {"values": values},
-                 "hash": view.get("hash", "h.1"), "app_id": "A0001", "bot_id": "BBOT0001"},
+        "view": as_slack_holds_it(view, team, values),
         "response_urls": [], "is_enterprise_install": False, "enterprise": None,
     }
 
@@ -66,8 +78,7 @@ def block_action(action_id: str, value: str, *, user: str, team: str, trigger_id
         "is_enterprise_install": False, "enterprise": None,
     }
     if view is not None:
-        payload["view"] = {**view, "id": view.get("id", "V0"), "hash": view.get("hash", "h.1"),
-                           "team_id": team, "state": {"values": {}}}
+        payload["view"] = as_slack_holds_it({**view, "id": view.get("id", "V0")}, team)
     if channel is not None:
         payload["container"] = {"type": "message", "message_ts": message_ts, "channel_id": channel,
                                 "is_ephemeral": False}

@@ -175,3 +175,24 @@ async def test_unfinished_retrospective_reminders_stop_when_it_is_done(world):
     assert left == []
     followups = await world.nudges(kind="followup_due")
     assert len(followups) == 1
+
+
+async def test_a_removed_workspace_gets_nothing_planned_or_sent_until_it_is_back(world):
+    from bot import housekeeping
+
+    await world.talk()
+    stopped = await world.service.stop_nudges("console", "demo", "stopped: coachbot was uninstalled here")
+    assert stopped > 0 and not await world.nudges(status="pending")
+    assert {n.last_error for n in await world.nudges(status="failed")} == {"stopped: coachbot was uninstalled here"}
+    await housekeeping.run(world.db, world.clock)  # the weekly digest and pulse are not planned for it
+    assert not await world.nudges(status="pending")
+    async with world.db.session() as s:  # a nudge planned before the news arrived is not sent either
+        rep = (await s.execute(select(Person).where(Person.platform_user_id == "alex"))).scalar_one()
+        s.add(Nudge(workspace_id=rep.workspace_id, recipient_id=rep.id, kind="pulse", subject=f"person:{rep.id}",
+                    dedupe_key="late:1", due_at=world.clock.current, payload="{}"))
+    await world.dispatcher.run_until_idle()
+    assert [n.last_error for n in await world.nudges(dedupe_key="late:1")] == ["stopped: coachbot was uninstalled here"]
+    assert not world.sent_to("alex")
+    await world.service.workspace_back("console", "demo")
+    await housekeeping.run(world.db, world.clock)
+    assert {n.kind for n in await world.nudges(status="pending")} >= {"digest", "pulse"}

@@ -14,7 +14,7 @@ from tests import slack_requests as sr
 from tests.pgdb import fresh_pg_database
 from tests.fakes.slack_api import FakeSlack
 from tests.nudge_seed import seed_due_nudges
-from tests.served import Served, query, scalar as count
+from tests.served import Served, query, scalar as count, wait_status
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_install_then_use_two_workspaces_and_keep_them_apart(served, fake):
     trig = fake.trigger()
     assert served.command("talk <@U1REP>", user="U1MGR", team="T1", trigger_id=trig).status == 200
     opened = fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trig)[-1]
-    assert opened.token == "xoxb-T1-token"  # each workspace's own bot token
+    assert opened.token.startswith("xoxb-T1-")  # each workspace's own bot token
     view = opened.body["view"]
 
     # A manager of workspace B replays workspace A's form, ids and all: refused, nothing changes.
@@ -125,3 +125,39 @@ def test_uninstall_and_token_revocation_remove_the_workspaces_tokens(served, fak
     while count(served, "SELECT count(*) FROM slack_bots WHERE team_id = 'T4'") and time.monotonic() < deadline:
         time.sleep(0.1)
     assert count(served, "SELECT count(*) FROM slack_bots WHERE team_id = 'T4'") == 0
+
+
+def test_no_request_waits_for_auth_test(served, fake):
+    """Bolt's stock installation-store authorize calls auth.test on every request, before the ack: a slow
+    auth.test would expire the trigger. coachbot authorizes from the stored install instead."""
+    install(served, "T1")
+    fake.add_user("U1SLOW", "Fay Quick", team_id="T1")
+    before = len(fake.calls_to("auth.test"))
+    fake.slow("auth.test", 3.5)
+    try:
+        trig = fake.trigger()
+        reply = served.command("talk <@U1SLOW>", user="U1MGR", team="T1", trigger_id=trig)
+        assert reply.status == 200
+        opened = fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trig)[-1]
+        assert fake.opened_view(opened)["callback_id"] == "flow_step"
+    finally:
+        fake.slow("auth.test", 0)
+    assert len(fake.calls_to("auth.test")) == before
+
+
+def test_a_workspace_that_installs_again_gets_its_nudges_with_the_new_token(fake, tmp_path):
+    s = Served(fake, tmp_path, oauth=True, extra_env={"COACHBOT_TICK_SECONDS": "0.3"})
+    try:
+        install(s, "T5")
+        (first,) = seed_due_nudges(s.database_url, nudges=1, people=1, team="T5")
+        wait_status(s, first, "sent")
+        old = fake.calls_to("chat.postMessage")[-1].token
+        fake.revoke(old)  # uninstalled in Slack; the app re-installed before this replica heard of it
+        install(s, "T5")
+        (second,) = seed_due_nudges(s.database_url, nudges=1, people=1, team="T5")
+        wait_status(s, second, "sent")
+        delivered = [c for c in fake.calls_to("chat.postMessage") if c.delivered][-1]
+        assert delivered.token != old and delivered.token.startswith("xoxb-T5-")
+        assert [r[1] for r in fake.take_refusals()] == ["token_revoked"]
+    finally:
+        s.stop()

@@ -156,6 +156,11 @@ def test_forms_are_acknowledged_within_three_seconds_when_users_info_is_slow(ser
     assert step["response_action"] == "update" and rep not in flat(step["view"])  # no raw user id shown
     assert posted.status == 200 and posted.text == ""
     fake.wait_for("chat.postMessage", where=lambda c: "Initech" in flat(c.body))
+    # The name arrived after the first step: from the next step on, the talk uses it.
+    assert eventually(lambda: rows(served, "SELECT name FROM people WHERE platform_user_id = :u", u=rep)
+                      == [("Quinn Ray",)], timeout=20)
+    later = served.submit(step["view"], sr.radio_answer("no"), user=mgr).json()["view"]
+    assert "Quinn" in flat(later) and "your colleague" not in flat(later)
 
 
 # ---- forms: what they allow, the database keeps, on SQLite and PostgreSQL alike --------------------

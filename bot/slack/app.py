@@ -43,7 +43,7 @@ from bot.service import CoachService
 from bot.settings import Settings
 from bot.slack import blocks, scopes
 from bot.slack.inbound import deal_from_message, loose_handles, parse_command
-from bot.slack.mrkdwn import clip, unescape
+from bot.slack.mrkdwn import unescape
 from flows.engine import Action, Answer
 from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
 from storage import events, slack_tables
@@ -60,6 +60,7 @@ NOT_INSTALLED = (":warning: coachbot isn't installed in this workspace, so nothi
 # lives 3 s and an acknowledgement is due within 3 s; a slow or rate-limited users.info finishes in
 # the background and its names replace the stand-ins in the database when they arrive.
 PROFILE_WAIT = 0.5
+PICKED_WAIT = 2.0  # a form names a person only by id: worth waiting longer for their name (still < 3 s)
 UNKNOWN_NAME = "your colleague"  # stands in for a picked person's name until users.info has answered
 
 
@@ -93,31 +94,48 @@ def web_client(settings: Settings) -> AsyncWebClient:
 class SlackSurface:
     """Everything Slack contributes to the server: the Bolt app, its listeners and the CRM intake."""
 
-    def __init__(self, app: AsyncApp, listeners: "SlackListeners", intake, sender):
+    def __init__(self, app: AsyncApp, listeners: "SlackListeners", intake, sender,
+                 authorize: "SingleWorkspaceAuthorize | None" = None):
         self.app = app
         self.listeners = listeners
         self.intake = intake
         self.sender = sender
+        self.authorize = authorize
+
+    def start(self) -> None:
+        """Learn the single token's workspace now, so no request has to wait for auth.test; a token
+        that works means the app is installed there (again, perhaps)."""
+        if self.authorize is None:
+            return
+
+        async def learn() -> None:
+            team = (await self.authorize.identity(self.app.client)).get("team_id")
+            if team:
+                await self.listeners.service.workspace_back("slack", team)
+        self.listeners.later(learn())
 
 
 def build_slack(settings: Settings, service: CoachService) -> SlackSurface:
     """The Bolt app and what hangs off it, configured from settings."""
     from bot.slack.intake import SlackIntake
 
-    listeners = SlackListeners(service, ProfileRefresher(service.db, service.clock))
-    app = build_app(settings, listeners, oauth=settings.slack_oauth)
+    listeners = SlackListeners(service, ProfileRefresher(service.db, service.clock,
+                                                         renamed=service.steps.forget_about))
+    single = None if settings.slack_oauth else SingleWorkspaceAuthorize(settings.slack_bot_token.get_secret_value())
+    app = build_app(settings, listeners, single)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token and not settings.slack_oauth \
         else None
     from bot.slack.sender import SlackSender
 
     sender = SlackSender(app, bot_token=token)
     listeners.workspace_gone = sender.forget
-    return SlackSurface(app, listeners, SlackIntake(app, listeners, bot_token=token,
-                                                    deal_channel=settings.crm_deal_channel), sender)
+    return SlackSurface(app, listeners, SlackIntake(app, listeners, bot_token=token, authorize=single,
+                                                    deal_channel=settings.crm_deal_channel), sender, single)
 
 
-def build_app(settings: Settings, listeners: "SlackListeners", *, oauth: bool) -> AsyncApp:
-    """The Bolt app: multi-workspace OAuth when client id/secret are set, else the one SLACK_BOT_TOKEN."""
+def build_app(settings: Settings, listeners: "SlackListeners", single: "SingleWorkspaceAuthorize | None") -> AsyncApp:
+    """The Bolt app: multi-workspace OAuth when client id/secret are set, else the one SLACK_BOT_TOKEN
+    (`single` authorizes with it)."""
     service = listeners.service
     client = web_client(settings)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
@@ -130,7 +148,7 @@ def build_app(settings: Settings, listeners: "SlackListeners", *, oauth: bool) -
         # the server does not mount /slack/events at all (see bot.server), so nothing goes unverified.
         request_verification_enabled=secret is not None,
     )
-    if oauth:
+    if single is None:
         engine = service.db.engine
         client_id = settings.slack_client_id or ""
         store = AsyncSQLAlchemyInstallationStore(client_id=client_id, engine=engine,
@@ -140,6 +158,7 @@ def build_app(settings: Settings, listeners: "SlackListeners", *, oauth: bool) -
                                                      table_name=slack_tables.OAUTH_STATES)
         app = AsyncApp(
             **common,
+            authorize=StoredBotAuthorize(store),
             installation_store=store,
             oauth_settings=AsyncOAuthSettings(
                 client_id=client_id,
@@ -152,8 +171,17 @@ def build_app(settings: Settings, listeners: "SlackListeners", *, oauth: bool) -
             ),
         )
         listeners.revocation = AsyncTokenRevocationListeners(store)
+        flow = app.oauth_flow
+        installed = flow.success_handler
+
+        async def on_installed(args) -> BoltResponse:
+            team = args.installation.team_id or args.installation.enterprise_id or ""
+            await service.workspace_back("slack", team)
+            listeners.scope_gaps.forget(team)
+            return await installed(args)
+        flow.success_handler = on_installed
     else:
-        app = AsyncApp(**common, authorize=SingleWorkspaceAuthorize(settings.slack_bot_token.get_secret_value()))
+        app = AsyncApp(**common, authorize=single)
     listeners.register(app)
     return app
 
@@ -161,8 +189,9 @@ def build_app(settings: Settings, listeners: "SlackListeners", *, oauth: bool) -
 class SingleWorkspaceAuthorize(AsyncAuthorize):
     """Authorize with one bot token, and only for the workspace that token belongs to.
 
-    A subclass rather than a function: Bolt calls it as is instead of inspecting a function's
-    parameters on every request.
+    Which workspace that is comes from one auth.test, made when the server starts (`identity`), so
+    no request waits for it before its acknowledgement. A subclass rather than a function: Bolt
+    calls it as is instead of inspecting a function's parameters on every request.
     """
 
     def __init__(self, token: str):
@@ -170,16 +199,43 @@ class SingleWorkspaceAuthorize(AsyncAuthorize):
         self.token = token
         self.auth: dict[str, Any] | None = None
 
-    async def __call__(self, *, context, enterprise_id, team_id, user_id, **_actor) -> AuthorizeResult | None:
+    async def identity(self, client: AsyncWebClient) -> dict[str, Any]:
+        """auth.test for the token, once per process."""
         if self.auth is None:
-            self.auth = (await context.client.auth_test(token=self.token)).data
-        auth = self.auth
+            self.auth = (await client.auth_test(token=self.token)).data
+        return self.auth
+
+    async def __call__(self, *, context, enterprise_id, team_id, user_id, **_actor) -> AuthorizeResult | None:
+        auth = await self.identity(context.client)
         if team_id and team_id != auth.get("team_id"):
             return None
         if not team_id and enterprise_id and enterprise_id != auth.get("enterprise_id"):
             return None
         return AuthorizeResult(enterprise_id=auth.get("enterprise_id"), team_id=auth.get("team_id"),
                                bot_token=self.token, bot_id=auth.get("bot_id"), bot_user_id=auth.get("user_id"))
+
+
+class StoredBotAuthorize(AsyncAuthorize):
+    """Authorize from the installation stored at OAuth time, with no Web API call.
+
+    Bolt's own installation-store authorize calls auth.test on every request, before the
+    acknowledgement and before any views.open: a slow or rate-limited auth.test would make Slack
+    give up on the request and expire its trigger. The stored bot row already holds what
+    auth.test would say (bot id, bot user id, team); a token that stopped working shows up as a
+    failed call, and app_uninstalled / tokens_revoked remove the row.
+    """
+
+    def __init__(self, store: AsyncSQLAlchemyInstallationStore):
+        super().__init__()
+        self.store = store
+
+    async def __call__(self, *, context, enterprise_id, team_id, user_id, **_actor) -> AuthorizeResult | None:
+        bot = await self.store.async_find_bot(enterprise_id=enterprise_id, team_id=team_id,
+                                              is_enterprise_install=context.is_enterprise_install)
+        if bot is None or not bot.bot_token:
+            return None
+        return AuthorizeResult(enterprise_id=bot.enterprise_id, team_id=bot.team_id, bot_token=bot.bot_token,
+                               bot_id=bot.bot_id, bot_user_id=bot.bot_user_id, bot_scopes=bot.bot_scopes)
 
 
 class SkipRedeliveredEvents(AsyncMiddleware):
@@ -452,13 +508,17 @@ class SlackListeners:
     async def on_settings(self, ack, view: dict, context) -> None:
         values = view["state"]["values"]
         tz = (values.get("tz", {}).get("value", {}) or {}).get("value")
-        errors = await self.service.account.update_settings(
-            actor_of(context),
-            tz=tz, clear_tz=not tz,
-            work_start=values["work_start"]["value"].get("selected_time"),
-            work_end=values["work_end"]["value"].get("selected_time"),
-            work_days=[o["value"] for o in values["work_days"]["value"].get("selected_options") or []],
-        )
+        try:
+            errors = await self.service.account.update_settings(
+                actor_of(context),
+                tz=tz, clear_tz=not tz,
+                work_start=values["work_start"]["value"].get("selected_time"),
+                work_end=values["work_end"]["value"].get("selected_time"),
+                work_days=[o["value"] for o in values["work_days"]["value"].get("selected_options") or []],
+            )
+        except UNAVAILABLE:
+            log.warning("database unavailable while saving settings", exc_info=True)
+            errors = {"tz": DB_DOWN}
         if errors:
             await ack(errors_ack(view, {k if k in ("tz", "work_end", "work_days") else "tz": v
                                         for k, v in errors.items()}))
@@ -469,11 +529,17 @@ class SlackListeners:
         actor = actor_of(context)
         rep_id = view["state"]["values"]["rep"]["value"].get("selected_user")
         rep = PersonRef(rep_id, UNKNOWN_NAME)
-        await self.refresh(client, actor, body["user"].get("name", ""), (rep,), wait=PROFILE_WAIT)
-        outputs = await self.service.command(actor, Command("talk", people=(rep,)))
+        await self.refresh(client, actor, body["user"].get("name", ""), (rep,), wait=PICKED_WAIT)
+        try:
+            outputs = await self.service.command(actor, Command("talk", people=(rep,)))
+        except UNAVAILABLE:
+            log.warning("database unavailable while starting a talk", exc_info=True)
+            await ack(errors_ack(view, {"rep": DB_DOWN}))
+            return
         prompt = last_of(outputs, Prompt)
         if prompt is None:
-            await ack(errors_ack(view, {"rep": _text_of(outputs[:1])}))
+            problems = [o for o in outputs if isinstance(o, Refused) or getattr(o, "tone", "") == "error"]
+            await ack(errors_ack(view, {"rep": _text_of(problems or outputs)}))
             return
         intro = " ".join(o.text for o in outputs if isinstance(o, Say))
         await ack(response_action="update", view=blocks.prompt_view(prompt, intro or None))
@@ -544,18 +610,22 @@ class SlackListeners:
         deal = ((values.get("deal", {}).get("value") or {}).get("value") or "").strip()
         amount = ((values.get("amount", {}).get("value") or {}).get("value") or "").strip()
         rep = (values.get("rep", {}).get("value") or {}).get("selected_user")
-        if amount and parse_amount(amount) is None:
+        value = parse_amount(amount.replace(" ", "")) if amount else None
+        if amount and value is None:
             await ack(errors_ack(view, {"amount": f"“{amount}” isn't an amount; try 12000 or 12k."}))
             return
-        picked = (PersonRef(rep, UNKNOWN_NAME),) if rep else ()
-        await self.refresh(client, actor, body["user"].get("name", ""), picked, wait=PROFILE_WAIT)
-        cmd = Command("lost", tuple(deal.split()) + ((amount.replace(" ", ""),) if amount else ()),
-                      picked if rep and rep != actor.user else ())
-        outputs = await self.service.command(actor, cmd, channel=meta.get("channel") or None)
+        picked = PersonRef(rep, UNKNOWN_NAME) if rep and rep != actor.user else None
+        await self.refresh(client, actor, body["user"].get("name", ""), (picked,) if picked else (), wait=PICKED_WAIT)
+        try:
+            outputs, field = await self.service.retros.log_lost(actor, deal, value, picked,
+                                                                meta.get("channel") or None)
+        except UNAVAILABLE:
+            log.warning("database unavailable while logging a lost deal", exc_info=True)
+            await ack(errors_ack(view, {"deal": DB_DOWN}))
+            return
         prompt = last_of(outputs, LossPrompt)
         if prompt is None:
-            problem = _text_of(outputs)
-            await ack(errors_ack(view, {"deal" if "deal" in problem.lower() else "rep": problem}))
+            await ack(errors_ack(view, {field or "deal": _text_of(outputs)}))
             return
         await ack()
         self.later(self.post_loss_prompt(client, actor, prompt, thread_ts=meta.get("thread_ts")))
@@ -766,13 +836,16 @@ def view_ack(**body: Any) -> str:
     return orjson.dumps(body).decode()
 
 
+FIELD_ERROR_MAX = 1000  # a message under a field longer than this is shown above the form instead
+
+
 def errors_ack(submitted: dict, errors: dict[str, str]) -> str:
     """Messages for the fields of the view Slack handed in: `errors` when each names an input block
     of that view (the only blocks Slack accepts there), else the same view with the messages on top."""
     inputs = {b.get("block_id") for b in submitted.get("blocks") or [] if b.get("type") == "input"}
-    if errors and all(key in inputs for key in errors):
-        # Slack shows these under the field; a paragraph is plenty there.
-        return view_ack(response_action="errors", errors={k: clip(v, 1000) for k, v in errors.items()})
+    if errors and all(key in inputs for key in errors) and all(len(v) <= FIELD_ERROR_MAX for v in errors.values()):
+        return view_ack(response_action="errors", errors=errors)
+    # Not about an input, or too long to read under a field: shown whole above the same form.
     return view_ack(response_action="update", view=blocks.with_notice(submitted, " ".join(errors.values())))
 
 

@@ -177,7 +177,7 @@ def with_notice(view: dict, text: str) -> dict:
     For a message that belongs to no input block of the view (Slack only takes `errors` for
     those); the inputs keep their block and action ids, so what the person typed stays.
     """
-    again = {k: view[k] for k in VIEW_KEYS if k in view}
+    again = {k: view[k] for k in VIEW_KEYS if view.get(k) not in (None, "")}  # Slack hands back "" and null
     kept = [b for b in view.get("blocks") or [] if not str(b.get("block_id", "")).startswith(NOTICE_PREFIX)]
     notice = long_text_sections(text, prefix="⚠️ ")
     for i, block in enumerate(notice):

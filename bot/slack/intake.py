@@ -16,8 +16,10 @@ log = logging.getLogger("coachbot.slack.intake")
 
 
 class SlackIntake:
-    def __init__(self, app: AsyncApp, listeners, *, bot_token: str | None, deal_channel: str | None):
+    def __init__(self, app: AsyncApp, listeners, *, bot_token: str | None, deal_channel: str | None,
+                 authorize=None):
         self.app = app
+        self.authorize = authorize  # the single token's workspace, learnt once
         self.listeners = listeners
         self.service = listeners.service
         self.bot_token = bot_token
@@ -55,7 +57,10 @@ class SlackIntake:
         """A Web API client for the workspace (or the only one), or None with the reason."""
         base = self.app.client
         if self.bot_token:
-            team = (await base.auth_test(token=self.bot_token))["team_id"]
+            try:
+                team = (await self.authorize.identity(base))["team_id"]
+            except SlackApiError as exc:
+                return None, f"the Slack bot token doesn't work ({exc.response.get('error', 'unknown')})"
             if workspace and workspace != team:
                 return None, f"coachbot isn't installed in workspace {workspace}"
         elif not workspace:

@@ -69,6 +69,12 @@ class Gaps:
             self._told.update((team, user, s) for s in fresh)
         return fresh
 
+    def forget(self, team: str) -> None:
+        """The workspace installed the app again: whatever it lacked, it has what the app asks for now."""
+        with self._lock:
+            self._missing.pop(team, None)
+            self._told = {t for t in self._told if t[0] != team}
+
     def works(self, team: str, scope: str) -> None:
         """A call needing `scope` succeeded: the workspace has it now (an admin re-installed the app)."""
         with self._lock:

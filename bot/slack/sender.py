@@ -17,6 +17,8 @@ from bot.views import NudgeMessage
 from storage.models import Person, Workspace
 
 log = logging.getLogger("coachbot.slack.sender")
+# Errors that mean the token itself is dead: the workspace may have re-installed with a new one.
+DEAD_TOKEN = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 EVENT_TYPE = "coachbot_nudge"
 # Errors no retry can fix: the person or the bot's access is gone. Shown to the admin as failed.
 PERMANENT = {"user_not_found", "account_inactive", "user_disabled", "channel_not_found", "not_in_channel",
@@ -60,17 +62,30 @@ class SlackSender:
 
     async def send(self, workspace: Workspace, recipient: Person, message: NudgeMessage) -> str:
         """Post the nudge as a DM; returns "channel:ts"."""
-        client = await self._client(workspace)
-        try:
-            sent = await client.chat_postMessage(
-                channel=recipient.platform_user_id, unfurl_links=False, unfurl_media=False,
-                metadata={"event_type": EVENT_TYPE, "event_payload": {"nudge_id": message.nudge_id}},
-                **blocks.nudge_message(message))
-        except SlackApiError as exc:
-            raise _classify(exc) from exc
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise SendError(f"network: {exc.__class__.__name__}") from exc
-        return f"{sent['channel']}:{sent['ts']}"
+        for fresh_token in (False, True):
+            client = await self._client(workspace)
+            try:
+                sent = await client.chat_postMessage(
+                    channel=recipient.platform_user_id, unfurl_links=False, unfurl_media=False,
+                    metadata={"event_type": EVENT_TYPE, "event_payload": {"nudge_id": message.nudge_id}},
+                    **blocks.nudge_message(message))
+                return f"{sent['channel']}:{sent['ts']}"
+            except SlackApiError as exc:
+                if not fresh_token and await self._token_changed(workspace, client, exc):
+                    continue  # re-installed since this client was made: try once with the new token
+                raise _classify(exc) from exc
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                raise SendError(f"network: {exc.__class__.__name__}") from exc
+        raise AssertionError("unreachable")
+
+    async def _token_changed(self, workspace: Workspace, client: AsyncWebClient, exc: SlackApiError) -> bool:
+        """After a token error, forget the kept client; True when the install now holds another token."""
+        data = getattr(exc.response, "data", None)
+        if not isinstance(data, dict) or data.get("error") not in DEAD_TOKEN:
+            return False
+        self.forget(workspace.external_id)
+        token = await bot_token_for(self.app, self.bot_token, workspace.external_id)
+        return token is not None and token != client.token
 
     async def delivered(self, workspace: Workspace, recipient: Person, nudge_id: int) -> str | None:
         """Whether this nudge already reached the DM (found by its metadata), as "channel:ts"."""

@@ -112,6 +112,10 @@ class FakeSlack:
         self.used_triggers: set[str] = set()
         self.views: dict[str, dict[str, Any]] = {}  # view id -> {"hash", "view", "user"}
         self.channels: set[str] = set()  # channels (not DMs) the bot is a member of
+        self.revoked: set[str] = set()  # tokens Slack no longer accepts (uninstalled, revoked)
+        self.installs: dict[str, int] = {}  # team -> how many times it installed the app
+        self.last_request = 0.0  # monotonic time of the last request of any kind
+        self.in_flight = 0  # requests not answered yet (a slow() method keeps them open)
         self.refusals: list[tuple[str, str, list[str]]] = []  # (method, error, details) Slack refused
         self.warnings: list[tuple[str, str]] = []  # (method, warning) Slack would have noted
         self._lock = threading.Lock()
@@ -149,12 +153,23 @@ class FakeSlack:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
 
+    def settle(self, quiet: float = 0.2, timeout: float = 5.0) -> None:
+        """Wait until no request has arrived for `quiet` seconds (the app's background work is done)."""
+        deadline = time.monotonic() + timeout
+        while (self.in_flight or time.monotonic() - self.last_request < quiet) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     def stop(self) -> None:
+        """Stop serving; refusals or warnings nobody took by then fail the module (see tests/conftest.py)."""
         if self._loop is None:
             return
+        self.settle()
+        left = self.take_refusals() + self.take_warnings()
         fut = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop)
         fut.result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
+        self._loop = None
+        assert not left, f"Slack refused or warned about calls after the last test looked: {left}"
 
     @property
     def api_url(self) -> str:
@@ -179,6 +194,10 @@ class FakeSlack:
         with self._lock:
             self.triggers[trigger] = time.monotonic()
         return trigger
+
+    def revoke(self, token: str) -> None:
+        """Stop accepting a token, as Slack does after an uninstall (every call: token_revoked)."""
+        self.revoked.add(token)
 
     def join(self, *channels: str) -> None:
         """Make the bot a member of these channels (it may post there)."""
@@ -312,6 +331,7 @@ class FakeSlack:
         return body
 
     async def _response_url(self, request: web.Request) -> web.Response:
+        self.last_request = time.monotonic()
         body = await self._body(request)
         body["_rid"] = request.match_info["rid"]
         problems, warnings = block_kit.check_message(body)
@@ -352,11 +372,19 @@ class FakeSlack:
         return self.refuse(method, "missing_scope", needed=",".join(options), provided=",".join(sorted(granted)))
 
     async def _api(self, request: web.Request) -> web.Response:
+        self.in_flight += 1  # only the fake's own event loop touches it
+        try:
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+            self.last_request = time.monotonic()
+
+    async def _answer(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         body = await self._body(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth else body.get("token")
-        received = time.monotonic()
+        received = self.last_request = time.monotonic()
         with self._lock:
             self.calls.append(Call(method, body, token))
             call = self.calls[-1]
@@ -374,7 +402,8 @@ class FakeSlack:
         if handler is None or method not in SCOPES:
             call.delivered = False
             return web.json_response(self.refuse(method, "unknown_method"))
-        refused = self._scope_problem(method, body, token)
+        refused = self.refuse(method, "token_revoked") if token in self.revoked else \
+            self._scope_problem(method, body, token)
         # views.open/push judge the trigger by when the request arrived, not when a slow() delay ended.
         answer = refused or (handler(body, token, received) if method in ("views.open", "views.push")
                              else handler(body, token))
@@ -581,10 +610,13 @@ class FakeSlack:
         if not code.startswith("good-code-"):
             return {"ok": False, "error": "invalid_code"}
         team = code.removeprefix("good-code-")  # tests choose which workspace installs
+        self.installs[team] = self.installs.get(team, 0) + 1
+        # A workspace that installs again (after an uninstall) gets a new token.
+        token = f"xoxb-{team}-token" if self.installs[team] == 1 else f"xoxb-{team}-{self.installs[team]}-token"
         return {
             "ok": True, "app_id": "A0001", "authed_user": {"id": "U0ADMIN", "scope": "", "token_type": "user"},
-            "scope": ",".join(sorted(self._granted_on_install(f"xoxb-{team}-token"))), "token_type": "bot",
-            "access_token": f"xoxb-{team}-token",
+            "scope": ",".join(sorted(self._granted_on_install(token))), "token_type": "bot",
+            "access_token": token,
             "bot_user_id": "UBOT0001", "team": {"id": team, "name": f"Team {team}"},
             "enterprise": None, "is_enterprise_install": False,
         }

@@ -163,11 +163,13 @@ class Served:
 
     def click(self, action_id: str, value: str, *, user: str, team: str | None = None, view: dict | None = None,
               container: str = "view", channel: str | None = None, message_ts: str | None = None,
-              message_text: str = "", trigger_id: str | None = None, response_url: str | None = None) -> Reply:
-        """Press a button (on a view, or on a message in `channel`)."""
+              message_text: str = "", message_blocks: list | None = None, trigger_id: str | None = None,
+              response_url: str | None = None) -> Reply:
+        """Press a button (on a view, or on a message in `channel`, which Slack hands back with the press)."""
         payload = sr.block_action(action_id, value, user=user, team=team or self.fake.team_id, view=view,
                                   container=container, channel=channel, message_ts=message_ts,
-                                  message_text=message_text, trigger_id=trigger_id or self.fake.trigger())
+                                  message_text=message_text, message_blocks=message_blocks,
+                                  trigger_id=trigger_id or self.fake.trigger())
         if response_url:
             payload["response_url"] = response_url
         body, ctype = sr.interaction_body(payload)

@@ -66,7 +66,7 @@ def view_submission(view: dict, values: dict, *, user: str, team: str, trigger_i
 
 def block_action(action_id: str, value: str, *, user: str, team: str, trigger_id: str, view: dict | None = None,
                  container: str = "view", channel: str | None = None, message_ts: str | None = None,
-                 message_text: str = "") -> dict:
+                 message_text: str = "", message_blocks: list | None = None) -> dict:
     """A button press. On a message, `message_text` is the message's text as Slack hands it back (escaped)."""
     payload = {
         "type": "block_actions", "team": {"id": team, "domain": "acme"},
@@ -83,7 +83,8 @@ def block_action(action_id: str, value: str, *, user: str, team: str, trigger_id
         payload["container"] = {"type": "message", "message_ts": message_ts, "channel_id": channel,
                                 "is_ephemeral": False}
         payload["channel"] = {"id": channel, "name": "deals"}
-        payload["message"] = {"type": "message", "ts": message_ts, "text": message_text, "bot_id": "BBOT0001"}
+        payload["message"] = {"type": "message", "ts": message_ts, "text": message_text, "bot_id": "BBOT0001",
+                              **({"blocks": message_blocks} if message_blocks is not None else {})}
     return payload
 
 

@@ -258,3 +258,27 @@ def test_an_error_for_a_step_without_an_input_is_shown_in_the_view():
     text = blocks.prompt_view(prompt(InputKind.SHORT_TEXT))
     ack = json.loads(errors_ack(text, {blocks.ANSWER_BLOCK: "Say more."}))
     assert ack == {"response_action": "errors", "errors": {"answer": "Say more."}}
+
+
+async def test_a_reply_longer_than_a_response_url_takes_continues_in_the_dms():
+    from bot.identity import Actor
+    from bot.slack.app import RESPONSES_PER_URL, SlackListeners
+    from tests.fakes.block_kit import check_message
+    responded, dms = [], []
+
+    async def respond(**message):
+        responded.append(message)
+
+    class Client:
+        async def chat_postMessage(self, **message):
+            dms.append(message)
+
+    listeners = object.__new__(SlackListeners)  # reply() needs nothing of the listeners' state
+    plans = Plans(1, _many_plans(300), date(2026, 11, 23))
+    await listeners.reply(respond, plans, client=Client(), actor=Actor("slack", "T1", "U0ME"))
+    assert len(responded) <= RESPONSES_PER_URL - 1 and dms and all(m["channel"] == "U0ME" for m in dms)
+    assert all(check_message({k: v for k, v in m.items() if k in ("text", "blocks")}) == ([], [])
+               for m in responded + dms)
+    shown = _shown(responded + dms)
+    assert "more parts are in your DMs with coachbot" in shown
+    assert all(f"call the buyer #{p}.{i}" in shown for p in range(300) for i in range(3))

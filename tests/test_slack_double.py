@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from slack_sdk.web.async_client import AsyncWebClient
+
 from bot.slack.app import SCOPES as APP_SCOPES
 from tests.fakes import block_kit
 from tests.fakes.slack_api import SCOPES, FakeSlack, manifest_scopes
@@ -120,6 +122,16 @@ MESSAGE_CASES = [
      [section(accessory=button("a" * 256))], "must be less than 256"),
     ("no input blocks in messages", [section()], [text_input()], "input blocks are not allowed in messages"),
     ("known block types only", [{"type": "divider"}], [{"type": "table"}], "failed to match all allowed schemas"),
+    ("image alt_text at most 2000", [{"type": "image", "image_url": "https://x.example/a.png", "alt_text": "a" * 2000}],
+     [{"type": "image", "image_url": "https://x.example/a.png", "alt_text": "a" * 2001}], "/alt_text]"),
+    ("confirm style primary or danger", [{"type": "actions", "elements": [button(confirm={
+        "title": {"type": "plain_text", "text": "t"}, "text": {"type": "plain_text", "text": "x"},
+        "confirm": {"type": "plain_text", "text": "Yes"}, "deny": {"type": "plain_text", "text": "No"},
+        "style": "danger"})]}],
+     [{"type": "actions", "elements": [button(confirm={
+         "title": {"type": "plain_text", "text": "t"}, "text": {"type": "plain_text", "text": "x"},
+         "confirm": {"type": "plain_text", "text": "Yes"}, "deny": {"type": "plain_text", "text": "No"},
+         "style": "loud"})]}], "/confirm/style]"),
 ]
 
 
@@ -162,6 +174,27 @@ def test_an_ephemeral_message_is_checked_like_any_other(fake):
                   blocks=[section(block_id="a"), section(block_id="a")])[1]
     assert refused_with(answer, "invalid_blocks", "already exists")
     fake.take_refusals()
+
+
+def test_a_response_url_takes_five_messages(fake):
+    url = fake.response_url("U0ANY-five")
+    for i in range(6):
+        req = urllib.request.Request(url, method="POST", data=json.dumps({"text": f"part {i}"}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        if i < 5:
+            urllib.request.urlopen(req, timeout=10)
+        else:
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(req, timeout=10)
+    assert refused.value.code == 404
+    assert [r[1] for r in fake.take_refusals()] == ["used_url"]
+
+
+def test_users_info_gives_an_email_only_with_users_read_email(fake):
+    fake.add_user("U0MAIL", "Mae Ling", email="mae@example.com")
+    assert call(fake, "users.info", user="U0MAIL")[1]["user"]["profile"]["email"] == "mae@example.com"
+    fake.grant("xoxb-no-email", manifest_scopes() - {"users:read.email"})
+    assert "email" not in call(fake, "users.info", token="xoxb-no-email", user="U0MAIL")[1]["user"]["profile"]
 
 
 def test_a_response_url_refuses_invalid_blocks_with_400(fake):
@@ -223,6 +256,10 @@ VIEW_CASES = [
                                                                      "options": options(1, value="v" * 149)}}]),
      modal([{**text_input(), "element": {"type": "static_select", "action_id": "v",
                                          "options": options(1, value="v" * 150)}}]), "must be less than 151"),
+    ("select options are plain_text", modal([{**text_input(), "element": {"type": "static_select", "action_id": "v",
+                                                                            "options": options(2)}}]),
+     modal([{**text_input(), "element": {"type": "static_select", "action_id": "v", "options": [
+         {"text": {"type": "mrkdwn", "text": "*x*"}, "value": "x"}]}}]), "must be plain_text"),
     ("initial option is one of the options",
      modal([{**text_input(), "element": {"type": "radio_buttons", "action_id": "v", "options": options(2),
                                          "initial_option": options(2)[1]}}]),
@@ -311,7 +348,9 @@ def test_an_unknown_method_is_refused(fake):
 def test_every_method_the_app_calls_is_granted_by_the_manifest():
     """The scopes kept in step: what bot/ calls (statically), what the manifest and OAuth ask for."""
     source = "\n".join(p.read_text() for p in Path("bot").rglob("*.py"))
-    called = set(re.findall(r"client\.([a-z]+_[A-Za-z_0-9]+)\(", source))
+    families = "|".join(sorted({m.split(".")[0] for m in SCOPES}))
+    called = {name for name in re.findall(rf"\.((?:{families})_[A-Za-z_0-9]+)\(", source)
+              if hasattr(AsyncWebClient, name)}  # Web API methods, whatever the client object is called
     methods = set()
     for name in called:
         if name == "files_upload_v2":  # slack_sdk's helper: get an upload URL, upload, complete
@@ -328,6 +367,8 @@ def test_every_method_the_app_calls_is_granted_by_the_manifest():
         need = "im:history" if need == "history" else need  # the app reads DM history only
         options = need if isinstance(need, tuple) else (need,)
         assert need is None or any(o in granted for o in options), f"{method} needs {need}, not in the manifest"
+    from bot.slack.scopes import WHAT_NEEDS
+    assert set(APP_SCOPES) <= set(WHAT_NEEDS), "say what each scope is for, for the missing-scope message"
 
 
 # ---- rate limits and slowness --------------------------------------------------------------------

@@ -170,11 +170,12 @@ def test_a_dm_that_slack_keeps_refusing_is_queued_and_delivered_later(served, fa
 
 
 def press(served: Served, fake: FakeSlack, user: str, button: dict, *, action_id: str | None = None,
-          message_text: str = ""):
-    """Press a button on a nudge DM, as Slack posts it (the message's text comes back escaped)."""
+          message: dict | None = None):
+    """Press a button on a nudge DM, as Slack posts it (with the message as it was sent: text escaped)."""
     rid = f"{user}-press-{next(_seq)}"
     reply = served.click(action_id or button["action_id"], button["value"], user=user, channel="D" + user[1:],
-                         message_ts="1.1", message_text=message_text, response_url=fake.response_url(rid))
+                         message_ts="1.1", message_text=(message or {}).get("text", ""),
+                         message_blocks=(message or {}).get("blocks"), response_url=fake.response_url(rid))
     assert reply.status == 200
     return rid
 
@@ -232,11 +233,12 @@ def test_the_message_a_button_replaces_keeps_its_text_as_written(served, fake):
     sent = next(c for c in fake.calls_to("chat.postMessage") if c.delivered
                 and (c.body.get("metadata") or {}).get("event_payload", {}).get("nudge_id") == nudge)
     assert seen_in({"text": sent.body["text"], "channel": rep}).shows("agreed with Kim & <Co>")
-    rid = press(served, fake, rep, sent.body["blocks"][-1]["elements"][0], message_text=sent.body["text"])
+    press(served, fake, rep, sent.body["blocks"][-1]["elements"][0], message=sent.body)
     replaced = fake.wait_for_response(rep, containing="noted")[-1]
     shown = seen_in(replaced)
     assert shown.shows("agreed with Kim & <Co>") and "&amp;" not in shown.all and not shown.broadcasts
-    assert rid
+    assert not [b for b in replaced["blocks"] if b["type"] == "actions"]  # the buttons are gone, the words stay
+    assert replaced["blocks"][:-1] == [b for b in sent.body["blocks"] if b["type"] != "actions"]
 
 
 def test_an_install_missing_a_scope_fails_the_nudge_with_a_reason_the_admin_can_act_on(served, fake):

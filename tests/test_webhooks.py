@@ -179,3 +179,16 @@ def test_an_install_without_users_read_email_tells_the_crm_what_to_fix(served, f
 def test_fields_longer_than_their_columns_are_refused_with_a_reason(served, field, value, problem):
     reply = post_generic(served, json.dumps({**deal("D-LONG"), field: value}).encode())
     assert reply.status == 422 and problem in reply.json()["error"], reply
+
+
+def test_a_deal_whose_prompt_slack_refuses_is_stored_and_the_answer_says_why(served, fake):
+    from tests.fakes.slack_api import manifest_scopes
+
+    fake.grant(fake.bot_token, manifest_scopes() - {"chat:write"})
+    try:
+        reply = post_generic(served, json.dumps(deal("D-NOPOST")).encode())
+    finally:
+        fake.scopes.pop(fake.bot_token)
+    assert reply.status == 201, reply
+    assert "chat:write" in reply.json()["prompt"] and "/coach retro" in reply.json()["prompt"]
+    assert {r[1] for r in fake.take_refusals()} == {"missing_scope"}

@@ -42,8 +42,8 @@ from bot.retros import parse_amount
 from bot.service import CoachService
 from bot.settings import Settings
 from bot.slack import blocks, scopes
+from bot.slack.tokens import client_with
 from bot.slack.inbound import deal_from_message, loose_handles, parse_command
-from bot.slack.mrkdwn import unescape
 from flows.engine import Action, Answer
 from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
 from storage import events, slack_tables
@@ -61,6 +61,7 @@ NOT_INSTALLED = (":warning: coachbot isn't installed in this workspace, so nothi
 # the background and its names replace the stand-ins in the database when they arrive.
 PROFILE_WAIT = 0.5
 PICKED_WAIT = 2.0  # a form names a person only by id: worth waiting longer for their name (still < 3 s)
+RESPONSES_PER_URL = 5  # messages a response_url takes (docs.slack.dev/interactivity/handling-user-interaction)
 UNKNOWN_NAME = "your colleague"  # stands in for a picked person's name until users.info has answered
 
 
@@ -344,9 +345,22 @@ class SlackListeners:
             await respond(response_type="ephemeral", replace_original=False,
                           **blocks.message(Say(DB_DOWN, tone="warning")))
 
-    async def reply(self, respond, output) -> None:
-        """An ephemeral answer to a command, in as many messages as it takes."""
-        for part in blocks.messages(output):
+    async def reply(self, respond, output, *, client: AsyncWebClient | None = None, actor: Actor | None = None) -> None:
+        """An ephemeral answer to a command, in as many messages as it takes.
+
+        A response_url takes at most five messages (docs.slack.dev/interactivity/handling-user-interaction),
+        and one command may need a few: past the fourth, the rest goes to the person's DMs.
+        """
+        parts = blocks.messages(output)
+        if len(parts) > RESPONSES_PER_URL - 1 and client is not None and actor is not None:
+            for part in parts[:RESPONSES_PER_URL - 2]:
+                await respond(response_type="ephemeral", replace_original=False, **part)
+            await respond(response_type="ephemeral", replace_original=False, **blocks.message(Say(
+                f"{len(parts) - RESPONSES_PER_URL + 2} more parts are in your DMs with coachbot.")))
+            for part in parts[RESPONSES_PER_URL - 2:]:
+                await client.chat_postMessage(channel=actor.user, unfurl_links=False, **part)
+            return
+        for part in parts:
             await respond(response_type="ephemeral", replace_original=False, **part)
 
     async def _run_command(self, cmd: Command, command: dict, respond, client: AsyncWebClient, actor: Actor) -> None:
@@ -368,13 +382,13 @@ class SlackListeners:
                 if problem:
                     await self.reply(respond, Say(problem))
             elif isinstance(output, ReportView):
-                await self.reply(respond, output)
+                await self.reply(respond, output, client=client, actor=actor)
                 if output.report.reasons:
                     problem = await self.upload_chart(client, actor, output)
                     if problem:
                         await self.reply(respond, Say(problem, tone="warning"))
             else:
-                await self.reply(respond, output)
+                await self.reply(respond, output, client=client, actor=actor)
         for gap in self.scope_gaps.untold(actor.workspace, actor.user):
             await self.reply(respond, Say(scopes.explain(gap), tone="warning"))
 
@@ -386,6 +400,7 @@ class SlackListeners:
         png = await asyncio.to_thread(reasons_chart, view.report)
         try:
             dm = (await client.conversations_open(users=actor.user))["channel"]["id"]
+            self.scope_gaps.works(actor.workspace, "im:write")
             await client.files_upload_v2(channel=dm, content=png, filename="loss-reasons.png",
                                          title=f"Why deals were lost — {view.report.period.label}")
             self.scope_gaps.works(actor.workspace, "files:write")
@@ -408,14 +423,18 @@ class SlackListeners:
         except SlackApiError as exc:
             if _error(exc) not in ("not_in_channel", "channel_not_found", "is_archived"):
                 log.error("posting a loss prompt failed: %s", _error(exc))
-                return "I couldn't post the retrospective prompt; the rep can still start it with /coach retro."
+                gap = self.scope_gaps.note(actor.workspace, exc)
+                why = scopes.explain(gap) + " " if gap else ""
+                return f"{why}I couldn't post the retrospective prompt; the rep can still start it with /coach retro."
             sent = None
         if sent is None:
             try:
                 sent = await client.chat_postMessage(channel=prompt.rep_external_id, unfurl_links=False, **message)
             except SlackApiError as exc:
                 log.error("DM of a loss prompt failed: %s", _error(exc))
-                return "I couldn't reach the rep either; they can start it with /coach retro."
+                gap = self.scope_gaps.note(actor.workspace, exc)
+                why = scopes.explain(gap) + " " if gap else ""
+                return f"{why}I couldn't reach the rep either; they can start it with /coach retro."
             note = ("I'm not in that channel, so I sent the prompt to the rep directly. Invite me "
                     "(/invite @coachbot) to post lost deals there.")
         else:
@@ -581,12 +600,9 @@ class SlackListeners:
                     await self.dm(client, output.external_id, output.output, actor.workspace)
             said = [o for o in outputs if isinstance(o, (Say, Refused))]
             if said:
-                # Slack hands the message's text back escaped; it is escaped again when re-rendered.
-                original = unescape((body.get("message") or {}).get("text", ""))
-                text = ((original + "\n") if original else "") + " ".join(
-                    getattr(o, "reason", None) or o.text for o in said)
+                outcome = " ".join(getattr(o, "reason", None) or o.text for o in said)
                 try:
-                    await respond(replace_original=True, **blocks.message(Say(text)))
+                    await respond(replace_original=True, **blocks.answered(body.get("message") or {}, outcome))
                 except Exception as exc:  # noqa: BLE001 - the action itself is done; only the echo failed
                     log.warning("could not update the nudge message: %s", exc)
             if action["action_id"].partition(".")[0] in ("item_done", "plan_close", "nudge_checked_in"):
@@ -782,9 +798,13 @@ class SlackListeners:
         return fetch
 
     async def open_view(self, client: AsyncWebClient, trigger_id: str, view: dict) -> None:
-        """Open a modal; an expired trigger (older than 3 s) is logged, not lost silently."""
+        """Open a modal; an expired trigger (older than 3 s) is logged, not lost silently.
+
+        Never retried: a trigger works once, so a second try after a 5xx or a 429 could only be
+        refused (exchanged_trigger_id or expired_trigger_id).
+        """
         try:
-            await client.views_open(trigger_id=trigger_id, view=view)
+            await client_with(client, client.token, retry_handlers=[]).views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as exc:
             log.warning("views.open failed: %s", _error(exc))
 
@@ -796,6 +816,7 @@ class SlackListeners:
         for i, part in enumerate(parts):
             try:
                 await client.chat_postMessage(channel=user, unfurl_links=False, unfurl_media=False, **part)
+                self.scope_gaps.works(workspace or "", "chat:write")
             except SlackApiError as exc:
                 reason = _error(exc)
                 self.scope_gaps.note(workspace or "", exc)

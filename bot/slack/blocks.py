@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.slack.mrkdwn import (
     BUTTON_TEXT, MESSAGE_BLOCKS, MODAL_BLOCKS, MODAL_TITLE, OPTION_TEXT, PLACEHOLDER, SECTION_TEXT, context,
-    escape, fallback, long_text_sections, plain, section, text_sections, unescape,
+    clip, escape, fallback, long_text_sections, plain, section, text_sections, unescape,
 )
 from bot.views import Home, LossPrompt, NudgeMessage, Plans, ReportView, SettingsView, Team
 from flows.report import lines as report_lines
@@ -88,8 +88,8 @@ def element_for(p: Prompt) -> dict:
                               "multiline": p.kind == InputKind.LONG_TEXT}
         if p.max_length:
             el["max_length"] = min(p.max_length, 3000)
-        if isinstance(value, str) and value:
-            el["initial_value"] = value[:3000]
+        if isinstance(value, str) and value:  # a draft longer than the field now allows shows where it was cut
+            el["initial_value"] = clip(value, el.get("max_length", 3000))
         if p.placeholder:
             el["placeholder"] = plain(p.placeholder.replace("\n", " · "), PLACEHOLDER)
         return el
@@ -480,11 +480,11 @@ def lost_deal_view(deal: str, amount: str, rep: str | None, channel: str, thread
         rep_el["initial_user"] = rep
     deal_el: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "max_length": 200}  # deal_name
     if deal:
-        deal_el["initial_value"] = deal[:200]
+        deal_el["initial_value"] = clip(deal, 200)
     amount_el: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "max_length": 30,
                                  "placeholder": plain("e.g. 12000 or 12k", PLACEHOLDER)}
     if amount:
-        amount_el["initial_value"] = amount[:30]
+        amount_el["initial_value"] = clip(amount, 30)
     return {
         "type": "modal", "callback_id": LOST_DEAL, "title": plain("Loss retrospective", MODAL_TITLE),
         "submit": plain("Post", 24), "close": plain("Cancel", 24),
@@ -530,6 +530,18 @@ def nudge_message(m: NudgeMessage) -> dict:
         out = shown + [context(f"{left} more line{'s' if left != 1 else ''} didn't fit in this message: "
                                "`/coach plans` shows every plan in full.")]
     return {"text": fallback("\n".join((m.text, *m.detail))), "blocks": out + actions}
+
+
+def answered(message: dict, outcome: str) -> dict:
+    """A message whose button was pressed, as Slack handed it back: the same content without its buttons,
+    then what pressing did. Slack hands text back as it was sent (escaped), so it goes back unchanged."""
+    kept = [b for b in message.get("blocks") or [] if b.get("type") != "actions"]
+    if not kept and message.get("text"):  # a message from before blocks: its text is all there is
+        kept = text_sections([message["text"]])
+    result = long_text_sections(outcome)
+    room = MESSAGE_BLOCKS - len(result)
+    text = message.get("text") or ""
+    return {"text": (text + "\n" if text else "") + fallback(outcome), "blocks": kept[:room] + result}
 
 
 def _lines_fitting(lines: list[str], sections: int) -> int:

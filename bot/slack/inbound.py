@@ -10,8 +10,22 @@ from bot.commands import SLACK_MENTION, Command, PersonRef
 from bot.slack.mrkdwn import unescape
 
 HANDLE = re.compile(r"^@[A-Za-z][\w.\-]*$")
-LINK = re.compile(r"<(?!@|!|#)[^|>\s]+\|([^>]+)>")  # <https://crm/deal/1|Acme>: keep the label
-BARE_LINK = re.compile(r"<((?:https?|mailto):[^|>\s]+)>")
+CONTROL = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")  # what Slack made of a mention, channel, group or link
+
+
+def readable(text: str) -> str:
+    """Slack's markup turned back into what the person typed, still escaped: <#C1|deals> → #deals,
+    <!here> → @here, <!subteam^S1|@sales> → @sales, <https://x|label> → label, <https://x> → https://x,
+    <@U1|alex> → @alex. Raw < and > only ever come from Slack (typed ones arrive as &lt; &gt;)."""
+    def plain(m: re.Match) -> str:
+        target, label = m.group(1), m.group(2)
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith(("@", "!")):
+            shown = label or target[1:].split("^")[0]
+            return shown if shown.startswith("@") else "@" + shown
+        return label or target.removeprefix("mailto:")
+    return CONTROL.sub(plain, text)
 
 
 def parse_command(text: str) -> Command:
@@ -24,9 +38,9 @@ def parse_command(text: str) -> Command:
         return Command("help")
     people = tuple(PersonRef(m["id"], unescape((m["name"] or "").strip()) or m["id"])
                    for m in SLACK_MENTION.finditer(rest))
-    words = SLACK_MENTION.sub(" ", rest).split()
-    args = tuple(unescape(w) for w in words if not HANDLE.match(w))
-    return Command(name.lower().lstrip("/"), args, people, unescape(rest.strip()))
+    loose = {f"@{h}" for h in loose_handles(text)}
+    args = tuple(unescape(w) for w in readable(SLACK_MENTION.sub(" ", rest)).split() if w not in loose)
+    return Command(unescape(name).lower().lstrip("/"), args, people, unescape(readable(rest.strip())))
 
 
 def loose_handles(text: str) -> list[str]:
@@ -40,7 +54,7 @@ def deal_from_message(text: str) -> tuple[str, str]:
 
     `text` is the message as Slack hands it over (escaped mrkdwn); the result is plain text.
     """
-    text = BARE_LINK.sub(r"\1", LINK.sub(r"\1", text or ""))
+    text = readable(text or "")
     amount = re.search(r"[$€£]\s?\d[\d,]*(?:\.\d+)?\s?[kKmM]?\b", text)
     bold = re.search(r"\*([^*\n]{2,120})\*", text)
     if bold:

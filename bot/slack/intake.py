@@ -49,9 +49,11 @@ class SlackIntake:
             channel=deal.channel or self.deal_channel, source=source)
         if not created:
             return IntakeResult(200, {"ok": True, "deal_id": deal.id, "duplicate": True})
-        for prompt in prompts:
-            await self.listeners.post_loss_prompt(client, owner, prompt, thread_ts=None)
-        return IntakeResult(201, {"ok": True, "deal_id": deal.id, "retrospective": prompts[0].retro_id})
+        problems = [await self.listeners.post_loss_prompt(client, owner, prompt, thread_ts=None) for prompt in prompts]
+        answer = {"ok": True, "deal_id": deal.id, "retrospective": prompts[0].retro_id}
+        if any(problems):  # stored, but Slack did not show it where asked: say so to whoever sent it
+            answer["prompt"] = " ".join(p for p in problems if p)
+        return IntakeResult(201, answer)
 
     async def _client(self, workspace: str | None) -> tuple[AsyncWebClient | None, str]:
         """A Web API client for the workspace (or the only one), or None with the reason."""

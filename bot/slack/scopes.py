@@ -22,10 +22,12 @@ WHAT_NEEDS = {
 
 
 def needed(exc: SlackApiError) -> str | None:
-    """The scope a failed call needed, when Slack refused it for a missing scope."""
+    """The scope a failed call needed, when Slack refused it for a missing scope (Slack may list
+    several that would each do, "im:write,mpim:write": the one coachbot asks for is named)."""
     data = getattr(exc.response, "data", None)
     if isinstance(data, dict) and data.get("error") == "missing_scope":
-        return str(data.get("needed") or "an unnamed scope")
+        options = [o.strip() for o in str(data.get("needed") or "").split(",") if o.strip()]
+        return next((o for o in options if o in WHAT_NEEDS), options[0] if options else "an unnamed scope")
     return None
 
 

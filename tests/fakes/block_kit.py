@@ -20,9 +20,12 @@ Sources (docs.slack.dev unless a full URL is given):
   CHECKS   /reference/block-kit/block-elements/checkboxes-element          <= 10 options
   SELECT   /reference/block-kit/block-elements/select-menu-element         <= 100 options
   OPTION   /reference/block-kit/composition-objects/option-object          text <= 75, value <= 150,
-                                                                            description <= 75
+                                                                            description <= 75; plain_text
+                                                                            only in selects and overflow menus
+                                                                            (mrkdwn in radio buttons, checkboxes)
+  IMAGE    /reference/block-kit/blocks/image-block               image_url <= 3000, alt_text <= 2000 (required)
   CONFIRM  /reference/block-kit/composition-objects/confirmation-dialog-object  title 100, text 300,
-                                                                            confirm 30, deny 30
+                                                                            confirm 30, deny 30, style primary|danger
   TEXTOBJ  /reference/block-kit/composition-objects/text-object   type plain_text or mrkdwn, at least 1 character
   MODAL    /reference/views/modal-views                         title/submit/close plain_text <= 24;
                                                                 private_metadata <= 3000; callback_id <= 255;
@@ -142,6 +145,9 @@ def _block(c: Check, at: str, block: Any, block_ids: set[str], surface: str) -> 
         c.count(at + "/elements", block.get("elements"), 25)  # ACTIONS
         for j, el in enumerate(block.get("elements") or []):
             _element(c, f"{at}/elements/{j}", el, action_ids)
+    elif kind == "image":
+        c.length(at + "/image_url", block.get("image_url"), 3000)  # IMAGE
+        c.length(at + "/alt_text", block.get("alt_text"), 2000)
     elif kind == "input":
         if surface == "message":  # OBS: github.com/slackapi/python-slack-sdk/issues/1257
             c.add(at, "input blocks are not allowed in messages")
@@ -192,7 +198,7 @@ def _element(c: Check, at: str, el: Any, action_ids: set[str]) -> None:
         c.count(at + "/options", options, OPTION_LIMITS[kind])
         values = []
         for j, o in enumerate(options or []):
-            _option(c, f"{at}/options/{j}", o)
+            _option(c, f"{at}/options/{j}", o, plain_only=kind not in ("radio_buttons", "checkboxes"))
             values.append(o.get("value") if isinstance(o, dict) else None)
         for key in ("initial_option",):
             if key in el and (not isinstance(el[key], dict) or el[key] not in options):
@@ -208,11 +214,11 @@ def _element(c: Check, at: str, el: Any, action_ids: set[str]) -> None:
             c.add(at + "/initial_time", "must be a time in HH:mm form")
 
 
-def _option(c: Check, at: str, o: Any) -> None:
+def _option(c: Check, at: str, o: Any, *, plain_only: bool) -> None:
     if not isinstance(o, dict):
         c.add(at, "failed to match all allowed schemas")
         return
-    c.text(at + "/text", o.get("text"), 75)  # OPTION
+    c.text(at + "/text", o.get("text"), 75, plain_only=plain_only)  # OPTION
     c.length(at + "/value", o.get("value"), 150)
     if "description" in o:
         c.text(at + "/description", o["description"], 75)
@@ -224,6 +230,8 @@ def _confirm(c: Check, at: str, confirm: Any) -> None:
         return
     for key, most in (("title", 100), ("text", 300), ("confirm", 30), ("deny", 30)):  # CONFIRM: all required
         c.text(f"{at}/{key}", confirm.get(key), most)
+    if confirm.get("style") not in (None, "primary", "danger"):
+        c.add(at + "/style", "must be one of primary, danger")
 
 
 def check_view(view: Any, *, root: str = "/view") -> list[str]:

@@ -42,6 +42,7 @@ from tests.fakes import block_kit
 JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
 MANIFEST = Path(__file__).parents[2] / "slack" / "manifest.json"
 TRIGGER_SECONDS = 3.0
+RESPONSE_URL_USES = 5  # docs.slack.dev/interactivity/handling-user-interaction: up to 5 times in 30 minutes
 CHANNEL_ID = re.compile(r"^[CGDUW][A-Z0-9]{2,}$")  # channel, group, DM, or a user id (posts to the DM)
 # The scope a bot token needs for each method, from the method's page under
 # docs.slack.dev/reference/methods/<method> ("Required scopes"). None: no scope needed. A method
@@ -50,7 +51,6 @@ SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "auth.test": None,
     "chat.postMessage": "chat:write",
     "chat.postEphemeral": "chat:write",
-    "chat.update": "chat:write",
     "views.open": None, "views.update": None, "views.push": None, "views.publish": None,
     "users.info": "users:read",
     "users.lookupByEmail": "users:read.email",
@@ -333,7 +333,12 @@ class FakeSlack:
     async def _response_url(self, request: web.Request) -> web.Response:
         self.last_request = time.monotonic()
         body = await self._body(request)
-        body["_rid"] = request.match_info["rid"]
+        rid = body["_rid"] = request.match_info["rid"]
+        with self._lock:
+            used = len([r for r in self.responses if r["_rid"] == rid])
+        if used >= RESPONSE_URL_USES:
+            self._note("response_url", [f"response_url {rid} already used {used} times"], [], "used_url")
+            return web.Response(status=404, text="used_url")
         problems, warnings = block_kit.check_message(body)
         self._note("response_url", problems, warnings)
         if problems:
@@ -462,7 +467,12 @@ class FakeSlack:
 
     def m_users_info(self, body, token):
         user = self.users.get(body.get("user", ""))
-        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if not user:
+            return {"ok": False, "error": "user_not_found"}
+        granted = self.scopes.get(token or "", manifest_scopes())
+        if "users:read.email" not in granted:  # docs.slack.dev/reference/methods/users.info: email needs this scope
+            user = {**user, "profile": {k: v for k, v in user["profile"].items() if k != "email"}}
+        return {"ok": True, "user": user}
 
     def m_users_lookupByEmail(self, body, token):
         for user in self.users.values():

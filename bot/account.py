@@ -27,10 +27,26 @@ class AccountService:
         self.clock = clock
         self.defaults = defaults
 
-    async def remember_chat(self, actor: Actor, ref: str) -> None:
-        """Store how to reach the actor in a private chat later (Teams' conversation reference)."""
+    async def remember_chat(self, actor: Actor, ref: str) -> bool:
+        """Store how to reach the actor in a private chat later (Teams' conversation reference); True when
+        the actor could not be reached before (the chat is new, or the app was added again)."""
         async with self.db.session() as s:
-            await people.set_chat_ref(s, person=await person_for(s, actor, self.defaults), ref=ref)
+            me = await person_for(s, actor, self.defaults)
+            opened = me.chat_ref is None
+            await people.set_chat_ref(s, person=me, ref=ref)
+            return opened
+
+    async def note_zone(self, actor: Actor, tz: str) -> None:
+        """The time zone a person's client reports (Teams' localTimezone), kept when it is a real zone."""
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            return
+        async with self.db.session() as s:
+            me = await person_for(s, actor, self.defaults)
+            if me.tz != tz:
+                me.tz = tz
+                s.add(me)
 
     async def chat_of(self, actor: Actor) -> str | None:
         """The stored private-chat reference of a person, if they have ever chatted with the bot."""

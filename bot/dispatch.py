@@ -31,13 +31,17 @@ MAX_ATTEMPTS = 6
 
 
 class SendError(Exception):
-    """A failed send: `permanent` ones are never retried; `retry_after` is the platform's wish, in seconds."""
+    """A failed send: `permanent` ones are never retried; `retry_after` is the platform's wish, in seconds;
+    `waiting` ones wait (status 'waiting') until the recipient can be reached at all (a Teams user who
+    has not opened a chat with the bot yet), and are delivered then."""
 
-    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None):
+    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None,
+                 waiting: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+        self.waiting = waiting
 
 
 class Sender(Protocol):
@@ -54,13 +58,14 @@ class TickResult:
     moved: int = 0
     retried: int = 0
     failed: int = 0
+    waiting: int = 0
     reasons: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class _Outcome:
     nudge: Nudge
-    action: str  # sent | cancel | move | retry | fail
+    action: str  # sent | cancel | move | retry | fail | wait
     ref: str | None = None
     due_at: datetime | None = None
     reason: str = ""
@@ -148,7 +153,7 @@ class Dispatcher:
         total = TickResult()
         for _ in range(max_rounds):
             r = await self.tick()
-            for name in ("claimed", "sent", "cancelled", "moved", "retried", "failed"):
+            for name in ("claimed", "sent", "cancelled", "moved", "retried", "failed", "waiting"):
                 setattr(total, name, getattr(total, name) + getattr(r, name))
             total.reasons += r.reasons
             if r.claimed == 0:
@@ -193,6 +198,8 @@ class Dispatcher:
                     return _Outcome(n, "sent", ref=ref, reason="already delivered before a restart")
             return _Outcome(n, "sent", ref=await sender.send(workspace, recipient, message))
         except SendError as exc:
+            if exc.waiting:
+                return _Outcome(n, "wait", reason=exc.reason)
             if exc.permanent:
                 return _Outcome(n, "fail", reason=exc.reason)
             return self._retry_or_fail(n, now, exc.reason, exc.retry_after)
@@ -223,6 +230,9 @@ class Dispatcher:
             elif o.action == "retry":
                 done = await nudges.retry_later(s, nudge_id=n.id, owner=self.owner, due_at=o.due_at, error=o.reason)
                 result.retried += done
+            elif o.action == "wait":
+                done = await nudges.wait_claimed(s, nudge_id=n.id, owner=self.owner, reason=o.reason)
+                result.waiting += done
             else:
                 done = await nudges.mark_failed(s, nudge_id=n.id, owner=self.owner, error=o.reason)
                 result.failed += done

@@ -58,7 +58,7 @@ class ProfileRefresher:
                     person = await people.get_person(s, workspace_id=ws.id, person_id=person_id)
                     before = person.name
                     await people.update_profile(s, person=person, name=profile.name, tz=_valid_zone(profile.tz),
-                                                at=now)
+                                                at=now, email=profile.email)
                     changed = person.name != before
                 if changed and self.renamed is not None:
                     self.renamed(person_id)

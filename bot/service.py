@@ -15,6 +15,7 @@ from bot.account import AccountService
 from bot.nudge_actions import NudgeActions
 from bot.retros import RetroService
 from bot.step_cache import StepCache, owner_of
+from bot.waiting import WaitingMessages
 from bot.commands import Command, help_text, usage_line
 from bot.identity import Actor, NewPerson, effective_tz, person_for, person_named
 from bot.views import Plans
@@ -49,6 +50,7 @@ class CoachService:
         self.account = AccountService(db, cipher, clock, defaults=self.defaults)
         self.retros = RetroService(self)
         self.actions = NudgeActions(self)
+        self.waiting = WaitingMessages(db, cipher, clock, self.defaults)
         self.steps = StepCache()
 
     async def identify(self, actor: Actor) -> Person:

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     teams_app_id: str | None = Field(None, alias="TEAMS_APP_ID")
     teams_app_password: SecretStr | None = Field(None, alias="TEAMS_APP_PASSWORD")
     teams_tenant_id: str | None = Field(None, alias="TEAMS_TENANT_ID")
+    # Hosts an activity's serviceUrl may name (suffix match): Teams' public cloud, GCC, GCC High, DoD.
+    teams_service_hosts: str = Field(
+        "smba.trafficmanager.net,smba.infra.gcc.teams.microsoft.com,smba.infra.gov.teams.microsoft.us,"
+        "smba.infra.dod.teams.microsoft.us", alias="TEAMS_SERVICE_HOSTS")
+    teams_tenant_issuer: bool = Field(False, alias="TEAMS_TENANT_ISSUER")
+    teams_test_identity_url: str | None = Field(None, alias="TEAMS_TEST_IDENTITY_URL")
 
     retention_months: int = Field(24, alias="COACHBOT_RETENTION_MONTHS", ge=0, le=600)
     log_format: str = Field("json", alias="COACHBOT_LOG_FORMAT", pattern="^(json|text)$")
@@ -98,6 +104,22 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a time like 09:00")
         return f"{int(hh):02d}:{int(mm):02d}"
 
+
+    @field_validator("teams_test_identity_url")
+    @classmethod
+    def _only_on_this_machine(cls, value: str | None) -> str | None:
+        from urllib.parse import urlparse
+
+        if value and urlparse(value).hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("TEAMS_TEST_IDENTITY_URL is for the test suite's Teams double only and must point at "
+                             "this machine (127.0.0.1); leave it empty anywhere else")
+        return value
+
+    @property
+    def teams_hosts(self) -> tuple[str, ...]:
+        """The allowed service URL hosts, lower-cased (the test identity adds this machine)."""
+        hosts = [h.strip().lower() for h in self.teams_service_hosts.split(",") if h.strip()]
+        return tuple(hosts + (["127.0.0.1", "localhost"] if self.teams_test_identity_url else []))
 
     def new_person(self) -> NewPerson:
         """Defaults for people seen for the first time."""

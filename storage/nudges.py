@@ -118,6 +118,27 @@ async def mark_failed(s: AsyncSession, *, nudge_id: int, owner: str, error: str)
     return await _finish(s, nudge_id, owner, status="failed", last_error=error[:300])
 
 
+async def wait_claimed(s: AsyncSession, *, nudge_id: int, owner: str, reason: str) -> bool:
+    """Park a claimed nudge until its recipient can be reached at all (status 'waiting'); not a failed try."""
+    return await _finish(s, nudge_id, owner, status="waiting", last_error=reason[:300], attempts=Nudge.attempts - 1)
+
+
+async def claim_waiting(s: AsyncSession, *, recipient_id: int, owner: str, now: datetime,
+                        lease: timedelta) -> list[Nudge]:
+    """Take the nudges waiting for this person to become reachable, oldest first, for `owner`."""
+    return await _claim_where(s, and_(Nudge.status == "waiting", Nudge.recipient_id == recipient_id),
+                              owner=owner, now=now, lease=lease, limit=500)
+
+
+async def stop_for_person(s: AsyncSession, *, recipient_id: int, reason: str) -> int:
+    """Fail every pending or waiting nudge of one person (they removed the app), with the reason."""
+    result = await s.execute(update(Nudge).where(Nudge.recipient_id == recipient_id,
+                                                 Nudge.status.in_(("pending", "waiting")))
+                             .values(status="failed", last_error=reason[:300])
+                             .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
 async def cancel_claimed(s: AsyncSession, *, nudge_id: int, owner: str, reason: str) -> bool:
     """Drop a claimed nudge that should not go out (stale, opted out, no longer needed)."""
     return await _finish(s, nudge_id, owner, status="cancelled", last_error=reason[:300])

@@ -103,9 +103,12 @@ async def reps_of(s: AsyncSession, *, manager: Person) -> list[Person]:
     )
 
 
-async def update_profile(s: AsyncSession, *, person: Person, name: str, tz: str | None, at: datetime) -> None:
-    """Store a fresh name and time zone from the platform's profile."""
+async def update_profile(s: AsyncSession, *, person: Person, name: str, tz: str | None, at: datetime,
+                         email: str | None = None) -> None:
+    """Store a fresh name, email and time zone from the platform's profile."""
     person.name = fit_name(name) if name else person.name
+    if email and len(email) <= 320:
+        person.email = email
     if tz:
         person.tz = tz
     person.profile_refreshed_at = at
@@ -140,7 +143,7 @@ async def reps_of_id(s: AsyncSession, *, manager_id: int) -> list[Person]:
                                  .order_by(Person.name))).scalars())
 
 
-async def set_chat_ref(s: AsyncSession, *, person: Person, ref: str) -> None:
+async def set_chat_ref(s: AsyncSession, *, person: Person, ref: str | None) -> None:
     """Remember how to reach a person in a private chat (only written when it changed)."""
     if person.chat_ref != ref:
         person.chat_ref = ref

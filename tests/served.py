@@ -35,6 +35,12 @@ def stop_process(proc: subprocess.Popen, log) -> None:
     log.close()
 
 
+def sanitized_env() -> dict[str, str]:
+    """This process's environment without any coachbot, Slack or Teams setting (a test sets its own)."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "COACHBOT_", "DATABASE_URL", "TEAMS_"))}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -60,8 +66,7 @@ class Served:
         self.port = free_port()
         self.key = NotesCipher.generate_key()
         self.database_url = database_url or f"sqlite:///{workdir / 'serve.db'}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COACHBOT_", "DATABASE_URL"))}
-        env = {k: v for k, v in env.items() if not k.startswith("TEAMS_")}
+        env = sanitized_env()
         env.update({"DATABASE_URL": self.database_url, "COACHBOT_ENCRYPTION_KEY": self.key})
         if fake is not None:  # without a fake Slack API the server runs with Slack off (Teams-only tests)
             env.update({"SLACK_SIGNING_SECRET": sr.SIGNING_SECRET, "SLACK_API_URL": fake.api_url})

@@ -45,7 +45,9 @@ def test_a_submit_carries_session_version_and_step_and_only_the_main_button_send
     assert by_title["Save & continue"]["associatedInputs"] == "auto"
     assert by_title["← Back"]["associatedInputs"] == "none" and by_title["← Back"]["data"]["coachbot"] == "back"
     assert by_title["Discard draft"]["data"]["coachbot"] == "discard"
-    assert card["version"] == "1.5" and card["type"] == "AdaptiveCard"
+    # the lowest version it needs: associatedInputs came in 1.3; a card with no buttons needs only 1.0
+    assert card["version"] == "1.3" and card["type"] == "AdaptiveCard"
+    assert cards.notice_card("Discarded", "Gone.")["version"] == "1.0"
 
 
 def test_an_info_step_has_no_input_and_says_next():

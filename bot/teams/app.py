@@ -20,26 +20,46 @@ from bot.profiles import Profile, ProfileRefresher
 from bot.service import CoachService
 from bot.teams import cards
 from bot.teams.inbound import MAX_MESSAGE, Submission, as_int, name_words, parse_message, parse_submission
-from bot.views import LossPrompt, ThreadReply, last_of, plain_text
+from bot.views import LossPrompt, ReportView, ThreadReply, last_of, plain_text
 from flows.engine import Action, Answer
 from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
 
 log = logging.getLogger("coachbot.teams")
+CONNECTOR_CLIENT = "ConnectorClient"  # where the SDK keeps the turn's connector client in turn_state
+UNKNOWN_NAME = "a colleague"  # until Teams has said who someone is
 PLATFORM = "teams"
 PRIVATE_NOTE = ("That's between you and me, so I've answered in our personal chat.")
 NO_PRIVATE_CHAT = ("That's between you and me, and we haven't chatted privately yet. Open a chat with me "
                    "(search for coachbot under Apps), say hi, and send it there.")
 GREETINGS = ("hi", "hello", "hey", "hallo", "start")
+WELCOME = ("👋 Hi, I'm coachbot. I help you prepare the hard conversations with your reps, learn from lost "
+           "deals, and follow up so plans stick.\n\n")
+GROUP_WELCOME = ("👋 Hi all, I'm coachbot, a coach for sales managers and reps. Here, @mention me to log a lost "
+                 "deal (@coachbot lost Acme renewal 12k @Alex) and the rep gets a short retrospective. "
+                 "Everything personal — conversations, plans, check-ins — stays in your private chat with me: "
+                 "open it from Apps and type help.")
 
 
 def card_activity(card: dict) -> Activity:
-    """A message activity carrying one Adaptive Card."""
-    return MessageFactory.attachment(Attachment(content_type=cards.CONTENT_TYPE, content=card))
+    """A message activity carrying one Adaptive Card, with a summary: the line Teams shows in the
+    notification and the activity feed (a card alone shows only "Sent a card")."""
+    activity = MessageFactory.attachment(Attachment(content_type=cards.CONTENT_TYPE, content=card))
+    activity.summary = card.get("fallbackText") or "coachbot"
+    return activity
+
+
+def activities(output: Any) -> list[Activity]:
+    """An output as the messages that show it whole: cards for summaries and reports, text otherwise."""
+    if isinstance(output, Done):
+        return [card_activity(c) for c in cards.done_cards(output)]
+    if isinstance(output, ReportView):
+        return [card_activity(c) for c in cards.report_cards(output)]
+    return [text_activity(t) for t in cards.message_texts(output)]
 
 
 def text_activity(markdown: str) -> Activity:
-    """A message activity with markdown text."""
-    activity = MessageFactory.text(markdown)
+    """A message activity with markdown text (each line its own paragraph: Teams ignores single breaks)."""
+    activity = MessageFactory.text(cards.paragraphs(markdown))
     activity.text_format = "markdown"
     return activity
 
@@ -52,7 +72,8 @@ class CoachTeamsBot(ActivityHandler):
         self.app_id = app_id
         self.anonymous = anonymous
         self.default_tenant = default_tenant
-        self.refresher = ProfileRefresher(service.db, service.clock)
+        self.refresher = ProfileRefresher(service.db, service.clock, renamed=service.steps.forget_about)
+        self._zones: dict[tuple[str, str], str] = {}  # the last zone stored per person (saves a write per turn)
 
     # ---- who and where ---------------------------------------------------------------------
 
@@ -70,16 +91,56 @@ class CoachTeamsBot(ActivityHandler):
         kind = activity.conversation.conversation_type if activity.conversation else None
         return kind in (None, "personal")
 
-    async def remember(self, actor: Actor, activity: Activity) -> None:
-        """Keep the profile (name, zone from the client) fresh and, in a personal chat, the chat reference."""
-        profile = Profile(name=actor.name or actor.user, tz=actor.tz)
+    async def remember(self, ctx: TurnContext, actor: Actor) -> bool:
+        """Know the person properly (name and email from the member look-up, zone from their client) and,
+        in a personal chat, how to reach them later; a chat that just became reachable gets what waited
+        (True then)."""
+        activity = ctx.activity
 
-        async def fetch() -> Profile:
-            return profile
-        await self.refresher.ensure(PLATFORM, actor.workspace, actor.user, fetch, actor.name)
+        async def fetch() -> Profile | None:
+            member = await self.member(ctx, actor.user)
+            name = (member or {}).get("name") or actor.name
+            if not name:
+                return None  # a raw id is never a name: try again on the next turn
+            return Profile(name=name, tz=actor.tz, email=(member or {}).get("email"))
+        await self.refresher.ensure(PLATFORM, actor.workspace, actor.user, fetch, actor.name or UNKNOWN_NAME)
+        if actor.tz and self._zones.get((actor.workspace, actor.user)) != actor.tz:
+            await self.service.account.note_zone(actor, actor.tz)
+            self._zones[(actor.workspace, actor.user)] = actor.tz
         if self.is_personal(activity):
             ref = activity.get_conversation_reference()
-            await self.service.account.remember_chat(actor, ref.model_dump_json(by_alias=True, exclude_none=True))
+            if await self.service.account.remember_chat(actor, ref.model_dump_json(by_alias=True, exclude_none=True)):
+                await self.deliver_backlog(ctx, actor)
+                return True
+        return False
+
+    async def member(self, ctx: TurnContext, user: str) -> dict | None:
+        """The Teams member look-up (name, email, tenant), or None when the connector can't say."""
+        client = ctx.turn_state.get(CONNECTOR_CLIENT)
+        conversation = ctx.activity.conversation.id if ctx.activity.conversation else None
+        if client is None or not conversation or not hasattr(client, "get_conversation_member"):
+            return None
+        try:
+            found = await client.get_conversation_member(conversation, user)
+        except Exception as exc:  # noqa: BLE001 - the profile stays as it was; the turn goes on
+            log.info("member look-up failed (%s)", exc.__class__.__name__)
+            return None
+        return found.model_dump(exclude_none=True) if hasattr(found, "model_dump") else None
+
+    async def deliver_backlog(self, ctx: TurnContext, actor: Actor) -> None:
+        """What waited for this person to open a chat, as one message (split only if Teams needs it)."""
+        owner, messages = await self.service.waiting.backlog(actor)
+        if not messages:
+            return
+        try:
+            sent = None
+            for part in cards.backlog_cards(messages):
+                sent = sent or await ctx.send_activity(card_activity(part))
+        except Exception as exc:  # noqa: BLE001 - the scheduler will try each again
+            log.warning("backlog not delivered (%s); back to the scheduler", exc.__class__.__name__)
+            await self.service.waiting.undelivered(owner, messages, f"backlog not delivered: {exc.__class__.__name__}")
+            return
+        await self.service.waiting.delivered(owner, messages, str(getattr(sent, "id", "") or ""))
 
     # ---- turns -----------------------------------------------------------------------------
 
@@ -88,7 +149,7 @@ class CoachTeamsBot(ActivityHandler):
         actor = self.actor_of(activity)
         if not actor.user:
             return
-        await self.remember(actor, activity)
+        await self.remember(turn_context, actor)
         submission = parse_submission(activity.value) if activity.value is not None else None
         if submission is not None:
             await self.on_submission(turn_context, actor, submission)
@@ -111,13 +172,36 @@ class CoachTeamsBot(ActivityHandler):
     async def on_members_added_activity(self, members_added, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         bot_id = activity.recipient.id if activity.recipient else ""
-        if any(m.id == bot_id for m in members_added or []) and self.is_personal(activity):
-            actor = self.actor_of(activity)
-            if actor.user:
-                await self.remember(actor, activity)
-            await turn_context.send_activity(text_activity(
-                "👋 Hi, I'm coachbot. I help you prepare the hard conversations with your reps, learn from lost "
-                "deals, and follow up so plans stick.\n\n" + cards.teams_help()))
+        if not any(m.id == bot_id for m in members_added or []):
+            return
+        if self.is_personal(activity):
+            await self.welcome(turn_context)
+        else:
+            # Added to a team or a group chat: say hello there, briefly, and how to reach me in private.
+            await turn_context.send_activity(text_activity(GROUP_WELCOME))
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        """The app was added: in a personal scope, the person becomes reachable (and gets what waited)."""
+        if self.is_personal(turn_context.activity):
+            await self.welcome(turn_context)
+
+    async def welcome(self, ctx: TurnContext) -> None:
+        """A personal chat opened: say hello once (Teams announces an install twice, as an installation
+        update and as a member added) and hand over what waited."""
+        actor = self.actor_of(ctx.activity)
+        if actor.user and await self.remember(ctx, actor):
+            await ctx.send_activity(text_activity(WELCOME + cards.teams_help()))
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        """The app was removed from a person's chat: nothing can reach them, so their nudges stop, saying why."""
+        actor = self.actor_of(turn_context.activity)
+        if not actor.user or not self.is_personal(turn_context.activity):
+            return
+        when = self.service.clock.now()
+        stopped = await self.service.waiting.app_removed(actor, (
+            f"stopped: the person removed coachbot from their Teams chat ({when:%Y-%m-%d %H:%M} UTC); "
+            "it resumes when they add it again"))
+        log.warning("a Teams user removed the app: %d scheduled message(s) stopped", stopped)
 
     async def on_command(self, ctx: TurnContext, actor: Actor, cmd: Command) -> None:
         if cmd.name in GREETINGS:
@@ -188,7 +272,7 @@ class CoachTeamsBot(ActivityHandler):
             outputs = await self.service.actions.handle(actor, str(data.get("action", "")), str(data.get("value", "")))
             said = [cards.message_text(o) for o in outputs if isinstance(o, (Say, Refused))]
             if said:
-                await self.replace_card(ctx, cards.card([cards.text_block(" ".join(said))]))
+                await self.replace_card(ctx, cards.card([cards.text_block("\n\n".join(said))]))
             await self.notify_all(ctx, actor, [o for o in outputs if isinstance(o, Notify)])
 
     async def show_step_result(self, ctx: TurnContext, actor: Actor, outputs: list) -> None:
@@ -198,7 +282,10 @@ class CoachTeamsBot(ActivityHandler):
         if prompt is not None:
             await self.replace_card(ctx, cards.prompt_card(prompt, refused.reason if refused else None))
         elif done is not None:
-            await self.replace_card(ctx, cards.done_card(done))
+            first, *rest = cards.done_cards(done)
+            await self.replace_card(ctx, first)
+            for part in rest:
+                await ctx.send_activity(card_activity(part))
             await self.deliver(ctx, actor, [o for o in outputs if o is not done])
         elif cancelled is not None:
             await self.replace_card(ctx, cards.notice_card("Discarded", cancelled.text))
@@ -240,10 +327,9 @@ class CoachTeamsBot(ActivityHandler):
                 await self.post_loss_prompt(ctx, actor, output)
             elif isinstance(output, ThreadReply):
                 await self.thread_reply(ctx, output)
-            elif isinstance(output, Done):
-                await ctx.send_activity(card_activity(cards.done_card(output)))
             else:
-                await ctx.send_activity(text_activity(cards.message_text(output)))
+                for activity in activities(output):
+                    await ctx.send_activity(activity)
 
     async def deliver_privately(self, ctx: TurnContext, actor: Actor, outputs: list) -> bool:
         """Send outputs to the actor's personal chat instead of where they asked; False (and how to
@@ -262,11 +348,14 @@ class CoachTeamsBot(ActivityHandler):
             sent = await ctx.send_activity(card)
             where = ctx.activity.conversation.id
         else:
-            ref = await self.service.account.chat_of(Actor(PLATFORM, actor.workspace, prompt.rep_external_id))
+            rep = Actor(PLATFORM, actor.workspace, prompt.rep_external_id)
+            ref = await self.service.account.chat_of(rep)
             if ref is None:
+                await self.service.queue_message(rep, f"{prompt.deal_name} was lost, and a short retrospective is "
+                                                      "waiting for you: send me retro to start it.")
                 await ctx.send_activity(text_activity(
-                    f"⚠️ I can't reach {cards.safe(prompt.rep_name)} yet: they haven't opened a chat with me. The "
-                    "retrospective is saved; they can start it by sending me: retro"))
+                    f"⏳ {cards.safe(prompt.rep_name)} hasn't opened a chat with me yet, so I can't reach them. The "
+                    "retrospective is saved, and they get the invitation as soon as they open the chat."))
                 return
             sent = await self.send_to(ref, card)
             where = None
@@ -291,16 +380,20 @@ class CoachTeamsBot(ActivityHandler):
             log.warning("thread reply failed: %s", exc.__class__.__name__)
 
     async def notify_all(self, ctx: TurnContext, actor: Actor, notes: list[Notify]) -> None:
-        """Send each notification to its person's personal chat; queue it for retries if that fails."""
+        """Send each notification to its person's personal chat. Someone who has not opened one yet gets it
+        when they do (and the sender is told); a failed send is queued for the scheduler. Never dropped."""
         for note in notes:
             target = Actor(PLATFORM, actor.workspace, note.external_id)
             ref = await self.service.account.chat_of(target)
-            message = card_activity(cards.done_card(note.output)) if isinstance(note.output, Done) \
-                else text_activity(cards.message_text(note.output))
+            if ref is None:
+                await self.service.queue_message(target, plain_text(note.output))
+                await ctx.send_activity(text_activity(
+                    f"⏳ {cards.safe(note.person_name)} hasn't opened a chat with me yet, so this waits for them: they get "
+                    "it as soon as they do. (In Teams, ask them to open coachbot under Apps and say hi.)"))
+                continue
             try:
-                if ref is None:
-                    raise LookupError("no personal chat with this person yet")
-                await self.send_to(ref, message)
+                for activity in activities(note.output):
+                    await self.send_to(ref, activity)
             except Exception as exc:  # noqa: BLE001 - queued, so the scheduler keeps trying; never dropped
                 log.warning("message to a Teams user failed (%s); queued", exc.__class__.__name__)
                 await self.service.queue_message(target, plain_text(note.output))
@@ -317,10 +410,17 @@ class CoachTeamsBot(ActivityHandler):
             await self.adapter.continue_conversation(self.app_id, continuation, work)
 
     async def send_to(self, ref_json: str, activity: Activity) -> Any:
-        """Send one activity to a stored conversation; returns the platform's resource response."""
-        sent: dict[str, Any] = {}
+        """Send one activity to a stored conversation; returns the platform's resource response, or raises
+        what the connector answered. (An error raised inside the turn would reach the adapter's turn
+        error handler, which would message the person and swallow it: the caller must see it instead.)"""
+        outcome: dict[str, Any] = {}
 
         async def work(ctx: TurnContext) -> None:
-            sent["response"] = await ctx.send_activity(activity)
+            try:
+                outcome["response"] = await ctx.send_activity(activity)
+            except Exception as exc:  # noqa: BLE001 - raised again below, outside the turn
+                outcome["error"] = exc
         await self.on_ref(ref_json, work)
-        return sent.get("response")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome.get("response")

@@ -6,6 +6,7 @@ into a message through a plan item or a deal name.
 """
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from typing import Any
@@ -16,11 +17,26 @@ from flows.dates import format_day
 from flows.outputs import Cancelled, Done, InputKind, Prompt, Refused, Say
 from flows.report import lines as report_lines
 
-CARD_VERSION = "1.5"  # what Teams renders on desktop, web and mobile
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 ANSWER = "answer"  # the id of a step's input; a submission carries its value under this key
-MAX_TEXT = 20000  # far below Teams' ~28 KB message limit, leaving room for the card's own JSON
+# Teams refuses a message over its size limit (100 KB as UTF-16 in today's docs, 40 KB in older ones,
+# about 28 KB as met in practice). A card or text is kept under BUDGET UTF-8 bytes of JSON, leaving
+# room for the activity around it; whatever is longer goes out as several messages.
+BUDGET = 24_000
 MAX_CHOICES = 100
+# The Adaptive Card version each element and property needs (adaptivecards.io/explorer): a card
+# declares the lowest version its content uses, so older clients (Teams mobile) still render it.
+ELEMENT_VERSION = {"ActionSet": "1.2", "Table": "1.5", "Action.Execute": "1.4", "Input.Time": "1.0"}
+PROPERTY_VERSION = {
+    ("Action.Submit", "associatedInputs"): "1.3", ("Action.Submit", "style"): "1.2",
+    ("Action.Submit", "isEnabled"): "1.5", ("Action.Submit", "mode"): "1.5", ("Action.Submit", "tooltip"): "1.5",
+    ("Container", "style"): "1.0", ("Container", "minHeight"): "1.2", ("Container", "bleed"): "1.2",
+    ("Column", "minHeight"): "1.2", ("Column", "bleed"): "1.2", ("TextBlock", "fontType"): "1.2",
+    ("TextBlock", "style"): "1.5", ("Input.Text", "label"): "1.3", ("Input.ChoiceSet", "label"): "1.3",
+    ("Input.Date", "label"): "1.3", ("Input.Text", "isRequired"): "1.3", ("Input.Text", "errorMessage"): "1.3",
+    ("Input.ChoiceSet", "wrap"): "1.2", ("Input.Text", "inlineAction"): "1.2",
+}
+CONTAINER_STYLE_VERSION = {"good": "1.2", "attention": "1.2", "warning": "1.2", "accent": "1.2"}
 _MARKUP = re.compile(r"([\\`*_\[\]<>#~|])")
 _COMMAND = re.compile(r"/coach ")
 
@@ -30,14 +46,14 @@ def safe(text: Any) -> str:
     return _MARKUP.sub(r"\\\1", str(text)).replace("\n", "\n\n") if text is not None else ""
 
 
+def paragraphs(text: str) -> str:
+    """Teams ignores a single line break in markdown: each line becomes its own paragraph."""
+    return re.sub(r"(?<!\n)\n(?!\n)", "\n\n", text)
+
+
 def teams_words(text: str) -> str:
     """Our own texts name Slack's `/coach x`; in Teams the command is typed without the slash prefix."""
     return _COMMAND.sub("", text)
-
-
-def clip(text: str, limit: int = MAX_TEXT) -> str:
-    """Text cut to `limit`, marked with an ellipsis when cut (never silently dropped)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def teams_help() -> str:
@@ -54,16 +70,104 @@ def teams_help() -> str:
 
 def text_block(text: str, **extra) -> dict:
     """A wrapping TextBlock (text must already be escaped where it holds user input)."""
-    return {"type": "TextBlock", "text": clip(text) or " ", "wrap": True, **extra}
+    return {"type": "TextBlock", "text": paragraphs(text) or " ", "wrap": True, **extra}
 
 
-def card(body: list[dict], actions: list[dict] | None = None) -> dict:
-    """An Adaptive Card with the given body and actions."""
+def card(body: list[dict], actions: list[dict] | None = None, *, fallback: str | None = None) -> dict:
+    """An Adaptive Card with the given body and actions, declaring the lowest version it needs, with a
+    plain fallback text (what a client that cannot render it shows, and the notification line)."""
     out: dict[str, Any] = {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-                           "version": CARD_VERSION, "body": body or [text_block(" ")]}
+                           "version": "1.0", "body": body or [text_block(" ")]}
     if actions:
         out["actions"] = actions
+    out["version"] = needed_version(out)
+    out["fallbackText"] = fallback or plain_words(out)
     return out
+
+
+def needed_version(node: Any) -> str:
+    """The highest Adaptive Card version any element or property in `node` needs."""
+    found = "1.0"
+    if isinstance(node, dict):
+        kind = node.get("type")
+        if isinstance(kind, str):
+            found = max(found, ELEMENT_VERSION.get(kind, "1.0"))
+            for key in node:
+                found = max(found, PROPERTY_VERSION.get((kind, key), "1.0"))
+            if kind == "Container":
+                found = max(found, CONTAINER_STYLE_VERSION.get(node.get("style", ""), "1.0"))
+        for value in node.values():
+            found = max(found, needed_version(value))
+    elif isinstance(node, list):
+        for value in node:
+            found = max(found, needed_version(value))
+    return found
+
+
+def plain_words(node: Any, limit: int = 300) -> str:
+    """The first words of a card as plain text (markdown escapes and markers dropped)."""
+    texts: list[str] = []
+
+    def walk(n: Any) -> None:
+        if isinstance(n, dict):
+            if n.get("type") == "TextBlock" and isinstance(n.get("text"), str) and n["text"].strip():
+                texts.append(n["text"])
+            for key in ("body", "items", "columns"):
+                for child in n.get(key) or []:
+                    walk(child)
+    walk(node)
+    words = re.sub(r"\\(.)", r"\1", re.sub(r"\*\*|\s+", " ", " ".join(texts))).strip()
+    return words if len(words) <= limit else words[:limit - 1] + "…"
+
+
+def size(payload: Any) -> int:
+    """UTF-8 bytes of a card (or any JSON) as it goes over the wire."""
+    return len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def fit(head: list[dict], items: list[dict], actions: list[dict] | None = None, *, budget: int = BUDGET) -> list[dict]:
+    """Cards holding `items` under `head`, as many as it takes to stay under the size budget. The parts
+    say they continue; the actions go on the last one. Nothing is cut."""
+    parts: list[list[dict]] = [[]]
+    # What the card adds around the items, plus room for a fallback text of 300 characters in any script.
+    room = budget - size(card(head + [text_block("Part 99 of 99")], actions, fallback="")) - 1300
+    for item in items:
+        for piece in _smaller(item, room):
+            if parts[-1] and size(parts[-1] + [piece]) > room:
+                parts.append([])
+            parts[-1].append(piece)
+    if len(parts) == 1:
+        return [card(head + parts[0], actions)]
+    n = len(parts)
+    return [card(head + part + [text_block(f"Part {i + 1} of {n}" + (", continued in the next message." if i < n - 1
+                                                                     else "."), isSubtle=True, size="Small")],
+                 actions if i == n - 1 else None)
+            for i, part in enumerate(parts)]
+
+
+def split_card(whole: dict) -> list[dict]:
+    """A card as two or more cards of about half its size (Teams refused it as too large)."""
+    return fit([], whole.get("body") or [], whole.get("actions"), budget=max(size(whole) // 2, 4000))
+
+
+def _smaller(item: dict, room: int) -> list[dict]:
+    """An element cut into TextBlocks that each fit `room` (only a TextBlock can be, at paragraph breaks)."""
+    if size(item) <= room or item.get("type") != "TextBlock":
+        return [item]
+    pieces, current = [], []
+    for para in item["text"].split("\n\n"):
+        while size(para) > room // 2:  # one paragraph longer than a card: cut it, never inside an escape
+            cut = room // 4
+            cut -= para[cut - 1] == "\\"
+            pieces.append({**item, "text": para[:cut]})
+            para = para[cut:]
+        if current and size({**item, "text": "\n\n".join(current + [para])}) > room:
+            pieces.append({**item, "text": "\n\n".join(current)})
+            current = []
+        current.append(para)
+    if current:
+        pieces.append({**item, "text": "\n\n".join(current)})
+    return pieces
 
 
 def submit(title: str, data: dict, *, inputs: bool = False, style: str | None = None) -> dict:
@@ -162,13 +266,18 @@ def read_answer(value: dict, kind: str) -> Any:
     return raw if isinstance(raw, str) else str(raw)
 
 
-def done_card(done: Done) -> dict:
-    """The last card of a flow: its summary."""
-    body = [text_block(f"**{safe(done.title)} — summary**", size="Medium")]
+def done_cards(done: Done, *, budget: int = BUDGET) -> list[dict]:
+    """The last card of a flow, its summary — several cards when it is longer than a message holds."""
+    items = []
     for s in done.sections:
-        body.append(text_block(f"**{safe(s.heading)}**", spacing="Medium"))
-        body.append(text_block("\n\n".join(safe(line) for line in s.lines) or " "))
-    return card(body)
+        items.append(text_block(f"**{safe(s.heading)}**", spacing="Medium"))
+        items.append(text_block("\n\n".join(safe(line) for line in s.lines) or " "))
+    return fit([text_block(f"**{safe(done.title)} — summary**", size="Medium")], items, budget=budget)
+
+
+def done_card(done: Done) -> dict:
+    """The first card of a summary (the one that replaces the last step's card)."""
+    return done_cards(done)[0]
 
 
 def notice_card(title: str, text: str) -> dict:
@@ -187,16 +296,75 @@ def loss_prompt_card(p: LossPrompt) -> dict:
                 [submit("Start retrospective", {"coachbot": "retro_start", "retro": p.retro_id}, style="positive")])
 
 
+def nudge_cards(m: NudgeMessage, *, budget: int = BUDGET) -> list[dict]:
+    """A scheduled nudge: its text, any detail lines, and its quick-answer buttons (on the last part)."""
+    return fit([], [text_block(safe(m.text))] + [text_block(safe(line), spacing="Small") for line in m.detail],
+               nudge_actions(m), budget=budget)
+
+
 def nudge_card(m: NudgeMessage) -> dict:
-    """A scheduled nudge: its text, any detail lines, and its quick-answer buttons."""
-    body = [text_block(safe(m.text))] + [text_block(safe(line), spacing="Small") for line in m.detail]
-    actions = [submit(label, {"coachbot": "nudge", "action": action_id, "value": value[:2000]})
-               for action_id, label, value in m.actions[:6]]
-    return card(body, actions)
+    """A nudge that fits one card (tests and short nudges); see `nudge_cards`."""
+    (only,) = nudge_cards(m)
+    return only
+
+
+def nudge_actions(m: NudgeMessage) -> list[dict]:
+    return [submit(label, {"coachbot": "nudge", "action": action_id, "value": value})
+            for action_id, label, value in m.actions]
+
+
+def backlog_cards(messages: list[NudgeMessage], *, budget: int = BUDGET) -> list[dict]:
+    """Messages that waited for a person to open a chat, together: each with its own buttons."""
+    items: list[dict] = []
+    for m in messages:
+        items.append(text_block(safe(m.text), separator=True, spacing="Medium"))
+        items += [text_block(safe(line), spacing="Small") for line in m.detail]
+        if m.actions:
+            items.append({"type": "ActionSet", "actions": nudge_actions(m)})
+    head = [text_block("**While we hadn't chatted yet, these were waiting for you:**")]
+    return fit(head, items, budget=budget)
+
+
+def report_cards(view: ReportView, *, budget: int = BUDGET) -> list[dict]:
+    """A loss report: a bar per reason drawn with card elements (its share of the period's losses),
+    then the report's lines. Teams shows no image from a bot without hosting it; bars need none."""
+    rows = report_lines(view.report)
+    bars = []
+    for line in view.report.reasons:
+        share = max(0, min(100, round(line.share * 100)))
+        bar = [{"type": "Column", "width": share, "items": [
+            {"type": "Container", "style": "accent", "items": [text_block(" ", size="Small")]}]}] if share else []
+        rest = [{"type": "Column", "width": 100 - share, "items": [text_block(" ", size="Small")]}] if share < 100 else []
+        bars.append({"type": "ColumnSet", "spacing": "Small", "columns": [
+            {"type": "Column", "width": 35, "items": [text_block(safe(line.label), size="Small")]},
+            {"type": "Column", "width": 50, "items": [
+                {"type": "ColumnSet", "columns": bar + rest}]},
+            {"type": "Column", "width": 15, "items": [text_block(f"{share}% ({line.count})", size="Small")]}]})
+    lines = [text_block(safe(r), spacing="Small") for r in rows[1:]]
+    return fit([text_block(f"**{safe(rows[0])}**")], bars + lines, budget=budget)
+
+
+def message_texts(output: Any, *, budget: int = BUDGET) -> list[str]:
+    """An output as markdown messages — several when it is longer than one message holds."""
+    text = message_text(output)
+    parts: list[str] = [""]
+    for para in text.split("\n\n"):
+        while len(para.encode()) > budget // 2:
+            cut = budget // 8
+            cut -= para[cut - 1] == "\\"
+            parts.append(para[:cut])
+            para = para[cut:]
+        if parts[-1] and len((parts[-1] + "\n\n" + para).encode()) > budget:
+            parts.append("")
+        parts[-1] = f"{parts[-1]}\n\n{para}" if parts[-1] else para
+    parts = [p for p in parts if p]
+    if len(parts) > 1:
+        parts = [f"{p}\n\n_Part {i + 1} of {len(parts)}_" for i, p in enumerate(parts)]
+    return parts or [" "]
 
 
 def message_text(output: Any) -> str:
-    """A chat message's markdown for outputs shown as text (replies, notifications)."""
+    """A chat message's markdown for outputs shown as text (replies, notifications), whatever its length."""
     if isinstance(output, Plans):
         return plans_text(output)
     if isinstance(output, SettingsView):
@@ -208,14 +376,18 @@ def message_text(output: Any) -> str:
     if isinstance(output, ReportView):
         rows = report_lines(output.report)
         return f"**{safe(rows[0])}**\n\n" + "\n\n".join(safe(r) for r in rows[1:])
+    if isinstance(output, Team) and output.reps:
+        return "**Your team:** " + ", ".join(safe(r) for r in output.reps)
     if isinstance(output, Done):
         return "\n\n".join([f"**{safe(output.title)} — summary**"] + [
             f"**{safe(s.heading)}**\n\n" + "\n\n".join(safe(x) for x in s.lines) for s in output.sections])
     if isinstance(output, Refused):
         return "⚠️ " + safe(teams_words(output.reason))
-    text = output.text if isinstance(output, (Say, Cancelled)) else str(output)
+    text = output.text if isinstance(output, (Say, Cancelled)) else None
+    if text is None:
+        raise TypeError(f"no Teams message for {type(output).__name__}")
     icon = {"error": "⚠️ ", "warning": "⚠️ ", "success": "✅ "}.get(getattr(output, "tone", ""), "")
-    return clip(icon + safe(teams_words(text)))
+    return icon + safe(teams_words(text))
 
 
 def plans_text(p: Plans) -> str:
@@ -228,7 +400,7 @@ def plans_text(p: Plans) -> str:
         parts.append("No open plans. Start one with: talk @name")
     for plan in p.plans:
         parts.append(plan_text(plan, p.viewer_id, p.today))
-    return clip("\n\n".join(parts))
+    return "\n\n".join(parts)
 
 
 def plan_text(plan, viewer_id: int, today: date) -> str:

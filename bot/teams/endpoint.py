@@ -4,13 +4,14 @@ Every Agents SDK import of coachbot lives in `bot/teams/`.
 """
 from __future__ import annotations
 
+import json
 import logging
 
 from aiohttp import web
-from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import (
-    AgentAuthConfiguration, AuthTypes, ClaimsIdentity, JwtTokenValidator, MessageFactory, TurnContext,
+    AgentAuthConfiguration, ClaimsIdentity, JwtTokenValidator, MessageFactory, TurnContext,
 )
 from pydantic import ValidationError
 
@@ -18,6 +19,7 @@ from bot.outage import DB_DOWN, UNAVAILABLE
 from bot.service import CoachService
 from bot.settings import Settings
 from bot.teams.app import CoachTeamsBot
+from bot.teams.identity import auth_configuration, connections, service_url_problem, validator
 
 log = logging.getLogger("coachbot.teams")
 MAX_ACTIVITY = 256 * 1024  # Teams activities are far smaller; a larger body is refused with 413
@@ -27,23 +29,45 @@ TURN_FAILED = "Something went wrong on my side. Everything you had answered is s
 class TeamsSurface:
     """What Teams contributes to the server: the adapter, the bot, and the nudge sender."""
 
-    def __init__(self, adapter: CloudAdapter, bot: CoachTeamsBot, auth: AgentAuthConfiguration, anonymous: bool):
+    def __init__(self, adapter: CloudAdapter, bot: CoachTeamsBot, auth: AgentAuthConfiguration, anonymous: bool,
+                 checker: JwtTokenValidator, hosts: tuple[str, ...]):
         self.adapter = adapter
         self.bot = bot
         self.auth = auth
         self.anonymous = anonymous
+        self.checker = checker
+        self.hosts = hosts
 
     def register(self, app: web.Application) -> None:
         """Mount POST /api/messages (JWT-validated unless running anonymously for the Playground)."""
         async def messages(request: web.Request) -> web.Response:
-            if request.content_length is not None and request.content_length > MAX_ACTIVITY:
-                return web.json_response({"error": "activity too large"}, status=413)
+            body = await read_limited(request, MAX_ACTIVITY)
+            if body is None:
+                return web.json_response({"error": f"activity too large (over {MAX_ACTIVITY:,} bytes)"}, status=413)
             claims = await self.authorize(request.headers.get("Authorization"))
             if claims is None:
                 return web.json_response({"error": "a valid Bot Framework token is required"}, status=401)
+            try:
+                activity = json.loads(body)
+            except ValueError:
+                return web.json_response({"error": "Invalid JSON: the body is not JSON"}, status=400)
+            if not isinstance(activity, dict):
+                return web.json_response({"error": "not a valid activity: not an object"}, status=400)
+            try:
+                parsed = Activity.model_validate(activity)
+            except ValidationError as exc:
+                return web.json_response({"error": "not a valid activity: " + _first_error(exc)}, status=400)
+            if not parsed.type or not parsed.conversation or not parsed.conversation.id:
+                return web.json_response({"error": "not a valid activity: it needs a type and a conversation id"},
+                                         status=400)
+            problem = service_url_problem(activity, claims, None if self.anonymous else self.hosts)
+            if problem:
+                log.warning("Teams request refused: %s", problem)
+                return web.json_response({"error": problem}, status=401)
             request["claims_identity"] = claims
             try:
-                return await self.adapter.process(request, self.bot)
+                response = await self.adapter.process_request(_Parsed(request, activity), self.bot)
+                return CloudAdapter._to_aiohttp_response(response)
             except ValidationError as exc:
                 return web.json_response({"error": "not a valid activity: " + _first_error(exc)}, status=400)
 
@@ -58,29 +82,59 @@ class TeamsSurface:
         """
         if not header:
             return ClaimsIdentity() if self.anonymous else None
+        if self.anonymous:
+            return None  # with no app id there is nothing to check a token against
         scheme, _, token = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
             return None
         try:
-            return await JwtTokenValidator(self.auth).validate_token(token.strip())
+            return await self.checker.validate_token(token.strip())
         except Exception as exc:  # noqa: BLE001 - see the docstring
             log.warning("Teams request refused: token failed validation (%s)", exc.__class__.__name__)
             return None
+
+
+async def read_limited(request: web.Request, limit: int) -> bytes | None:
+    """The request body, or None when it is longer than `limit` — whatever its Content-Length says, or
+    without one (chunked transfer encoding), reading no more than `limit` + 1 bytes."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    chunks, size = [], 0
+    while True:
+        chunk = await request.content.read(min(65536, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return None
+
+
+class _Parsed:
+    """The request as the SDK reads it, with the body already read (and checked) here."""
+
+    def __init__(self, request: web.Request, body: dict):
+        self._request = request
+        self._body = body
+        self.method = request.method
+        self.headers = request.headers
+
+    async def json(self) -> dict:
+        return self._body
+
+    def get_claims_identity(self):
+        return self._request.get("claims_identity")
+
+    def get_path_param(self, name: str) -> str:
+        return self._request.match_info[name]
 
 
 def build_teams(settings: Settings, service: CoachService) -> TeamsSurface:
     """The adapter and bot, authenticated with TEAMS_APP_ID/_PASSWORD/_TENANT_ID, or anonymous without."""
     app_id = settings.teams_app_id
     anonymous = not app_id
-    secret = settings.teams_app_password.get_secret_value() if settings.teams_app_password else None
-    auth = AgentAuthConfiguration(
-        # An app id without a password means the bot's identity is a user-assigned managed identity
-        # (coachbot running in Azure); with a password, a single-tenant app registration's secret.
-        auth_type=AuthTypes.client_secret if secret or anonymous else AuthTypes.user_managed_identity,
-        client_id=app_id or None, tenant_id=settings.teams_tenant_id or None, client_secret=secret,
-        anonymous_allowed=anonymous)
-    adapter = CloudAdapter(connection_manager=MsalConnectionManager(
-        connections_configurations={"SERVICE_CONNECTION": auth}))
+    auth = auth_configuration(settings)
+    adapter = CloudAdapter(connection_manager=connections(settings, auth))
     bot = CoachTeamsBot(service, adapter, app_id=app_id or "", anonymous=anonymous,
                         default_tenant=settings.teams_tenant_id or "local")
 
@@ -98,7 +152,10 @@ def build_teams(settings: Settings, service: CoachService) -> TeamsSurface:
         log.warning("TEAMS_APP_ID is not set: /api/messages accepts UNAUTHENTICATED requests (for the Agents "
                     "Playground on this machine only). Set TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID "
                     "before exposing this server.")
-    return TeamsSurface(adapter, bot, auth, anonymous)
+    if settings.teams_test_identity_url:
+        log.warning("TEAMS_TEST_IDENTITY_URL is set: Teams tokens are checked against the test suite's double at %s. "
+                    "This is for the tests only.", settings.teams_test_identity_url)
+    return TeamsSurface(adapter, bot, auth, anonymous, validator(settings, auth), settings.teams_hosts)
 
 
 def _first_error(exc: ValidationError) -> str:

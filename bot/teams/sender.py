@@ -1,7 +1,14 @@
-"""Delivering scheduled nudges to Teams users through their stored personal-chat reference."""
+"""Delivering scheduled nudges to Teams users through their stored personal-chat reference.
+
+Every send reports its real outcome to the dispatcher: the connector's 429 (with Retry-After), 412 and
+5xx are tried again with back-off; 403 and 404 mean the person or the bot's place in the chat is gone,
+so the nudge fails with a reason an admin can read; a message too large for Teams is split and sent in
+parts; and a person who never opened a chat with the bot has their nudges wait until they do.
+"""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 import aiohttp
@@ -13,8 +20,16 @@ from bot.views import NudgeMessage
 from storage.models import Person, Workspace
 
 log = logging.getLogger("coachbot.teams.sender")
-# The connector's answers that no retry can fix: the bot was removed or the user is gone.
-PERMANENT_STATUS = {400, 401, 403, 404, 410}
+MIN_SPLIT = 2000  # bytes: a card smaller than this that Teams still finds too large is not split further
+SEND_TIMEOUT = 20  # seconds: a send still hanging then is tried again later (Teams keeps no history to check)
+RETRY_STATUS = {412, 429, 500, 502, 503, 504}  # learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit
+REASONS = {
+    "BotNotInConversationRoster": "coachbot is no longer in this person's chat (the app was removed)",
+    "ConversationNotFound": "the chat with this person no longer exists",
+    "ConversationBlockedByUser": "this person blocked coachbot",
+    "BotDisabledByAdmin": "a Teams admin blocked coachbot in this tenant",
+    "ForbiddenOperationException": "the app is not installed for this person",
+}
 
 
 class TeamsSender:
@@ -22,19 +37,31 @@ class TeamsSender:
         self.bot = bot
 
     async def send(self, workspace: Workspace, recipient: Person, message: NudgeMessage) -> str:
-        """Post the nudge card into the person's personal chat; returns the message id."""
+        """Post the nudge card(s) into the person's personal chat; returns the (first) message id."""
         if not recipient.chat_ref:
-            raise SendError(f"{recipient.name} has never opened a chat with coachbot in Teams, so it can't "
-                            "message them", permanent=True)
+            raise SendError(f"waiting for {recipient.name} to open a chat with coachbot in Teams", waiting=True)
+        first = ""
+        queue = cards.nudge_cards(message)
+        while queue:
+            part = queue.pop(0)
+            try:
+                sent = await self.send_activity(recipient.chat_ref, card_activity(part))
+            except SendError as exc:
+                if exc.reason.startswith("teams: 413") and cards.size(part) > MIN_SPLIT:
+                    queue[:0] = cards.split_card(part)  # Teams' limit is lower than our budget: smaller parts
+                    continue
+                raise
+            first = first or str(getattr(sent, "id", "") or "")
+        return first
+
+    async def send_activity(self, ref: str, activity) -> object:
+        """One proactive send, its failure turned into the dispatcher's terms."""
         try:
-            sent = await self.bot.send_to(recipient.chat_ref, card_activity(cards.nudge_card(message)))
+            return await asyncio.wait_for(self.bot.send_to(ref, activity), SEND_TIMEOUT)
         except (aiohttp.ClientConnectionError, asyncio.TimeoutError, ConnectionError) as exc:
             raise SendError(f"network: {exc.__class__.__name__}") from exc
         except aiohttp.ClientResponseError as exc:
-            if exc.status == 429:
-                raise SendError("teams: rate limited", retry_after=_retry_after(exc)) from exc
-            raise SendError(f"teams: HTTP {exc.status}", permanent=exc.status in PERMANENT_STATUS) from exc
-        return str(getattr(sent, "id", "") or "")
+            raise classify(exc) from exc
 
     async def delivered(self, workspace: Workspace, recipient: Person, nudge_id: int) -> str | None:
         """Teams gives bots no read access to chat history, so a reclaimed nudge can't be checked."""
@@ -42,6 +69,23 @@ class TeamsSender:
 
     async def close(self) -> None:
         """Nothing to close: the adapter's connector clients are per turn."""
+
+
+def classify(exc: aiohttp.ClientResponseError) -> SendError:
+    """The dispatcher's view of a connector error (its body says which: {"error": {"code": ...}})."""
+    code = error_code(exc)
+    if exc.status in RETRY_STATUS:
+        retry = _retry_after(exc) if exc.status == 429 else None
+        return SendError(f"teams: {exc.status} {code}".rstrip(), retry_after=retry)
+    why = REASONS.get(code, "Teams refused the message")
+    return SendError(f"teams: {exc.status} {code}: {why}".replace(" : ", ": "), permanent=True)
+
+
+def error_code(exc: aiohttp.ClientResponseError) -> str:
+    try:
+        return str((json.loads(exc.message or "{}").get("error") or {}).get("code") or "")
+    except (ValueError, AttributeError):
+        return ""
 
 
 def _retry_after(exc: aiohttp.ClientResponseError) -> float:

@@ -143,3 +143,9 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("security evidence")
         for line in evidence.lines():
             terminalreporter.write_line(line)
+    from tests.fakes import teams_connector
+
+    if teams_connector.LARGEST[0]:
+        terminalreporter.section("Teams message sizes")
+        terminalreporter.write_line(f"largest activity sent to the Teams double: {teams_connector.LARGEST[0]:,} bytes "
+                                    f"(the double refuses over {teams_connector.SIZE_LIMIT:,})")

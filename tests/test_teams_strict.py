@@ -393,3 +393,16 @@ def test_a_message_teams_finds_too_large_is_split_further_not_dropped(teams, bot
     parts = [a for a in teams.sent(teams.personal_chat(uid)) if "row " in shown(a)]
     assert len(parts) >= 2 and all(f"row {i}:" in "".join(shown(a) for a in parts) for i in range(60))
     assert [r[1] for r in teams.take_refusals()] == [413]
+
+
+def test_a_tenant_issued_token_is_accepted_only_where_configured(teams, tmp_path):
+    s = Served(None, tmp_path, extra_env={**teams.env(), "TEAMS_TENANT_ISSUER": "true"})
+    try:
+        uid = personal(teams, "Grady Archie")
+        token = teams.inbound_token(issuer=f"https://sts.windows.net/{teams.tenant}/")
+        assert teams.post(s, teams.activity(uid, text="help"), token=token).status in (200, 202)
+        assert "talk @rep" in shown(last_in(teams, uid))
+        other = teams.inbound_token(issuer="https://sts.windows.net/00000000-1111-2222-3333-444444444444/")
+        assert teams.post(s, teams.activity(uid, text="help"), token=other).status == 401
+    finally:
+        s.stop()

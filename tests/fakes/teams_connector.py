@@ -50,6 +50,7 @@ TOKEN_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"  
 SIZE_LIMIT = 28_000  # UTF-8 bytes of the serialised activity; see the module docstring
 CARD = "application/vnd.microsoft.card.adaptive"
 CHECKER = Path(__file__).with_name("card_check.js")
+LARGEST = [0]  # the largest activity (UTF-8 bytes) any double saw in this test run, printed at its end
 
 
 @dataclass
@@ -325,6 +326,7 @@ class FakeTeams:
         if not isinstance(activity, dict) or not activity.get("type"):
             return self._refuse(call, 400, "BadArgument", "the body is not an activity")
         size = len(raw)  # the client serialised it as UTF-8 JSON
+        LARGEST[0] = max(LARGEST[0], size)
         if size > SIZE_LIMIT:
             return self._refuse(call, 413, "MessageSizeTooBig", f"Message size too large ({size:,} bytes)")
         for attachment in activity.get("attachments") or []:

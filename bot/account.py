@@ -32,9 +32,10 @@ class AccountService:
         the actor could not be reached before (the chat is new, or the app was added again)."""
         async with self.db.session() as s:
             me = await person_for(s, actor, self.defaults)
-            opened = me.chat_ref is None
+            if me.chat_ref is None and await people.open_chat(s, person_id=me.id, ref=ref):
+                return True
             await people.set_chat_ref(s, person=me, ref=ref)
-            return opened
+            return False
 
     async def note_zone(self, actor: Actor, tz: str) -> None:
         """The time zone a person's client reports (Teams' localTimezone), kept when it is a real zone."""

@@ -231,7 +231,7 @@ class Dispatcher:
                 done = await nudges.retry_later(s, nudge_id=n.id, owner=self.owner, due_at=o.due_at, error=o.reason)
                 result.retried += done
             elif o.action == "wait":
-                done = await nudges.wait_claimed(s, nudge_id=n.id, owner=self.owner, reason=o.reason)
+                done = await nudges.wait_claimed(s, nudge_id=n.id, owner=self.owner, reason=o.reason, now=now)
                 result.waiting += done
             else:
                 done = await nudges.mark_failed(s, nudge_id=n.id, owner=self.owner, error=o.reason)

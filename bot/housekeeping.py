@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot import planner
 from bot.data_rights import purge_expired
-from storage import events, people, talks
+from storage import events, nudges, people, talks
 from storage.db import Database
 
 log = logging.getLogger("coachbot.housekeeping")
@@ -23,6 +23,9 @@ async def run(db: Database, clock, retention_months: int = 0) -> dict[str, int]:
         for r in await talks.reps_with_open_plans(s):
             planned += await planner.ensure_weekly(s, person=r, kind="pulse", now=now)
         purged = await events.forget_before(s, cutoff=now - timedelta(days=1))
+        requeued = await nudges.requeue_reachable(s, now=now)
+        if requeued:
+            log.warning("%d waiting message(s) can be delivered now; due again", requeued)
     expired = await purge_expired(db, now=now, months=retention_months)
     if any(expired.values()):
         log.warning("retention (%d months): purged %s", retention_months,

@@ -10,6 +10,9 @@ from storage import people
 from storage.models import Person
 
 
+UNKNOWN_NAME = "a colleague"  # until the platform has said who someone is; a raw id is never a name
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who is acting, as the transport knows them."""
@@ -38,7 +41,7 @@ async def person_for(s: AsyncSession, actor: Actor, defaults: NewPerson) -> Pers
         return known
     ws = await people.get_or_create_workspace(s, platform=actor.platform, external_id=actor.workspace)
     return await people.get_or_create_person(
-        s, workspace_id=ws.id, platform_user_id=actor.user, name=actor.name or actor.user, tz=actor.tz or defaults.tz,
+        s, workspace_id=ws.id, platform_user_id=actor.user, name=actor.name or UNKNOWN_NAME, tz=actor.tz or defaults.tz,
         work_start=defaults.work_start, work_end=defaults.work_end, work_days=defaults.work_days,
     )
 

@@ -82,7 +82,7 @@ def metrics_handler(db: Database):
             async with db.session() as s:
                 by_status = await nudges.counts(s)
                 due, oldest = await nudges.due_backlog(s, now=now)
-            for status in ("pending", "sending", "sent", "failed", "cancelled"):
+            for status in ("pending", "sending", "waiting", "sent", "failed", "cancelled"):
                 NUDGES_BY_STATUS.labels(status).set(by_status.get(status, 0))
             NUDGES_DUE.set(due)
             SCHEDULER_LAG.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.identity import UNKNOWN_NAME
 from storage import people
 from storage.db import Database
 
@@ -48,7 +49,7 @@ class ProfileRefresher:
         async with self.db.session() as s:
             ws = await people.get_or_create_workspace(s, platform=platform, external_id=workspace)
             person = await people.get_or_create_person(s, workspace_id=ws.id, platform_user_id=user,
-                                                       name=fallback_name or user)
+                                                       name=fallback_name or UNKNOWN_NAME)
             fresh = person.profile_refreshed_at and now - person.profile_refreshed_at < REFRESH_AFTER
             person_id = person.id
         if not fresh:

@@ -1,6 +1,7 @@
 """Settings from the environment or a .env file (every one is explained in .env.example)."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,10 +34,11 @@ class Settings(BaseSettings):
     teams_app_id: str | None = Field(None, alias="TEAMS_APP_ID")
     teams_app_password: SecretStr | None = Field(None, alias="TEAMS_APP_PASSWORD")
     teams_tenant_id: str | None = Field(None, alias="TEAMS_TENANT_ID")
-    # Hosts an activity's serviceUrl may name (suffix match): Teams' public cloud, GCC, GCC High, DoD.
-    teams_service_hosts: str = Field(
-        "smba.trafficmanager.net,smba.infra.gcc.teams.microsoft.com,smba.infra.gov.teams.microsoft.us,"
-        "smba.infra.dod.teams.microsoft.us", alias="TEAMS_SERVICE_HOSTS")
+    # Hosts an activity's serviceUrl may name (suffix match): Teams' public cloud and GCC.
+    # (GCC High and DoD are not listed: their tokens come from the US Government Bot Framework, which
+    # this deployment does not validate.)
+    teams_service_hosts: str = Field("smba.trafficmanager.net,smba.infra.gcc.teams.microsoft.com",
+                                     alias="TEAMS_SERVICE_HOSTS")
     teams_tenant_issuer: bool = Field(False, alias="TEAMS_TENANT_ISSUER")
     teams_test_identity_url: str | None = Field(None, alias="TEAMS_TEST_IDENTITY_URL")
 
@@ -113,6 +115,9 @@ class Settings(BaseSettings):
         if value and urlparse(value).hostname not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("TEAMS_TEST_IDENTITY_URL is for the test suite's Teams double only and must point at "
                              "this machine (127.0.0.1); leave it empty anywhere else")
+        if value and os.environ.get("COACHBOT_TEST_SUITE") != "1":
+            raise ValueError("TEAMS_TEST_IDENTITY_URL is for the test suite only (which says so with "
+                             "COACHBOT_TEST_SUITE=1); leave it empty")
         return value
 
     @property

@@ -37,7 +37,8 @@ class WaitingMessages:
         async with self.db.session() as s:
             me = await person_for(s, actor, self.defaults)
             for n in await nudges.claim_waiting(s, recipient_id=me.id, owner=owner, now=now, lease=LEASE):
-                if cadence.is_stale(n.kind, n.due_at, now):
+                # A check-in or reminder can go stale; a message (a shared plan, an invitation) never does.
+                if n.kind != "message" and cadence.is_stale(n.kind, n.due_at, now):
                     await nudges.cancel_claimed(s, nudge_id=n.id, owner=owner, reason=(
                         f"stale: waited from {n.due_at:%Y-%m-%d %H:%M} UTC for {me.name} to open a chat with "
                         "coachbot; too late to be useful"))
@@ -62,8 +63,11 @@ class WaitingMessages:
                                          error=reason)
 
     async def app_removed(self, actor: Actor, reason: str) -> int:
-        """The person removed the app: nothing can reach them, so their scheduled messages stop, saying why."""
+        """The person removed the app: nothing can reach them, so their scheduled messages wait, saying why,
+        until they add it again (then what is still useful arrives, as any backlog does)."""
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.defaults)
+            me = await people.find_person(s, platform=actor.platform, workspace=actor.workspace, user=actor.user)
+            if me is None:  # never met, or erased: nothing to stop, and no one to create
+                return 0
             await people.set_chat_ref(s, person=me, ref=None)
-            return await nudges.stop_for_person(s, recipient_id=me.id, reason=reason)
+            return await nudges.park_for_person(s, recipient_id=me.id, reason=reason)

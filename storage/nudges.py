@@ -16,7 +16,7 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
-from storage.models import Nudge, Workspace
+from storage.models import Nudge, Person, Workspace
 
 
 @dataclass(frozen=True)
@@ -118,23 +118,39 @@ async def mark_failed(s: AsyncSession, *, nudge_id: int, owner: str, error: str)
     return await _finish(s, nudge_id, owner, status="failed", last_error=error[:300])
 
 
-async def wait_claimed(s: AsyncSession, *, nudge_id: int, owner: str, reason: str) -> bool:
-    """Park a claimed nudge until its recipient can be reached at all (status 'waiting'); not a failed try."""
-    return await _finish(s, nudge_id, owner, status="waiting", last_error=reason[:300], attempts=Nudge.attempts - 1)
+async def wait_claimed(s: AsyncSession, *, nudge_id: int, owner: str, reason: str, now: datetime) -> bool:
+    """Park a claimed nudge until its recipient can be reached at all (status 'waiting'); not a failed try.
+
+    If the recipient became reachable while it was being tried (their chat opened mid-tick), it goes
+    straight back to 'pending' instead: the backlog handed over on opening has already been taken.
+    """
+    reachable = select(Person.id).where(Person.id == Nudge.recipient_id, Person.chat_ref.is_not(None)).exists()
+    parked = await _finish(s, nudge_id, owner, status="waiting", last_error=reason[:300], attempts=Nudge.attempts - 1)
+    await s.execute(update(Nudge).where(Nudge.id == nudge_id, Nudge.status == "waiting", reachable)
+                    .values(status="pending", due_at=now).execution_options(synchronize_session=False))
+    return parked
+
+
+async def requeue_reachable(s: AsyncSession, *, now: datetime) -> int:
+    """Waiting nudges whose recipient can be reached now (a backlog that was missed): due again."""
+    reachable = select(Person.id).where(Person.id == Nudge.recipient_id, Person.chat_ref.is_not(None)).exists()
+    result = await s.execute(update(Nudge).where(Nudge.status == "waiting", reachable)
+                             .values(status="pending", due_at=now).execution_options(synchronize_session=False))
+    return result.rowcount or 0
 
 
 async def claim_waiting(s: AsyncSession, *, recipient_id: int, owner: str, now: datetime,
                         lease: timedelta) -> list[Nudge]:
     """Take the nudges waiting for this person to become reachable, oldest first, for `owner`."""
     return await _claim_where(s, and_(Nudge.status == "waiting", Nudge.recipient_id == recipient_id),
-                              owner=owner, now=now, lease=lease, limit=500)
+                              owner=owner, now=now, lease=lease, limit=100_000)
 
 
-async def stop_for_person(s: AsyncSession, *, recipient_id: int, reason: str) -> int:
-    """Fail every pending or waiting nudge of one person (they removed the app), with the reason."""
-    result = await s.execute(update(Nudge).where(Nudge.recipient_id == recipient_id,
-                                                 Nudge.status.in_(("pending", "waiting")))
-                             .values(status="failed", last_error=reason[:300])
+async def park_for_person(s: AsyncSession, *, recipient_id: int, reason: str) -> int:
+    """Hold every pending nudge of one person who can't be reached now (they removed the app) as 'waiting',
+    with the reason; they are handed over when the person can be reached again."""
+    result = await s.execute(update(Nudge).where(Nudge.recipient_id == recipient_id, Nudge.status == "pending")
+                             .values(status="waiting", last_error=reason[:300])
                              .execution_options(synchronize_session=False))
     return result.rowcount or 0
 
@@ -154,7 +170,7 @@ async def cancel_pending(s: AsyncSession, *, subject: str | None = None, recipie
                          kinds: Iterable[str] | None = None, keys: Iterable[str] | None = None,
                          reason: str = "no longer needed") -> int:
     """Cancel pending nudges about a subject (e.g. a closed plan) or for a recipient."""
-    q = update(Nudge).where(Nudge.status == "pending")
+    q = update(Nudge).where(Nudge.status.in_(("pending", "waiting")))
     if subject is not None:
         q = q.where(Nudge.subject == subject)
     if recipient_id is not None:
@@ -175,7 +191,7 @@ async def stop_for_workspace(s: AsyncSession, *, platform: str, external_id: str
     await s.execute(update(Workspace).where(Workspace.platform == platform, Workspace.external_id == external_id)
                     .values(removed_at=now, removed_reason=reason[:300]))
     space = select(Workspace.id).where(Workspace.platform == platform, Workspace.external_id == external_id)
-    result = await s.execute(update(Nudge).where(Nudge.status == "pending", Nudge.workspace_id.in_(space))
+    result = await s.execute(update(Nudge).where(Nudge.status.in_(("pending", "waiting")), Nudge.workspace_id.in_(space))
                              .values(status="failed", last_error=reason[:300])
                              .execution_options(synchronize_session=False))
     return result.rowcount or 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_if_absent
@@ -141,6 +141,14 @@ async def reps_of_id(s: AsyncSession, *, manager_id: int) -> list[Person]:
     """The people who report to the manager with this id."""
     return list((await s.execute(select(Person).where(Person.manager_id == manager_id)
                                  .order_by(Person.name))).scalars())
+
+
+async def open_chat(s: AsyncSession, *, person_id: int, ref: str) -> bool:
+    """Store the chat reference of someone who had none; True for exactly one caller when several
+    turns race (Teams announces an install twice), so only one of them greets and hands over."""
+    result = await s.execute(update(Person).where(Person.id == person_id, Person.chat_ref.is_(None))
+                             .values(chat_ref=ref).execution_options(synchronize_session=False))
+    return result.rowcount == 1
 
 
 async def set_chat_ref(s: AsyncSession, *, person: Person, ref: str | None) -> None:

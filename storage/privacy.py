@@ -132,6 +132,9 @@ async def purge_closed(s: AsyncSession, *, before: datetime) -> dict[str, int]:
     counts["retrospectives"] = await _drop_retros(s, retros)
     counts["drafts"] = await _drop_sessions(s, FlowSession.status.in_(("done", "cancelled"))
                                             & (FlowSession.updated_at < before))
+    # Queued messages hold their words (encrypted): gone with the rest of their age, whatever became of them.
+    counts["queued messages"] = (await s.execute(delete(Nudge).where(Nudge.kind == "message",
+                                                                     Nudge.created_at < before))).rowcount or 0
     return counts
 
 

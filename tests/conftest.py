@@ -147,5 +147,5 @@ def pytest_terminal_summary(terminalreporter):
 
     if teams_connector.LARGEST[0]:
         terminalreporter.section("Teams message sizes")
-        terminalreporter.write_line(f"largest activity sent to the Teams double: {teams_connector.LARGEST[0]:,} bytes "
+        terminalreporter.write_line(f"largest activity the Teams double accepted: {teams_connector.LARGEST[0]:,} bytes "
                                     f"(the double refuses over {teams_connector.SIZE_LIMIT:,})")

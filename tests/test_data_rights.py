@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.commands import parse
+from bot.identity import Actor
 from bot.data_rights import PersonNotFound, export_person, forget, purge_expired, rotate_key
 from bot.service import CoachService
 from flows.engine import Answer
@@ -95,11 +96,13 @@ async def test_forget_erases_everything_about_the_person_and_keeps_other_plans(w
 
 async def test_retention_purges_only_closed_plans_older_than_the_setting(world, clock):
     await world.command(SAM, parse("close <@U0ALEX|Alex>"))
+    await world.queue_message(Actor("console", "demo", "alex"), "a message nobody could deliver")
     assert await purge_expired(world.db, now=clock.now(), months=24) == \
-        {"conversations": 0, "action_items": 0, "retrospectives": 0, "drafts": 0}
+        {"conversations": 0, "action_items": 0, "retrospectives": 0, "drafts": 0, "queued messages": 0}
     later = clock.now() + timedelta(days=800)
     purged = await purge_expired(world.db, now=later, months=24)
     assert purged["conversations"] == 1 and purged["action_items"] >= 1
+    assert purged["queued messages"] == 1  # its words go with the rest of their age, delivered or not
     assert await count(world.db, select(func.count()).select_from(Conversation)) == 1  # Kim's, still open
     assert await purge_expired(world.db, now=later, months=0) == {}  # 0 keeps everything
 

@@ -37,3 +37,18 @@ def test_an_oversized_activity_is_refused(local):
     reply = local.request("POST", "/api/messages", body, {"Content-Type": "application/json"})
     assert reply.status == 413
     assert scalar(local, "SELECT count(*) FROM people") == 0
+
+
+def test_without_an_app_id_only_this_machine_may_call_and_be_called_back():
+    from bot.teams.endpoint import is_loopback
+    from bot.teams.identity import reference_problem
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and not is_loopback("10.0.0.5") and not is_loopback(None)
+    # a conversation reference stored while anonymous must not get a real token later, and vice versa
+    hosts = ("smba.trafficmanager.net",)
+    assert reference_problem("http://localhost:56150/_connector", None) is None
+    assert reference_problem("https://smba.trafficmanager.net/amer/", None)
+    assert reference_problem("https://smba.trafficmanager.net/amer/", hosts) is None
+    for bad in ("http://localhost:56150/_connector", "https://smba.trafficmanager.net:8443/amer/",
+                "https://user@smba.trafficmanager.net/", "http://smba.trafficmanager.net/", "https://evil.example/"):
+        assert reference_problem(bad, hosts), bad

@@ -51,7 +51,10 @@ def teams_accepted_everything(request):
     yield
     if teams is not None:
         time.sleep(0.2)
-        assert not teams.take_refusals(), "the Teams double refused calls during this test"
+        # A throttle of the double's rate limit is fine when the app waited it out (the test drives faster
+        # than people type); anything else it refused, nobody expected.
+        refused = [r for r in teams.take_refusals() if r[2] != "Throttled: Too many requests"]
+        assert not refused, f"the Teams double refused calls during this test: {refused}"
 
 
 def personal(teams: FakeTeams, name: str, *, installed: bool = True) -> str:
@@ -99,18 +102,50 @@ def test_a_signed_activity_is_answered_through_the_connector_with_the_bots_token
     assert scalar(bot, "SELECT name FROM people WHERE platform_user_id = :u", u=uid) == "Megan Bowen"
 
 
+@pytest.fixture(scope="module")
+def elsewhere():
+    """A server at another address (127.0.0.2) that records any request: where a leaked token would go."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import threading
+
+    seen: list[str] = []
+
+    class Catch(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's naming
+            seen.append(self.path + " " + self.headers.get("Authorization", ""))
+            self.send_response(201)
+            self.end_headers()
+            self.wfile.write(b'{"id": "1"}')
+
+        do_PUT = do_GET = do_POST  # noqa: N815
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.2", 0), Catch)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.seen = seen
+    yield server
+    server.shutdown()
+
+
 @pytest.mark.parametrize("attack", ["claim names Teams, activity elsewhere", "both name another host",
+                                    "another port of an allowed host", "userinfo in the URL",
                                     "no serviceurl claim", "wrong issuer", "another bot's audience", "expired",
                                     "tenant-issued token"])
-def test_a_forged_activity_is_refused_before_anything_is_stored_or_sent(teams, bot, attack):
+def test_a_forged_activity_is_refused_before_anything_is_stored_or_sent(teams, bot, elsewhere, attack):
     from tests.evidence import attempted
 
     uid = teams.add_user("Mallory Forge")
     teams.install(uid)
     activity = teams.activity(uid, text="plans")
+    evil = f"http://127.0.0.2:{elsewhere.server_address[1]}/"
+    other_port = f"http://127.0.0.1:{elsewhere.server_address[1]}/"
     token = {
         "claim names Teams, activity elsewhere": teams.inbound_token(service_url="https://smba.trafficmanager.net/amer/"),
-        "both name another host": teams.inbound_token(service_url="https://evil.example/"),
+        "both name another host": teams.inbound_token(service_url=evil),
+        "another port of an allowed host": teams.inbound_token(service_url=other_port),
+        "userinfo in the URL": teams.inbound_token(service_url=f"http://127.0.0.1@127.0.0.2:{elsewhere.server_address[1]}/"),
         "no serviceurl claim": teams.inbound_token(service_url=""),
         "wrong issuer": teams.inbound_token(issuer="https://evil.example"),
         "another bot's audience": teams.inbound_token(audience="99999999-0000-0000-0000-000000000000"),
@@ -118,13 +153,18 @@ def test_a_forged_activity_is_refused_before_anything_is_stored_or_sent(teams, b
         "tenant-issued token": teams.inbound_token(issuer=f"https://sts.windows.net/{teams.tenant}/"),
     }[attack]
     if attack == "both name another host":
-        activity["serviceUrl"] = "https://evil.example/"
+        activity["serviceUrl"] = evil
+    if attack == "another port of an allowed host":  # the claim names the double, the activity another port
+        activity["serviceUrl"] = other_port
+        token = teams.inbound_token()
+    if attack == "userinfo in the URL":
+        activity["serviceUrl"] = f"http://127.0.0.1@127.0.0.2:{elsewhere.server_address[1]}/"
     calls = len(teams.calls)
     reply = teams.post(bot, activity, token=token)
     attempted("Teams activity with a forged service URL, issuer, audience or expiry", reply.status == 401)
     assert reply.status == 401, reply
     time.sleep(0.3)
-    assert len(teams.calls) == calls  # no token went anywhere
+    assert len(teams.calls) == calls and not elsewhere.seen  # no token went anywhere
     assert scalar(bot, "SELECT count(*) FROM people WHERE platform_user_id = :u", u=uid) == 0
 
 
@@ -230,20 +270,39 @@ def known(teams: FakeTeams, bot: Served, name: str) -> str:
     return uid
 
 
-@pytest.mark.parametrize("status,code,retry_after", [(429, "Throttled", 1), (503, "", None), (412, "PreconditionFailed", None)])
+@pytest.mark.parametrize("status,code,retry_after", [(429, "Throttled", 120), (503, "", None),
+                                                      (412, "PreconditionFailed", None)])
 def test_a_send_teams_asks_to_retry_is_retried_and_delivered_once(teams, bot, status, code, retry_after):
     uid = known(teams, bot, f"Retry {status}")
     teams.fail(status, code, retry_after=retry_after, match=lambda body: "try me again" in json.dumps(body))
+    failed_at = datetime.now(timezone.utc)
     nudge = due_message(bot, uid, "try me again")
-    retry_now(bot, nudge)
+    deadline = time.monotonic() + 30
+    while query(bot, "SELECT attempts FROM nudges WHERE id = :i", i=nudge)[0][0] < 1 or \
+            query(bot, "SELECT status FROM nudges WHERE id = :i", i=nudge)[0][0] != "pending":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    due = query(bot, "SELECT due_at FROM nudges WHERE id = :i", i=nudge)[0][0]
+    due = datetime.fromisoformat(str(due)).replace(tzinfo=timezone.utc) if isinstance(due, str) else due
     if retry_after:  # Teams' Retry-After is honoured: the next try is not before it
-        assert query(bot, "SELECT last_error FROM nudges WHERE id = :i", i=nudge)[0][0].startswith("teams: 429")
+        assert due >= failed_at + timedelta(seconds=retry_after - 5)
+    retry_now(bot, nudge)
     status_, attempts, error, ref = wait_status(bot, nudge, "sent", timeout=30)
     assert attempts == 2 and ref
     delivered = [a for a in teams.sent(teams.personal_chat(uid)) if "try me again" in shown(a)]
     assert len(delivered) == 1
     assert not [a for a in teams.sent(teams.personal_chat(uid)) if "went wrong" in shown(a)]  # nobody was told
     assert [r[1] for r in teams.take_refusals()] == [status]
+
+
+def test_a_short_throttle_is_waited_out_within_the_send(teams, bot):
+    uid = known(teams, bot, "Brief Throttle")
+    teams.fail(429, "Throttled", retry_after=1, match=lambda body: "one moment" in json.dumps(body))
+    nudge = due_message(bot, uid, "one moment")
+    _, attempts, _, _ = wait_status(bot, nudge, "sent", timeout=30)
+    tries = [c for c in teams.calls if c.method == "send" and "one moment" in json.dumps(c.body)]
+    assert attempts == 1 and len(tries) == 2 and tries[1].at - tries[0].at >= 1.0  # after the Retry-After
+    assert [r[1] for r in teams.take_refusals()] == [429]
 
 
 @pytest.mark.parametrize("status,code,reason", [
@@ -267,9 +326,12 @@ def test_a_send_that_hangs_is_tried_again(teams, bot):
     teams.fail(503, "", hang=10, match=lambda body: "patience" in json.dumps(body))
     nudge = due_message(bot, uid, "patience")
     retry_now(bot, nudge)
+    assert "sending took longer than the nudge's lease" in query(bot, "SELECT last_error FROM nudges WHERE id = :i",
+                                                                 i=nudge)[0][0]
     _, attempts, error, _ = wait_status(bot, nudge, "sent", timeout=30)
     assert attempts == 2
-    teams.take_refusals()
+    assert eventually(lambda: teams.refusals, timeout=15)  # the hung request ends with its 503, late
+    assert [r[1] for r in teams.take_refusals()] == [503]
 
 
 def test_a_message_too_big_for_teams_goes_out_in_parts(teams, bot):
@@ -281,6 +343,8 @@ def test_a_message_too_big_for_teams_goes_out_in_parts(teams, bot):
     assert len(parts) > 1 and all(len(json.dumps(a).encode()) < SIZE_LIMIT for a in parts)
     seen = "".join(shown(a) for a in parts)
     assert all(f"line {i}:" in seen for i in range(400))
+    # parts are paced for Teams' rate limit; a throttle met anyway is waited out, never a lost part
+    assert {r[2] for r in teams.take_refusals()} <= {"Throttled: Too many requests"}
 
 
 def test_a_plan_for_a_rep_without_a_chat_waits_and_arrives_when_they_install_the_app(teams, bot):
@@ -311,14 +375,25 @@ def test_a_plan_for_a_rep_without_a_chat_waits_and_arrives_when_they_install_the
                                          "WHERE p.platform_user_id = :r AND n.kind = 'message'", r=rep) == [("sent",)])
 
 
-def test_removing_the_app_stops_the_persons_nudges_with_a_reason(teams, bot):
+def test_removing_the_app_holds_the_persons_nudges_with_a_reason_until_it_is_back(teams, bot):
     uid = known(teams, bot, "Pradeep Gupta")
-    nudge = due_message(bot, uid, "later")
+    nudge = due_message(bot, uid, "while you were away")
     query(bot, "UPDATE nudges SET due_at = :d WHERE id = :i",
           d=utc_text(datetime.now(timezone.utc) + timedelta(days=1)), i=nudge)
+    upgrade = teams.installed(uid) | {"action": "remove-upgrade"}  # an app upgrade: nothing stops
+    assert teams.post(bot, upgrade).status in (200, 202)
+    time.sleep(0.5)
+    assert wait_status(bot, nudge, "pending")
     assert teams.post(bot, teams.removed(uid)).status in (200, 202)
-    _, _, error, _ = wait_status(bot, nudge, "failed")
-    assert "removed coachbot from their Teams chat" in error
+    _, _, error, _ = wait_status(bot, nudge, "waiting")
+    assert "removed coachbot from their Teams chat" in error and "delivered if they add it again" in error
+    listed = subprocess.run([str(COACHBOT), "nudges", "--db", bot.database_url], capture_output=True, text=True,
+                            timeout=60)
+    assert "waiting: " in listed.stdout
+    assert teams.post(bot, teams.installed(uid)).status in (200, 202)
+    back = last_in(teams, uid, where=lambda a: "were waiting for you" in shown(a))
+    assert "while you were away" in shown(back)
+    wait_status(bot, nudge, "sent")
 
 
 def walk_talk(teams: FakeTeams, bot: Served, manager: str, rep: str) -> dict:
@@ -406,3 +481,53 @@ def test_a_tenant_issued_token_is_accepted_only_where_configured(teams, tmp_path
         assert teams.post(s, teams.activity(uid, text="help"), token=other).status == 401
     finally:
         s.stop()
+
+
+def test_a_backlog_longer_than_one_message_arrives_whole(teams, bot):
+    rep = personal(teams, "Long Backlog", installed=False)
+    channel = teams.channel("Backlog", [rep])
+    teams.post(bot, teams.activity(rep, text="<at>coachbot</at> help", conversation=channel, entities=[
+        {"type": "mention", "mentioned": {"id": teams.bot_id, "name": "coachbot"}, "text": "<at>coachbot</at>"}]))
+    teams.wait_sent(channel)
+    waiting = [due_message(bot, rep, f"message {i}: " + "näher " * 900) for i in range(6)]
+    for nudge in waiting:
+        wait_status(bot, nudge, "waiting")
+    assert teams.post(bot, teams.installed(rep)).status in (200, 202)
+    for nudge in waiting:
+        wait_status(bot, nudge, "sent")
+    parts = [a for a in teams.sent(teams.personal_chat(rep)) if "message " in shown(a)]
+    assert len(parts) > 1 and all(f"message {i}:" in "".join(shown(a) for a in parts) for i in range(6))
+
+
+def test_non_latin_text_is_measured_as_it_goes_over_the_wire(teams, bot):
+    uid = known(teams, bot, "Wide Chars")
+    text = "\n".join(f"行 {i}: " + "漢字かな😀 " * 60 for i in range(80))
+    nudge = due_message(bot, uid, text)
+    wait_status(bot, nudge, "sent", timeout=60)
+    parts = [a for a in teams.sent(teams.personal_chat(uid)) if "行 " in shown(a)]
+    assert len(parts) > 1 and all(f"行 {i}:" in "".join(shown(a) for a in parts) for i in range(80))
+    assert {r[2] for r in teams.take_refusals()} <= {"Throttled: Too many requests"}
+
+
+def test_zz_every_card_sent_in_this_module_declares_exactly_the_version_it_needs(teams):
+    from bot.teams.cards import needed_version
+
+    checked = 0
+    for activity in teams.sent():
+        card = card_of(activity)
+        if card is None:
+            continue
+        checked += 1
+        assert card["version"] == needed_version(card) and card["fallbackText"] and activity.get("summary")
+        texts = _texts(card)
+        assert all("\n" not in t.replace("\n\n", "") for t in texts), texts
+    assert checked > 20
+
+
+def _texts(node) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["text"]] if node.get("type") == "TextBlock" and isinstance(node.get("text"), str) else []
+        return found + [t for v in node.values() for t in _texts(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in _texts(v)]
+    return []

@@ -35,7 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.commands import USAGE, Command, PersonRef, help_text
 from bot.outage import DB_DOWN, UNAVAILABLE
 from bot.views import LossPrompt, ReportView, ThreadReply, last_of, plain_text
-from bot.identity import Actor
+from bot.identity import UNKNOWN_NAME, Actor
 from bot.profiles import Profile, ProfileRefresher
 from bot.nudge_actions import ACTIONS as NUDGE_ACTIONS
 from bot.retros import parse_amount
@@ -62,7 +62,6 @@ NOT_INSTALLED = (":warning: coachbot isn't installed in this workspace, so nothi
 PROFILE_WAIT = 0.5
 PICKED_WAIT = 2.0  # a form names a person only by id: worth waiting longer for their name (still < 3 s)
 RESPONSES_PER_URL = 5  # messages a response_url takes (docs.slack.dev/interactivity/handling-user-interaction)
-UNKNOWN_NAME = "your colleague"  # stands in for a picked person's name until users.info has answered
 
 
 def sdk_logger() -> logging.Logger:

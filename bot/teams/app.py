@@ -7,15 +7,18 @@ loss prompts can reach them later (`send_to`). The HTTP endpoint and its auth ar
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
+
+import aiohttp
 
 from microsoft_agents.activity import Activity, Attachment, ConversationAccount, ConversationReference
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import ActivityHandler, ClaimsIdentity, MessageFactory, TurnContext
 
 from bot.commands import USAGE, Command, PersonRef
-from bot.identity import Actor
+from bot.identity import UNKNOWN_NAME, Actor
 from bot.profiles import Profile, ProfileRefresher
 from bot.service import CoachService
 from bot.teams import cards
@@ -26,7 +29,6 @@ from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
 
 log = logging.getLogger("coachbot.teams")
 CONNECTOR_CLIENT = "ConnectorClient"  # where the SDK keeps the turn's connector client in turn_state
-UNKNOWN_NAME = "a colleague"  # until Teams has said who someone is
 PLATFORM = "teams"
 PRIVATE_NOTE = ("That's between you and me, so I've answered in our personal chat.")
 NO_PRIVATE_CHAT = ("That's between you and me, and we haven't chatted privately yet. Open a chat with me "
@@ -57,6 +59,40 @@ def activities(output: Any) -> list[Activity]:
     return [text_activity(t) for t in cards.message_texts(output)]
 
 
+PACE = 0.3  # seconds between the parts of a message: Teams takes at most 8 sends per 2 s in a conversation
+
+
+async def send_parts(ctx: TurnContext, parts: list[Activity]) -> Any:
+    """Send a message's parts in order, paced past the first few; returns the first part's response."""
+    first = None
+    for i, activity in enumerate(parts):
+        if i:
+            await asyncio.sleep(PACE)
+        response = await patiently(lambda a=activity: ctx.send_activity(a))
+        first = first or response
+    return first
+
+
+async def patiently(send, tries: int = 3):
+    """A send that Teams throttled (429) is sent again after the Retry-After it asked for, when that is
+    short: a message in parts must not lose (or repeat) a part because the conversation was busy."""
+    for attempt in range(tries):
+        try:
+            return await send()
+        except aiohttp.ClientResponseError as exc:
+            wait = _retry_after(exc)
+            if exc.status != 429 or attempt == tries - 1 or wait > 10:
+                raise
+            await asyncio.sleep(wait)
+
+
+def _retry_after(exc: aiohttp.ClientResponseError) -> float:
+    try:
+        return float((exc.headers or {}).get("Retry-After", 1))
+    except (TypeError, ValueError):
+        return 1.0
+
+
 def text_activity(markdown: str) -> Activity:
     """A message activity with markdown text (each line its own paragraph: Teams ignores single breaks)."""
     activity = MessageFactory.text(cards.paragraphs(markdown))
@@ -64,14 +100,19 @@ def text_activity(markdown: str) -> Activity:
     return activity
 
 
+class UnsafeReference(Exception):
+    """A stored conversation reference that points somewhere the bot must not send its token."""
+
+
 class CoachTeamsBot(ActivityHandler):
     def __init__(self, service: CoachService, adapter: CloudAdapter, *, app_id: str, anonymous: bool,
-                 default_tenant: str):
+                 default_tenant: str, safe_reference=lambda url: None):
         self.service = service
         self.adapter = adapter
         self.app_id = app_id
         self.anonymous = anonymous
         self.default_tenant = default_tenant
+        self.safe_reference = safe_reference  # why a stored reference's service URL must not get our token
         self.refresher = ProfileRefresher(service.db, service.clock, renamed=service.steps.forget_about)
         self._zones: dict[tuple[str, str], str] = {}  # the last zone stored per person (saves a write per turn)
 
@@ -133,9 +174,7 @@ class CoachTeamsBot(ActivityHandler):
         if not messages:
             return
         try:
-            sent = None
-            for part in cards.backlog_cards(messages):
-                sent = sent or await ctx.send_activity(card_activity(part))
+            sent = await send_parts(ctx, [card_activity(part) for part in cards.backlog_cards(messages)])
         except Exception as exc:  # noqa: BLE001 - the scheduler will try each again
             log.warning("backlog not delivered (%s); back to the scheduler", exc.__class__.__name__)
             await self.service.waiting.undelivered(owner, messages, f"backlog not delivered: {exc.__class__.__name__}")
@@ -193,15 +232,16 @@ class CoachTeamsBot(ActivityHandler):
             await ctx.send_activity(text_activity(WELCOME + cards.teams_help()))
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
-        """The app was removed from a person's chat: nothing can reach them, so their nudges stop, saying why."""
+        """The app was removed from a person's chat: nothing can reach them, so their nudges wait, saying why.
+        (An upgrade removes and adds the app too, as "remove-upgrade": that is no removal.)"""
         actor = self.actor_of(turn_context.activity)
-        if not actor.user or not self.is_personal(turn_context.activity):
+        if turn_context.activity.action != "remove" or not actor.user or not self.is_personal(turn_context.activity):
             return
         when = self.service.clock.now()
-        stopped = await self.service.waiting.app_removed(actor, (
-            f"stopped: the person removed coachbot from their Teams chat ({when:%Y-%m-%d %H:%M} UTC); "
-            "it resumes when they add it again"))
-        log.warning("a Teams user removed the app: %d scheduled message(s) stopped", stopped)
+        held = await self.service.waiting.app_removed(actor, (
+            f"held: the person removed coachbot from their Teams chat on {when:%Y-%m-%d %H:%M} UTC; delivered "
+            "if they add it again"))
+        log.warning("a Teams user removed the app: %d scheduled message(s) held", held)
 
     async def on_command(self, ctx: TurnContext, actor: Actor, cmd: Command) -> None:
         if cmd.name in GREETINGS:
@@ -284,8 +324,7 @@ class CoachTeamsBot(ActivityHandler):
         elif done is not None:
             first, *rest = cards.done_cards(done)
             await self.replace_card(ctx, first)
-            for part in rest:
-                await ctx.send_activity(card_activity(part))
+            await send_parts(ctx, [card_activity(part) for part in rest])
             await self.deliver(ctx, actor, [o for o in outputs if o is not done])
         elif cancelled is not None:
             await self.replace_card(ctx, cards.notice_card("Discarded", cancelled.text))
@@ -328,8 +367,7 @@ class CoachTeamsBot(ActivityHandler):
             elif isinstance(output, ThreadReply):
                 await self.thread_reply(ctx, output)
             else:
-                for activity in activities(output):
-                    await ctx.send_activity(activity)
+                await send_parts(ctx, activities(output))
 
     async def deliver_privately(self, ctx: TurnContext, actor: Actor, outputs: list) -> bool:
         """Send outputs to the actor's personal chat instead of where they asked; False (and how to
@@ -338,7 +376,14 @@ class CoachTeamsBot(ActivityHandler):
         if ref is None:
             await ctx.send_activity(text_activity(NO_PRIVATE_CHAT))
             return False
-        await self.on_ref(ref, lambda private: self.deliver(private, actor, outputs))
+        try:
+            await self.in_chat(ref, lambda private: self.deliver(private, actor, outputs))
+        except Exception as exc:  # noqa: BLE001 - say so where they asked; never the private words themselves
+            log.warning("private answer failed (%s)", exc.__class__.__name__)
+            await ctx.send_activity(text_activity(
+                "⚠️ I couldn't write to our personal chat just now, so nothing private was shown. Try again in a "
+                "moment."))
+            return False
         return True
 
     async def post_loss_prompt(self, ctx: TurnContext, actor: Actor, prompt: LossPrompt) -> None:
@@ -357,7 +402,16 @@ class CoachTeamsBot(ActivityHandler):
                     f"⏳ {cards.safe(prompt.rep_name)} hasn't opened a chat with me yet, so I can't reach them. The "
                     "retrospective is saved, and they get the invitation as soon as they open the chat."))
                 return
-            sent = await self.send_to(ref, card)
+            try:
+                sent = await self.send_to(ref, card)
+            except Exception as exc:  # noqa: BLE001 - the scheduler keeps trying the invitation
+                log.warning("retrospective invitation failed (%s); queued", exc.__class__.__name__)
+                await self.service.queue_message(rep, f"{prompt.deal_name} was lost, and a short retrospective is "
+                                                      "waiting for you: send me retro to start it.")
+                await ctx.send_activity(text_activity(
+                    f"⏳ I couldn't reach {cards.safe(prompt.rep_name)} just now; the retrospective is saved and "
+                    "I'll keep trying to invite them."))
+                return
             where = None
             await ctx.send_activity(text_activity(
                 f"✅ I've asked {cards.safe(prompt.rep_name)} for a short retrospective on "
@@ -392,8 +446,10 @@ class CoachTeamsBot(ActivityHandler):
                     "it as soon as they do. (In Teams, ask them to open coachbot under Apps and say hi.)"))
                 continue
             try:
-                for activity in activities(note.output):
-                    await self.send_to(ref, activity)
+                for i, activity in enumerate(activities(note.output)):
+                    if i:
+                        await asyncio.sleep(PACE)
+                    await patiently(lambda a=activity: self.send_to(ref, a))
             except Exception as exc:  # noqa: BLE001 - queued, so the scheduler keeps trying; never dropped
                 log.warning("message to a Teams user failed (%s); queued", exc.__class__.__name__)
                 await self.service.queue_message(target, plain_text(note.output))
@@ -403,24 +459,36 @@ class CoachTeamsBot(ActivityHandler):
     async def on_ref(self, ref_json: str, work) -> None:
         """Run `work(turn_context)` in the conversation a stored reference points to."""
         ref = ConversationReference.model_validate_json(ref_json)
+        problem = self.safe_reference(ref.service_url)
+        if problem:
+            raise UnsafeReference(f"the stored chat can't be used: {problem}")
         continuation = ref.get_continuation_activity()
         if self.anonymous:
             await self.adapter.continue_conversation_with_claims(ClaimsIdentity(), continuation, work)
         else:
             await self.adapter.continue_conversation(self.app_id, continuation, work)
 
+    async def in_chat(self, ref_json: str, work) -> None:
+        """Run `work(turn_context)` in a stored conversation and raise what it raised. (Raised inside the
+        turn, an error would reach the adapter's turn error handler, which would message the person and
+        swallow it: the caller must see it instead.)"""
+        failure: list[Exception] = []
+
+        async def guarded(ctx: TurnContext) -> None:
+            try:
+                await work(ctx)
+            except Exception as exc:  # noqa: BLE001 - raised again below, outside the turn
+                failure.append(exc)
+        await self.on_ref(ref_json, guarded)
+        if failure:
+            raise failure[0]
+
     async def send_to(self, ref_json: str, activity: Activity) -> Any:
         """Send one activity to a stored conversation; returns the platform's resource response, or raises
-        what the connector answered. (An error raised inside the turn would reach the adapter's turn
-        error handler, which would message the person and swallow it: the caller must see it instead.)"""
+        what the connector answered."""
         outcome: dict[str, Any] = {}
 
         async def work(ctx: TurnContext) -> None:
-            try:
-                outcome["response"] = await ctx.send_activity(activity)
-            except Exception as exc:  # noqa: BLE001 - raised again below, outside the turn
-                outcome["error"] = exc
-        await self.on_ref(ref_json, work)
-        if "error" in outcome:
-            raise outcome["error"]
+            outcome["response"] = await ctx.send_activity(activity)
+        await self.in_chat(ref_json, work)
         return outcome.get("response")

@@ -121,8 +121,25 @@ def plain_words(node: Any, limit: int = 300) -> str:
 
 
 def size(payload: Any) -> int:
-    """UTF-8 bytes of a card (or any JSON) as it goes over the wire."""
-    return len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+    """Bytes of a card (or any JSON) as it goes over the wire: the SDK sends JSON with every non-ASCII
+    character escaped (\\u00fc is six bytes, an emoji twelve)."""
+    return len(json.dumps(payload, separators=(",", ":")))
+
+
+def head_that_fits(text: str, room: int) -> str:
+    """The longest start of `text` whose JSON is at most `room` bytes, never ending inside a markdown
+    escape (a lone backslash) — the rest goes on in the next part."""
+    lo, hi = 1, len(text)
+    while lo < hi:  # binary search on the escaped size, which grows with the prefix
+        mid = (lo + hi + 1) // 2
+        if size(text[:mid]) <= room:
+            lo = mid
+        else:
+            hi = mid - 1
+    cut = lo
+    while cut > 1 and text[cut - 1] == "\\":
+        cut -= 1
+    return text[:cut]
 
 
 def fit(head: list[dict], items: list[dict], actions: list[dict] | None = None, *, budget: int = BUDGET) -> list[dict]:
@@ -157,10 +174,9 @@ def _smaller(item: dict, room: int) -> list[dict]:
     pieces, current = [], []
     for para in item["text"].split("\n\n"):
         while size(para) > room // 2:  # one paragraph longer than a card: cut it, never inside an escape
-            cut = room // 4
-            cut -= para[cut - 1] == "\\"
-            pieces.append({**item, "text": para[:cut]})
-            para = para[cut:]
+            piece = head_that_fits(para, room // 2)
+            pieces.append({**item, "text": piece})
+            para = para[len(piece):]
         if current and size({**item, "text": "\n\n".join(current + [para])}) > room:
             pieces.append({**item, "text": "\n\n".join(current)})
             current = []
@@ -349,12 +365,11 @@ def message_texts(output: Any, *, budget: int = BUDGET) -> list[str]:
     text = message_text(output)
     parts: list[str] = [""]
     for para in text.split("\n\n"):
-        while len(para.encode()) > budget // 2:
-            cut = budget // 8
-            cut -= para[cut - 1] == "\\"
-            parts.append(para[:cut])
-            para = para[cut:]
-        if parts[-1] and len((parts[-1] + "\n\n" + para).encode()) > budget:
+        while size(para) > budget // 2:
+            piece = head_that_fits(para, budget // 2)
+            parts.append(piece)
+            para = para[len(piece):]
+        if parts[-1] and size(parts[-1] + "\n\n" + para) > budget:
             parts.append("")
         parts[-1] = f"{parts[-1]}\n\n{para}" if parts[-1] else para
     parts = [p for p in parts if p]

@@ -4,6 +4,7 @@ Every Agents SDK import of coachbot lives in `bot/teams/`.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 
@@ -19,7 +20,7 @@ from bot.outage import DB_DOWN, UNAVAILABLE
 from bot.service import CoachService
 from bot.settings import Settings
 from bot.teams.app import CoachTeamsBot
-from bot.teams.identity import auth_configuration, connections, service_url_problem, validator
+from bot.teams.identity import auth_configuration, connections, reference_problem, service_url_problem, validator
 
 log = logging.getLogger("coachbot.teams")
 MAX_ACTIVITY = 256 * 1024  # Teams activities are far smaller; a larger body is refused with 413
@@ -41,6 +42,10 @@ class TeamsSurface:
     def register(self, app: web.Application) -> None:
         """Mount POST /api/messages (JWT-validated unless running anonymously for the Playground)."""
         async def messages(request: web.Request) -> web.Response:
+            if self.anonymous and not is_loopback(request.remote):
+                # Without an app id nothing proves who is calling: only this machine's tools may.
+                return web.json_response({"error": "without TEAMS_APP_ID only this machine may call /api/messages"},
+                                         status=403)
             body = await read_limited(request, MAX_ACTIVITY)
             if body is None:
                 return web.json_response({"error": f"activity too large (over {MAX_ACTIVITY:,} bytes)"}, status=413)
@@ -94,6 +99,14 @@ class TeamsSurface:
             return None
 
 
+def is_loopback(address: str | None) -> bool:
+    """Whether a peer address is this machine."""
+    try:
+        return ipaddress.ip_address((address or "").split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
 async def read_limited(request: web.Request, limit: int) -> bytes | None:
     """The request body, or None when it is longer than `limit` — whatever its Content-Length says, or
     without one (chunked transfer encoding), reading no more than `limit` + 1 bytes."""
@@ -136,7 +149,8 @@ def build_teams(settings: Settings, service: CoachService) -> TeamsSurface:
     auth = auth_configuration(settings)
     adapter = CloudAdapter(connection_manager=connections(settings, auth))
     bot = CoachTeamsBot(service, adapter, app_id=app_id or "", anonymous=anonymous,
-                        default_tenant=settings.teams_tenant_id or "local")
+                        default_tenant=settings.teams_tenant_id or "local",
+                        safe_reference=lambda url: reference_problem(url, None if anonymous else settings.teams_hosts))
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
         # The SDK's default echoes the exception to the user; log it here and say something useful.

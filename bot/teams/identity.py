@@ -60,28 +60,52 @@ def validator(settings: Settings, auth: AgentAuthConfiguration) -> JwtTokenValid
     return checker
 
 
+def reference_problem(url: str | None, hosts: tuple[str, ...] | None) -> str | None:
+    """Why a stored conversation reference's service URL must not get the bot's token, or None.
+
+    References are stored from checked activities, but ones stored before that check existed, or
+    while running without an app id, are looked at again before every proactive send."""
+    return _host_problem(url, hosts)
+
+
 def service_url_problem(activity: dict, claims: ClaimsIdentity | None, hosts: tuple[str, ...] | None) -> str | None:
     """Why an activity's serviceUrl must not be answered, or None.
 
     `hosts` are the allowed hosts (suffix match); None means only this machine (the anonymous mode
-    for the Agents Playground, where no token proves where an activity came from).
+    for the Agents Playground, where no token proves where an activity came from). With hosts, the
+    token's `serviceurl` claim must name the same host and port.
     """
     url = activity.get("serviceUrl")
-    if not isinstance(url, str) or not url:
-        return "the activity names no serviceUrl"
-    parsed = urlparse(url)
-    host = (parsed.hostname or "").lower()
-    if not host or parsed.scheme not in ("https", "http"):
-        return "the activity's serviceUrl is not a URL"
+    problem = _host_problem(url, hosts)
+    if problem:
+        return f"the activity's serviceUrl: {problem}"
     if hosts is None:
-        return None if host in ("localhost", "127.0.0.1", "::1") else "anonymous requests may only come from this machine"
-    if parsed.scheme != "https" and host not in ("127.0.0.1", "localhost"):
-        return "the activity's serviceUrl is not https"
-    if not any(host == h or host.endswith("." + h) for h in hosts):
-        return f"the activity's serviceUrl host {host} is not a Teams service host"
+        return None
     claimed = (claims.claims.get("serviceurl") if claims is not None else None) or ""
-    if (urlparse(claimed).hostname or "").lower() != host:
+    mine, theirs = urlparse(url), urlparse(claimed)
+    if (theirs.hostname or "").lower() != (mine.hostname or "").lower() or theirs.port != mine.port:
         return "the activity's serviceUrl does not match its token's serviceurl claim"
+    return None
+
+
+def _host_problem(url: str | None, hosts: tuple[str, ...] | None) -> str | None:
+    if not isinstance(url, str) or not url:
+        return "missing"
+    parsed = urlparse(url)
+    try:
+        port = parsed.port
+    except ValueError:
+        return "not a URL"
+    host = (parsed.hostname or "").lower()
+    if not host or parsed.scheme not in ("https", "http") or parsed.username is not None:
+        return "not a plain http(s) URL"
+    local = host in ("localhost", "127.0.0.1", "::1")
+    if hosts is None:
+        return None if local else "anonymous requests may only come from this machine"
+    if not local and (parsed.scheme != "https" or port not in (None, 443)):
+        return "not https on the standard port"
+    if not any(host == h or host.endswith("." + h) for h in hosts):
+        return f"{host} is not a Teams service host"
     return None
 
 

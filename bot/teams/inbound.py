@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.commands import Command, PersonRef, parse
+from bot.identity import UNKNOWN_NAME
 
 AT_TAG = re.compile(r"<at[^>]*>(?P<name>.*?)</at>", re.IGNORECASE | re.DOTALL)
 TAGS = re.compile(r"<[^>]+>")
@@ -53,9 +54,11 @@ def parse_message(text: str, entities: list[dict] | None, bot_id: str) -> Comman
         tag = m.text or f"<at>{m.name}</at>"
         if m.id == bot_id or m.id.endswith(":" + bot_id) or m.id.split(":")[-1] == bot_id:
             body = body.replace(tag, " ", 1)
-        else:
+        elif not m.id.startswith(("19:", "28:")):  # a person, not a channel or team (19:) nor another bot (28:)
             body = body.replace(tag, " ", 1)
-            people.append(PersonRef(m.id, _clean(m.name) or m.id))
+            people.append(PersonRef(m.id, _clean(m.name) or UNKNOWN_NAME))
+        else:
+            body = body.replace(tag, " " + _clean(m.name) + " ", 1)
     # Any <at> tag left over without an entity is only text; never trust it as a mention.
     body = AT_TAG.sub(lambda match: _clean(match["name"]), body)
     body = html.unescape(TAGS.sub(" ", body)).replace("\xa0", " ").strip()

@@ -15,12 +15,12 @@ import aiohttp
 
 from bot.dispatch import SendError
 from bot.teams import cards
-from bot.teams.app import CoachTeamsBot, card_activity
+from bot.teams.app import PACE, CoachTeamsBot, UnsafeReference, card_activity, patiently
 from bot.views import NudgeMessage
 from storage.models import Person, Workspace
 
 log = logging.getLogger("coachbot.teams.sender")
-MIN_SPLIT = 2000  # bytes: a card smaller than this that Teams still finds too large is not split further
+MAX_SENDS = 60  # parts of one nudge at most (Teams takes 60 sends per 30 s in a conversation)
 SEND_TIMEOUT = 20  # seconds: a send still hanging then is tried again later (Teams keeps no history to check)
 RETRY_STATUS = {412, 429, 500, 502, 503, 504}  # learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit
 REASONS = {
@@ -42,13 +42,18 @@ class TeamsSender:
             raise SendError(f"waiting for {recipient.name} to open a chat with coachbot in Teams", waiting=True)
         first = ""
         queue = cards.nudge_cards(message)
+        sends = 0
         while queue:
             part = queue.pop(0)
+            if sends:
+                await asyncio.sleep(PACE)
+            sends += 1
             try:
                 sent = await self.send_activity(recipient.chat_ref, card_activity(part))
             except SendError as exc:
-                if exc.reason.startswith("teams: 413") and cards.size(part) > MIN_SPLIT:
-                    queue[:0] = cards.split_card(part)  # Teams' limit is lower than our budget: smaller parts
+                smaller = cards.split_card(part) if exc.reason.startswith("teams: 413") else []
+                if len(smaller) >= 2 and all(cards.size(p) < cards.size(part) for p in smaller) and sends < MAX_SENDS:
+                    queue[:0] = smaller  # Teams' limit is lower than our budget: the same, in smaller parts
                     continue
                 raise
             first = first or str(getattr(sent, "id", "") or "")
@@ -57,11 +62,13 @@ class TeamsSender:
     async def send_activity(self, ref: str, activity) -> object:
         """One proactive send, its failure turned into the dispatcher's terms."""
         try:
-            return await asyncio.wait_for(self.bot.send_to(ref, activity), SEND_TIMEOUT)
+            return await asyncio.wait_for(patiently(lambda: self.bot.send_to(ref, activity)), SEND_TIMEOUT)
         except (aiohttp.ClientConnectionError, asyncio.TimeoutError, ConnectionError) as exc:
             raise SendError(f"network: {exc.__class__.__name__}") from exc
         except aiohttp.ClientResponseError as exc:
             raise classify(exc) from exc
+        except UnsafeReference as exc:
+            raise SendError(f"teams: {exc}", permanent=True) from exc
 
     async def delivered(self, workspace: Workspace, recipient: Person, nudge_id: int) -> str | None:
         """Teams gives bots no read access to chat history, so a reclaimed nudge can't be checked."""

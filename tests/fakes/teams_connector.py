@@ -21,6 +21,8 @@ It answers as Teams does and records every call. What it enforces, each with its
   activity the bot did not send is 404 ActivityNotFoundInConversation.
 - On demand (`fail`): 403 BotNotInConversationRoster, 404 ConversationNotFound, 429 Throttled with
   Retry-After, 5xx ServiceError, 412 PreconditionFailed, and a hang past the client's timeout.
+- Rate (learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit): per bot and conversation,
+  at most 7 sends in 1 s and 8 in 2 s; past that 429 Throttled with Retry-After.
 - Member look-ups (learn.microsoft.com/microsoftteams/platform/bots/how-to/get-teams-context):
   GET /v3/conversations/{id}/members/{user} answers id, name, objectId, email, userPrincipalName,
   tenantId, givenName, surname, userRole, or 404 MemberNotFoundInConversation.
@@ -50,7 +52,7 @@ TOKEN_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"  
 SIZE_LIMIT = 28_000  # UTF-8 bytes of the serialised activity; see the module docstring
 CARD = "application/vnd.microsoft.card.adaptive"
 CHECKER = Path(__file__).with_name("card_check.js")
-LARGEST = [0]  # the largest activity (UTF-8 bytes) any double saw in this test run, printed at its end
+LARGEST = [0]  # the largest activity (bytes) a double accepted in this test run, printed at its end
 
 
 @dataclass
@@ -109,6 +111,7 @@ class FakeTeams:
         self.calls: list[Call] = []
         self.refusals: list[tuple[str, int, str]] = []
         self.failures: list[Failure] = []
+        self.sends: dict[str, list[float]] = {}  # conversation -> when the bot sent there (for the rate limit)
         self.checker = CardChecker()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -168,7 +171,7 @@ class FakeTeams:
     def env(self) -> dict[str, str]:
         """What `coachbot serve` needs to talk to this double as its Teams."""
         return {"TEAMS_APP_ID": self.app_id, "TEAMS_APP_PASSWORD": self.app_password, "TEAMS_TENANT_ID": self.tenant,
-                "TEAMS_TEST_IDENTITY_URL": self.identity_url}
+                "TEAMS_TEST_IDENTITY_URL": self.identity_url, "COACHBOT_TEST_SUITE": "1"}
 
     # ---- people and chats ------------------------------------------------------------------------
 
@@ -326,14 +329,24 @@ class FakeTeams:
         if not isinstance(activity, dict) or not activity.get("type"):
             return self._refuse(call, 400, "BadArgument", "the body is not an activity")
         size = len(raw)  # the client serialised it as UTF-8 JSON
-        LARGEST[0] = max(LARGEST[0], size)
         if size > SIZE_LIMIT:
             return self._refuse(call, 413, "MessageSizeTooBig", f"Message size too large ({size:,} bytes)")
+        if activity.get("from"):  # what a bot sent (the rule tests post bare activities)
+            LARGEST[0] = max(LARGEST[0], size)
         for attachment in activity.get("attachments") or []:
             if attachment.get("contentType") == CARD:
                 problems = self.checker.problems(attachment.get("content"))
                 if problems:
                     return self._refuse(call, 400, "BadArgument", "card: " + "; ".join(problems))
+        return None
+
+    def _rate_problem(self, call: Call, cid: str) -> web.Response | None:
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self.sends.get(cid, []) if now - t < 2]
+            self.sends[cid] = recent + [now]
+        if len([t for t in recent if now - t < 1]) >= 7 or len(recent) >= 8:
+            return self._refuse(call, 429, "Throttled", "Too many requests", {"Retry-After": "1"})
         return None
 
     def _conversation_problem(self, call: Call, cid: str) -> web.Response | None:
@@ -348,7 +361,8 @@ class FakeTeams:
         call, raw = await self._record(request, "send")
         cid = request.match_info["cid"]
         refused = (None if self._authorized(request) else self._refuse(call, 401, "Unauthorized", "bad token")) \
-            or await self._injected(call) or self._conversation_problem(call, cid) or self._activity_problem(call, raw)
+            or await self._injected(call) or self._conversation_problem(call, cid) or self._activity_problem(call, raw) \
+            or self._rate_problem(call, cid.split(";")[0])
         if refused is not None:
             return refused
         aid = f"1{next(self._ids):012d}"

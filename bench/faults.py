@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.outage import DB_DOWN  # noqa: E402
+from bot.core.outage import DB_DOWN  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from storage.db import migrate, sync_url  # noqa: E402

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.commands import parse  # noqa: E402
-from bot.service import Actor, CoachService  # noqa: E402
+from bot.core.commands import parse  # noqa: E402
+from bot.core.service import Actor, CoachService  # noqa: E402
 from flows.engine import Answer, advance, start  # noqa: E402
 from flows.talk import FLOW  # noqa: E402
 from storage.crypto import NotesCipher  # noqa: E402

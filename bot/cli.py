@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 
 app = typer.Typer(help="coachbot — a coach for sales managers in Slack, Teams and the console.",
                   no_args_is_help=True, add_completion=False)
@@ -39,7 +39,7 @@ def _with_db(settings: Settings, work):
 
 
 def _cipher(settings: Settings):
-    from bot.keys import MissingKey, load_cipher
+    from bot.ops.keys import MissingKey, load_cipher
 
     try:
         return load_cipher(settings, allow_generate=False)[0]
@@ -54,10 +54,10 @@ def demo(
     user: str = typer.Option("sam", "--as", help="Who you are at the start (a handle, without @)."),
 ) -> None:
     """An interactive console chat with the coach on the embedded default database."""
-    from bot.clock import SimulatedClock
+    from bot.core.clock import SimulatedClock
     from bot.console.app import ConsoleDemo, make_writer, run
-    from bot.keys import load_cipher
-    from bot.service import CoachService
+    from bot.ops.keys import load_cipher
+    from bot.core.service import CoachService
     from storage.db import Database
 
     settings = _settings(database_url)
@@ -89,8 +89,8 @@ def serve(
     no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Do not run the nudge scheduler here."),
 ) -> None:
     """Serve Slack (/slack/events, OAuth install), Teams (/api/messages), webhooks, health checks and the scheduler."""
-    from bot.keys import MissingKey
-    from bot.observe import configure_logging
+    from bot.ops.keys import MissingKey
+    from bot.ops.observe import configure_logging
     from bot.server import serve as run_server
 
     settings = _settings(None)
@@ -149,7 +149,7 @@ def export_retros(
     """Loss retrospectives as CSV: deal, amount, rep, manager, reasons, status."""
     from datetime import date
 
-    from bot.export import ExportError, retros_csv
+    from bot.ops.export import ExportError, retros_csv
 
     if fmt != "csv":
         typer.echo(f"Unknown format “{fmt}”: only csv is supported.", err=True)
@@ -200,7 +200,7 @@ def forget(
     database_url: str = typer.Option(None, "--db", help="Database URL (default: DATABASE_URL)."),
 ) -> None:
     """Erase one person's personal data (plans about them, their check-ins, retrospectives, drafts, nudges)."""
-    from bot.data_rights import PersonNotFound, forget as erase
+    from bot.ops.data_rights import PersonNotFound, forget as erase
 
     settings = _settings(database_url)
     if not yes and not typer.confirm(f"Erase everything stored about {who}? This can't be undone."):
@@ -224,7 +224,7 @@ def export_person(
     """Everything stored about one person, decrypted, as JSON (a subject-access request)."""
     import json
 
-    from bot.data_rights import PersonNotFound, export_person as collect
+    from bot.ops.data_rights import PersonNotFound, export_person as collect
 
     settings = _settings(database_url)
     cipher = _cipher(settings)
@@ -245,7 +245,7 @@ def export_person(
 @app.command("rotate-key")
 def rotate_key(database_url: str = typer.Option(None, "--db", help="Database URL (default: DATABASE_URL).")) -> None:
     """Re-encrypt every stored note with COACHBOT_ENCRYPTION_KEY (put the old key in COACHBOT_PREVIOUS_KEYS)."""
-    from bot.data_rights import rotate_key as rotate
+    from bot.ops.data_rights import rotate_key as rotate
 
     settings = _settings(database_url)
     if not settings.coachbot_previous_keys:

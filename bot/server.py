@@ -10,11 +10,11 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
-from bot import observe
-from bot.clock import SystemClock
-from bot.keys import load_cipher
-from bot.service import CoachService
-from bot.settings import Settings
+from bot.ops import observe
+from bot.core.clock import SystemClock
+from bot.ops.keys import load_cipher
+from bot.core.service import CoachService
+from bot.ops.settings import Settings
 from bot.slack.forms import to_bolt_request as slack_request
 from bot.webhooks import WebhookRoutes
 from storage.db import Database
@@ -81,7 +81,7 @@ def start_scheduler(settings: Settings, db: Database, dispatcher, clock):
 
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    from bot import housekeeping
+    from bot.scheduler import housekeeping
 
     scheduler = AsyncIOScheduler(timezone="UTC")
     first = datetime.now(timezone.utc)
@@ -147,7 +147,7 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
     if scheduler:
         from datetime import timedelta
 
-        from bot.dispatch import Dispatcher
+        from bot.scheduler.dispatch import Dispatcher
 
         dispatcher = Dispatcher(db, cipher, clock, senders, batch=settings.nudge_batch,
                                 lease=timedelta(seconds=settings.lease_seconds))

@@ -75,7 +75,7 @@ def clock() -> FixedClock:
 async def service_on(clock):
     """Make coach services on a database URL (migrated on first use), sharing one notes key and the
     test's clock; every database they opened is closed after the test."""
-    from bot.service import CoachService
+    from bot.core.service import CoachService
     from storage.crypto import NotesCipher
     from storage.db import Database, migrate
 

@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.commands import parse
-from bot.identity import Actor
-from bot.data_rights import PersonNotFound, export_person, forget, purge_expired, rotate_key
-from bot.service import CoachService
+from bot.core.commands import parse
+from bot.core.identity import Actor
+from bot.ops.data_rights import PersonNotFound, export_person, forget, purge_expired, rotate_key
+from bot.core.service import CoachService
 from flows.engine import Answer
 from storage import privacy
 from storage.crypto import NotesCipher

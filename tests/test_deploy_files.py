@@ -36,7 +36,7 @@ def test_compose_runs_migrations_once_then_two_replicas_behind_a_proxy_that_chec
 
 
 def test_every_setting_is_listed_and_explained_in_env_example():
-    from bot.settings import Settings
+    from bot.ops.settings import Settings
 
     example = (ROOT / ".env.example").read_text()
     for field in Settings.model_fields.values():

@@ -11,8 +11,8 @@ from datetime import date, datetime, timezone
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from bot.commands import Command, parse
-from bot.retros import parse_amount
+from bot.core.commands import Command, parse
+from bot.core.retros import parse_amount
 from bot.slack import blocks
 from bot.slack.inbound import deal_from_message
 from bot.slack.mrkdwn import escape, long_text_sections

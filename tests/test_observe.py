@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.observe import JsonFormatter, redact
+from bot.ops.observe import JsonFormatter, redact
 from storage.db import Database, migrate, newest_revision
 from tests import slack_requests as sr
 from tests.served import new_person

@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.commands import parse
-from bot.identity import Actor, NewPerson, person_for
-from bot.service import CoachService
-from bot.views import ReportView
+from bot.core.commands import parse
+from bot.core.identity import Actor, NewPerson, person_for
+from bot.core.service import CoachService
+from bot.core.views import ReportView
 from flows import report as rp
 from storage import people
 from storage.crypto import NotesCipher

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from bot.commands import parse
+from bot.core.commands import parse
 from bot.console.sender import ConsoleSender
-from bot.dispatch import Dispatcher
-from bot.identity import Actor
-from bot.service import CoachService
+from bot.scheduler.dispatch import Dispatcher
+from bot.core.identity import Actor
+from bot.core.service import CoachService
 from flows.engine import Answer
 from storage.crypto import NotesCipher
 from storage.db import Database, migrate
@@ -178,7 +178,7 @@ async def test_unfinished_retrospective_reminders_stop_when_it_is_done(world):
 
 
 async def test_a_removed_workspace_gets_nothing_planned_or_sent_until_it_is_back(world):
-    from bot import housekeeping
+    from bot.scheduler import housekeeping
 
     await world.talk()
     stopped = await world.service.stop_nudges("console", "demo", "stopped: coachbot was uninstalled here")

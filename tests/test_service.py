@@ -6,9 +6,9 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from bot.commands import parse
-from bot.identity import NewPerson, person_for
-from bot.service import Actor, CoachService, Plans
+from bot.core.commands import parse
+from bot.core.identity import NewPerson, person_for
+from bot.core.service import Actor, CoachService, Plans
 from flows.engine import Action, Answer
 from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
 from storage import talks

@@ -8,7 +8,7 @@ import pytest
 
 from bot.slack import blocks
 from bot.slack.mrkdwn import clip, escape, long_text_sections
-from bot.views import Home, Plans, RepStatus, SettingsView, Unfinished
+from bot.core.views import Home, Plans, RepStatus, SettingsView, Unfinished
 from flows.outputs import Done, Feedback, InputKind, Option, Prompt, Refused, Say, Section
 from storage.talks import Plan, PlanItem
 
@@ -238,7 +238,7 @@ def test_a_summary_longer_than_a_modal_points_to_the_whole_copy():
 
 def test_a_nudge_too_long_for_one_message_counts_what_it_leaves_out():
     from tests.fakes.block_kit import check_message
-    from bot.views import NudgeMessage
+    from bot.core.views import NudgeMessage
     m = NudgeMessage(9, "review_pack", "Review day", (("plan_close", "Close the plan", "3"),),
                      tuple("z" * 2900 for _ in range(60)))
     msg = blocks.nudge_message(m)
@@ -261,7 +261,7 @@ def test_an_error_for_a_step_without_an_input_is_shown_in_the_view():
 
 
 async def test_a_reply_longer_than_a_response_url_takes_continues_in_the_dms():
-    from bot.identity import Actor
+    from bot.core.identity import Actor
     from bot.slack.app import RESPONSES_PER_URL, SlackListeners
     from tests.fakes.block_kit import check_message
     responded, dms = [], []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import PersonRef
+from bot.core.commands import PersonRef
 from bot.slack.inbound import deal_from_message, loose_handles, parse_command
 from tests.slack_requests import typed
 

@@ -12,8 +12,8 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from bot.commands import parse
-from bot.service import Actor, CoachService
+from bot.core.commands import parse
+from bot.core.service import Actor, CoachService
 from flows.engine import Action, Answer
 from flows.outputs import Prompt, Refused
 from storage.db import Database, sqlite_path
@@ -139,7 +139,7 @@ async def test_a_replica_that_wrote_a_step_last_still_sees_what_another_replica_
 
 
 async def test_a_remembered_step_of_an_erased_person_is_not_written_back(db_url, service_on):
-    from bot.data_rights import forget
+    from bot.ops.data_rights import forget
 
     service = service_on(db_url)
     p = await open_talk(service)
@@ -152,7 +152,7 @@ async def test_a_remembered_step_of_an_erased_person_is_not_written_back(db_url,
 
 
 def test_the_step_cache_keeps_few_entries_for_a_short_time():
-    from bot.step_cache import StepCache
+    from bot.core.step_cache import StepCache
     from flows.engine import FlowState
 
     now = [0.0]

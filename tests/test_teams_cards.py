@@ -8,7 +8,7 @@ import pytest
 
 from bot.teams import cards
 from bot.teams.inbound import name_words, parse_message, parse_submission
-from bot.views import LossPrompt, NudgeMessage, Plans, SettingsView
+from bot.core.views import LossPrompt, NudgeMessage, Plans, SettingsView
 from flows.outputs import Done, Feedback, InputKind, Refused, Say, Section
 from tests.test_slack_blocks import _plan, prompt
 

@@ -6,13 +6,13 @@ import sys
 from datetime import timedelta
 from typing import Any, Callable, TextIO
 
-from bot import commands
-from bot.clock import SimulatedClock, parse_duration
-from bot import housekeeping
+from bot.core import commands
+from bot.core.clock import SimulatedClock, parse_duration
+from bot.scheduler import housekeeping
 from bot.console.render import render
 from bot.console.sender import ConsoleSender
-from bot.dispatch import Dispatcher
-from bot.service import Actor, CoachService
+from bot.scheduler.dispatch import Dispatcher
+from bot.core.service import Actor, CoachService
 from flows.engine import Action, Answer
 from flows.outputs import Cancelled, Done, Prompt
 

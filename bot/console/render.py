@@ -4,7 +4,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from bot.views import LossPrompt, Plans, ReportView, SettingsView, Team, ThreadReply
+from bot.core.views import LossPrompt, Plans, ReportView, SettingsView, Team, ThreadReply
 from flows.report import lines as report_lines
 from flows.dates import format_day
 from flows.outputs import Cancelled, Done, InputKind, Notify, Prompt, Refused, Say

@@ -5,7 +5,7 @@ import itertools
 import string
 from typing import Callable
 
-from bot.views import NudgeMessage
+from bot.core.views import NudgeMessage
 from storage.models import Person, Workspace
 
 

@@ -32,15 +32,15 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import USAGE, Command, PersonRef, help_text
-from bot.outage import DB_DOWN, UNAVAILABLE
-from bot.views import LossPrompt, ReportView, ThreadReply, last_of, plain_text
-from bot.identity import UNKNOWN_NAME, Actor
-from bot.profiles import Profile, ProfileRefresher
-from bot.nudge_actions import ACTIONS as NUDGE_ACTIONS
-from bot.retros import parse_amount
-from bot.service import CoachService
-from bot.settings import Settings
+from bot.core.commands import USAGE, Command, PersonRef, help_text
+from bot.core.outage import DB_DOWN, UNAVAILABLE
+from bot.core.views import LossPrompt, ReportView, ThreadReply, last_of, plain_text
+from bot.core.identity import UNKNOWN_NAME, Actor
+from bot.core.profiles import Profile, ProfileRefresher
+from bot.core.nudge_actions import ACTIONS as NUDGE_ACTIONS
+from bot.core.retros import parse_amount
+from bot.core.service import CoachService
+from bot.ops.settings import Settings
 from bot.slack import blocks, scopes
 from bot.slack.tokens import client_with
 from bot.slack.inbound import deal_from_message, loose_handles, parse_command
@@ -394,7 +394,7 @@ class SlackListeners:
     async def upload_chart(self, client: AsyncWebClient, actor: Actor, view: ReportView) -> str | None:
         """The report's chart as a PNG in the person's DM with the bot (reports are never posted publicly);
         what went wrong, for the person, when it could not be delivered."""
-        from bot.charts import reasons_chart
+        from bot.slack.charts import reasons_chart
 
         png = await asyncio.to_thread(reasons_chart, view.report)
         try:

@@ -9,7 +9,7 @@ from bot.slack.mrkdwn import (
     BUTTON_TEXT, MESSAGE_BLOCKS, MODAL_BLOCKS, MODAL_TITLE, OPTION_TEXT, PLACEHOLDER, SECTION_TEXT, context,
     clip, escape, fallback, long_text_sections, plain, section, text_sections, unescape,
 )
-from bot.views import Home, LossPrompt, NudgeMessage, Plans, ReportView, SettingsView, Team
+from bot.core.views import Home, LossPrompt, NudgeMessage, Plans, ReportView, SettingsView, Team
 from flows.report import lines as report_lines
 from flows.dates import format_day
 from flows.outputs import Cancelled, Done, InputKind, Prompt, Refused, Say

@@ -6,7 +6,7 @@ stores plain text and the renderers escape it exactly once on the way out.
 from __future__ import annotations
 
 import re
-from bot.commands import SLACK_MENTION, Command, PersonRef
+from bot.core.commands import SLACK_MENTION, Command, PersonRef
 from bot.slack.mrkdwn import unescape
 
 HANDLE = re.compile(r"^@[A-Za-z][\w.\-]*$")

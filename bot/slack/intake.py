@@ -7,7 +7,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.identity import Actor
+from bot.core.identity import Actor
 from bot.slack import scopes
 from bot.slack.tokens import bot_token_for, client_with
 from bot.webhooks import CrmDeal, IntakeResult

@@ -10,10 +10,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dispatch import SendError
+from bot.scheduler.dispatch import SendError
 from bot.slack import blocks, scopes
 from bot.slack.tokens import bot_token_for, client_with
-from bot.views import NudgeMessage
+from bot.core.views import NudgeMessage
 from storage.models import Person, Workspace
 
 log = logging.getLogger("coachbot.slack.sender")

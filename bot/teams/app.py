@@ -17,13 +17,13 @@ from microsoft_agents.activity import Activity, Attachment, ConversationAccount,
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import ActivityHandler, ClaimsIdentity, MessageFactory, TurnContext
 
-from bot.commands import USAGE, Command, PersonRef
-from bot.identity import UNKNOWN_NAME, Actor
-from bot.profiles import Profile, ProfileRefresher
-from bot.service import CoachService
+from bot.core.commands import USAGE, Command, PersonRef
+from bot.core.identity import UNKNOWN_NAME, Actor
+from bot.core.profiles import Profile, ProfileRefresher
+from bot.core.service import CoachService
 from bot.teams import cards
 from bot.teams.inbound import MAX_MESSAGE, Submission, as_int, name_words, parse_message, parse_submission
-from bot.views import LossPrompt, ReportView, ThreadReply, last_of, plain_text
+from bot.core.views import LossPrompt, ReportView, ThreadReply, last_of, plain_text
 from flows.engine import Action, Answer
 from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
 

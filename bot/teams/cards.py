@@ -11,8 +11,8 @@ import re
 from datetime import date
 from typing import Any
 
-from bot.commands import help_text
-from bot.views import LossPrompt, NudgeMessage, Plans, ReportView, SettingsView, Team
+from bot.core.commands import help_text
+from bot.core.views import LossPrompt, NudgeMessage, Plans, ReportView, SettingsView, Team
 from flows.dates import format_day
 from flows.outputs import Cancelled, Done, InputKind, Prompt, Refused, Say
 from flows.report import lines as report_lines

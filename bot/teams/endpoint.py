@@ -16,9 +16,9 @@ from microsoft_agents.hosting.core import (
 )
 from pydantic import ValidationError
 
-from bot.outage import DB_DOWN, UNAVAILABLE
-from bot.service import CoachService
-from bot.settings import Settings
+from bot.core.outage import DB_DOWN, UNAVAILABLE
+from bot.core.service import CoachService
+from bot.ops.settings import Settings
 from bot.teams.app import CoachTeamsBot
 from bot.teams.identity import auth_configuration, connections, reference_problem, service_url_problem, validator
 

@@ -21,7 +21,7 @@ from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.core import AgentAuthConfiguration, AuthTypes, ClaimsIdentity, JwtTokenValidator
 from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import _JwkClientManager
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 
 log = logging.getLogger("coachbot.teams")
 BOTFRAMEWORK_ISSUER = "https://api.botframework.com"

@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.commands import Command, PersonRef, parse
-from bot.identity import UNKNOWN_NAME
+from bot.core.commands import Command, PersonRef, parse
+from bot.core.identity import UNKNOWN_NAME
 
 AT_TAG = re.compile(r"<at[^>]*>(?P<name>.*?)</at>", re.IGNORECASE | re.DOTALL)
 TAGS = re.compile(r"<[^>]+>")

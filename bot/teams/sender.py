@@ -13,10 +13,10 @@ import logging
 
 import aiohttp
 
-from bot.dispatch import SendError
+from bot.scheduler.dispatch import SendError
 from bot.teams import cards
 from bot.teams.app import PACE, CoachTeamsBot, UnsafeReference, card_activity, patiently
-from bot.views import NudgeMessage
+from bot.core.views import NudgeMessage
 from storage.models import Person, Workspace
 
 log = logging.getLogger("coachbot.teams.sender")

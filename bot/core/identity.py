@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import PersonRef
+from bot.core.commands import PersonRef
 from storage import people
 from storage.models import Person
 

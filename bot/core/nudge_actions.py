@@ -6,9 +6,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot import planner
-from bot.identity import Actor, person_for
-from bot.planner import schedule_of
+from bot.core import planner
+from bot.core.identity import Actor, person_for
+from bot.core.planner import schedule_of
 from flows import cadence
 from flows.checkin import LABELS, NEEDS_MANAGER
 from flows.outputs import Notify, Refused, Say
@@ -17,7 +17,7 @@ from storage.models import ActionItem, Conversation, FollowUp, Workspace
 from storage.nudges import NewNudge
 
 if TYPE_CHECKING:
-    from bot.service import CoachService
+    from bot.core.service import CoachService
 
 ACTIONS = ("nudge_checkin", "nudge_checked_in", "nudge_send_checkin", "nudge_snooze", "item_done", "followup_done",
            "pulse", "plan_close")

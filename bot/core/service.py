@@ -10,15 +10,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot import observe, planner
-from bot.account import AccountService
-from bot.nudge_actions import NudgeActions
-from bot.retros import RetroService
-from bot.step_cache import StepCache, owner_of
-from bot.waiting import WaitingMessages
-from bot.commands import Command, help_text, usage_line
-from bot.identity import Actor, NewPerson, effective_tz, person_for, person_named
-from bot.views import Plans
+from bot.ops import observe
+from bot.core import planner
+from bot.core.account import AccountService
+from bot.core.nudge_actions import NudgeActions
+from bot.core.retros import RetroService
+from bot.core.step_cache import StepCache, owner_of
+from bot.scheduler.waiting import WaitingMessages
+from bot.core.commands import Command, help_text, usage_line
+from bot.core.identity import Actor, NewPerson, effective_tz, person_for, person_named
+from bot.core.views import Plans
 from flows import checkin, engine
 from flows.dates import format_day
 from flows.engine import Action, Answer, FlowState, Turn

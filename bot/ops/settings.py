@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.identity import NewPerson
+from bot.core.identity import NewPerson
 from flows.cadence import DAY_CODES
 
 

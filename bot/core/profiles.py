@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.identity import UNKNOWN_NAME
+from bot.core.identity import UNKNOWN_NAME
 from storage import people
 from storage.db import Database
 

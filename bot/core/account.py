@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.clock import parse_duration
-from bot.commands import Command, PersonRef, usage_line
-from bot.identity import Actor, NewPerson, effective_tz, person_for
-from bot.views import Home, RepStatus, SettingsView, Unfinished
+from bot.core.clock import parse_duration
+from bot.core.commands import Command, PersonRef, usage_line
+from bot.core.identity import Actor, NewPerson, effective_tz, person_for
+from bot.core.views import Home, RepStatus, SettingsView, Unfinished
 from flows.cadence import DAY_CODES as DAYS
 from flows.dates import format_day, parse_date
 from flows.engine import FlowState

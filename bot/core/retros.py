@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot import planner
-from bot.commands import Command, PersonRef
-from bot.identity import Actor, effective_tz, person_for, person_named
-from bot.views import LossPrompt, ReportView, Team, ThreadReply
+from bot.core import planner
+from bot.core.commands import Command, PersonRef
+from bot.core.identity import Actor, effective_tz, person_for, person_named
+from bot.core.views import LossPrompt, ReportView, Team, ThreadReply
 from flows import report as report_maths, retro as retro_flow
 from flows.dates import add_business_days, format_day
 from flows.outputs import Done, Notify, Refused, Say
@@ -19,7 +19,7 @@ from storage import nudges, people, retros
 from storage.models import FlowSession, Person
 
 if TYPE_CHECKING:
-    from bot.service import CoachService
+    from bot.core.service import CoachService
 
 DEAL_NAME_MAX = 200  # retrospectives.deal_name; the lost-deal form allows as much
 DEAL_KEY_MAX = 128  # retrospectives.deal_key

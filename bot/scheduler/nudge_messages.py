@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.views import NudgeMessage
+from bot.core.views import NudgeMessage
 from flows.dates import format_day
 from storage import checkins as checkins_repo, digest, people, talks
 from storage.crypto import NotesCipher

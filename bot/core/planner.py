@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.identity import effective_tz
+from bot.core.identity import effective_tz
 from flows import cadence
 from flows.cadence import NudgeSpec, Schedule
 from storage import nudges, talks

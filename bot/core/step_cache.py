@@ -21,7 +21,7 @@ Owner = tuple[str, str, str]  # platform, workspace, platform user id
 
 
 def owner_of(actor) -> Owner:
-    """The cache's owner key for an actor (`bot.identity.Actor`)."""
+    """The cache's owner key for an actor (`bot.core.identity.Actor`)."""
     return actor.platform, actor.workspace, actor.user
 
 

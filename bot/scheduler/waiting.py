@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from bot import nudge_messages
-from bot.identity import Actor, NewPerson, person_for
-from bot.views import NudgeMessage
+from bot.scheduler import nudge_messages
+from bot.core.identity import Actor, NewPerson, person_for
+from bot.core.views import NudgeMessage
 from flows import cadence
 from storage import nudges, people
 from storage.crypto import NotesCipher

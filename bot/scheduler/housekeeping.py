@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot import planner
-from bot.data_rights import purge_expired
+from bot.core import planner
+from bot.ops.data_rights import purge_expired
 from storage import events, nudges, people, talks
 from storage.db import Database
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bot.settings import Settings
+from bot.ops.settings import Settings
 from storage.crypto import NotesCipher
 from storage.db import sqlite_path
 

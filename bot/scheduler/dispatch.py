@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot import nudge_messages, observe
-from bot.planner import schedule_of
-from bot.views import NudgeMessage
+from bot.scheduler import nudge_messages
+from bot.ops import observe
+from bot.core.planner import schedule_of
+from bot.core.views import NudgeMessage
 from flows import cadence
 from storage import nudges, people as people_repo
 from storage.crypto import NotesCipher

@@ -57,6 +57,7 @@ def demo(
     from bot.core.clock import SimulatedClock
     from bot.console.app import ConsoleDemo, make_writer, run
     from bot.ops.keys import load_cipher
+    from bot.core.identity import NewPerson
     from bot.core.service import CoachService
     from storage.db import Database
 
@@ -68,7 +69,7 @@ def demo(
             await db.migrate()
             cipher, source = load_cipher(settings, allow_generate=True)
             clock = SimulatedClock()
-            service = CoachService(db, cipher, clock, defaults=settings.new_person())
+            service = CoachService(db, cipher, clock, defaults=NewPerson.from_settings(settings))
             write = make_writer(sys.stdout)
             write(f"coachbot demo — data in {db.url} (notes encrypted with {source}).", "dim")
             await run(ConsoleDemo(service, clock, user=user.lstrip("@").lower(), write=write,

@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.ops import observe
 from bot.core.clock import SystemClock
 from bot.ops.keys import load_cipher
+from bot.core.identity import NewPerson
 from bot.core.service import CoachService
 from bot.ops.settings import Settings
 from bot.slack.forms import to_bolt_request as slack_request
@@ -101,7 +102,7 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
     await db.migrate()
     cipher, source = load_cipher(settings, allow_generate=False)
     clock = SystemClock()
-    service = CoachService(db, cipher, clock, defaults=settings.new_person())
+    service = CoachService(db, cipher, clock, defaults=NewPerson.from_settings(settings))
     slack = None
     intake = None
     senders = {}

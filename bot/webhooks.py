@@ -19,34 +19,12 @@ from urllib.parse import urlparse
 
 from aiohttp import web
 
+from bot.core.crm import CrmDeal, Intake, IntakeResult
+
 log = logging.getLogger("coachbot.webhooks")
 MAX_BODY = 64 * 1024
 TOLERANCE_SECONDS = 300
 LOST_STAGES = {"closedlost", "closed_lost", "closed lost", "lost"}
-
-
-@dataclass(frozen=True)
-class CrmDeal:
-    """A lost deal as any CRM reports it."""
-
-    id: str
-    name: str
-    owner_email: str
-    amount: float | None = None
-    stage: str | None = None
-    close_date: date | None = None
-    url: str | None = None
-    workspace: str | None = None  # the chat workspace (Slack team id) when several are installed
-    channel: str | None = None
-
-
-@dataclass(frozen=True)
-class IntakeResult:
-    status: int
-    body: dict[str, Any]
-
-
-Intake = Callable[[CrmDeal, str], Awaitable[IntakeResult]]
 
 
 class WebhookError(Exception):

@@ -33,6 +33,12 @@ class NewPerson:
     work_end: str = "17:30"
     work_days: str = "mon,tue,wed,thu,fri"
 
+    @classmethod
+    def from_settings(cls, settings) -> "NewPerson":
+        """The defaults DEFAULT_TIMEZONE, WORK_START, WORK_END and WORK_DAYS set (bot.ops.settings)."""
+        return cls(tz=settings.default_timezone, work_start=settings.work_start, work_end=settings.work_end,
+                   work_days=settings.work_days)
+
 
 async def person_for(s: AsyncSession, actor: Actor, defaults: NewPerson) -> Person:
     """The stored person for an actor, created on first contact."""

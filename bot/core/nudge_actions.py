@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core import planner
 from bot.core.identity import Actor, person_for
+from bot.core.runner import Context
+from bot.core.talks import Talks
 from bot.core.planner import schedule_of
 from flows import cadence
 from flows.checkin import LABELS, NEEDS_MANAGER
@@ -16,20 +18,16 @@ from storage import checkins, nudges, people
 from storage.models import ActionItem, Conversation, FollowUp, Workspace
 from storage.nudges import NewNudge
 
-if TYPE_CHECKING:
-    from bot.core.service import CoachService
-
 ACTIONS = ("nudge_checkin", "nudge_checked_in", "nudge_send_checkin", "nudge_snooze", "item_done", "followup_done",
            "pulse", "plan_close")
 NOT_YOURS = "This button belongs to someone else's message, so nothing was changed."
 
 
 class NudgeActions:
-    def __init__(self, coach: "CoachService"):
-        self.coach = coach
-        self.db = coach.db
-        self.cipher = coach.cipher
-        self.clock = coach.clock
+    def __init__(self, ctx: Context, talks: Talks):
+        self.ctx = ctx
+        self.talks = talks
+        self.db, self.cipher, self.clock = ctx.db, ctx.cipher, ctx.clock
 
     async def handle(self, actor: Actor, action_id: str, value: str) -> list[Any]:
         """Run one button press; the value carries the nudge (or item) id and the choice.
@@ -47,7 +45,7 @@ class NudgeActions:
         except ValueError:
             return [Refused("That button's data is damaged; nothing was changed.")]
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.coach.defaults)
+            me = await person_for(s, actor, self.ctx.defaults)
             return await handler(s, me, ident_num, choice)
 
     async def _nudge(self, s, me, nudge_id: int):
@@ -162,6 +160,6 @@ class NudgeActions:
         return [Say(f"Noted: {bucket} new opportunities this week.{tip}", tone="success")]
 
     async def _plan_close(self, s, me, talk_id: int, _choice: str) -> list[Any]:
-        if not await self.coach.close_plan(s, me, talk_id):
+        if not await self.talks.close_plan(s, me, talk_id):
             return [Refused("That plan is already closed, or isn't yours to close.")]
         return [Say("Plan closed — its check-ins and reminders are off. Well done seeing it through.", tone="success")]

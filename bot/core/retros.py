@@ -5,21 +5,19 @@ import hashlib
 import re
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core import planner
 from bot.core.commands import Command, PersonRef
 from bot.core.identity import Actor, effective_tz, person_for, person_named
-from bot.core.views import LossPrompt, ReportView, Team, ThreadReply
-from flows import report as report_maths, retro as retro_flow
+from bot.core.runner import Context, FlowRunner
+from bot.core.views import LossPrompt, ThreadReply
+from flows import retro as retro_flow
 from flows.dates import add_business_days, format_day
 from flows.outputs import Done, Notify, Refused, Say
-from storage import nudges, people, retros
+from storage import nudges, people, retros, sessions
 from storage.models import FlowSession, Person
-
-if TYPE_CHECKING:
-    from bot.core.service import CoachService
 
 DEAL_NAME_MAX = 200  # retrospectives.deal_name; the lost-deal form allows as much
 DEAL_KEY_MAX = 128  # retrospectives.deal_key
@@ -50,11 +48,11 @@ def retro_ref(retro_id: int) -> str:
 
 
 class RetroService:
-    def __init__(self, coach: "CoachService"):
-        self.coach = coach
-        self.db = coach.db
-        self.cipher = coach.cipher
-        self.clock = coach.clock
+    def __init__(self, ctx: Context, runner: FlowRunner):
+        self.ctx = ctx
+        self.runner = runner
+        self.db, self.cipher, self.clock = ctx.db, ctx.cipher, ctx.clock
+        runner.on_finish(retro_flow.NAME, self.finish)
 
     # ---- a lost deal comes in ----------------------------------------------------------------
 
@@ -82,8 +80,8 @@ class RetroService:
                         f"Shorten it and try again. {LOST_USAGE}", tone="error")], "deal"
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.coach.defaults)
-            rep = await person_named(s, me, rep_ref, self.coach.defaults) if rep_ref else me
+            me = await person_for(s, actor, self.ctx.defaults)
+            rep = await person_named(s, me, rep_ref, self.ctx.defaults) if rep_ref else me
             if rep.id != me.id and rep.manager_id != me.id:
                 return [Refused(f"Only {rep.name} or their manager can log {rep.name}'s lost deals. If you manage "
                                 f"{rep.name}, add them first: /coach team add @{rep.name.split()[0].lower()}")], "rep"
@@ -106,7 +104,7 @@ class RetroService:
         """A lost deal reported by a CRM: open its retrospective once, however often it arrives."""
         now = self.clock.now()
         async with self.db.session() as s:
-            rep = await person_for(s, owner, self.coach.defaults)
+            rep = await person_for(s, owner, self.ctx.defaults)
             lost_on = deal.get("close_date") or now.astimezone(_zone(rep)).date()
             retro, created = await retros.open_retro(
                 s, workspace_id=rep.workspace_id, deal_key=f"crm:{deal['id']}", deal_name=deal["name"], rep=rep,
@@ -138,7 +136,7 @@ class RetroService:
         """Open (or resume) the retrospective flow — only for the rep or the rep's manager."""
         now = self.clock.now()
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.coach.defaults)
+            me = await person_for(s, actor, self.ctx.defaults)
             retro = await retros.get_retro(s, workspace_id=me.workspace_id, retro_id=retro_id)
             if retro is None:
                 return [Refused("That retrospective doesn't exist in this workspace.")]
@@ -148,20 +146,20 @@ class RetroService:
                                 "(or their manager) to fill in, so I can't open it for you.")]
             if retro.status == "done":
                 return [Say(f"The retrospective for {retro.deal_name} is already done — thank you.")]
-            row = await self.coach.sessions_for_ref(s, me, retro_ref(retro.id))
+            row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id, ref=retro_ref(retro.id))
             if row is not None:
-                return list((await self.coach.resume_row(s, row, now, actor=actor))[1].outputs)
+                return list((await self.runner.resume(s, row, now, actor=actor))[1].outputs)
             retro.status = "in_progress"
             s.add(retro)
             params = {"deal": retro.deal_name, "rep": rep.name if rep else "", "retro_id": retro.id,
                       "tz": effective_tz(me)}
-            return await self.coach.start_flow(s, me, retro_flow.NAME, params, retro.rep_id, now,
+            return await self.runner.start(s, me, retro_flow.NAME, params, retro.rep_id, now,
                                                ref=retro_ref(retro.id), actor=actor)
 
     async def retro_command(self, actor: Actor, cmd: Command) -> list[Any]:
         """`/coach retro`: start the oldest retrospective waiting for me, or say there is none."""
         async with self.db.session() as s:
-            me = await person_for(s, actor, self.coach.defaults)
+            me = await person_for(s, actor, self.ctx.defaults)
             waiting = await retros.pending_for(s, rep=me)
         if not waiting:
             return [Say("No retrospectives are waiting for you. When a deal is lost: /coach lost <deal name>.")]
@@ -209,71 +207,6 @@ class RetroService:
                 "; ".join(f"{f['text']}" + (f" (by {format_day(f['due'])})" if f.get("due") else "") for f in followups)
         outputs.append(Say(thanks, tone="success"))
         return outputs
-
-    # ---- reports -----------------------------------------------------------------------------
-
-    async def report(self, actor: Actor, cmd: Command) -> list[Any]:
-        """`/coach report [30d|90d|quarter]`: loss reasons of the team, with trend, patterns and gaps."""
-        spec = cmd.args[0].lower() if cmd.args else "30d"
-        now = self.clock.now()
-        async with self.db.session() as s:
-            me = await person_for(s, actor, self.coach.defaults)
-            p = report_maths.period(spec, now.astimezone(_zone(me)).date())
-            if p is None:
-                return [Say(f"“{spec}” isn't a period I know. Usage: /coach report [30d|90d|quarter]", tone="error")]
-            reps = await people.reps_of(s, manager=me)
-            if reps:
-                manager_id, own_team, team = me.id, True, reps
-            elif me.manager_id:
-                boss = await people.get_person(s, workspace_id=me.workspace_id, person_id=me.manager_id)
-                manager_id, own_team, team = me.manager_id, False, await people.reps_of(s, manager=boss)
-            else:
-                return [Say("There's no team to report on yet: add your reps with /coach team add @alex @jo "
-                            "(or ask your manager to add you).")]
-            args = dict(workspace_id=me.workspace_id, manager_id=manager_id)
-            current = await retros.reason_counts(s, **args, start=p.start, end=p.end)
-            previous = await retros.reason_counts(s, **args, start=p.previous_start, end=p.previous_end)
-            missing = await retros.missing_counts(s, **args, start=p.start, end=p.end)
-        names = {r.id: r.name for r in team}
-        return [ReportView(report_maths.build(p, current, previous, missing, names, own_team=own_team))]
-
-    # ---- teams -------------------------------------------------------------------------------
-
-    async def team(self, actor: Actor, cmd: Command) -> list[Any]:
-        """`/coach team`, `/coach team add @a @b`, `/coach team remove @a`."""
-        action = cmd.args[0].lower() if cmd.args else "list"
-        async with self.db.session() as s:
-            me = await person_for(s, actor, self.coach.defaults)
-            if action == "list":
-                reps = await people.reps_of(s, manager=me)
-                return [Team(me.name, tuple(r.name for r in reps))]
-            if action not in ("add", "remove") or not cmd.people:
-                return [Say("Usage: /coach team · /coach team add @alex @jo · /coach team remove @alex", tone="error")]
-            lines = []
-            for ref in cmd.people:
-                lines.append(await self._team_change(s, me, ref, action))
-            reps = await people.reps_of(s, manager=me)
-        return [Say("\n".join(lines)), Team(me.name, tuple(r.name for r in reps))]
-
-    async def _team_change(self, s, me: Person, ref: PersonRef, action: str) -> str:
-        rep = await person_named(s, me, ref, self.coach.defaults)
-        if rep.id == me.id:
-            return "You can't be on your own team."
-        if action == "add":
-            if rep.manager_id == me.id:
-                return f"{rep.name} is already on your team."
-            if rep.manager_id is not None:
-                boss = await people.get_person(s, workspace_id=me.workspace_id, person_id=rep.manager_id)
-                return (f"{rep.name} is on {boss.name if boss else 'another'}'s team; they need to remove "
-                        f"{rep.name} first.")
-            await people.set_manager(s, rep=rep, manager=me)
-            return f"Added {rep.name}."
-        if rep.manager_id != me.id:
-            return f"{rep.name} isn't on your team."
-        rep.manager_id = None
-        s.add(rep)
-        return f"Removed {rep.name}. Their past plans and retrospectives stay with you as history."
-
 
 def _zone(person: Person) -> ZoneInfo:
     return ZoneInfo(effective_tz(person))

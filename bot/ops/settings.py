@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.core.identity import NewPerson
 from flows.cadence import DAY_CODES
 
 
@@ -125,11 +124,6 @@ class Settings(BaseSettings):
         """The allowed service URL hosts, lower-cased (the test identity adds this machine)."""
         hosts = [h.strip().lower() for h in self.teams_service_hosts.split(",") if h.strip()]
         return tuple(hosts + (["127.0.0.1", "localhost"] if self.teams_test_identity_url else []))
-
-    def new_person(self) -> NewPerson:
-        """Defaults for people seen for the first time."""
-        return NewPerson(tz=self.default_timezone, work_start=self.work_start, work_end=self.work_end,
-                         work_days=self.work_days)
 
 
 @lru_cache

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.identity import Actor
 from bot.slack import scopes
 from bot.slack.tokens import bot_token_for, client_with
-from bot.webhooks import CrmDeal, IntakeResult
+from bot.core.crm import CrmDeal, IntakeResult
 
 log = logging.getLogger("coachbot.slack.intake")
 

@@ -21,6 +21,7 @@ from bot.core.commands import USAGE, Command, PersonRef
 from bot.core.identity import UNKNOWN_NAME, Actor
 from bot.core.profiles import Profile, ProfileRefresher
 from bot.core.service import CoachService
+from bot.scheduler.waiting import WaitingMessages
 from bot.teams import cards
 from bot.teams.inbound import MAX_MESSAGE, Submission, as_int, name_words, parse_message, parse_submission
 from bot.core.views import LossPrompt, ReportView, ThreadReply, last_of, plain_text
@@ -114,6 +115,7 @@ class CoachTeamsBot(ActivityHandler):
         self.default_tenant = default_tenant
         self.safe_reference = safe_reference  # why a stored reference's service URL must not get our token
         self.refresher = ProfileRefresher(service.db, service.clock, renamed=service.steps.forget_about)
+        self.waiting = WaitingMessages(service.db, service.cipher, service.clock, service.defaults)
         self._zones: dict[tuple[str, str], str] = {}  # the last zone stored per person (saves a write per turn)
 
     # ---- who and where ---------------------------------------------------------------------
@@ -170,16 +172,16 @@ class CoachTeamsBot(ActivityHandler):
 
     async def deliver_backlog(self, ctx: TurnContext, actor: Actor) -> None:
         """What waited for this person to open a chat, as one message (split only if Teams needs it)."""
-        owner, messages = await self.service.waiting.backlog(actor)
+        owner, messages = await self.waiting.backlog(actor)
         if not messages:
             return
         try:
             sent = await send_parts(ctx, [card_activity(part) for part in cards.backlog_cards(messages)])
         except Exception as exc:  # noqa: BLE001 - the scheduler will try each again
             log.warning("backlog not delivered (%s); back to the scheduler", exc.__class__.__name__)
-            await self.service.waiting.undelivered(owner, messages, f"backlog not delivered: {exc.__class__.__name__}")
+            await self.waiting.undelivered(owner, messages, f"backlog not delivered: {exc.__class__.__name__}")
             return
-        await self.service.waiting.delivered(owner, messages, str(getattr(sent, "id", "") or ""))
+        await self.waiting.delivered(owner, messages, str(getattr(sent, "id", "") or ""))
 
     # ---- turns -----------------------------------------------------------------------------
 
@@ -238,7 +240,7 @@ class CoachTeamsBot(ActivityHandler):
         if turn_context.activity.action != "remove" or not actor.user or not self.is_personal(turn_context.activity):
             return
         when = self.service.clock.now()
-        held = await self.service.waiting.app_removed(actor, (
+        held = await self.waiting.app_removed(actor, (
             f"held: the person removed coachbot from their Teams chat on {when:%Y-%m-%d %H:%M} UTC; delivered "
             "if they add it again"))
         log.warning("a Teams user removed the app: %d scheduled message(s) held", held)

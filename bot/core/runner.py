@@ -1,0 +1,228 @@
+"""The one road a flow step takes: load the state, advance the engine, save it, and finish the flow.
+
+Loading takes the state this process wrote last when it is still current (`StepCache`), else one
+ownership-checked read; saving is one version-checked write, so a stale or double submission never
+overwrites anything. A step that finishes its flow saves inside a transaction that also runs the
+flow's finish hook (what was agreed, the outbox that follows), so both are stored or neither is.
+Flows register their hooks here (`on_finish`); nothing in the core needs the whole service back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Awaitable, Callable, Protocol
+
+from bot.core.identity import Actor, NewPerson, person_for
+from bot.core.step_cache import StepCache, owner_of
+from bot.ops import observe
+from flows import engine
+from flows.dates import format_day
+from flows.engine import Answer, FlowState, Turn
+from flows.outputs import Done, Prompt, Refused, Say
+from flows.registry import get_flow
+from storage import sessions
+from storage.crypto import NotesCipher
+from storage.db import Database
+from storage.models import FlowSession, Person
+
+STEP_RACED = Refused("This step was just answered somewhere else (another window or a double click). "
+                     "Here is where you are now.")
+NOT_YOURS = Refused("That conversation doesn't exist or isn't yours, so nothing was changed.")
+NOTHING_OPEN = Say("You're not in a conversation right now. Type /coach talk @name to start one, "
+                   "or /coach help to see what I can do.")
+
+# A flow's finish hook: given the open transaction, the person who finished, the session row and the
+# summary, it stores what was agreed and returns what to show and to whom.
+FinishHook = Callable[[Any, Person, FlowSession, Done, datetime], Awaitable[list[Any]]]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every part of the core works with."""
+
+    db: Database
+    cipher: NotesCipher
+    clock: Clock
+    defaults: NewPerson
+
+
+class FlowRunner:
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.steps = StepCache()
+        self._finish: dict[str, FinishHook] = {}
+
+    def on_finish(self, flow: str, hook: FinishHook) -> None:
+        """Register what happens when a flow finishes (one hook per flow)."""
+        self._finish[flow] = hook
+
+    # ---- starting and showing ----------------------------------------------------------------
+
+    async def start(self, s, me: Person, flow: str, params: dict, subject_id: int | None, now: datetime,
+                    ref: str | None = None, *, actor: Actor | None = None) -> list[Any]:
+        """Begin a flow for `me` (the `actor`) inside the caller's transaction and return its first prompt."""
+        turn = engine.start(get_flow(flow), params, now)
+        row = await sessions.create_session(s, self.ctx.cipher, workspace_id=me.workspace_id, user_id=me.id,
+                                            flow=flow, state=turn.state.to_dict(), subject_id=subject_id,
+                                            now=now, ref=ref)
+        if actor is not None:
+            self.steps.put(row.id, owner_of(actor), turn.state)
+        return [replace(o, session_id=row.id) if isinstance(o, Prompt) else o for o in turn.outputs]
+
+    async def resume(self, s, row: FlowSession, now: datetime, *, actor: Actor | None = None
+                     ) -> tuple[FlowState, Turn]:
+        """Show a stored session's current step again (inside the caller's transaction) to its owner."""
+        state = await self._with_current_names(s, self._load(row))
+        turn = engine.resume(get_flow(row.flow), state, now, row.id)
+        if await self._save(s, row, state, turn.state, now) and actor is not None:
+            self.steps.put(row.id, owner_of(actor), turn.state)
+        return state, turn
+
+    async def current(self, actor: Actor) -> list[Any]:
+        """The prompt of the actor's most recent unfinished flow, if any (someone returns)."""
+        ctx = self.ctx
+        async with ctx.db.session() as s:
+            me = await person_for(s, actor, ctx.defaults)
+            row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id)
+            if row is None:
+                return []
+            state, turn = await self.resume(s, row, ctx.clock.now(), actor=actor)
+            who = state.params.get("rep") if state.params.get("rep_id") else None
+            what = f"conversation with {who}" if who else f"{get_flow(row.flow).title.lower()}"
+            return [Say(f"You have an unfinished {what} (saved {format_day(row.updated_at.date())}). "
+                        "Picking up where you left off:"), *turn.outputs]
+
+    async def reopen(self, actor: Actor, session_id: str) -> list[Any]:
+        """Show the current step of one of the actor's sessions (a home-tab button)."""
+        ctx = self.ctx
+        async with ctx.db.session() as s:
+            me = await person_for(s, actor, ctx.defaults)
+            row = await sessions.get_session(s, session_id=session_id, workspace_id=me.workspace_id, user_id=me.id)
+            if row is None:
+                return [Refused("That conversation doesn't exist or isn't yours.")]
+            return list((await self.resume(s, row, ctx.clock.now(), actor=actor))[1].outputs)
+
+    # ---- one step ----------------------------------------------------------------------------
+
+    async def answer(self, actor: Actor, answer: Answer, session_id: str | None = None) -> list[Any]:
+        """Apply an answer (or back/keep/cancel) to one of the actor's sessions, or their current one.
+
+        Load (the state this process wrote last, else one ownership-checked read), advance, then save
+        with a version check. Finishing or discarding saves in a transaction with the flow's finish
+        hook; everything else is one write. Whatever the road, a stale form changes nothing.
+        """
+        now = self.ctx.clock.now()
+        if session_id is None:
+            return await self._answer_current(actor, answer, now)
+        owner = owner_of(actor)
+        if self.steps.must_recheck(session_id):  # a name in it changed: the transaction path puts it in
+            return await self._answer_in_transaction(actor, answer, session_id, now)
+        cached = self.steps.get(session_id, owner, answer.version)
+        if cached is not None:
+            before = cached.state
+            turn = engine.advance(get_flow(before.flow), before, answer, now, session_id)
+            if turn.state.version == before.version:
+                return list(turn.outputs)  # an error to show, or out of date: nothing to write
+            if turn.state.status == "active":
+                if await sessions.write_state_if_current(self.ctx.db, session_id=session_id,
+                                                         expected_version=before.version,
+                                                         new=self._stored(turn.state), now=now):
+                    self.steps.put(session_id, owner, turn.state)
+                    return list(turn.outputs)
+            self.steps.drop(session_id)  # finishing, or the database moved on: read it and decide there
+            if turn.state.status != "active":
+                return await self._answer_in_transaction(actor, answer, session_id, now)
+        return await self._answer_stored(actor, answer, session_id, now)
+
+    async def _answer_stored(self, actor: Actor, answer: Answer, session_id: str, now: datetime) -> list[Any]:
+        """The step read from the database: one read and one write, unless it finishes the flow."""
+        def decide(stored: sessions.StoredState) -> tuple[sessions.NewState | None, tuple[FlowState, Turn]]:
+            state = FlowState.from_dict(self.ctx.cipher.decrypt(stored.state_encrypted))
+            turn = engine.advance(get_flow(stored.flow), state, answer, now, stored.id)
+            if turn.state.version == state.version or turn.state.status != "active":
+                return None, (state, turn)
+            return self._stored(turn.state), (state, turn)
+
+        outcome, result = await sessions.change_owned_state(
+            self.ctx.db, session_id=session_id, platform=actor.platform, workspace=actor.workspace,
+            user=actor.user, now=now, decide=decide)
+        if outcome == "conflict":
+            return [STEP_RACED]
+        if outcome == "missing":
+            return [NOT_YOURS]
+        before, turn = result
+        owner = owner_of(actor)
+        if outcome == "saved":
+            self.steps.put(session_id, owner, turn.state)
+            return list(turn.outputs)
+        if turn.state.version == before.version:
+            self.steps.put(session_id, owner, before)
+            return list(turn.outputs)
+        return await self._answer_in_transaction(actor, answer, session_id, now)
+
+    async def _answer_in_transaction(self, actor: Actor, answer: Answer, session_id: str, now: datetime) -> list[Any]:
+        """A step in one transaction: the names it shows refreshed, and when it finishes (or discards) its
+        flow, the finish hook's writes saved together with it."""
+        async with self.ctx.db.session() as s:
+            owned = await sessions.owned_session(s, session_id=session_id, platform=actor.platform,
+                                                 workspace=actor.workspace, user=actor.user)
+            if owned is None:
+                return [NOT_YOURS]
+            row, me = owned
+            return await self._advance(s, me, row, answer, now)
+
+    async def _answer_current(self, actor: Actor, answer: Answer, now: datetime) -> list[Any]:
+        async with self.ctx.db.session() as s:
+            me = await person_for(s, actor, self.ctx.defaults)
+            row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id)
+            if row is None:
+                return [NOTHING_OPEN]
+            return await self._advance(s, me, row, answer, now)
+
+    async def _advance(self, s, me: Person, row: FlowSession, answer: Answer, now: datetime) -> list[Any]:
+        """A step inside the caller's transaction: save it, and run the finish hook when it finishes."""
+        state = await self._with_current_names(s, self._load(row))
+        turn = engine.advance(get_flow(row.flow), state, answer, now, row.id)
+        if turn.state.version == state.version:
+            return list(turn.outputs)
+        stored = turn.state
+        if stored.status in ("done", "cancelled"):
+            # What was agreed lives in its own table now; the session keeps no second copy of the notes.
+            stored = replace(stored, answers={}, raw={}, draft=None)
+        if not await self._save(s, row, state, stored, now):
+            return [STEP_RACED]
+        outputs = list(turn.outputs)
+        if isinstance(outputs[-1], Done):
+            observe.FLOWS_DONE.labels(row.flow).inc()
+            outputs = await self._finish[row.flow](s, me, row, outputs[-1], now)
+        return outputs
+
+    # ---- state ---------------------------------------------------------------------------------
+
+    def _load(self, row: FlowSession) -> FlowState:
+        return FlowState.from_dict(sessions.load_state(self.ctx.cipher, row))
+
+    def _stored(self, state: FlowState) -> sessions.NewState:
+        return sessions.NewState(state.step, state.status, state.version, self.ctx.cipher.encrypt(state.to_dict()))
+
+    async def _save(self, s, row: FlowSession, before: FlowState, after: FlowState, now: datetime) -> bool:
+        if after.version == before.version:
+            return True
+        return await sessions.save_state(s, self.ctx.cipher, row=row, state=after.to_dict(),
+                                         expected_version=before.version, now=now)
+
+    async def _with_current_names(self, s, state: FlowState) -> FlowState:
+        """The state with the names of the people it is about as stored now: a flow started under a
+        stand-in name (the profile arrived late) shows the real one from its next step on."""
+        params = dict(state.params)
+        for name_key, id_key in (("rep", "rep_id"), ("manager", "manager_id")):
+            person_id = params.get(id_key)
+            if isinstance(person_id, int) and isinstance(params.get(name_key), str):
+                person = await s.get(Person, person_id)
+                if person is not None and person.name != params[name_key]:
+                    params[name_key] = person.name
+        return state if params == state.params else replace(state, params=params)

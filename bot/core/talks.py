@@ -1,0 +1,110 @@
+"""Difficult conversations: `talk @rep` starts or resumes one, a finished one becomes a stored plan with
+its check-ins planned, `plans` shows the open ones, `close @rep` ends one."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from bot.core import planner
+from bot.core.commands import Command, usage_line
+from bot.core.identity import Actor, effective_tz, person_for, person_named
+from bot.core.runner import Context, FlowRunner
+from bot.core.views import Plans
+from flows.dates import format_day
+from flows.outputs import Done, Notify, Refused, Say
+from flows.talk import NAME as TALK, plan_lines
+from storage import nudges, people, retros, sessions, talks
+from storage.models import FlowSession, Person
+
+
+class Talks:
+    def __init__(self, ctx: Context, runner: FlowRunner):
+        self.ctx = ctx
+        self.runner = runner
+        runner.on_finish(TALK, self.finish)
+
+    async def talk(self, actor: Actor, cmd: Command) -> list[Any]:
+        """`talk @rep`: start (or pick up) a difficult conversation with one of your reps."""
+        if len(cmd.people) != 1:
+            why = "Name the rep you want to talk to." if not cmd.people else "Name just one rep."
+            return [Say(f"{why} {usage_line('talk')}", tone="error")]
+        ctx = self.ctx
+        now = ctx.clock.now()
+        async with ctx.db.session() as s:
+            me = await person_for(s, actor, ctx.defaults)
+            rep = await person_named(s, me, cmd.people[0], ctx.defaults)
+            if rep.id == me.id:
+                return [Say("That's you — a difficult conversation needs a rep on the other side. "
+                            + usage_line("talk"), tone="error")]
+            notes: list[Any] = []
+            if rep.manager_id is not None and rep.manager_id != me.id:
+                boss = await people.get_person(s, workspace_id=me.workspace_id, person_id=rep.manager_id)
+                return [Refused(f"{rep.name} reports to {boss.name if boss else 'another manager'}, so only they can "
+                                f"hold this conversation. If {rep.name} has moved to your team, ask them to hand over.")]
+            if rep.manager_id is None:
+                await people.set_manager(s, rep=rep, manager=me)
+                notes.append(Say(f"{rep.name} is now on your team.", tone="success"))
+            row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id, flow=TALK,
+                                                subject_id=rep.id)
+            if row is not None:
+                _, turn = await self.runner.resume(s, row, now, actor=actor)
+                return notes + [Say(f"Picking up your unfinished conversation with {rep.name}.")] + list(turn.outputs)
+            params = {"rep": rep.name, "rep_id": rep.id, "manager": me.name, "manager_id": me.id,
+                      "tz": effective_tz(me)}
+            return notes + await self.runner.start(s, me, TALK, params, rep.id, now, actor=actor)
+
+    async def plans(self, actor: Actor, cmd: Command) -> list[Any]:
+        """`plans`: the open plans the actor leads or is on, and the things they said they would check."""
+        ctx = self.ctx
+        async with ctx.db.session() as s:
+            me = await person_for(s, actor, ctx.defaults)
+            found = await talks.open_plans(s, ctx.cipher, viewer=me)
+            followups = await retros.open_followups(s, ctx.cipher, person=me)
+            return [Plans(me.id, tuple(found), ctx.clock.now().date(), tuple(followups))]
+
+    async def close(self, actor: Actor, cmd: Command) -> list[Any]:
+        """`close @rep`: close the open plan with that rep (its check-ins and reminders stop)."""
+        if len(cmd.people) != 1:
+            return [Say(f"Name the rep whose plan to close. {usage_line('close')}", tone="error")]
+        ctx = self.ctx
+        async with ctx.db.session() as s:
+            me = await person_for(s, actor, ctx.defaults)
+            rep = await person_named(s, me, cmd.people[0], ctx.defaults)
+            open_ = [p for p in await talks.open_plans(s, ctx.cipher, viewer=me)
+                     if p.manager_id == me.id and p.rep_id == rep.id]
+            if not open_:
+                return [Say(f"You have no open plan with {rep.name}.", tone="error")]
+            for plan in open_:
+                await self.close_plan(s, me, plan.conversation_id)
+        return [Say(f"Closed the plan with {rep.name}; its check-ins and reminders are off.", tone="success")]
+
+    async def close_plan(self, s, me: Person, talk_id: int) -> bool:
+        """Close one of the manager's plans and cancel everything scheduled for it."""
+        closed = await talks.close(s, manager=me, conversation_id=talk_id, now=self.ctx.clock.now())
+        if closed:
+            await nudges.cancel_pending(s, subject=f"talk:{talk_id}", reason="plan closed")
+            for item_id in closed:
+                await nudges.cancel_pending(s, subject=f"item:{item_id}", reason="plan closed")
+        return closed is not None
+
+    async def finish(self, s, me: Person, row: FlowSession, done: Done, now: datetime) -> list[Any]:
+        """A finished talk: store the plan, plan its check-ins, and share it with the rep if asked."""
+        rep = await people.get_person(s, workspace_id=me.workspace_id, person_id=row.subject_id)
+        if rep is None:
+            return [Say("The person this conversation was about is no longer here, so it could not be stored.",
+                        tone="error")]
+        talk = await talks.record_conversation(
+            s, self.ctx.cipher, workspace_id=me.workspace_id, manager=me, rep=rep, answers=done.answers,
+            flow_session_id=row.id, now=now,
+        )
+        await planner.plan_talk(s, talk_id=talk.id, manager=me, rep=rep, review=talk.review_on, now=now)
+        outputs: list[Any] = [replace(done, record_id=talk.id),
+                              Say(f"Saved. The plan with {rep.name} is stored; review on "
+                                  f"{format_day(talk.review_on)}. See it any time with /coach plans.", tone="success")]
+        if done.answers.get("share"):
+            lines = plan_lines(done.answers.get("plan") or [], rep.name, me.name)
+            text = (f"{me.name} shared the plan you agreed together:\n" + "\n".join(f"• {line}" for line in lines)
+                    + f"\nYou'll review it together on {format_day(talk.review_on)}.")
+            outputs.append(Notify(rep.id, rep.name, Say(text), rep.platform_user_id))
+        return outputs

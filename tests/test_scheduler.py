@@ -84,11 +84,11 @@ async def test_answering_a_checkin_and_a_stuck_rep_reaches_the_manager(world):
     await world.talk()
     await world.at(MON + timedelta(days=1, hours=3))
     handle, action, value = world.sender.buttons[world.button("Stuck")]
-    out = await world.service.actions.handle(ALEX, action, value)
+    out = await world.service.buttons.press(ALEX, action, value)
     assert "Sam has been told you are stuck" in out[0].text
     assert out[1].person_name == "Sam" and "Alex checked in: stuck" in out[1].output.text
     stranger = Actor("console", "demo", "kim", "Kim", "UTC")
-    refused = await world.service.actions.handle(stranger, action, value)
+    refused = await world.service.buttons.press(stranger, action, value)
     assert "belongs to someone else" in refused[0].reason
 
 
@@ -120,7 +120,7 @@ async def test_opt_out_pause_and_snooze_are_honoured(world):
     await world.at(MON + timedelta(days=4, hours=2))
     assert world.sent_to("sam")
     handle, action, value = world.sender.buttons[world.button("Tomorrow")]
-    out = await world.service.actions.handle(SAM, action, value)
+    out = await world.service.buttons.press(SAM, action, value)
     assert out[0].text.startswith("Snoozed — I'll bring it back")
     snoozed = [n for n in await world.nudges(status="pending") if ":snooze:" in n.dedupe_key]
     assert len(snoozed) == 1 and snoozed[0].due_at > world.clock.current

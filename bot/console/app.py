@@ -107,7 +107,7 @@ class ConsoleDemo:
                 if action_id == "retro_start":
                     self.user, outputs = handle, await self.service.retros.start(actor, int(value))
                 else:
-                    outputs = await self.service.actions.handle(actor, action_id, value)
+                    outputs = await self.service.buttons.press(actor, action_id, value)
                 self.show(outputs)
         elif word in ("/ok", "/keep"):
             self.show(await self.service.answer(self.actor, Answer(action=Action.KEEP)))

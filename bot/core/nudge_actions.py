@@ -1,4 +1,8 @@
-"""What the buttons on a nudge do: answer a check-in, note a check-in, snooze, mark things done."""
+"""What the buttons on a nudge do: answer a check-in, note a check-in, snooze, mark things done.
+
+Each handler gets its subject already checked by the button registry (`bot.core.buttons`): the
+presser's own nudge, item, follow-up or plan, in their workspace, of the button's kind.
+"""
 from __future__ import annotations
 
 import json
@@ -7,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core import planner
-from bot.core.identity import Actor, person_for
+from bot.core.buttons import NOT_YOURS, Button, Buttons, subject_id
 from bot.core.runner import Context
 from bot.core.talks import Talks
 from bot.core.planner import schedule_of
@@ -15,51 +19,47 @@ from flows import cadence
 from flows.checkin import LABELS, NEEDS_MANAGER
 from flows.outputs import Notify, Refused, Say
 from storage import checkins, nudges, people
-from storage.models import ActionItem, Conversation, FollowUp, Workspace
+from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person, Workspace
 from storage.nudges import NewNudge
 
-ACTIONS = ("nudge_checkin", "nudge_checked_in", "nudge_send_checkin", "nudge_snooze", "item_done", "followup_done",
-           "pulse", "plan_close")
-NOT_YOURS = "This button belongs to someone else's message, so nothing was changed."
+PULSE_BUCKETS = ("0", "1-2", "3-5", "6+")
+PLAN_GONE = "That plan has been closed, so there's nothing to check in on any more. Thanks all the same!"
 
 
 class NudgeActions:
-    def __init__(self, ctx: Context, talks: Talks):
+    """The buttons of nudges, registered in the one button registry (`Buttons`)."""
+
+    def __init__(self, ctx: Context, talks: Talks, buttons: Buttons):
         self.ctx = ctx
         self.talks = talks
         self.db, self.cipher, self.clock = ctx.db, ctx.cipher, ctx.clock
+        for button in (
+            Button("nudge_checkin", "nudge", self._nudge_checkin, ("checkin_rep",)),
+            Button("nudge_checked_in", "nudge", self._nudge_checked_in, ("checkin_manager",)),
+            Button("nudge_send_checkin", "nudge", self._nudge_send_checkin, ("checkin_manager",)),
+            Button("nudge_snooze", "nudge", self._nudge_snooze),
+            Button("pulse", "nudge", self._pulse, ("pulse",)),
+            Button("item_done", "item", self._item_done),
+            Button("followup_done", "followup", self._followup_done),
+            Button("plan_close", "plan", self._plan_close),
+        ):
+            buttons.add(button)
 
-    async def handle(self, actor: Actor, action_id: str, value: str) -> list[Any]:
-        """Run one button press; the value carries the nudge (or item) id and the choice.
+    async def _talk(self, s, me: Person, n: Nudge, *, role: str) -> Conversation | None:
+        """The plan a nudge is about, if it is in the presser's workspace and they are its rep (or manager)."""
+        talk = await s.get(Conversation, subject_id(n.subject, "talk") or -1)
+        if talk is None or talk.workspace_id != me.workspace_id:
+            return None
+        return talk if me.id == (talk.rep_id if role == "rep" else talk.manager_id) else None
 
-        `action_id` may carry the option after a dot (`nudge_checkin.stuck`), as every button posted
-        since action ids became unique per block does; older messages send the bare action.
-        """
-        action_id = action_id.partition(".")[0]
-        handler = getattr(self, "_" + action_id, None)
-        if action_id not in ACTIONS or handler is None:
-            return [Refused("That button is from an older version of coachbot; nothing was changed.")]
-        ident, _, choice = value.partition(":")
-        try:
-            ident_num = int(ident)
-        except ValueError:
-            return [Refused("That button's data is damaged; nothing was changed.")]
-        async with self.db.session() as s:
-            me = await person_for(s, actor, self.ctx.defaults)
-            return await handler(s, me, ident_num, choice)
-
-    async def _nudge(self, s, me, nudge_id: int):
-        return await nudges.get(s, nudge_id=nudge_id, recipient_id=me.id)
-
-    async def _nudge_checkin(self, s, me, nudge_id: int, status: str) -> list[Any]:
-        n = await self._nudge(s, me, nudge_id)
-        if n is None:
-            return [Refused(NOT_YOURS)]
+    async def _nudge_checkin(self, s, me: Person, n: Nudge, status: str) -> list[Any]:
         if status not in LABELS:
             return [Refused("That answer isn't one I know; nothing was recorded.")]
-        talk = await s.get(Conversation, int(n.subject.split(":")[1]))
-        if talk is None or talk.status != "open":
-            return [Say("That plan has been closed, so there's nothing to check in on any more. Thanks all the same!")]
+        talk = await self._talk(s, me, n, role="rep")
+        if talk is None:
+            return [Refused(NOT_YOURS)]
+        if talk.status != "open":
+            return [Say(PLAN_GONE)]
         now = self.clock.now()
         await checkins.record_checkin(s, self.cipher, rep=me, author=me, kind="rep", status=status, note=None,
                                       conversation_id=talk.id, now=now)
@@ -77,13 +77,10 @@ class NudgeActions:
                              f"{'are stuck' if status == 'stuck' else 'could use a hand'}.", tone="success")
         return out
 
-    async def _nudge_checked_in(self, s, me, nudge_id: int, _choice: str) -> list[Any]:
-        n = await self._nudge(s, me, nudge_id)
-        if n is None:
-            return [Refused(NOT_YOURS)]
-        talk = await s.get(Conversation, int(n.subject.split(":")[1]))
+    async def _nudge_checked_in(self, s, me: Person, n: Nudge, _choice: str) -> list[Any]:
+        talk = await self._talk(s, me, n, role="manager")
         if talk is None:
-            return [Refused("That plan no longer exists.")]
+            return [Refused("That plan no longer exists, or isn't yours.")]
         rep = await people.get_person(s, workspace_id=me.workspace_id, person_id=talk.rep_id)
         now = self.clock.now()
         await checkins.record_checkin(s, self.cipher, rep=rep, author=me, kind="manager", status=None, note=None,
@@ -91,11 +88,8 @@ class NudgeActions:
         await planner.answered_checkin(s, talk_id=talk.id, who="manager", now=now)
         return [Say(f"Noted: you checked in with {rep.name}. Nice — that's what keeps a plan alive.", tone="success")]
 
-    async def _nudge_send_checkin(self, s, me, nudge_id: int, _choice: str) -> list[Any]:
-        n = await self._nudge(s, me, nudge_id)
-        if n is None:
-            return [Refused(NOT_YOURS)]
-        talk = await s.get(Conversation, int(n.subject.split(":")[1]))
+    async def _nudge_send_checkin(self, s, me: Person, n: Nudge, _choice: str) -> list[Any]:
+        talk = await self._talk(s, me, n, role="manager")
         if talk is None or talk.status != "open":
             return [Say("That plan has been closed, so no check-in was sent.")]
         rep = await people.get_person(s, workspace_id=me.workspace_id, person_id=talk.rep_id)
@@ -106,7 +100,8 @@ class NudgeActions:
         return [Say(f"I'll ask {rep.name} how it's going, from you — right away if they're at work, otherwise at "
                     "the start of their day. You'll hear what they say.", tone="success")]
 
-    async def _nudge_snooze(self, s, me, nudge_id: int, choice: str) -> list[Any]:
+    async def _nudge_snooze(self, s, me: Person, n: Nudge, choice: str) -> list[Any]:
+        nudge_id = n.id
         now = self.clock.now()
         workspace = await s.get(Workspace, me.workspace_id)
         sched = schedule_of(me, workspace)
@@ -128,12 +123,7 @@ class NudgeActions:
         local = due.astimezone(ZoneInfo(sched.tz))
         return [Say(f"Snoozed — I'll bring it back {local:%a %d %b} at {local:%H:%M}.", tone="success")]
 
-    async def _item_done(self, s, me, item_id: int, _choice: str) -> list[Any]:
-        item = await s.get(ActionItem, item_id)
-        talk = await s.get(Conversation, item.conversation_id) if item else None
-        if item is None or talk is None or me.id not in (item.owner_id, talk.manager_id) \
-                or item.workspace_id != me.workspace_id:
-            return [Refused(NOT_YOURS)]
+    async def _item_done(self, s, me: Person, item: ActionItem, _choice: str) -> list[Any]:
         if item.status == "done":
             return [Say("Already marked done — thanks.")]
         item.status, item.done_at = "done", self.clock.now()
@@ -141,25 +131,22 @@ class NudgeActions:
         await nudges.cancel_pending(s, subject=f"item:{item.id}", reason="done")
         return [Say(f"Marked done: “{self.cipher.decrypt(item.text_encrypted)}”. Nice work.", tone="success")]
 
-    async def _followup_done(self, s, me, followup_id: int, _choice: str) -> list[Any]:
-        f = await s.get(FollowUp, followup_id)
-        if f is None or f.person_id != me.id:
-            return [Refused(NOT_YOURS)]
+    async def _followup_done(self, s, me: Person, f: FollowUp, _choice: str) -> list[Any]:
         f.status = "done"
         s.add(f)
         await nudges.cancel_pending(s, subject=f"followup:{f.id}", reason="done")
         return [Say("Marked done — thanks for checking.", tone="success")]
 
-    async def _pulse(self, s, me, nudge_id: int, bucket: str) -> list[Any]:
-        if await self._nudge(s, me, nudge_id) is None:
-            return [Refused(NOT_YOURS)]
-        await checkins.record_checkin(s, self.cipher, rep=me, author=me, kind="pulse", status=bucket[:16], note=None,
+    async def _pulse(self, s, me: Person, n: Nudge, bucket: str) -> list[Any]:
+        if bucket not in PULSE_BUCKETS:
+            return [Refused("That answer isn't one I know; nothing was recorded.")]
+        await checkins.record_checkin(s, self.cipher, rep=me, author=me, kind="pulse", status=bucket, note=None,
                                       conversation_id=None, now=self.clock.now())
         tip = " New opportunities come from prospecting time: block an hour for it early next week." \
             if bucket in ("0", "1-2") else ""
         return [Say(f"Noted: {bucket} new opportunities this week.{tip}", tone="success")]
 
-    async def _plan_close(self, s, me, talk_id: int, _choice: str) -> list[Any]:
-        if not await self.talks.close_plan(s, me, talk_id):
+    async def _plan_close(self, s, me: Person, talk: Conversation, _choice: str) -> list[Any]:
+        if not await self.talks.close_plan(s, me, talk.id):
             return [Refused("That plan is already closed, or isn't yours to close.")]
         return [Say("Plan closed — its check-ins and reminders are off. Well done seeing it through.", tone="success")]

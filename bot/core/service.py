@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from bot.core.account import AccountService
+from bot.core.buttons import Buttons
 from bot.core.checkins import CheckIns
 from bot.core.commands import Command, help_text
 from bot.core.identity import Actor, NewPerson, person_for
@@ -44,7 +45,8 @@ class CoachService:
         self.checkins = CheckIns(ctx, self.runner)
         self.retros = RetroService(ctx, self.runner)
         self.team = TeamService(ctx)
-        self.actions = NudgeActions(ctx, self.talks)
+        self.buttons = Buttons(ctx)
+        NudgeActions(ctx, self.talks, self.buttons)
         self._commands = {
             "help": self._help, "talk": self.talks.talk, "plans": self.talks.plans, "close": self.talks.close,
             "cancel": self._cancel, "checkin": self.checkins.checkin, "settings": self.account.settings_command,

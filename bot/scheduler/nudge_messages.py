@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.nudge_actions import PULSE_BUCKETS
 from bot.core.views import NudgeMessage
 from flows.dates import format_day
 from storage import checkins as checkins_repo, digest, people, talks
@@ -20,14 +21,13 @@ OPENERS = (
     "How are the new conversations with prospects going?",
 )
 STATUS_LABELS = {"on_track": "on track", "need_hand": "could use a hand", "stuck": "stuck"}
-PULSE_BUCKETS = ("0", "1-2", "3-5", "6+")
 
 
 def choice(action: str, label: str, nudge_id: int, option: str) -> tuple[str, str, str]:
     """One of several buttons that do the same action with a different option.
 
     Slack refuses a block whose buttons share an action_id, so each option gets its own id
-    (`nudge_checkin.stuck`); `nudge_actions.handle` reads the action before the dot.
+    (`nudge_checkin.stuck`); the button registry (`bot.core.buttons`) reads the action before the dot.
     """
     return f"{action}.{_id_safe(option)}", label, f"{nudge_id}:{option}"
 

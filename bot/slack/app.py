@@ -37,7 +37,6 @@ from bot.core.outage import DB_DOWN, UNAVAILABLE
 from bot.core.views import LossPrompt, ReportView, ThreadReply, last_of, plain_text
 from bot.core.identity import UNKNOWN_NAME, Actor
 from bot.core.profiles import Profile, ProfileRefresher
-from bot.core.nudge_actions import ACTIONS as NUDGE_ACTIONS
 from bot.core.retros import parse_amount
 from bot.core.service import CoachService
 from bot.ops.settings import Settings
@@ -297,7 +296,7 @@ class SlackListeners:
         app.view(blocks.LOST_DEAL)(self.on_lost_deal)
         app.action("retro_start")(self.on_retro_start)
         # "nudge_checkin" (messages posted before action ids were unique per block) or "nudge_checkin.stuck"
-        app.action(re.compile("^(" + "|".join(NUDGE_ACTIONS) + r")(\.[\w-]+)?$"))(self.on_nudge_button)
+        app.action(re.compile("^(" + "|".join(self.service.buttons.actions) + r")(\.[\w-]+)?$"))(self.on_nudge_button)
         app.shortcut("start_loss_retro")(self.on_loss_shortcut)
         app.action("flow_back")(self.on_back)
         app.action("flow_discard")(self.on_discard)
@@ -593,7 +592,7 @@ class SlackListeners:
         actor = actor_of(context)
 
         async def work() -> None:
-            outputs = await self.service.actions.handle(actor, action["action_id"], action.get("value", ""))
+            outputs = await self.service.buttons.press(actor, action["action_id"], action.get("value", ""))
             for output in outputs:
                 if isinstance(output, Notify):
                     await self.dm(client, output.external_id, output.output, actor.workspace)

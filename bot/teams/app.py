@@ -311,7 +311,7 @@ class CoachTeamsBot(ActivityHandler):
             else:
                 await self.deliver_privately(ctx, actor, outputs)
         elif sub.kind == "nudge":
-            outputs = await self.service.actions.handle(actor, str(data.get("action", "")), str(data.get("value", "")))
+            outputs = await self.service.buttons.press(actor, str(data.get("action", "")), str(data.get("value", "")))
             said = [cards.message_text(o) for o in outputs if isinstance(o, (Say, Refused))]
             if said:
                 await self.replace_card(ctx, cards.card([cards.text_block("\n\n".join(said))]))

@@ -1,0 +1,104 @@
+"""Buttons: one registry from action id to handler, and one place where what a button names is checked.
+
+A button comes back from a client carrying a value ("12:stuck"): untrusted input. It is parsed into
+a typed subject (a nudge, a plan item, a follow-up, a plan) and loaded only if it is of the kind the
+button acts on, in the presser's workspace, and theirs — the recipient of the nudge, the owner of the
+item or follow-up, the manager of the plan. A handler gets the checked row, never the raw value.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from sqlalchemy import select
+
+from bot.core.identity import Actor, person_for
+from bot.core.runner import Context
+from flows.outputs import Refused
+from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person
+
+NOT_YOURS = "This button belongs to someone else's message, so nothing was changed."
+UNKNOWN = "That button is from an older version of coachbot; nothing was changed."
+DAMAGED = "That button's data is damaged; nothing was changed."
+
+# What a button's value names, and how its row is found for the person pressing: the kind's table, and
+# the condition that makes the row theirs (always within their own workspace).
+SUBJECTS = {
+    "nudge": (Nudge, lambda me: Nudge.recipient_id == me.id),
+    "item": (ActionItem, lambda me: (ActionItem.owner_id == me.id) | ActionItem.conversation_id.in_(
+        select(Conversation.id).where(Conversation.manager_id == me.id))),
+    "followup": (FollowUp, lambda me: FollowUp.person_id == me.id),
+    "plan": (Conversation, lambda me: Conversation.manager_id == me.id),
+}
+
+Handler = Callable[[Any, Person, Any, str], Awaitable[list[Any]]]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a pressed button names: a kind, an id, and for some buttons the option chosen ("stuck")."""
+
+    kind: str
+    id: int
+    option: str = ""
+
+
+@dataclass(frozen=True)
+class Button:
+    action: str  # the action id, before any ".option" suffix a transport adds to keep ids unique
+    subject: str  # a key of SUBJECTS
+    handler: Handler  # (session, presser, checked row, option) -> outputs
+    nudge_kinds: tuple[str, ...] = ()  # for subject "nudge": the kinds of nudge it is a button of
+
+
+class Buttons:
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self._buttons: dict[str, Button] = {}
+
+    def add(self, button: Button) -> None:
+        self._buttons[button.action] = button
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """Every action id the registry answers (transports route these to `press`)."""
+        return tuple(self._buttons)
+
+    def parse(self, action_id: str, value: str) -> tuple[Button, Subject] | Refused:
+        """The button and its typed subject, or why the press can't be taken."""
+        button = self._buttons.get(action_id.partition(".")[0])
+        if button is None:
+            return Refused(UNKNOWN)
+        ident, _, option = (value or "").partition(":")
+        if not ident.isdigit() or len(ident) > 18 or len(option) > 32:
+            return Refused(DAMAGED)
+        return button, Subject(button.subject, int(ident), option)
+
+    async def press(self, actor: Actor, action_id: str, value: str) -> list[Any]:
+        """Run one button press for `actor`, on a subject that is theirs and of the button's kind."""
+        parsed = self.parse(action_id, value)
+        if isinstance(parsed, Refused):
+            return [parsed]
+        button, subject = parsed
+        async with self.ctx.db.session() as s:
+            me = await person_for(s, actor, self.ctx.defaults)
+            row = await self.load(s, me, button, subject)
+            if row is None:
+                return [Refused(NOT_YOURS)]
+            return await button.handler(s, me, row, subject.option)
+
+    @staticmethod
+    async def load(s, me: Person, button: Button, subject: Subject):
+        """The subject's row if it is the presser's, in their workspace, and of the button's kind; else None."""
+        model, mine = SUBJECTS[subject.kind]
+        q = select(model).where(model.id == subject.id, model.workspace_id == me.workspace_id, mine(me))
+        row = (await s.execute(q)).scalar_one_or_none()
+        if row is not None and button.nudge_kinds and row.kind not in button.nudge_kinds:
+            return None
+        return row
+
+
+def subject_id(reference: str, kind: str) -> int | None:
+    """The id in a nudge's own subject reference ("talk:12" -> 12 for kind "talk"), or None."""
+    prefix, _, ident = (reference or "").partition(":")
+    return int(ident) if prefix == kind and ident.isdigit() else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.core.commands import USAGE
+from bot.core.commands import COMMANDS as USAGE
 from bot.slack.app import SCOPES
 from bot.slack import app as slack_app
 

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from bot.core.commands import USAGE
+from bot.core.commands import COMMANDS as USAGE
 from bot.teams.package import SOURCE, PackageError, build_package
 from tests.served import COACHBOT
 

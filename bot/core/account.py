@@ -100,7 +100,7 @@ class AccountService:
             s.add(me)
         return {}
 
-    async def settings_command(self, actor: Actor, cmd: Command) -> list:
+    async def settings_command(self, actor: Actor, cmd: Command, channel: str | None = None) -> list:
         """`settings` shows them; `settings tz|hours|days <value>` changes one (for text-only clients)."""
         if not cmd.args:
             return [await self.settings(actor)]
@@ -123,7 +123,7 @@ class AccountService:
             return [Say(" ".join(errors.values()), tone="error")]
         return [Say("Saved.", tone="success"), await self.settings(actor)]
 
-    async def pause(self, actor: Actor, cmd: Command) -> list:
+    async def pause(self, actor: Actor, cmd: Command, channel: str | None = None) -> list:
         """Stop nudges for a while: `pause 2w`, `pause 3d`, `pause until 2026-12-10`."""
         now = self.clock.now()
         text = " ".join(cmd.args).strip()
@@ -140,7 +140,7 @@ class AccountService:
         return [Say(f"Paused until {format_day(local.date())} {local:%H:%M}. I won't nudge you before then; "
                     "/coach resume turns nudges back on early.", tone="success")]
 
-    async def resume(self, actor: Actor, cmd: Command) -> list:
+    async def resume(self, actor: Actor, cmd: Command, channel: str | None = None) -> list:
         """Turn nudges back on."""
         async with self.db.session() as s:
             me = await person_for(s, actor, self.defaults)

@@ -21,7 +21,7 @@ class CheckIns:
         self.runner = runner
         runner.on_finish(checkin.NAME, self.finish)
 
-    async def checkin(self, actor: Actor, cmd: Command) -> list[Any]:
+    async def checkin(self, actor: Actor, cmd: Command, channel: str | None = None) -> list[Any]:
         """`checkin` as a rep (the check-in flow), `checkin @rep` as a manager (a note that you did)."""
         ctx = self.ctx
         now = ctx.clock.now()

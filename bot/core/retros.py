@@ -156,7 +156,7 @@ class RetroService:
             return await self.runner.start(s, me, retro_flow.NAME, params, retro.rep_id, now,
                                                ref=retro_ref(retro.id), actor=actor)
 
-    async def retro_command(self, actor: Actor, cmd: Command) -> list[Any]:
+    async def retro_command(self, actor: Actor, cmd: Command, channel: str | None = None) -> list[Any]:
         """`/coach retro`: start the oldest retrospective waiting for me, or say there is none."""
         async with self.db.session() as s:
             me = await person_for(s, actor, self.ctx.defaults)

@@ -12,7 +12,7 @@ from typing import Any
 from bot.core.account import AccountService
 from bot.core.buttons import Buttons
 from bot.core.checkins import CheckIns
-from bot.core.commands import Command, help_text
+from bot.core.commands import COMMANDS, Command, help_text, unknown_text
 from bot.core.identity import Actor, NewPerson, person_for
 from bot.core.nudge_actions import NudgeActions
 from bot.core.retros import RetroService
@@ -51,8 +51,10 @@ class CoachService:
             "help": self._help, "talk": self.talks.talk, "plans": self.talks.plans, "close": self.talks.close,
             "cancel": self._cancel, "checkin": self.checkins.checkin, "settings": self.account.settings_command,
             "pause": self.account.pause, "resume": self.account.resume, "retro": self.retros.retro_command,
-            "team": self.team.team, "report": self.team.report,
+            "team": self.team.team, "report": self.team.report, "lost": self.retros.lost,
         }
+        missing = set(COMMANDS) ^ set(self._commands)
+        assert not missing, f"commands registered without a handler, or handled but not registered: {missing}"
 
     async def identify(self, actor: Actor) -> Person:
         """The stored person for an actor (created on first contact)."""
@@ -61,12 +63,10 @@ class CoachService:
 
     async def command(self, actor: Actor, cmd: Command, *, channel: str | None = None) -> list[Any]:
         """Run one `/coach` subcommand (`channel`: where it was typed, for posts like a loss prompt)."""
-        if cmd.name == "lost":
-            return await self.retros.lost(actor, cmd, channel)
         handler = self._commands.get(cmd.name)
         if handler is None:
-            return [Say(f"I don't know “{cmd.name}”.\n\n" + help_text(), tone="error")]
-        return await handler(actor, cmd)
+            return [Say(unknown_text(cmd.name) + "\n\n" + help_text(), tone="error")]
+        return await handler(actor, cmd, channel)
 
     async def answer(self, actor: Actor, answer: Answer, session_id: str | None = None) -> list[Any]:
         """Apply an answer (or back/keep/cancel) to the actor's session, or their current one."""
@@ -104,8 +104,8 @@ class CoachService:
         async with self.db.session() as s:
             await nudges.workspace_back(s, platform=platform, external_id=workspace)
 
-    async def _help(self, actor: Actor, cmd: Command) -> list[Any]:
+    async def _help(self, actor: Actor, cmd: Command, channel: str | None) -> list[Any]:
         return [Say(help_text())]
 
-    async def _cancel(self, actor: Actor, cmd: Command) -> list[Any]:
+    async def _cancel(self, actor: Actor, cmd: Command, channel: str | None) -> list[Any]:
         return await self.answer(actor, Answer(action=Action.CANCEL))

@@ -24,7 +24,7 @@ class Talks:
         self.runner = runner
         runner.on_finish(TALK, self.finish)
 
-    async def talk(self, actor: Actor, cmd: Command) -> list[Any]:
+    async def talk(self, actor: Actor, cmd: Command, channel: str | None = None) -> list[Any]:
         """`talk @rep`: start (or pick up) a difficult conversation with one of your reps."""
         if len(cmd.people) != 1:
             why = "Name the rep you want to talk to." if not cmd.people else "Name just one rep."
@@ -54,7 +54,7 @@ class Talks:
                       "tz": effective_tz(me)}
             return notes + await self.runner.start(s, me, TALK, params, rep.id, now, actor=actor)
 
-    async def plans(self, actor: Actor, cmd: Command) -> list[Any]:
+    async def plans(self, actor: Actor, cmd: Command, channel: str | None = None) -> list[Any]:
         """`plans`: the open plans the actor leads or is on, and the things they said they would check."""
         ctx = self.ctx
         async with ctx.db.session() as s:
@@ -63,7 +63,7 @@ class Talks:
             followups = await retros.open_followups(s, ctx.cipher, person=me)
             return [Plans(me.id, tuple(found), ctx.clock.now().date(), tuple(followups))]
 
-    async def close(self, actor: Actor, cmd: Command) -> list[Any]:
+    async def close(self, actor: Actor, cmd: Command, channel: str | None = None) -> list[Any]:
         """`close @rep`: close the open plan with that rep (its check-ins and reminders stop)."""
         if len(cmd.people) != 1:
             return [Say(f"Name the rep whose plan to close. {usage_line('close')}", tone="error")]

@@ -21,7 +21,7 @@ class TeamService:
 
     # ---- reports -----------------------------------------------------------------------------
 
-    async def report(self, actor: Actor, cmd: Command) -> list[Any]:
+    async def report(self, actor: Actor, cmd: Command, channel: str | None = None) -> list[Any]:
         """`/coach report [30d|90d|quarter]`: loss reasons of the team, with trend, patterns and gaps."""
         spec = cmd.args[0].lower() if cmd.args else "30d"
         now = self.clock.now()
@@ -48,7 +48,7 @@ class TeamService:
 
     # ---- teams -------------------------------------------------------------------------------
 
-    async def team(self, actor: Actor, cmd: Command) -> list[Any]:
+    async def team(self, actor: Actor, cmd: Command, channel: str | None = None) -> list[Any]:
         """`/coach team`, `/coach team add @a @b`, `/coach team remove @a`."""
         action = cmd.args[0].lower() if cmd.args else "list"
         async with self.db.session() as s:

@@ -32,7 +32,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.commands import USAGE, Command, PersonRef, help_text
+from bot.core.commands import Command, PersonRef, help_text, spec_of, unknown_text
 from bot.core.outage import DB_DOWN, UNAVAILABLE
 from bot.core.views import LossPrompt, ReportView, ThreadReply, last_of, plain_text
 from bot.core.identity import UNKNOWN_NAME, Actor
@@ -325,11 +325,12 @@ class SlackListeners:
                 f"I can't tell who {names} is: Slack sends a person only when you pick them from the list that "
                 f"appears as you type @. Try again and choose them there.", tone="error")))
             return
-        if cmd.name == "help":
-            await ack(**blocks.message(Say(help_text())))
+        spec = spec_of(cmd)
+        if spec is None:
+            await ack(**blocks.message(Say(f"{unknown_text(cmd.name)}\n\n{help_text()}", tone="error")))
             return
-        if cmd.name not in USAGE:
-            await ack(**blocks.message(Say(f"I don't know “{cmd.name}”.\n\n{help_text()}", tone="error")))
+        if spec.name == "help":  # answered in the acknowledgement itself: nothing to look up
+            await ack(**blocks.message(Say(help_text())))
             return
         await ack()
         self.later(self.run_command(cmd, command, respond, client, actor_of(context)))
@@ -363,7 +364,7 @@ class SlackListeners:
 
     async def _run_command(self, cmd: Command, command: dict, respond, client: AsyncWebClient, actor: Actor) -> None:
         await self.refresh(client, actor, command.get("user_name", ""), cmd.people, wait=PROFILE_WAIT)
-        if cmd.name == "settings" and not cmd.args:
+        if spec_of(cmd).form_when_bare and not cmd.args:
             await self.open_view(client, command["trigger_id"], blocks.settings_view(await self.service.account.settings(actor)))
             return
         outputs = await self.service.command(actor, cmd, channel=command.get("channel_id"))

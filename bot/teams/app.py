@@ -17,7 +17,7 @@ from microsoft_agents.activity import Activity, Attachment, ConversationAccount,
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import ActivityHandler, ClaimsIdentity, MessageFactory, TurnContext
 
-from bot.core.commands import USAGE, Command, PersonRef
+from bot.core.commands import Command, PersonRef, spec_of, unknown_text
 from bot.core.identity import UNKNOWN_NAME, Actor
 from bot.core.profiles import Profile, ProfileRefresher
 from bot.core.service import CoachService
@@ -250,12 +250,12 @@ class CoachTeamsBot(ActivityHandler):
             await ctx.send_activity(text_activity(f"Hi {cards.safe(actor.name.split(' ')[0] or 'there')}! 👋\n\n"
                                                   + cards.teams_help()))
             return
-        if cmd.name == "help":
-            await ctx.send_activity(text_activity(cards.teams_help()))
+        spec = spec_of(cmd)
+        if spec is None:
+            await ctx.send_activity(text_activity(f"⚠️ {cards.safe(unknown_text(cmd.name))}\n\n" + cards.teams_help()))
             return
-        if cmd.name not in USAGE:
-            await ctx.send_activity(text_activity(
-                f"⚠️ I don't know “{cards.safe(cmd.name)}”.\n\n" + cards.teams_help()))
+        if spec.name == "help":
+            await ctx.send_activity(text_activity(cards.teams_help()))
             return
         cmd, problem = await self.resolve_people(actor, cmd)
         if problem:
@@ -264,7 +264,7 @@ class CoachTeamsBot(ActivityHandler):
         personal = self.is_personal(ctx.activity)
         channel = None if personal else ctx.activity.conversation.id
         outputs = await self.service.command(actor, cmd, channel=channel)
-        if personal or cmd.name == "lost":
+        if personal or spec.public:
             await self.deliver(ctx, actor, outputs)
             return
         # Plans, talks and settings are private: answer in the personal chat, never in the channel.

@@ -9,15 +9,13 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.core.commands import Command, PersonRef, parse
+from bot.core.commands import Command, PersonRef, parse, spec_of
 from bot.core.identity import UNKNOWN_NAME
 
 AT_TAG = re.compile(r"<at[^>]*>(?P<name>.*?)</at>", re.IGNORECASE | re.DOTALL)
 TAGS = re.compile(r"<[^>]+>")
 MAX_MESSAGE = 4000  # a command is a line; anything longer is refused with a reason, not parsed
 SUBMIT_KINDS = ("step", "back", "discard", "retro_start", "nudge")
-# Commands whose bare words (no @mention) name a person, e.g. "talk Megan Bowen" in a personal chat.
-NAMES_PEOPLE = ("talk", "close", "checkin")
 
 
 @dataclass(frozen=True)
@@ -68,8 +66,10 @@ def parse_message(text: str, entities: list[dict] | None, bot_id: str) -> Comman
 
 
 def name_words(cmd: Command) -> str | None:
-    """For talk/close/checkin with no person named: the bare words as a name ("talk Megan Bowen")."""
-    if cmd.name in NAMES_PEOPLE and not cmd.people and cmd.args:
+    """For a command that names people (talk, close, checkin) but names none: the bare words as a name
+    ("talk Megan Bowen")."""
+    spec = spec_of(cmd)
+    if spec is not None and spec.names_people and not cmd.people and cmd.args:
         return " ".join(cmd.args)
     return None
 

@@ -12,9 +12,8 @@ import hmac
 import json
 import logging
 import time
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 from urllib.parse import urlparse
 
 from aiohttp import web

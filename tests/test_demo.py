@@ -143,7 +143,7 @@ def test_working_hours_settings_apply_to_new_people(tmp_path):
         "DEFAULT_TIMEZONE": "Asia/Kolkata", "WORK_START": "10:00", "WORK_END": "18:30", "WORK_DAYS": "sun,mon,tue,wed,thu"})
     assert "Time zone: Asia/Kolkata" in out
     assert "Working hours: 10:00–18:30" in out
-    assert "Working days: mon, tue, wed, thu, sun" in out
+    assert "Working days: Mon, Tue, Wed, Thu, Sun" in out
 
 
 def test_a_bad_setting_is_refused_with_the_reason(tmp_path):

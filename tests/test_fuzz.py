@@ -146,7 +146,7 @@ def test_any_sequence_of_answers_leaves_a_valid_state(flow_name, moves):
 @FUZZ
 @given(st.text(max_size=300) | json_values.map(json.dumps))
 def test_modal_metadata_is_ours_or_treated_as_out_of_date(raw):
-    from bot.slack.app import _meta
+    from bot.slack.acks import step_meta_of as _meta
 
     meta = _meta(raw)
     assert meta is None or (isinstance(meta, dict) and meta.get("sid"))

@@ -248,7 +248,7 @@ def test_a_nudge_too_long_for_one_message_counts_what_it_leaves_out():
 
 
 def test_an_error_for_a_step_without_an_input_is_shown_in_the_view():
-    from bot.slack.app import errors_ack
+    from bot.slack.acks import errors_ack
     from tests.fakes.block_kit import check_submission_ack
     info = blocks.prompt_view(prompt(InputKind.INFO, text="Listen now."))
     ack = json.loads(errors_ack(info, {blocks.ANSWER_BLOCK: "The database is down <right now>."}))
@@ -262,7 +262,8 @@ def test_an_error_for_a_step_without_an_input_is_shown_in_the_view():
 
 async def test_a_reply_longer_than_a_response_url_takes_continues_in_the_dms():
     from bot.core.identity import Actor
-    from bot.slack.app import RESPONSES_PER_URL, SlackListeners
+    from bot.slack.listeners import SlackListeners
+    from bot.slack.listeners.show import RESPONSES_PER_URL
     from tests.fakes.block_kit import check_message
     responded, dms = [], []
 

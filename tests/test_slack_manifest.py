@@ -6,10 +6,10 @@ from pathlib import Path
 
 from bot.core.commands import COMMANDS as USAGE
 from bot.slack.app import SCOPES
-from bot.slack import app as slack_app
+from bot.slack import listeners as slack_listeners
 
 MANIFEST = json.loads((Path(__file__).parents[1] / "slack" / "manifest.json").read_text())
-SOURCE = Path(slack_app.__file__).read_text()
+SOURCE = Path(slack_listeners.__file__).read_text()  # where every listener is registered with Bolt
 
 
 def test_scopes_match_the_oauth_settings():

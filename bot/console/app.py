@@ -12,9 +12,10 @@ from bot.scheduler import housekeeping
 from bot.console.render import render
 from bot.console.sender import ConsoleSender
 from bot.scheduler.dispatch import Dispatcher
+from bot.core.screen import screen_of
 from bot.core.service import Actor, CoachService
 from flows.engine import Action, Answer
-from flows.outputs import Cancelled, Done, Prompt
+from flows.outputs import Prompt
 
 STYLES = {
     "title": "bold cyan", "dim": "dim", "hint": "yellow", "error": "red", "warning": "yellow",
@@ -137,14 +138,15 @@ class ConsoleDemo:
         await self.dispatcher.run_until_idle()
 
     def show(self, outputs: list[Any]) -> None:
-        """Render outputs and remember the prompt now on screen."""
+        """Render outputs in order (the console is a transcript) and remember the step now on screen."""
         for output in outputs:
-            if isinstance(output, Prompt):
-                self.last_prompt = output
-            elif isinstance(output, (Done, Cancelled)):
-                self.last_prompt = None
             for text, style in render(output):
                 self.write(text, style)
+        screen = screen_of(outputs)
+        if screen.prompt is not None:
+            self.last_prompt = screen.prompt
+        elif screen.done is not None or screen.discarded is not None:
+            self.last_prompt = None
 
     def emit_text(self, text: str, style: str) -> None:
         for line in text.split("\n"):

@@ -5,6 +5,7 @@ import textwrap
 from typing import Any
 
 from bot.core.views import LossPrompt, Plans, ReportView, SettingsView, Team, ThreadReply
+from bot.core.wording import Line, plans_lines, settings_lines, team_lines
 from flows.report import lines as report_lines
 from flows.dates import format_day
 from flows.outputs import Cancelled, Done, InputKind, Notify, Prompt, Refused, Say
@@ -28,9 +29,9 @@ def render(output: Any) -> list[tuple[str, str]]:
         inner = render(output.output)
         return [(f"📨 Message to @{output.person_name.lower()}:", "dim")] + [("   " + t, s) for t, s in inner]
     if isinstance(output, Plans):
-        return _plans(output)
+        return styled(plans_lines(output))
     if isinstance(output, SettingsView):
-        return _settings(output)
+        return styled(settings_lines(output))
     if isinstance(output, LossPrompt):
         amount = f" ({output.amount:,.0f})" if output.amount else ""
         where = f"#{output.channel}" if output.channel else "the deal channel"
@@ -43,10 +44,8 @@ def render(output: Any) -> list[tuple[str, str]]:
     if isinstance(output, ThreadReply):
         return [(f"🧵 In the thread: {output.text}", "info")]
     if isinstance(output, Team):
-        if not output.reps:
-            return [("Nobody is on your team yet. Add reps with /coach team add @alex @jo", "info")]
-        return [(f"Your team: {', '.join(output.reps)}", "info")]
-    return [(str(output), "plain")]
+        return styled(team_lines(output))
+    raise TypeError(f"no console text for {type(output).__name__}")
 
 
 def _prompt(p: Prompt) -> list[tuple[str, str]]:
@@ -91,33 +90,22 @@ def _done(d: Done) -> list[tuple[str, str]]:
     return out
 
 
-def _plans(p: Plans) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    if p.followups:
-        out.append(("To check", "bold"))
-        for text, due in p.followups:
-            out.append((f"   • {text}" + (f" (by {format_day(due)})" if due else ""), "plain"))
-    if not p.plans:
-        return out + [("No open plans. Start one with /coach talk @name.", "info")]
-    for plan in p.plans:
-        mine = plan.manager_id == p.viewer_id
-        who = f"Plan with {plan.rep_name}" if mine else f"Your plan with {plan.manager_name}"
-        out.append((f"{who} — review {format_day(plan.review_on)}", "bold"))
-        overdue = {i.id for i in plan.overdue(p.today)}
-        for item in plan.items:
-            due = f"due {format_day(item.due_on)}" if item.due_on else "no date"
-            flag = "  ⚠ overdue" if item.id in overdue else ""
-            out.append((f"   • {item.owner_name}: {item.text} ({due}){flag}", "error" if flag else "plain"))
-    return out
+STYLE_OF = {"heading": "bold", "field": "plain", "item": "plain", "info": "info", "hint": "dim"}
 
 
-def _settings(v: SettingsView) -> list[tuple[str, str]]:
-    source = "your choice" if v.tz_override else "from your profile"
-    out = [(f"Time zone: {v.tz} ({source})", "plain"), (f"Working hours: {v.work_start}–{v.work_end}", "plain"),
-           (f"Working days: {', '.join(v.work_days)}", "plain")]
-    if v.paused_until:
-        out.append((f"Paused until {v.paused_until:%Y-%m-%d %H:%M} UTC", "warning"))
-    out.append(("Change with: /coach settings tz Europe/Berlin · hours 08:30-17:00 · days sun-thu", "dim"))
+def styled(lines: list[Line]) -> list[tuple[str, str]]:
+    """Lines written once in the core, as console lines: "Label: value" fields, indented bullets, commands
+    as they are typed here."""
+    out = []
+    for line in lines:
+        text = f"{line.label}: {line.text}" if line.kind == "field" else " ".join(t for t in (line.label, line.text) if t)
+        if line.kind == "item":
+            text = f"   • {text}"
+        if line.flag:
+            text += f"  ⚠ {line.flag}"
+        if line.commands:
+            text += " " + " · ".join(f"/coach {c}" for c in line.commands)
+        out.append((text, "error" if line.flag else STYLE_OF.get(line.kind, "plain")))
     return out
 
 

@@ -1,0 +1,187 @@
+"""Chat messages: any output as one or more messages, and the nudge, loss-prompt and team posts."""
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.views import LossPrompt, NudgeMessage, Plans, ReportView, SettingsView, Team
+from bot.core.wording import Line, plans_lines, settings_lines, team_lines
+from bot.slack.blocks.steps import summary_blocks
+from bot.slack.mrkdwn import (
+    BUTTON_TEXT, MESSAGE_BLOCKS, SECTION_TEXT, context, escape, fallback, long_text_sections, plain, section,
+    text_sections, unescape,
+)
+from flows.outputs import Cancelled, Done, Refused, Say
+from flows.report import lines as report_lines
+
+def message(output: Any) -> dict:
+    """One chat message for an output that always fits one (a short notice, an acknowledgement)."""
+    parts = messages(output)
+    if len(parts) != 1:
+        raise ValueError(f"{type(output).__name__} needs {len(parts)} messages; send messages(output)")
+    return parts[0]
+
+
+def messages(output: Any) -> list[dict]:
+    """An output as chat messages — as many as it takes to show all of it ({'text', 'blocks'} each)."""
+    return split_message(_whole_message(output))
+
+
+def split_message(m: dict, most: int = MESSAGE_BLOCKS) -> list[dict]:
+    """A message with more blocks than Slack takes, as several messages that say they continue."""
+    blocks = m["blocks"]
+    if len(blocks) <= most:
+        return [m]
+    size = most - 1
+    parts = [blocks[i:i + size] for i in range(0, len(blocks), size)]
+    n = len(parts)
+    return [{"text": m["text"] if i == 0 else f"{m['text']} (part {i + 1} of {n})",
+             "blocks": part + [context(f"Part {i + 1} of {n}" + (", continued in the next message." if i < n - 1
+                                                                 else "."))]}
+            for i, part in enumerate(parts)]
+
+
+def _whole_message(output: Any) -> dict:
+    if isinstance(output, Plans):
+        return plans_message(output)
+    if isinstance(output, SettingsView):
+        return {"text": "Your settings", "blocks": [section(settings_text(output))]}
+    if isinstance(output, Team):
+        return team_message(output)
+    if isinstance(output, ReportView):
+        return report_message(output)
+    if isinstance(output, LossPrompt):
+        return loss_prompt_message(output)
+    if isinstance(output, Done):
+        blocks = [section(f"*{escape(output.title)} — summary*")] + summary_blocks(output)
+        return {"text": fallback(f"{output.title} — summary"), "blocks": blocks}
+    text = output.reason if isinstance(output, Refused) else output.text if isinstance(output, (Say, Cancelled)) \
+        else None
+    if text is None:
+        raise TypeError(f"no Slack message for {type(output).__name__}")
+    icon = {"error": "⚠️ ", "warning": "⚠️ ", "success": "✅ "}.get(getattr(output, "tone", ""), "")
+    if isinstance(output, Refused):
+        icon = "⚠️ "
+    return {"text": fallback(text), "blocks": long_text_sections(text, prefix=icon)}
+
+
+def plain_text_of(parts: list[dict]) -> str:
+    """The words of messages' section blocks, unescaped (to queue what could not be delivered)."""
+    return "\n".join(unescape(b["text"]["text"]) for m in parts for b in m["blocks"]
+                     if b.get("type") == "section" and b.get("text"))
+
+
+def report_message(r: ReportView) -> dict:
+    """A loss report: its title, then its table in code blocks (split, never clipped, when long)."""
+    text = report_lines(r.report)
+    body = [escape(line) for line in text[1:]]
+    tables = [f"```{b['text']['text']}```" for b in text_sections(body, SECTION_TEXT - 6)] if body else []
+    return {"text": fallback(text[0]), "blocks": [section(f"*{escape(text[0])}*")] + [section(t) for t in tables]}
+
+
+def plans_message(p: Plans) -> dict:
+    """Open plans as a message: each plan with all its items and overdue marks."""
+    blocks = mrkdwn_blocks(plans_lines(p))
+    return {"text": f"{len(p.plans)} open plan{'s' if len(p.plans) != 1 else ''}" if p.plans else "No open plans.",
+            "blocks": blocks}
+
+
+def mrkdwn_lines(lines: list[Line]) -> list[str]:
+    """Lines written once in the core, as Slack mrkdwn: labels bold, the person's words escaped once."""
+    out = []
+    for line in lines:
+        text = escape(line.text)
+        if line.label:
+            text = f"*{escape(line.label)}*" + (f" {text}" if text else "")
+        if line.kind == "item":
+            text = f"• {text}"
+        if line.flag:
+            text += f" :warning: *{escape(line.flag)}*"
+        if line.commands:
+            text += " " + " · ".join(f"`/coach {escape(c)}`" for c in line.commands)
+        out.append(text)
+    return out
+
+
+def mrkdwn_blocks(lines: list[Line]) -> list[dict]:
+    """Lines as sections, a new one at each heading, so a plan never starts in the middle of a section."""
+    groups: list[list[Line]] = []
+    for line in lines:
+        if line.kind == "heading" or not groups:
+            groups.append([])
+        groups[-1].append(line)
+    return [block for group in groups for block in text_sections(mrkdwn_lines(group))]
+
+
+def settings_text(v: SettingsView) -> str:
+    """Settings as a short mrkdwn summary (changed in the settings form, so no typing hints)."""
+    return "\n".join(mrkdwn_lines(settings_lines(v, how_to_change=False)))
+
+
+def team_message(t: Team) -> dict:
+    """Who is on a manager's team."""
+    return {"text": f"Your team ({len(t.reps)})" if t.reps else "Nobody is on your team yet.",
+            "blocks": mrkdwn_blocks(team_lines(t))}
+
+
+def loss_prompt_message(p: LossPrompt) -> dict:
+    """The channel post for a lost deal: names the deal and the rep, with a button to start."""
+    amount = f" ({p.amount:,.0f})" if p.amount else ""
+    rep = f"<@{p.rep_external_id}>" if _is_slack_id(p.rep_external_id) else escape(p.rep_name)
+    text = (f":chart_with_downwards_trend: *{escape(p.deal_name)}*{amount} was lost. {rep}, a short retrospective "
+            "is waiting for you — ten minutes now makes the next deal easier.")
+    return {
+        "text": fallback(f"{p.deal_name} was lost — retrospective waiting for {p.rep_name}"),
+        "blocks": [
+            section(text),
+            {"type": "actions", "block_id": "retro", "elements": [
+                {"type": "button", "action_id": "retro_start", "style": "primary", "value": str(p.retro_id),
+                 "text": plain("Start retrospective", BUTTON_TEXT)}]},
+            context("Only the rep or their manager can open it. The details go to the manager; the rep decides "
+                    "whether the channel sees a summary."),
+        ],
+    }
+
+
+def _is_slack_id(value: str) -> bool:
+    return bool(value) and value[0] in "UW" and value[1:].isalnum() and value.upper() == value
+
+
+def nudge_message(m: NudgeMessage) -> dict:
+    """A nudge DM: its text, any detail lines, and its quick-answer buttons, in one message.
+
+    A nudge is one message (its metadata is what a re-send is checked against), so detail lines
+    that would not fit are counted in a closing note instead of being dropped unseen.
+    """
+    buttons = [{"type": "button", "action_id": action_id, "text": plain(label, BUTTON_TEXT), "value": value}
+               for action_id, label, value in m.actions]
+    actions = [{"type": "actions", "block_id": f"nudge_{m.nudge_id}" + (f"_{i // 25}" if i else ""),
+                "elements": buttons[i:i + 25]} for i in range(0, len(buttons), 25)]
+    lines = [escape(m.text)] + [escape(d) for d in m.detail]
+    room = MESSAGE_BLOCKS - len(actions) - 1
+    out = text_sections(lines)
+    if len(out) > room:
+        shown = text_sections(lines[:_lines_fitting(lines, room)])
+        left = len(lines) - _lines_fitting(lines, room)
+        out = shown + [context(f"{left} more line{'s' if left != 1 else ''} didn't fit in this message: "
+                               "`/coach plans` shows every plan in full.")]
+    return {"text": fallback("\n".join((m.text, *m.detail))), "blocks": out + actions}
+
+
+def answered(message: dict, outcome: str) -> dict:
+    """A message whose button was pressed, as Slack handed it back: the same content without its buttons,
+    then what pressing did. Slack hands text back as it was sent (escaped), so it goes back unchanged."""
+    kept = [b for b in message.get("blocks") or [] if b.get("type") != "actions"]
+    if not kept and message.get("text"):  # a message from before blocks: its text is all there is
+        kept = text_sections([message["text"]])
+    result = long_text_sections(outcome)
+    room = MESSAGE_BLOCKS - len(result)
+    text = message.get("text") or ""
+    return {"text": (text + "\n" if text else "") + fallback(outcome), "blocks": kept[:room] + result}
+
+
+def _lines_fitting(lines: list[str], sections: int) -> int:
+    """How many of `lines` pack into at most `sections` sections."""
+    n = len(lines)
+    while n and len(text_sections(lines[:n])) > sections:
+        n -= 1
+    return n

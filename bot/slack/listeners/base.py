@@ -1,0 +1,136 @@
+"""What every Slack listener shares: background work after the ack, names from users.info, opening
+modals, DMs that are queued when they fail, the home tab, and the one place a turn's `Screen` becomes
+Slack messages."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable
+
+import aiohttp
+from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.identity import UNKNOWN_NAME, Actor
+from bot.core.profiles import Profile, ProfileRefresher
+from bot.core.service import CoachService
+from bot.core.views import plain_text
+from bot.slack import blocks, scopes
+from bot.slack.tokens import client_with
+
+log = logging.getLogger("coachbot.slack")
+
+
+class ListenerBase:
+    """The parts of the Slack listeners that the feature listeners build on."""
+
+    def __init__(self, service: CoachService, refresher: ProfileRefresher):
+        self.service = service
+        self.refresher = refresher
+        self.revocation: AsyncTokenRevocationListeners | None = None  # OAuth: forgets uninstalled workspaces
+        self.workspace_gone = lambda team: None  # set by build_slack: drop what is cached for a workspace
+        self.scope_gaps = scopes.Gaps()
+        self._background: set[asyncio.Task] = set()
+
+    def later(self, work: Awaitable[None]) -> asyncio.Task:
+        """Run `work` after the response has gone to Slack; failures are logged, never swallowed."""
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background Slack work failed", exc_info=task.exception())
+
+    async def refresh(self, client: AsyncWebClient, actor: Actor, user_name: str, mentioned, *,
+                      wait: float | None = None) -> None:
+        """Names and time zones from users.info (cached for a day), for the actor and anyone mentioned.
+
+        The look-ups run side by side in the background; this waits for them at most `wait` seconds
+        (None: until they are done). Whoever is not known by then is stored under the name Slack
+        gave in the request, and renamed when users.info answers.
+        """
+        people = [(actor.user, user_name)] + [(p.external_id, p.name) for p in mentioned]
+        tasks = [self.later(self.refresher.ensure("slack", actor.workspace, user,
+                                                  self._users_info(client, actor.workspace, user), fallback))
+                 for user, fallback in people]
+        if wait is None:
+            await asyncio.gather(*tasks)
+        else:
+            await asyncio.wait(tasks, timeout=wait)
+
+    def _users_info(self, client: AsyncWebClient, team: str, user: str):
+        async def fetch() -> Profile | None:
+            try:
+                data = (await client.users_info(user=user)).get("user") or {}
+            except SlackApiError as exc:
+                log.warning("users.info failed: %s", error_code(exc))
+                self.scope_gaps.note(team, exc)
+                return None
+            self.scope_gaps.works(team, "users:read")
+            prof = data.get("profile") or {}
+            name = prof.get("display_name") or prof.get("real_name") or data.get("real_name") or data.get("name")
+            return Profile(name=name or UNKNOWN_NAME, tz=data.get("tz"), email=prof.get("email"))
+        return fetch
+
+    async def open_view(self, client: AsyncWebClient, trigger_id: str, view: dict) -> None:
+        """Open a modal; an expired trigger (older than 3 s) is logged, not lost silently.
+
+        Never retried: a trigger works once, so a second try after a 5xx or a 429 could only be
+        refused (exchanged_trigger_id or expired_trigger_id).
+        """
+        try:
+            await client_with(client, client.token, retry_handlers=[]).views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", error_code(exc))
+
+    async def dm(self, client: AsyncWebClient, user: str, output: Any, workspace: str | None) -> None:
+        """Send a DM (in as many messages as it takes). The client retries 429/5xx/network errors at once;
+        if it still fails, what was not delivered is queued and the scheduler keeps trying with
+        back-off, so nothing is dropped."""
+        parts = blocks.messages(output)
+        for i, part in enumerate(parts):
+            try:
+                await client.chat_postMessage(channel=user, unfurl_links=False, unfurl_media=False, **part)
+                self.scope_gaps.works(workspace or "", "chat:write")
+            except SlackApiError as exc:
+                reason = error_code(exc)
+                self.scope_gaps.note(workspace or "", exc)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                reason = exc.__class__.__name__
+            else:
+                continue
+            text = plain_text(output) if i == 0 else blocks.plain_text_of(parts[i:])
+            break
+        else:
+            return
+        team = workspace
+        if not team:
+            log.error("DM to a user failed and no workspace is known to queue it: %s", reason)
+            return
+        log.warning("DM failed (%s); queued for the scheduler to retry", reason)
+        await self.service.queue_message(Actor("slack", team, user), text)
+
+    async def publish_home(self, client: AsyncWebClient, actor: Actor) -> None:
+        """Render and publish a person's home tab."""
+        home = await self.service.account.home(actor)
+        try:
+            await client.views_publish(user_id=actor.user, view=blocks.home_view(home, self.service.clock.now()))
+        except SlackApiError as exc:
+            log.warning("views.publish failed: %s", error_code(exc))
+
+
+
+
+def text_of(outputs: list) -> str:
+    """The words of refusals and messages among outputs, joined (for an ephemeral note or a modal error)."""
+    return " ".join(getattr(o, "reason", None) or getattr(o, "text", "") for o in outputs)
+
+
+def error_code(exc: SlackApiError) -> str:
+    """Slack's error code from a failed call, even when the body was not JSON (a proxy's 5xx page)."""
+    data = getattr(exc.response, "data", None)
+    return data.get("error", "unknown") if isinstance(data, dict) else f"HTTP {exc.response.status_code}"

@@ -1,0 +1,88 @@
+"""Lost deals in Slack: the channel prompt, starting a retrospective, the message shortcut and its form."""
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.commands import PersonRef
+from bot.core.identity import UNKNOWN_NAME
+from bot.core.outage import DB_DOWN, UNAVAILABLE
+from bot.core.retros import parse_amount
+from bot.core.screen import screen_of
+from bot.core.views import LossPrompt, last_of
+from bot.slack import blocks
+from bot.slack.acks import errors_ack
+from bot.slack.auth import actor_of
+from bot.slack.inbound import deal_from_message
+from bot.slack.listeners.base import error_code, text_of
+from bot.slack.listeners.show import Delivery
+from bot.slack.listeners.flows import PICKED_WAIT
+from flows.outputs import Say
+
+log = logging.getLogger("coachbot.slack")
+
+
+class RetroListeners(Delivery):
+    """Lost deals and their retrospectives."""
+
+    async def on_retro_start(self, ack, body: dict, action: dict, client: AsyncWebClient, context) -> None:
+        await ack()
+        actor = actor_of(context)
+        channel = (body.get("channel") or {}).get("id")
+
+        async def work() -> None:
+            try:
+                retro_id = int(action.get("value", ""))
+            except ValueError:
+                retro_id = -1
+            screen = screen_of(await self.service.retros.start(actor, retro_id))
+            if screen.prompt is not None:
+                await self.open_view(client, body["trigger_id"], self.view_of(screen))
+                return
+            text = screen.nothing
+            try:
+                await client.chat_postEphemeral(channel=channel or actor.user, user=actor.user,
+                                                **blocks.message(Say(text)))
+            except SlackApiError as exc:
+                log.warning("ephemeral note failed: %s", error_code(exc))
+        self.later(work())
+
+    async def on_loss_shortcut(self, ack, body: dict, shortcut: dict, client: AsyncWebClient) -> None:
+        await ack()
+        message = shortcut.get("message") or {}
+        deal, amount = deal_from_message(message.get("text", ""))
+        author = message.get("user")
+        rep = shortcut["user"]["id"] if not author or message.get("bot_id") else author
+        view = blocks.lost_deal_view(deal, amount, rep, (shortcut.get("channel") or {}).get("id", ""),
+                                     message.get("thread_ts") or message.get("ts"))
+        self.later(self.open_view(client, shortcut["trigger_id"], view))
+
+    async def on_lost_deal(self, ack, body: dict, view: dict, client: AsyncWebClient, context) -> None:
+        actor = actor_of(context)
+        values = view["state"]["values"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        deal = ((values.get("deal", {}).get("value") or {}).get("value") or "").strip()
+        amount = ((values.get("amount", {}).get("value") or {}).get("value") or "").strip()
+        rep = (values.get("rep", {}).get("value") or {}).get("selected_user")
+        value = parse_amount(amount.replace(" ", "")) if amount else None
+        if amount and value is None:
+            await ack(errors_ack(view, {"amount": f"“{amount}” isn't an amount; try 12000 or 12k."}))
+            return
+        picked = PersonRef(rep, UNKNOWN_NAME) if rep and rep != actor.user else None
+        await self.refresh(client, actor, body["user"].get("name", ""), (picked,) if picked else (), wait=PICKED_WAIT)
+        try:
+            outputs, field = await self.service.retros.log_lost(actor, deal, value, picked,
+                                                                meta.get("channel") or None)
+        except UNAVAILABLE:
+            log.warning("database unavailable while logging a lost deal", exc_info=True)
+            await ack(errors_ack(view, {"deal": DB_DOWN}))
+            return
+        prompt = last_of(outputs, LossPrompt)
+        if prompt is None:
+            await ack(errors_ack(view, {field or "deal": text_of(outputs)}))
+            return
+        await ack()
+        self.later(self.post_loss_prompt(client, actor, prompt, thread_ts=meta.get("thread_ts")))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAY_RE = r"(mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|rsday|urday)?"
@@ -179,3 +180,14 @@ def format_day(d: date | str) -> str:
     if isinstance(d, str):
         d = date.fromisoformat(d)
     return f"{d:%a} {d.day} {d:%b %Y}"
+
+
+def known_zone(name: str | None) -> str | None:
+    """`name` when it is an IANA time zone this machine knows ("Europe/Berlin"), else None."""
+    if not name or not isinstance(name, str):
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.core.clock import parse_duration
 from bot.core.commands import Command, PersonRef, usage_line
-from bot.core.identity import Actor, NewPerson, effective_tz, person_for
+from bot.core.identity import Actor, NewPerson, effective_tz, person_for, zone_of
 from bot.core.views import Home, RepStatus, SettingsView, Unfinished
 from flows.cadence import DAY_CODES as DAYS
-from flows.dates import format_day, parse_date
+from flows.dates import format_day, known_zone, parse_date
 from flows.engine import FlowState
 from flows.outputs import Say
 from storage import checkins, nudges, people, retros, sessions, talks
@@ -39,9 +39,7 @@ class AccountService:
 
     async def note_zone(self, actor: Actor, tz: str) -> None:
         """The time zone a person's client reports (Teams' localTimezone), kept when it is a real zone."""
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
+        if known_zone(tz) is None:
             return
         async with self.db.session() as s:
             me = await person_for(s, actor, self.defaults)
@@ -73,11 +71,8 @@ class AccountService:
     ) -> dict[str, str]:
         """Validate and store new settings; returns problems by field name (empty when saved)."""
         errors: dict[str, str] = {}
-        if tz:
-            try:
-                ZoneInfo(tz.strip())
-            except (ZoneInfoNotFoundError, ValueError):
-                errors["tz"] = f"“{tz}” isn't a time zone I know. Use a name like Europe/Berlin or America/New_York."
+        if tz and known_zone(tz.strip()) is None:
+            errors["tz"] = f"“{tz}” isn't a time zone I know. Use a name like Europe/Berlin or America/New_York."
         start, end = work_start, work_end
         if start and end and _minutes(start) >= _minutes(end):
             errors["work_end"] = f"The working day has to end after it starts ({start} → {end})."
@@ -129,14 +124,14 @@ class AccountService:
         text = " ".join(cmd.args).strip()
         async with self.db.session() as s:
             me = await person_for(s, actor, self.defaults)
-            until = _pause_until(text, now, ZoneInfo(effective_tz(me)))
+            until = _pause_until(text, now, zone_of(me))
             if until is None:
                 return [Say(f"I couldn't read “{text}” as a pause. {usage_line('pause')}", tone="error")]
             if until - now > MAX_PAUSE:
                 return [Say("A pause can last 90 days at most; for longer, ask your admin to opt you out.", tone="error")]
             me.paused_until = until
             s.add(me)
-            local = until.astimezone(ZoneInfo(effective_tz(me)))
+            local = until.astimezone(zone_of(me))
         return [Say(f"Paused until {format_day(local.date())} {local:%H:%M}. I won't nudge you before then; "
                     "/coach resume turns nudges back on early.", tone="success")]
 
@@ -171,7 +166,7 @@ class AccountService:
                 state = FlowState.from_dict(sessions.load_state(self.cipher, row))
                 unfinished.append(Unfinished(row.id, row.flow, str(state.params.get("rep") or state.params.get("manager")
                                                                      or ""), row.step, row.updated_at))
-            today = now.astimezone(ZoneInfo(effective_tz(me))).date()
+            today = now.astimezone(zone_of(me)).date()
             waiting = tuple((r.id, r.deal_name) for r in await retros.pending_for(s, rep=me))
             followups = tuple(await retros.open_followups(s, self.cipher, person=me))
             upcoming = await nudges.next_due(s, recipient_id=me.id, kind="checkin_rep")
@@ -180,7 +175,7 @@ class AccountService:
                 leading=tuple(p for p in plans if p.manager_id == me.id),
                 own=tuple(p for p in plans if p.rep_id == me.id),
                 reps=statuses, unfinished=tuple(unfinished), waiting_retros=waiting, followups=followups,
-                next_checkin=upcoming.astimezone(ZoneInfo(effective_tz(me))) if upcoming else None,
+                next_checkin=upcoming.astimezone(zone_of(me)) if upcoming else None,
             )
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,16 +47,20 @@ async def person_for(s: AsyncSession, actor: Actor, defaults: NewPerson) -> Pers
     if known is not None:
         return known
     ws = await people.get_or_create_workspace(s, platform=actor.platform, external_id=actor.workspace)
-    return await people.get_or_create_person(
-        s, workspace_id=ws.id, platform_user_id=actor.user, name=actor.name or UNKNOWN_NAME, tz=actor.tz or defaults.tz,
-        work_start=defaults.work_start, work_end=defaults.work_end, work_days=defaults.work_days,
-    )
+    return await _person(s, ws.id, actor.user, actor.name, defaults, tz=actor.tz)
 
 
 async def person_named(s: AsyncSession, me: Person, ref: PersonRef, defaults: NewPerson) -> Person:
     """The person a command mentions, in the actor's own workspace (never another one)."""
+    return await _person(s, me.workspace_id, ref.external_id, ref.name, defaults)
+
+
+async def _person(s: AsyncSession, workspace_id: int, user: str, name: str, defaults: NewPerson, *,
+                  tz: str | None = None) -> Person:
+    # The one road by which coachbot meets someone new: whoever meets them first (a command, a
+    # mention, a profile look-up), they start with the configured zone, hours and days.
     return await people.get_or_create_person(
-        s, workspace_id=me.workspace_id, platform_user_id=ref.external_id, name=ref.name, tz=defaults.tz,
+        s, workspace_id=workspace_id, platform_user_id=user, name=name or UNKNOWN_NAME, tz=tz or defaults.tz,
         work_start=defaults.work_start, work_end=defaults.work_end, work_days=defaults.work_days,
     )
 
@@ -63,3 +68,8 @@ async def person_named(s: AsyncSession, me: Person, ref: PersonRef, defaults: Ne
 def effective_tz(person: Person) -> str:
     """The zone to use for a person: their own choice, else their platform profile's."""
     return person.tz_override or person.tz
+
+
+def zone_of(person: Person) -> ZoneInfo:
+    """The time zone a person's days are counted in (their choice, else their profile's)."""
+    return ZoneInfo(effective_tz(person))

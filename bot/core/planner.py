@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.identity import effective_tz
+from bot.core.identity import effective_tz, zone_of
 from flows import cadence
 from flows.cadence import NudgeSpec, Schedule
 from storage import nudges, talks
@@ -47,7 +47,7 @@ async def plan_talk(s: AsyncSession, *, talk_id: int, manager: Person, rep: Pers
     """Check-ins, action reminders, the review reminder and the review pack for a finished talk."""
     workspace = await s.get(Workspace, manager.workspace_id)
     items = await talks.items_of(s, conversation_id=talk_id)
-    started = now.astimezone(ZoneInfo(effective_tz(manager))).date()
+    started = now.astimezone(zone_of(manager)).date()
     specs = cadence.plan_for_talk(
         talk_id=talk_id, started=started, review=review, schedule=schedule_of(manager, workspace),
         items=[{"id": i.id, "owner": i.owner_role, "due": i.due_on.isoformat() if i.due_on else None} for i in items],
@@ -61,7 +61,7 @@ async def plan_retro(s: AsyncSession, *, retro_id: int, rep: Person, manager: Pe
                      now: datetime) -> int:
     """Reminders for a retrospective that stays unfinished."""
     workspace = await s.get(Workspace, rep.workspace_id)
-    opened = now.astimezone(ZoneInfo(effective_tz(rep))).date()
+    opened = now.astimezone(zone_of(rep)).date()
     specs = cadence.plan_for_retro(retro_id=retro_id, opened=opened, schedule=schedule_of(rep, workspace))
     rows = [placed(spec, rep if spec.to == "rep" else manager, workspace, now,
                    {"deal": deal, "rep": rep.name, "retro": retro_id})

@@ -5,9 +5,9 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.core.identity import UNKNOWN_NAME
+from bot.core.identity import Actor, NewPerson, person_for
+from flows.dates import known_zone
 from storage import people
 from storage.db import Database
 
@@ -32,9 +32,10 @@ class ProfileRefresher:
     shortcut, never the source of truth.
     """
 
-    def __init__(self, db: Database, clock, *, memo_seconds: float = 300,
+    def __init__(self, db: Database, clock, defaults: NewPerson, *, memo_seconds: float = 300,
                  renamed: Callable[[int], None] | None = None):
         self.db = db
+        self.defaults = defaults  # for someone met here first: the same start as anywhere else
         self.renamed = renamed  # told the id of a person whose name changed
         self.clock = clock
         self.memo_seconds = memo_seconds
@@ -47,30 +48,19 @@ class ProfileRefresher:
             return
         now = self.clock.now()
         async with self.db.session() as s:
-            ws = await people.get_or_create_workspace(s, platform=platform, external_id=workspace)
-            person = await people.get_or_create_person(s, workspace_id=ws.id, platform_user_id=user,
-                                                       name=fallback_name or UNKNOWN_NAME)
+            person = await person_for(s, Actor(platform, workspace, user, fallback_name), self.defaults)
             fresh = person.profile_refreshed_at and now - person.profile_refreshed_at < REFRESH_AFTER
-            person_id = person.id
+            person_id, workspace_id = person.id, person.workspace_id
         if not fresh:
             profile = await fetch()
             if profile is not None:
                 async with self.db.session() as s:
-                    person = await people.get_person(s, workspace_id=ws.id, person_id=person_id)
+                    person = await people.get_person(s, workspace_id=workspace_id, person_id=person_id)
                     before = person.name
-                    await people.update_profile(s, person=person, name=profile.name, tz=_valid_zone(profile.tz),
+                    await people.update_profile(s, person=person, name=profile.name, tz=known_zone(profile.tz),
                                                 at=now, email=profile.email)
                     changed = person.name != before
                 if changed and self.renamed is not None:
                     self.renamed(person_id)
         self._checked[key] = time.monotonic()
 
-
-def _valid_zone(tz: str | None) -> str | None:
-    if not tz:
-        return None
-    try:
-        ZoneInfo(tz)
-        return tz
-    except (ZoneInfoNotFoundError, ValueError):
-        return None

@@ -6,11 +6,10 @@ import re
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.core import planner
 from bot.core.commands import Command, PersonRef
-from bot.core.identity import Actor, effective_tz, person_for, person_named
+from bot.core.identity import Actor, effective_tz, person_for, person_named, zone_of
 from bot.core.runner import Context, FlowRunner
 from bot.core.views import LossPrompt, ThreadReply
 from flows import retro as retro_flow
@@ -88,7 +87,7 @@ class RetroService:
             key = manual_deal_key(rep.id, deal)
             retro, created = await retros.open_retro(
                 s, workspace_id=me.workspace_id, deal_key=key, deal_name=deal, rep=rep, amount=amount,
-                lost_on=now.astimezone(_zone(me)).date(), now=now, opened_by_id=me.id, channel_id=channel)
+                lost_on=now.astimezone(zone_of(me)).date(), now=now, opened_by_id=me.id, channel_id=channel)
             prompt = LossPrompt(retro.id, retro.deal_name, retro.amount, rep.name, rep.platform_user_id, channel)
             if created:
                 await self._plan_reminders(s, retro, rep, now)
@@ -105,7 +104,7 @@ class RetroService:
         now = self.clock.now()
         async with self.db.session() as s:
             rep = await person_for(s, owner, self.ctx.defaults)
-            lost_on = deal.get("close_date") or now.astimezone(_zone(rep)).date()
+            lost_on = deal.get("close_date") or now.astimezone(zone_of(rep)).date()
             retro, created = await retros.open_retro(
                 s, workspace_id=rep.workspace_id, deal_key=f"crm:{deal['id']}", deal_name=deal["name"], rep=rep,
                 amount=deal.get("amount"), lost_on=lost_on, now=now, source=source, channel_id=channel,
@@ -178,7 +177,7 @@ class RetroService:
         answers = done.answers
         await retros.complete(s, self.cipher, retro=retro, answers=answers, now=now)
         rep = await people.get_person(s, workspace_id=me.workspace_id, person_id=retro.rep_id)
-        today = now.astimezone(_zone(me)).date()
+        today = now.astimezone(zone_of(me)).date()
         followups = [dict(item) for item in answers.get("at_risk") or []]
         if answers.get("debrief"):
             followups.append({"text": f"Ask the {retro.deal_name} buyer for a 15-minute debrief",
@@ -207,7 +206,4 @@ class RetroService:
                 "; ".join(f"{f['text']}" + (f" (by {format_day(f['due'])})" if f.get("due") else "") for f in followups)
         outputs.append(Say(thanks, tone="success"))
         return outputs
-
-def _zone(person: Person) -> ZoneInfo:
-    return ZoneInfo(effective_tz(person))
 

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.core.commands import Command, PersonRef
-from bot.core.identity import Actor, effective_tz, person_for, person_named
+from bot.core.identity import Actor, person_for, person_named, zone_of
 from bot.core.runner import Context
 from bot.core.views import ReportView, Team
 from flows import report as report_maths
@@ -27,7 +26,7 @@ class TeamService:
         now = self.clock.now()
         async with self.db.session() as s:
             me = await person_for(s, actor, self.ctx.defaults)
-            p = report_maths.period(spec, now.astimezone(_zone(me)).date())
+            p = report_maths.period(spec, now.astimezone(zone_of(me)).date())
             if p is None:
                 return [Say(f"“{spec}” isn't a period I know. Usage: /coach report [30d|90d|quarter]", tone="error")]
             reps = await people.reps_of(s, manager=me)
@@ -84,6 +83,3 @@ class TeamService:
         return f"Removed {rep.name}. Their past plans and retrospectives stay with you as history."
 
 
-
-def _zone(person: Person) -> ZoneInfo:
-    return ZoneInfo(effective_tz(person))

@@ -90,7 +90,7 @@ def build_slack(settings: Settings, service: CoachService) -> SlackSurface:
     """The Bolt app and what hangs off it, configured from settings."""
     from bot.slack.intake import SlackIntake
 
-    listeners = SlackListeners(service, ProfileRefresher(service.db, service.clock,
+    listeners = SlackListeners(service, ProfileRefresher(service.db, service.clock, service.defaults,
                                                          renamed=service.steps.forget_about))
     single = None if settings.slack_oauth else SingleWorkspaceAuthorize(settings.slack_bot_token.get_secret_value())
     app = build_app(settings, listeners, single)

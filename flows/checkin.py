@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flows.engine import Flow, Step
+from flows.model import Flow, Step
 from flows.outputs import InputKind, Option, Section
 
 NAME = "checkin"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flows import checkin, retro, talk
-from flows.engine import Flow
+from flows.model import Flow
 from flows.outputs import InputKind
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (talk.FLOW, checkin.FLOW, retro.FLOW)}

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 from flows.coaching.phrases import split_items
 from flows.dates import find_date, format_day
-from flows.engine import Context, Flow, Step
+from flows.model import Context, Flow, Step
 from flows.outputs import Feedback, InputKind, Option, Section
 
 NAME = "retro"

@@ -8,7 +8,7 @@ from flows.coaching.facts import check_observed
 from flows.coaching.ownership import check_own_part, check_rep_view
 from flows.coaching.plan import check_options, check_plan, check_review, parse_plan, suggest_review
 from flows.dates import format_day
-from flows.engine import Context, Flow, Step
+from flows.model import Context, Flow, Step
 from flows.outputs import Feedback, InputKind, Section
 
 NAME = "talk"

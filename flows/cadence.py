@@ -13,6 +13,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
+from flows.subjects import subject as ref
+
 
 DEFAULT_CHECKIN_DAYS = (1, 3, 7, 14)
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -131,7 +133,7 @@ def plan_for_talk(*, talk_id: int, started: date, review: date, items: list[dict
     afternoon. Each action item's owner is reminded the working day before it is due; both are reminded
     the day before the review, and on the review day the manager gets the review pack.
     """
-    subject = f"talk:{talk_id}"
+    subject = ref("talk", talk_id)
     specs: list[NudgeSpec] = []
     points = [schedule.add_workdays(started, n) for n in sorted(set(checkin_days)) if n > 0]
     last = points[-1] if points else started
@@ -151,8 +153,9 @@ def plan_for_talk(*, talk_id: int, started: date, review: date, items: list[dict
         before = _previous_workday(due, schedule)
         day = before if before > started else due
         if day >= started:
-            specs.append(NudgeSpec("action_due", item["owner"], day, f"item:{item['id']}",
-                                   f"item:{item['id']}:due", "morning", {"talk": talk_id}))
+            item_ref = ref("item", item["id"])
+            specs.append(NudgeSpec("action_due", item["owner"], day, item_ref, f"{item_ref}:due", "morning",
+                                   {"talk": talk_id}))
     eve = _previous_workday(review, schedule)
     if eve > started:
         for role in ("rep", "manager"):
@@ -163,7 +166,7 @@ def plan_for_talk(*, talk_id: int, started: date, review: date, items: list[dict
 
 def plan_for_retro(*, retro_id: int, opened: date, schedule: Schedule) -> list[NudgeSpec]:
     """Reminders for a retrospective left unfinished: the rep after 2 working days, both after 5."""
-    subject = f"retro:{retro_id}"
+    subject = ref("retro", retro_id)
     two, five = schedule.add_workdays(opened, 2), schedule.add_workdays(opened, 5)
     return [
         NudgeSpec("retro_reminder", "rep", two, subject, f"{subject}:remind:2:rep", "morning"),

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.subjects import subject
+
 from storage.crypto import NotesCipher
 from storage.models import (
     ActionItem, CheckIn, Conversation, FlowSession, FollowUp, Nudge, Person, Retrospective,
@@ -23,7 +25,7 @@ async def _drop_conversations(s: AsyncSession, talk_ids: list[int]) -> dict[str,
     if not talk_ids:
         return {"conversations": 0, "action_items": 0}
     items = [i for (i,) in await s.execute(select(ActionItem.id).where(ActionItem.conversation_id.in_(talk_ids)))]
-    subjects = [f"talk:{t}" for t in talk_ids] + [f"item:{i}" for i in items]
+    subjects = [subject("talk", t) for t in talk_ids] + [subject("item", i) for i in items]
     await s.execute(delete(Nudge).where(Nudge.subject.in_(subjects)))
     await s.execute(delete(CheckIn).where(CheckIn.conversation_id.in_(talk_ids)))
     await s.execute(delete(ActionItem).where(ActionItem.conversation_id.in_(talk_ids)))
@@ -35,7 +37,7 @@ async def _drop_retros(s: AsyncSession, retro_ids: list[int]) -> int:
     if not retro_ids:
         return 0
     await s.execute(delete(FollowUp).where(FollowUp.retrospective_id.in_(retro_ids)))
-    await s.execute(delete(Nudge).where(Nudge.subject.in_([f"retro:{r}" for r in retro_ids])))
+    await s.execute(delete(Nudge).where(Nudge.subject.in_([subject("retro", r) for r in retro_ids])))
     return (await s.execute(delete(Retrospective).where(Retrospective.id.in_(retro_ids)))).rowcount
 
 

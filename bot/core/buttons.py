@@ -97,8 +97,3 @@ class Buttons:
             return None
         return row
 
-
-def subject_id(reference: str, kind: str) -> int | None:
-    """The id in a nudge's own subject reference ("talk:12" -> 12 for kind "talk"), or None."""
-    prefix, _, ident = (reference or "").partition(":")
-    return int(ident) if prefix == kind and ident.isdigit() else None

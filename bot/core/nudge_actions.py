@@ -11,13 +11,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core import planner
-from bot.core.buttons import NOT_YOURS, Button, Buttons, subject_id
+from bot.core.buttons import NOT_YOURS, Button, Buttons
 from bot.core.runner import Context
 from bot.core.talks import Talks
 from bot.core.planner import schedule_of
 from flows import cadence
 from flows.checkin import LABELS, NEEDS_MANAGER
 from flows.outputs import Notify, Refused, Say
+from flows.subjects import subject, subject_id
 from storage import checkins, nudges, people
 from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person, Workspace
 from storage.nudges import NewNudge
@@ -94,8 +95,8 @@ class NudgeActions:
             return [Say("That plan has been closed, so no check-in was sent.")]
         rep = await people.get_person(s, workspace_id=me.workspace_id, person_id=talk.rep_id)
         now = self.clock.now()
-        await nudges.schedule(s, [NewNudge(me.workspace_id, rep.id, "checkin_rep", f"talk:{talk.id}",
-                                           f"talk:{talk.id}:asked:{int(now.timestamp())}", now,
+        await nudges.schedule(s, [NewNudge(me.workspace_id, rep.id, "checkin_rep", subject("talk", talk.id),
+                                           f"{subject('talk', talk.id)}:asked:{int(now.timestamp())}", now,
                                            {"manager": me.name, "requested_by": me.id})], now=now)
         return [Say(f"I'll ask {rep.name} how it's going, from you — right away if they're at work, otherwise at "
                     "the start of their day. You'll hear what they say.", tone="success")]
@@ -128,13 +129,13 @@ class NudgeActions:
             return [Say("Already marked done — thanks.")]
         item.status, item.done_at = "done", self.clock.now()
         s.add(item)
-        await nudges.cancel_pending(s, subject=f"item:{item.id}", reason="done")
+        await nudges.cancel_pending(s, subject=subject("item", item.id), reason="done")
         return [Say(f"Marked done: “{self.cipher.decrypt(item.text_encrypted)}”. Nice work.", tone="success")]
 
     async def _followup_done(self, s, me: Person, f: FollowUp, _choice: str) -> list[Any]:
         f.status = "done"
         s.add(f)
-        await nudges.cancel_pending(s, subject=f"followup:{f.id}", reason="done")
+        await nudges.cancel_pending(s, subject=subject("followup", f.id), reason="done")
         return [Say("Marked done — thanks for checking.", tone="success")]
 
     async def _pulse(self, s, me: Person, n: Nudge, bucket: str) -> list[Any]:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.identity import effective_tz, zone_of
 from flows import cadence
 from flows.cadence import NudgeSpec, Schedule
+from flows.subjects import subject
 from storage import nudges, talks
 from storage.models import Person, Workspace
 from storage.nudges import NewNudge
@@ -77,7 +78,8 @@ async def plan_followups(s: AsyncSession, *, person: Person, followups: list, no
     rows = []
     for f in followups:
         day = f.due_on or sched.add_workdays(today, 2)
-        spec = NudgeSpec("followup_due", "rep", day, f"followup:{f.id}", f"followup:{f.id}:due", "morning")
+        spec = NudgeSpec("followup_due", "rep", day, subject("followup", f.id), f"{subject('followup', f.id)}:due",
+                         "morning")
         rows.append(placed(spec, person, workspace, now, {"followup": f.id}))
     return await nudges.schedule(s, rows, now=now)
 
@@ -87,7 +89,7 @@ async def ensure_weekly(s: AsyncSession, *, person: Person, kind: str, now: date
     workspace = await s.get(Workspace, person.workspace_id)
     sched = schedule_of(person, workspace)
     weekday = 0 if kind == "digest" else 3
-    spec = cadence.plan_weekly(person_key=f"person:{person.id}", kind=kind, today=sched.local_today(now),
+    spec = cadence.plan_weekly(person_key=subject("person", person.id), kind=kind, today=sched.local_today(now),
                                schedule=sched, weekday=weekday)
     return await nudges.schedule(s, [placed(spec, person, workspace, now)], now=now)
 
@@ -95,5 +97,5 @@ async def ensure_weekly(s: AsyncSession, *, person: Person, kind: str, now: date
 async def answered_checkin(s: AsyncSession, *, talk_id: int, who: str, now: datetime) -> int:
     """A check-in happened early: drop the matching check-in nudges due in the next two days."""
     kind = "checkin_rep" if who == "rep" else "checkin_manager"
-    keys = await nudges.pending_keys(s, subject=f"talk:{talk_id}", kind=kind, before=now + timedelta(days=2))
+    keys = await nudges.pending_keys(s, subject=subject("talk", talk_id), kind=kind, before=now + timedelta(days=2))
     return await nudges.cancel_pending(s, keys=keys, reason="answered early") if keys else 0

@@ -15,6 +15,7 @@ from bot.core.views import LossPrompt, ThreadReply
 from flows import retro as retro_flow
 from flows.dates import add_business_days, format_day
 from flows.outputs import Done, Notify, Refused, Say
+from flows.subjects import subject, subject_id
 from storage import nudges, people, retros, sessions
 from storage.models import FlowSession, Person
 
@@ -43,7 +44,8 @@ def manual_deal_key(rep_id: int, deal: str) -> str:
 
 
 def retro_ref(retro_id: int) -> str:
-    return f"retro:{retro_id}"
+    """The reference a retrospective's flow session carries."""
+    return subject("retro", retro_id)
 
 
 class RetroService:
@@ -170,7 +172,7 @@ class RetroService:
 
     async def finish(self, s, me: Person, row: FlowSession, done: Done, now: datetime) -> list[Any]:
         """Store the finished retrospective, tell the manager, post in the thread, plan follow-ups."""
-        retro_id = int((row.ref or "retro:0").split(":")[1])
+        retro_id = subject_id(row.ref, "retro") or -1
         retro = await retros.get_retro(s, workspace_id=me.workspace_id, retro_id=retro_id)
         if retro is None:
             return [Say("This retrospective's deal is no longer here, so nothing was stored.", tone="error")]
@@ -182,7 +184,7 @@ class RetroService:
         if answers.get("debrief"):
             followups.append({"text": f"Ask the {retro.deal_name} buyer for a 15-minute debrief",
                               "due": add_business_days(today, 3).isoformat()})
-        await nudges.cancel_pending(s, subject=f"retro:{retro.id}", reason="retrospective done")
+        await nudges.cancel_pending(s, subject=subject("retro", retro.id), reason="retrospective done")
         if followups and rep is not None:
             rows = await retros.add_followups(s, self.cipher, person=rep, retro_id=retro.id, items=followups, now=now)
             await planner.plan_followups(s, person=rep, followups=rows, now=now)

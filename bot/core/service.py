@@ -22,6 +22,7 @@ from bot.core.team import TeamService
 from bot.core.views import Plans
 from flows.engine import Action, Answer
 from flows.outputs import Say
+from flows.subjects import subject
 from storage import nudges
 from storage.crypto import NotesCipher
 from storage.db import Database
@@ -88,7 +89,7 @@ class CoachService:
         now = self.clock.now()
         async with self.db.session() as s:
             person = await person_for(s, actor, self.defaults)
-            await nudges.schedule(s, [NewNudge(person.workspace_id, person.id, "message", f"person:{person.id}",
+            await nudges.schedule(s, [NewNudge(person.workspace_id, person.id, "message", subject("person", person.id),
                                                f"message:{uuid.uuid4().hex}", now, {"enc": self.cipher.encrypt(text)})],
                                   now=now)
 

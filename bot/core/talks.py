@@ -14,6 +14,7 @@ from bot.core.views import Plans
 from flows.dates import format_day
 from flows.outputs import Done, Notify, Refused, Say
 from flows.talk import NAME as TALK, plan_lines
+from flows.subjects import subject
 from storage import nudges, people, retros, sessions, talks
 from storage.models import FlowSession, Person
 
@@ -83,9 +84,9 @@ class Talks:
         """Close one of the manager's plans and cancel everything scheduled for it."""
         closed = await talks.close(s, manager=me, conversation_id=talk_id, now=self.ctx.clock.now())
         if closed:
-            await nudges.cancel_pending(s, subject=f"talk:{talk_id}", reason="plan closed")
+            await nudges.cancel_pending(s, subject=subject("talk", talk_id), reason="plan closed")
             for item_id in closed:
-                await nudges.cancel_pending(s, subject=f"item:{item_id}", reason="plan closed")
+                await nudges.cancel_pending(s, subject=subject("item", item_id), reason="plan closed")
         return closed is not None
 
     async def finish(self, s, me: Person, row: FlowSession, done: Done, now: datetime) -> list[Any]:

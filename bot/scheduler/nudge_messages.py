@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.nudge_actions import PULSE_BUCKETS
 from bot.core.views import NudgeMessage
 from flows.dates import format_day
+from flows.subjects import subject_id
 from storage import checkins as checkins_repo, digest, people, talks
 from storage.crypto import NotesCipher
 from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person, Retrospective
@@ -65,7 +66,7 @@ async def build(s: AsyncSession, cipher: NotesCipher, nudge: Nudge, recipient: P
 
 
 async def _open_talk(s: AsyncSession, nudge: Nudge) -> Conversation:
-    talk_id = int(nudge.subject.split(":")[1])
+    talk_id = subject_id(nudge.subject, "talk") or -1
     talk = await s.get(Conversation, talk_id)
     if talk is None or talk.status != "open":
         raise Skip("the plan was closed")
@@ -96,7 +97,7 @@ async def _checkin_manager(s, cipher, n, recipient, data, now, _batch):
 
 
 async def _action_due(s, cipher, n, recipient, data, now, _batch):
-    item = await s.get(ActionItem, int(n.subject.split(":")[1]))
+    item = await s.get(ActionItem, subject_id(n.subject, "item") or -1)
     if item is None or item.status != "open":
         raise Skip("the action is done")
     talk = await s.get(Conversation, item.conversation_id)
@@ -136,7 +137,7 @@ async def _review_pack(s, cipher, n, recipient, data, now, _batch):
 
 
 async def _retro_reminder(s, cipher, n, recipient, data, now, _batch):
-    retro = await s.get(Retrospective, int(n.subject.split(":")[1]))
+    retro = await s.get(Retrospective, subject_id(n.subject, "retro") or -1)
     if retro is None or retro.status == "done":
         raise Skip("the retrospective is done")
     if recipient.id == retro.rep_id:
@@ -148,7 +149,7 @@ async def _retro_reminder(s, cipher, n, recipient, data, now, _batch):
 
 
 async def _followup_due(s, cipher, n, recipient, data, now, _batch):
-    f = await s.get(FollowUp, int(n.subject.split(":")[1]))
+    f = await s.get(FollowUp, subject_id(n.subject, "followup") or -1)
     if f is None or f.status != "open":
         raise Skip("the follow-up is done")
     return NudgeMessage(n.id, n.kind, f"Time to check: {cipher.decrypt(f.text_encrypted)}",

@@ -510,7 +510,7 @@ def test_non_latin_text_is_measured_as_it_goes_over_the_wire(teams, bot):
 
 
 def test_zz_every_card_sent_in_this_module_declares_exactly_the_version_it_needs(teams):
-    from bot.teams.cards import needed_version
+    from bot.teams.adaptive import needed_version
 
     checked = 0
     for activity in teams.sent():

@@ -133,12 +133,15 @@ class _Parsed:
         self.headers = request.headers
 
     async def json(self) -> dict:
+        """The body, read and checked already."""
         return self._body
 
     def get_claims_identity(self):
+        """The caller's claims, as `authorize` found them."""
         return self._request.get("claims_identity")
 
     def get_path_param(self, name: str) -> str:
+        """A path parameter of the route."""
         return self._request.match_info[name]
 
 

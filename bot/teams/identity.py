@@ -128,28 +128,36 @@ class LocalIdentity:
         self.provider = _LocalTokens(auth, url.rstrip("/"))
 
     def get_connection(self, connection_name: str):
+        """The one token provider, whatever connection is named."""
         return self.provider
 
     def get_default_connection(self):
+        """The one token provider."""
         return self.provider
 
     def get_token_provider(self, claims_identity: ClaimsIdentity, service_url: str):
+        """The one token provider, for any caller and service URL."""
         return self.provider
 
     def get_token_provider_from_activity(self, claims_identity: ClaimsIdentity, activity: Activity):
+        """The one token provider, for any activity."""
         return self.provider
 
     def get_default_connection_configuration(self) -> AgentAuthConfiguration:
+        """The app's auth settings (id, secret, tenant)."""
         return self.auth
 
 
 class _LocalTokens:
+    """Client-credential tokens from the test identity double, kept until a minute before they expire."""
+
     def __init__(self, auth: AgentAuthConfiguration, url: str):
         self.configuration = auth
         self.url = url
         self._token: tuple[str, float] | None = None
 
     async def get_access_token(self, resource_url: str, scopes: list[str], force_refresh: bool = False) -> str:
+        """A token for the connector, from the cache or the double's token endpoint."""
         if self._token and self._token[1] > time.monotonic() and not force_refresh:
             return self._token[0]
         form = {"grant_type": "client_credentials", "client_id": self.configuration.CLIENT_ID,
@@ -162,4 +170,5 @@ class _LocalTokens:
         return self._token[0]
 
     def get_token_credential(self):
+        """Not offered: the test identity hands out tokens only."""
         raise NotImplementedError("the test identity hands out tokens only")

@@ -14,8 +14,11 @@ import logging
 import aiohttp
 
 from bot.scheduler.dispatch import SendError
-from bot.teams import cards
-from bot.teams.app import PACE, CoachTeamsBot, UnsafeReference, card_activity, patiently
+from bot.teams.activities import PACE, card_activity, patiently
+from bot.teams.app import CoachTeamsBot
+from bot.teams.fit import size, split_card
+from bot.teams.message_cards import nudge_cards
+from bot.teams.reach import UnsafeReference
 from bot.core.views import NudgeMessage
 from storage.models import Person, Workspace
 
@@ -33,6 +36,8 @@ REASONS = {
 
 
 class TeamsSender:
+    """The scheduler's sender for Teams: nudges into people's personal chats, outcomes in the dispatcher's terms."""
+
     def __init__(self, bot: CoachTeamsBot):
         self.bot = bot
 
@@ -41,7 +46,7 @@ class TeamsSender:
         if not recipient.chat_ref:
             raise SendError(f"waiting for {recipient.name} to open a chat with coachbot in Teams", waiting=True)
         first = ""
-        queue = cards.nudge_cards(message)
+        queue = nudge_cards(message)
         sends = 0
         while queue:
             part = queue.pop(0)
@@ -51,8 +56,8 @@ class TeamsSender:
             try:
                 sent = await self.send_activity(recipient.chat_ref, card_activity(part))
             except SendError as exc:
-                smaller = cards.split_card(part) if exc.reason.startswith("teams: 413") else []
-                if len(smaller) >= 2 and all(cards.size(p) < cards.size(part) for p in smaller) and sends < MAX_SENDS:
+                smaller = split_card(part) if exc.reason.startswith("teams: 413") else []
+                if len(smaller) >= 2 and all(size(p) < size(part) for p in smaller) and sends < MAX_SENDS:
                     queue[:0] = smaller  # Teams' limit is lower than our budget: the same, in smaller parts
                     continue
                 raise
@@ -89,6 +94,7 @@ def classify(exc: aiohttp.ClientResponseError) -> SendError:
 
 
 def error_code(exc: aiohttp.ClientResponseError) -> str:
+    """The connector's error code from its answer's body ("" when it gives none)."""
     try:
         return str((json.loads(exc.message or "{}").get("error") or {}).get("code") or "")
     except (ValueError, AttributeError):

@@ -1,0 +1,173 @@
+"""Delivering a turn's outputs in Teams: one mapping (`Delivery.show`) from the core's `Screen` to cards
+and messages, and where each kind of output goes — the person's own conversation, their private chat,
+other people's chats, a channel or a retrospective's thread.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from microsoft_agents.activity import ConversationAccount, ConversationReference
+from microsoft_agents.hosting.core import TurnContext
+
+from bot.core.identity import Actor
+from bot.core.screen import Screen, screen_of
+from bot.core.service import CoachService
+from bot.core.views import LossPrompt, ThreadReply, plain_text
+from bot.teams.activities import (
+    PACE, PLATFORM, activities, card_activity, is_personal, patiently, send, send_parts, text_activity,
+)
+from bot.teams.adaptive import card, text_block
+from bot.teams.cards import prompt_card
+from bot.teams.markdown import safe
+from bot.teams.message_cards import done_cards, loss_prompt_card, notice_card
+from bot.teams.messages import message_text
+from bot.teams.reach import Reach
+from flows.outputs import Cancelled, Notify
+
+log = logging.getLogger("coachbot.teams")
+STEP, BUTTON = "step", "button"  # what was pressed: a step card, or a nudge's button (both are replaced)
+NO_PRIVATE_CHAT = ("That's between you and me, and we haven't chatted privately yet. Open a chat with me "
+                   "(search for coachbot under Apps), say hi, and send it there.")
+
+
+class Delivery(Reach):
+    """The bot's part that delivers outputs (mixed into `CoachTeamsBot`)."""
+
+    service: CoachService
+
+    async def deliver(self, ctx: TurnContext, actor: Actor, outputs: list) -> None:
+        """Send a turn's outputs into the conversation of `ctx` (notifications go to their people)."""
+        await self.show(ctx, actor, screen_of(outputs))
+
+    async def show(self, ctx: TurnContext, actor: Actor, screen: Screen, *, pressed: str | None = None) -> None:
+        """A turn's screen in Teams: the step, summary or notice first (in place of the card that was
+        `pressed`, STEP or BUTTON, if any), then channel posts, the other messages, and notifications."""
+        rest = list(screen.messages)
+        if screen.prompt is not None:
+            # After a step press the note says why the step shows again (a stale press): a warning.
+            warning = pressed == STEP
+            shown = prompt_card(screen.prompt, notice=screen.note if warning else None,
+                                intro=None if warning else screen.note)
+            await (self.replace_card(ctx, shown) if pressed else send(ctx, card_activity(shown)))
+        elif screen.done is not None:
+            parts = done_cards(screen.done)
+            if pressed:
+                await self.replace_card(ctx, parts.pop(0))
+            await send_parts(ctx, [card_activity(part) for part in parts])
+            rest = [m for m in rest if m is not screen.done]
+        elif pressed == STEP and screen.discarded is not None:
+            await self.replace_card(ctx, notice_card("Discarded", screen.discarded))
+            rest = [m for m in rest if not isinstance(m, Cancelled)]
+        elif pressed == STEP:
+            await self.replace_card(ctx, notice_card("Nothing to do", screen.nothing))
+            rest = []  # their words are the notice's
+        elif pressed == BUTTON and rest:
+            await self.replace_card(ctx, card([text_block("\n\n".join(message_text(m) for m in rest))]))
+            rest = []
+        for post in screen.posts:
+            if isinstance(post, LossPrompt):
+                await self.post_loss_prompt(ctx, actor, post)
+            else:
+                await self.thread_reply(ctx, post)
+        for output in rest:
+            await send_parts(ctx, activities(output))
+        await self.notify_all(ctx, actor, list(screen.notices))
+
+    async def replace_card(self, ctx: TurnContext, shown: dict) -> None:
+        """Update the card that was pressed (Teams allows it for the bot's own messages), else send anew."""
+        activity = card_activity(shown)
+        target = ctx.activity.reply_to_id
+        if target:
+            activity.id = target
+            activity.conversation = ctx.activity.conversation
+            try:
+                await patiently(lambda: ctx.update_activity(activity))
+                return
+            except Exception as exc:  # noqa: BLE001 - an old or deleted message: show the card as a new one
+                log.info("card update failed (%s); sending a new card", exc.__class__.__name__)
+                activity.id = None
+        await send(ctx, activity)
+
+    async def deliver_privately(self, ctx: TurnContext, actor: Actor, outputs: list) -> bool:
+        """Send outputs to the actor's personal chat instead of where they asked; False (and how to
+        open such a chat, said where they asked) when they have never opened one."""
+        ref = await self.service.account.chat_of(actor)
+        if ref is None:
+            await send(ctx, text_activity(NO_PRIVATE_CHAT))
+            return False
+        try:
+            await self.in_chat(ref, lambda private: self.deliver(private, actor, outputs))
+        except Exception as exc:  # noqa: BLE001 - say so where they asked; never the private words themselves
+            log.warning("private answer failed (%s)", exc.__class__.__name__)
+            await send(ctx, text_activity(
+                "⚠️ I couldn't write to our personal chat just now, so nothing private was shown. Try again in a "
+                "moment."))
+            return False
+        return True
+
+    async def post_loss_prompt(self, ctx: TurnContext, actor: Actor, prompt: LossPrompt) -> None:
+        """In a channel, post the prompt there; in a personal chat, send it to the rep's own chat."""
+        posted = card_activity(loss_prompt_card(prompt))
+        if not is_personal(ctx.activity) or prompt.rep_external_id == actor.user:
+            sent = await send(ctx, posted)
+            where = ctx.activity.conversation.id
+        else:
+            rep = Actor(PLATFORM, actor.workspace, prompt.rep_external_id)
+            ref = await self.service.account.chat_of(rep)
+            if ref is None:
+                await self.service.queue_message(rep, f"{prompt.deal_name} was lost, and a short retrospective is "
+                                                      "waiting for you: send me retro to start it.")
+                await send(ctx, text_activity(
+                    f"⏳ {safe(prompt.rep_name)} hasn't opened a chat with me yet, so I can't reach them. The "
+                    "retrospective is saved, and they get the invitation as soon as they open the chat."))
+                return
+            try:
+                sent = await self.send_to(ref, posted)
+            except Exception as exc:  # noqa: BLE001 - the scheduler keeps trying the invitation
+                log.warning("retrospective invitation failed (%s); queued", exc.__class__.__name__)
+                await self.service.queue_message(rep, f"{prompt.deal_name} was lost, and a short retrospective is "
+                                                      "waiting for you: send me retro to start it.")
+                await send(ctx, text_activity(
+                    f"⏳ I couldn't reach {safe(prompt.rep_name)} just now; the retrospective is saved and "
+                    "I'll keep trying to invite them."))
+                return
+            where = None
+            await send(ctx, text_activity(
+                f"✅ I've asked {safe(prompt.rep_name)} for a short retrospective on {safe(prompt.deal_name)}."))
+        if where and sent is not None and getattr(sent, "id", None):
+            await self.service.retros.record_prompt((PLATFORM, actor.workspace), prompt.retro_id, where, sent.id)
+
+    async def thread_reply(self, ctx: TurnContext, reply: ThreadReply) -> None:
+        """The retrospective's summary as a reply to its channel post (skipped for personal chats)."""
+        if not reply.channel or reply.channel == ctx.activity.conversation.id and is_personal(ctx.activity):
+            return
+        conversation_id = reply.channel if ";messageid=" in reply.channel or not reply.thread_ts \
+            else f"{reply.channel};messageid={reply.thread_ts}"
+        ref = ConversationReference(channel_id=ctx.activity.channel_id, service_url=ctx.activity.service_url,
+                                    conversation=ConversationAccount(id=conversation_id), bot=ctx.activity.recipient)
+        try:
+            await self.send_to(ref.model_dump_json(by_alias=True, exclude_none=True), text_activity(safe(reply.text)))
+        except Exception as exc:  # noqa: BLE001 - the retro is stored; only the channel echo failed
+            log.warning("thread reply failed: %s", exc.__class__.__name__)
+
+    async def notify_all(self, ctx: TurnContext, actor: Actor, notes: list[Notify]) -> None:
+        """Send each notification to its person's personal chat. Someone who has not opened one yet gets it
+        when they do (and the sender is told); a failed send is queued for the scheduler. Never dropped."""
+        for note in notes:
+            target = Actor(PLATFORM, actor.workspace, note.external_id)
+            ref = await self.service.account.chat_of(target)
+            if ref is None:
+                await self.service.queue_message(target, plain_text(note.output))
+                await send(ctx, text_activity(
+                    f"⏳ {safe(note.person_name)} hasn't opened a chat with me yet, so this waits for them: they get "
+                    "it as soon as they do. (In Teams, ask them to open coachbot under Apps and say hi.)"))
+                continue
+            try:
+                for i, activity in enumerate(activities(note.output)):
+                    if i:
+                        await asyncio.sleep(PACE)
+                    await patiently(lambda a=activity: self.send_to(ref, a))
+            except Exception as exc:  # noqa: BLE001 - queued, so the scheduler keeps trying; never dropped
+                log.warning("message to a Teams user failed (%s); queued", exc.__class__.__name__)
+                await self.service.queue_message(target, plain_text(note.output))

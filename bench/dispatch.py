@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from storage.db import migrate  # noqa: E402
-from tests.fakes.slack_api import FakeSlack  # noqa: E402
-from tests.nudge_seed import all_senders, all_status_counts, seed_due_nudges  # noqa: E402
-from tests.pgdb import fresh_pg_database  # noqa: E402
-from tests.served import Served  # noqa: E402
+from tests.support.fakes.slack_api import FakeSlack  # noqa: E402
+from tests.support.nudge_seed import all_senders, all_status_counts, seed_due_nudges  # noqa: E402
+from tests.support.pgdb import fresh_pg_database  # noqa: E402
+from tests.support.served import Served  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 ENV = {"COACHBOT_TICK_SECONDS": "0.1", "COACHBOT_NUDGE_BATCH": "500"}

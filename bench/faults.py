@@ -29,11 +29,11 @@ from bot.core.outage import DB_DOWN  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from storage.db import migrate, sync_url  # noqa: E402
-from tests import slack_requests as sr  # noqa: E402
-from tests.fakes.slack_api import FakeSlack  # noqa: E402
-from tests.nudge_seed import all_status_counts, seed_due_nudges  # noqa: E402
-from tests.pgdb import fresh_pg_database  # noqa: E402
-from tests.served import Served, new_person, start_replicas  # noqa: E402
+from tests.support import slack_requests as sr  # noqa: E402
+from tests.support.fakes.slack_api import FakeSlack  # noqa: E402
+from tests.support.nudge_seed import all_status_counts, seed_due_nudges  # noqa: E402
+from tests.support.pgdb import fresh_pg_database  # noqa: E402
+from tests.support.served import Served, new_person, start_replicas  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 ENV = {"COACHBOT_TICK_SECONDS": "0.2", "COACHBOT_NUDGE_BATCH": "200", "COACHBOT_LEASE_SECONDS": "10"}

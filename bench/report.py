@@ -27,7 +27,7 @@ from sqlalchemy import text  # noqa: E402
 from flows import report as rp  # noqa: E402
 from storage import retros  # noqa: E402
 from storage.db import Database, migrate  # noqa: E402
-from tests.pgdb import fresh_pg_database  # noqa: E402
+from tests.support.pgdb import fresh_pg_database  # noqa: E402
 
 REASONS = ["price", "product_fit", "sales_approach", "timing", "no_decision", "competitor", "budget",
            "champion_left", "other"]

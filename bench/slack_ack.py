@@ -27,9 +27,9 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests import slack_requests as sr  # noqa: E402
-from tests.fakes.slack_api import FakeSlack  # noqa: E402
-from tests.served import Served, free_port  # noqa: E402
+from tests.support import slack_requests as sr  # noqa: E402
+from tests.support.fakes.slack_api import FakeSlack  # noqa: E402
+from tests.support.served import Served, free_port  # noqa: E402
 
 
 def start_bare(fake: FakeSlack) -> tuple[subprocess.Popen, str]:

@@ -24,12 +24,12 @@ sys.path.insert(0, str(ROOT))
 from bench.startup import rss_mib  # noqa: E402
 from bot.webhooks import sign_generic  # noqa: E402
 from storage.db import migrate  # noqa: E402
-from tests import slack_requests as sr  # noqa: E402
-from tests.fakes.slack_api import FakeSlack  # noqa: E402
-from tests.nudge_seed import all_status_counts, seed_due_nudges  # noqa: E402
-from tests.pgdb import fresh_pg_database  # noqa: E402
-from tests.served import Served, new_person, start_replicas  # noqa: E402
-from tests.test_slack_serve import walk_talk  # noqa: E402
+from tests.support import slack_requests as sr  # noqa: E402
+from tests.support.fakes.slack_api import FakeSlack  # noqa: E402
+from tests.support.nudge_seed import all_status_counts, seed_due_nudges  # noqa: E402
+from tests.support.pgdb import fresh_pg_database  # noqa: E402
+from tests.support.served import Served, new_person, start_replicas  # noqa: E402
+from tests.bot.slack.test_slack_serve import walk_talk  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 SECRET = "soak-crm-secret"

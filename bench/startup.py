@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from storage.crypto import NotesCipher  # noqa: E402
-from tests.served import COACHBOT, free_port  # noqa: E402
+from tests.support.served import COACHBOT, free_port  # noqa: E402
 
 
 def rss_mib(pid: int) -> float:

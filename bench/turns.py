@@ -22,7 +22,7 @@ from flows.engine import Answer, advance, start  # noqa: E402
 from flows.talk import FLOW  # noqa: E402
 from storage.crypto import NotesCipher  # noqa: E402
 from storage.db import Database, migrate  # noqa: E402
-from tests.pgdb import fresh_pg_database  # noqa: E402
+from tests.support.pgdb import fresh_pg_database  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 14, 30, tzinfo=timezone.utc)
 ANSWERS = ["no", "In October you booked 2 demos; the target is 8.", "I haven't joined a call since September.", "",

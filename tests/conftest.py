@@ -6,23 +6,14 @@ PostgreSQL tests skip with a reason when no server answers, unless COACHBOT_REQU
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
-
+import shutil
 import pytest
 
-from tests.pgdb import fresh_pg_database
+from tests.support.clock import FixedClock
+from tests.support.pgdb import fresh_pg_database
 
 PG_ADMIN_URL = os.environ.get("COACHBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("COACHBOT_REQUIRE_POSTGRES") == "1"
-FIXED_NOW = datetime(2026, 11, 23, 14, 30, tzinfo=timezone.utc)  # a Monday
-
-
-class FixedClock:
-    def __init__(self, now: datetime = FIXED_NOW):
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
 
 
 def _pg_problem() -> str | None:
@@ -98,11 +89,29 @@ async def service_on(clock):
 @pytest.fixture(scope="module")
 def fake():
     """A fake Slack Web API on 127.0.0.1 for one test module (modules that need users override it)."""
-    from tests.fakes.slack_api import FakeSlack
+    from tests.support.fakes.slack_api import FakeSlack
 
     f = FakeSlack().start()
     yield f
     f.stop()
+
+
+@pytest.fixture(scope="module")
+def teams():
+    """A strict double of the Teams service on 127.0.0.1 for one test module (it checks cards with the
+    adaptivecards npm parser, so it needs Node.js: skipped without it, a failure in CI)."""
+    from tests.support.fakes.teams_connector import FakeTeams
+    from tests.support.playground_client import REQUIRED, problem
+
+    missing = "node is not installed (the Teams double checks cards with the adaptivecards npm parser)" \
+        if shutil.which("node") is None else problem()
+    if missing:
+        if REQUIRED:
+            pytest.fail(f"{missing} (COACHBOT_REQUIRE_PLAYGROUND=1)")
+        pytest.skip(missing)
+    t = FakeTeams().start()
+    yield t
+    t.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -128,7 +137,7 @@ def slack_accepted_everything(request):
 def served(fake, tmp_path_factory):
     """A `coachbot serve` on a SQLite file for one test module, talking to its fake Slack
     (modules that need other settings override it)."""
-    from tests.served import Served
+    from tests.support.served import Served
 
     s = Served(fake, tmp_path_factory.mktemp("served"))
     yield s
@@ -137,13 +146,13 @@ def served(fake, tmp_path_factory):
 
 def pytest_terminal_summary(terminalreporter):
     """Print the security evidence: how many attacks of each kind were tried and refused."""
-    from tests import evidence
+    from tests.support import evidence
 
     if evidence.ATTEMPTS:
         terminalreporter.section("security evidence")
         for line in evidence.lines():
             terminalreporter.write_line(line)
-    from tests.fakes import teams_connector
+    from tests.support.fakes import teams_connector
 
     if teams_connector.LARGEST[0]:
         terminalreporter.section("Teams message sizes")

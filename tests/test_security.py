@@ -9,11 +9,11 @@ import uuid
 import pytest
 
 from bot.webhooks import sign_generic, sign_hubspot
-from tests import slack_requests as sr
-from tests.evidence import attempted
-from tests.fakes.slack_api import FakeSlack
-from tests.served import Served, flat, new_person, scalar
-from tests.test_slack_serve import walk_talk
+from tests.support import slack_requests as sr
+from tests.support.evidence import attempted
+from tests.support.fakes.slack_api import FakeSlack
+from tests.support.served import Served, flat, new_person, scalar
+from tests.bot.slack.test_slack_serve import walk_talk
 
 CRM_SECRET, HUBSPOT_SECRET = "crm-evidence-secret", "hubspot-evidence-secret"
 

@@ -1,0 +1,141 @@
+"""Data rights on SQLite and PostgreSQL: forget a person, export their data, retention, key rotation."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.core.commands import parse
+from bot.core.identity import Actor
+from bot.ops.data_rights import PersonNotFound, export_person, forget, purge_expired, rotate_key
+from bot.core.service import CoachService
+from flows.engine import Answer
+from storage import privacy
+from storage.crypto import NotesCipher
+from storage.db import Database, migrate
+from storage.models import ActionItem, CheckIn, Conversation, FlowSession, Nudge, Person, Retrospective
+from tests.support.served import COACHBOT
+from tests.bot.core.test_service import ALEX, ANSWERS, SAM, walk
+
+KEY = NotesCipher.generate_key()
+NOTE = "Pricing-Blocker-4471 on the Acme deal"
+
+
+async def build_world(url: str, clock) -> CoachService:
+    """Sam leads plans with Alex and Kim; Alex checked in stuck and has a lost deal waiting."""
+    migrate(url)
+    service = CoachService(Database(url), NotesCipher(KEY), clock)
+    await walk(service, SAM, ANSWERS + ["yes"])
+    await service.command(SAM, parse("talk <@U0KIM|Kim>"))
+    for value in ANSWERS + ["no"]:
+        await service.answer(SAM, Answer(value))
+    await service.command(ALEX, parse("checkin"))
+    await service.answer(ALEX, Answer("stuck"))
+    await service.answer(ALEX, Answer(NOTE))
+    await service.command(SAM, parse("lost Acme renewal 12k <@U0ALEX|Alex>"))
+    return service
+
+
+@pytest.fixture
+async def world(db_url, clock):
+    service = await build_world(db_url, clock)
+    yield service
+    await service.db.close()
+
+
+async def count(db: Database, query) -> int:
+    async with db.session() as s:
+        return (await s.execute(query)).scalar_one()
+
+
+async def test_export_holds_a_persons_own_data_decrypted(world):
+    data = await export_person(world.db, world.cipher, "<@U0ALEX|Alex>")
+    assert data["person"]["platform_user_id"] == "U0ALEX"
+    (talk,) = data["conversations"]
+    assert talk["role"] == "rep" and talk["manager"] == "Sam"
+    assert "In October you booked 2 demos" in json.dumps(talk["notes"])
+    assert any("discovery calls" in item["text"] for item in talk["action_items"])
+    assert [c["note"] for c in data["check_ins"]] == [NOTE]
+    assert data["retrospectives"][0]["deal"] == "Acme renewal"
+    sam = await export_person(world.db, world.cipher, "@U0SAM")
+    assert {t["rep"] for t in sam["conversations"]} == {"Alex", "Kim"}  # what Sam wrote as manager
+
+
+async def test_export_and_forget_never_reach_across_workspaces(world):
+    with pytest.raises(PersonNotFound, match="Nobody with user id “U0ALEX” in workspace T2"):
+        await export_person(world.db, world.cipher, "U0ALEX", workspace="T2")
+    with pytest.raises(PersonNotFound):
+        await forget(world.db, "U0NOBODY")
+
+
+async def test_forget_erases_everything_about_the_person_and_keeps_other_plans(world):
+    db = world.db
+    alex_id = await count(db, select(Person.id).where(Person.platform_user_id == "U0ALEX"))
+    name, counts = await forget(db, "U0ALEX")
+    assert name == "Alex" and counts["conversations"] == 1 and counts["action_items"] >= 1
+    assert counts["retrospectives"] == 1
+    for model, column in ((Conversation, Conversation.rep_id), (CheckIn, CheckIn.rep_id),
+                          (Retrospective, Retrospective.rep_id), (Nudge, Nudge.recipient_id),
+                          (FlowSession, FlowSession.user_id), (ActionItem, ActionItem.owner_id)):
+        assert await count(db, select(func.count()).select_from(model).where(column == alex_id)) == 0, model
+    async with db.session() as s:
+        erased = await s.get(Person, alex_id)
+        assert (erased.name, erased.platform_user_id, erased.email, erased.chat_ref) == \
+            (f"Erased person {alex_id}", f"erased-{alex_id}", None, None)
+    # Kim's plan with Sam is untouched and still readable.
+    plans = (await world.command(SAM, parse("plans")))[0].plans
+    assert [p.rep_name for p in plans] == ["Kim"]
+    kim = await export_person(db, world.cipher, "U0KIM")
+    assert kim["conversations"][0]["action_items"]
+
+
+async def test_retention_purges_only_closed_plans_older_than_the_setting(world, clock):
+    await world.command(SAM, parse("close <@U0ALEX|Alex>"))
+    await world.queue_message(Actor("console", "demo", "alex"), "a message nobody could deliver")
+    assert await purge_expired(world.db, now=clock.now(), months=24) == \
+        {"conversations": 0, "action_items": 0, "retrospectives": 0, "drafts": 0, "queued messages": 0}
+    later = clock.now() + timedelta(days=800)
+    purged = await purge_expired(world.db, now=later, months=24)
+    assert purged["conversations"] == 1 and purged["action_items"] >= 1
+    assert purged["queued messages"] == 1  # its words go with the rest of their age, delivered or not
+    assert await count(world.db, select(func.count()).select_from(Conversation)) == 1  # Kim's, still open
+    assert await purge_expired(world.db, now=later, months=0) == {}  # 0 keeps everything
+
+
+async def test_rotation_moves_every_note_to_the_new_key(world):
+    new = NotesCipher.generate_key()
+    counts = await rotate_key(world.db, NotesCipher(new, KEY))
+    assert counts["conversations"] == 2 and counts["checkins"] >= 1 and counts["flow_sessions"] >= 3
+    only_new = NotesCipher(new)
+    async with world.db.session() as s:
+        data = await privacy.personal_data(s, only_new, person=(await s.execute(
+            select(Person).where(Person.platform_user_id == "U0ALEX"))).scalar_one())
+        assert data["check_ins"][0]["note"] == NOTE
+        token = (await s.execute(select(Conversation.notes_encrypted))).scalars().first()
+    with pytest.raises(ValueError, match="not the key"):
+        NotesCipher(KEY).decrypt(token)
+
+
+def run_cli(*args: str, env: dict) -> subprocess.CompletedProcess:
+    cmd = [str(COACHBOT)] if COACHBOT.exists() else [sys.executable, "-m", "bot"]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("COACHBOT_", "DATABASE_URL", "SLACK_"))}
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, env={**clean, **env}, timeout=60)
+
+
+async def test_the_cli_exports_forgets_and_refuses_a_rotation_without_the_old_key(sqlite_url, clock):
+    await (await build_world(sqlite_url, clock)).db.close()
+    env = {"DATABASE_URL": sqlite_url, "COACHBOT_ENCRYPTION_KEY": KEY}
+    exported = run_cli("export", "person", "U0ALEX", env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(exported.stdout)["check_ins"][0]["note"] == NOTE
+    erased = run_cli("forget", "U0ALEX", "--yes", env=env)
+    assert erased.returncode == 0 and "Erased Alex: 1 conversations" in erased.stdout
+    again = run_cli("forget", "U0ALEX", "--yes", env=env)
+    assert again.returncode == 2 and "Nobody with user id" in again.stderr
+    refused = run_cli("rotate-key", env=env)
+    assert refused.returncode == 2 and "COACHBOT_PREVIOUS_KEYS" in refused.stderr

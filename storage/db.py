@@ -13,6 +13,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.pg_statements import PgStatements
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
 
@@ -160,6 +162,8 @@ class Database:
         path = sqlite_path(url)
         # An in-memory database exists once per connection, so it cannot have a second one.
         self.sqlite_worker = SqliteWorker(path) if path is not None else None
+        self.pg_statements = None if self.is_sqlite else PgStatements(
+            sync_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -201,6 +205,8 @@ class Database:
         """Release pooled connections."""
         if self.sqlite_worker is not None:
             await asyncio.to_thread(self.sqlite_worker.close)
+        if self.pg_statements is not None:
+            await self.pg_statements.close()
         await self.engine.dispose()
 
 

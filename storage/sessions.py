@@ -1,11 +1,11 @@
 """Flow sessions: the stored, encrypted engine state with optimistic versioning."""
 from __future__ import annotations
 
-import sqlite3
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Literal, TypeVar
+from typing import Any
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +15,6 @@ from storage.db import Database
 from storage.models import FlowSession, Person, Workspace
 from storage.types import UTCDateTime
 
-R = TypeVar("R")
 
 
 async def create_session(
@@ -70,6 +69,7 @@ _WRITE_STATE_SQL = (
     " state_encrypted = :state, updated_at = :now WHERE id = :sid AND version = :expected"
 )
 _WRITE_STATE = text(_WRITE_STATE_SQL).bindparams(bindparam("now", type_=UTCDateTime()))
+_WRITE_STATE_PG = re.sub(r":(\w+)", r"%(\1)s", _WRITE_STATE_SQL)  # the same, in psycopg's parameter style
 
 
 async def get_session(s: AsyncSession, *, session_id: str, workspace_id: int, user_id: int) -> FlowSession | None:
@@ -137,9 +137,11 @@ def load_state(cipher: NotesCipher, row: FlowSession) -> dict[str, Any]:
 
 
 # ---- the hot path of a flow step ---------------------------------------------------------------
-# A step that only moves a flow along is one read and one conditional write. Written as plain SQL
-# (the same text for sqlite3 and SQLAlchemy, both take :named parameters) it skips the ORM, and on
-# SQLite the whole unit runs on the event loop without a single thread hop (see SqliteWorker).
+# A step that only moves a flow along is one read (none when this process wrote the state last) and
+# one conditional write. Written as plain SQL (the same text for sqlite3 and SQLAlchemy, both take
+# :named parameters) they skip the ORM; on SQLite they run on the event loop without a thread hop
+# (see SqliteWorker), and on PostgreSQL the write is one round trip on psycopg itself
+# (storage/pg_statements.py).
 
 
 @dataclass(frozen=True)
@@ -162,9 +164,6 @@ class NewState:
     state_encrypted: str
 
 
-Decide = Callable[[StoredState], tuple[NewState | None, R]]
-Outcome = Literal["missing", "kept", "saved", "conflict"]
-
 _OWNED_STATE_SQL = (
     "SELECT fs.id, fs.flow, fs.version, fs.state_encrypted FROM flow_sessions fs"
     " JOIN people p ON p.id = fs.user_id JOIN workspaces w ON w.id = p.workspace_id"
@@ -174,41 +173,31 @@ _OWNED_STATE_SQL = (
 _OWNED_STATE = text(_OWNED_STATE_SQL)
 
 
-async def change_owned_state(
-    db: Database, *, session_id: str, platform: str, workspace: str, user: str, now: datetime, decide: Decide[R],
-) -> tuple[Outcome, R | None]:
-    """Read a session the platform user owns, let `decide` compute its next state, write it if still current.
-
-    `decide` gets the stored row and returns (new state or None to write nothing, a result for the
-    caller). On SQLite, when another writer holds the lock, it runs again on a worker thread, so it
-    must be pure: no event loop, no side effects. The write only lands if nobody moved the session on meanwhile ("conflict" otherwise).
-    """
+async def read_owned_state(db: Database, *, session_id: str, platform: str, workspace: str,
+                           user: str) -> StoredState | None:
+    """The stored state of a session the platform user owns, in that workspace; None if there is none."""
     owner = {"sid": session_id, "platform": platform, "workspace": workspace, "user": user}
     if db.sqlite_worker is not None:
-        stamp = _sqlite_stamp(now)
-        return await db.sqlite_worker.run(lambda conn: _change_in_sqlite(conn, owner, stamp, decide))
-    async with db.engine.begin() as conn:
-        row = (await conn.execute(_OWNED_STATE, owner)).first()
-        if row is None:
-            return "missing", None
-        stored = StoredState(*row)
-        new, result = decide(stored)
-        if new is None:
-            return "kept", result
-        written = await conn.execute(_WRITE_STATE, _write_params(stored.id, stored.version, new, now))
-        return ("saved" if written.rowcount == 1 else "conflict"), result
+        # fetchall, not fetchone: it finishes the statement, so no read transaction stays open.
+        rows = await db.sqlite_worker.run(lambda conn: conn.execute(_OWNED_STATE_SQL, owner).fetchall())
+    else:
+        async with db.engine.connect() as conn:
+            rows = (await conn.execute(_OWNED_STATE, owner)).all()
+    return StoredState(*rows[0]) if rows else None
 
 
 async def write_state_if_current(db: Database, *, session_id: str, expected_version: int, new: NewState,
                                  now: datetime) -> bool:
     """Write a state the caller already holds, only if the session is still at `expected_version`.
 
-    The hot path's write without its read: for a caller that knows the current state from its own
-    last write. False when the row moved on or is gone (the caller then takes the full path).
+    False when the row moved on or is gone: the caller read or remembered an older state.
     """
     if db.sqlite_worker is not None:
         params = _write_params(session_id, expected_version, new, _sqlite_stamp(now))
         return await db.sqlite_worker.run(lambda conn: conn.execute(_WRITE_STATE_SQL, params).rowcount == 1)
+    if db.pg_statements is not None:
+        params = _write_params(session_id, expected_version, new, now)
+        return await db.pg_statements.execute(_WRITE_STATE_PG, params) == 1
     async with db.engine.begin() as conn:
         written = await conn.execute(_WRITE_STATE, _write_params(session_id, expected_version, new, now))
         return written.rowcount == 1
@@ -217,22 +206,6 @@ async def write_state_if_current(db: Database, *, session_id: str, expected_vers
 def _sqlite_stamp(now: datetime) -> str:
     # What UTCDateTime stores, without going through SQLAlchemy's type machinery.
     return now.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-
-
-def _change_in_sqlite(conn: sqlite3.Connection, owner: dict, stamp: str, decide: Decide[R]) -> tuple[Outcome, R | None]:
-    # fetchall, not fetchone: it finishes the statement, so no read transaction stays open while
-    # `decide` runs (a stale one could not be turned into the write below).
-    rows = conn.execute(_OWNED_STATE_SQL, owner).fetchall()
-    if not rows:
-        return "missing", None
-    stored = StoredState(*rows[0])
-    new, result = decide(stored)
-    if new is None:
-        return "kept", result
-    # Autocommit: the conditional update is its own short transaction, so the write lock is held
-    # only while it runs, not while `decide` thinks.
-    written = conn.execute(_WRITE_STATE_SQL, _write_params(stored.id, stored.version, new, stamp))
-    return ("saved" if written.rowcount == 1 else "conflict"), result
 
 
 def _write_params(session_id: str, expected_version: int, new: NewState, now: Any) -> dict[str, Any]:

@@ -10,26 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
-from sqlalchemy import select
-
 from bot.core.identity import Actor, person_for
 from bot.core.runner import Context
 from flows.outputs import Refused
-from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person
+from storage.models import Person
+from storage.owned import owned
 
 NOT_YOURS = "This button belongs to someone else's message, so nothing was changed."
 UNKNOWN = "That button is from an older version of coachbot; nothing was changed."
 DAMAGED = "That button's data is damaged; nothing was changed."
-
-# What a button's value names, and how its row is found for the person pressing: the kind's table, and
-# the condition that makes the row theirs (always within their own workspace).
-SUBJECTS = {
-    "nudge": (Nudge, lambda me: Nudge.recipient_id == me.id),
-    "item": (ActionItem, lambda me: (ActionItem.owner_id == me.id) | ActionItem.conversation_id.in_(
-        select(Conversation.id).where(Conversation.manager_id == me.id))),
-    "followup": (FollowUp, lambda me: FollowUp.person_id == me.id),
-    "plan": (Conversation, lambda me: Conversation.manager_id == me.id),
-}
 
 Handler = Callable[[Any, Person, Any, str], Awaitable[list[Any]]]
 
@@ -46,7 +35,7 @@ class Subject:
 @dataclass(frozen=True)
 class Button:
     action: str  # the action id, before any ".option" suffix a transport adds to keep ids unique
-    subject: str  # a key of SUBJECTS
+    subject: str  # what its value names: a kind of storage.owned.KINDS
     handler: Handler  # (session, presser, checked row, option) -> outputs
     nudge_kinds: tuple[str, ...] = ()  # for subject "nudge": the kinds of nudge it is a button of
 
@@ -90,10 +79,7 @@ class Buttons:
     @staticmethod
     async def load(s, me: Person, button: Button, subject: Subject):
         """The subject's row if it is the presser's, in their workspace, and of the button's kind; else None."""
-        model, mine = SUBJECTS[subject.kind]
-        q = select(model).where(model.id == subject.id, model.workspace_id == me.workspace_id, mine(me))
-        row = (await s.execute(q)).scalar_one_or_none()
+        row = await owned(s, subject.kind, subject.id, workspace_id=me.workspace_id, person_id=me.id)
         if row is not None and button.nudge_kinds and row.kind not in button.nudge_kinds:
             return None
         return row
-

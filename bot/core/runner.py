@@ -111,95 +111,82 @@ class FlowRunner:
     async def answer(self, actor: Actor, answer: Answer, session_id: str | None = None) -> list[Any]:
         """Apply an answer (or back/keep/cancel) to one of the actor's sessions, or their current one.
 
-        Load (the state this process wrote last, else one ownership-checked read), advance, then save
-        with a version check. Finishing or discarding saves in a transaction with the flow's finish
-        hook; everything else is one write. Whatever the road, a stale form changes nothing.
+        The one road of a step: load (the state this process wrote last, else one ownership-checked
+        read), advance the engine once, save with a version check. Finishing or discarding saves in a
+        transaction with the flow's finish hook. A remembered state the database has moved past is
+        dropped and the step decided again on what is stored; a stale form changes nothing.
         """
         now = self.ctx.clock.now()
         if session_id is None:
-            return await self._answer_current(actor, answer, now)
+            session_id = await self._current_session(actor)
+            if session_id is None:
+                return [NOTHING_OPEN]
         owner = owner_of(actor)
-        if self.steps.must_recheck(session_id):  # a name in it changed: the transaction path puts it in
-            return await self._answer_in_transaction(actor, answer, session_id, now)
-        cached = self.steps.get(session_id, owner, answer.version)
-        if cached is not None:
-            before = cached.state
+        recheck = self.steps.must_recheck(session_id)  # a name in it changed: read it, with the names
+        cached = None if recheck else self.steps.get(session_id, owner, answer.version)
+        while True:
+            before = cached.state if cached is not None else await self._read(actor, session_id)
+            if before is None:
+                self.steps.drop(session_id)
+                return [NOT_YOURS]
             turn = engine.advance(get_flow(before.flow), before, answer, now, session_id)
             if turn.state.version == before.version:
+                self.steps.put(session_id, owner, before)
                 return list(turn.outputs)  # an error to show, or out of date: nothing to write
-            if turn.state.status == "active":
-                if await sessions.write_state_if_current(self.ctx.db, session_id=session_id,
+            outputs = await self._save_step(actor, session_id, before, turn, now)
+            if outputs is not None:
+                return outputs
+            self.steps.drop(session_id)
+            if cached is None:
+                return [STEP_RACED]
+            cached = None  # the database moved on since this process wrote it: decide again on what is stored
+
+    async def _current_session(self, actor: Actor) -> str | None:
+        async with self.ctx.db.session() as s:
+            me = await person_for(s, actor, self.ctx.defaults)
+            row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id)
+            return None if row is None else row.id
+
+    async def _read(self, actor: Actor, session_id: str) -> FlowState | None:
+        """The stored state of a session the actor owns, with the current names of the people it is about."""
+        stored = await sessions.read_owned_state(self.ctx.db, session_id=session_id, platform=actor.platform,
+                                                 workspace=actor.workspace, user=actor.user)
+        if stored is None:
+            return None
+        state = FlowState.from_dict(self.ctx.cipher.decrypt(stored.state_encrypted))
+        if not any(isinstance(state.params.get(k), int) for k in ("rep_id", "manager_id")):
+            return state
+        async with self.ctx.db.session() as s:
+            return await self._with_current_names(s, state)
+
+    async def _save_step(self, actor: Actor, session_id: str, before: FlowState, turn: Turn,
+                         now: datetime) -> list[Any] | None:
+        """Save the step if the session is still at `before`'s version: what to show, or None if it moved on."""
+        after = turn.state
+        if after.status == "active":
+            if not await sessions.write_state_if_current(self.ctx.db, session_id=session_id,
                                                          expected_version=before.version,
-                                                         new=self._stored(turn.state), now=now):
-                    self.steps.put(session_id, owner, turn.state)
-                    return list(turn.outputs)
-            self.steps.drop(session_id)  # finishing, or the database moved on: read it and decide there
-            if turn.state.status != "active":
-                return await self._answer_in_transaction(actor, answer, session_id, now)
-        return await self._answer_stored(actor, answer, session_id, now)
-
-    async def _answer_stored(self, actor: Actor, answer: Answer, session_id: str, now: datetime) -> list[Any]:
-        """The step read from the database: one read and one write, unless it finishes the flow."""
-        def decide(stored: sessions.StoredState) -> tuple[sessions.NewState | None, tuple[FlowState, Turn]]:
-            state = FlowState.from_dict(self.ctx.cipher.decrypt(stored.state_encrypted))
-            turn = engine.advance(get_flow(stored.flow), state, answer, now, stored.id)
-            if turn.state.version == state.version or turn.state.status != "active":
-                return None, (state, turn)
-            return self._stored(turn.state), (state, turn)
-
-        outcome, result = await sessions.change_owned_state(
-            self.ctx.db, session_id=session_id, platform=actor.platform, workspace=actor.workspace,
-            user=actor.user, now=now, decide=decide)
-        if outcome == "conflict":
-            return [STEP_RACED]
-        if outcome == "missing":
-            return [NOT_YOURS]
-        before, turn = result
-        owner = owner_of(actor)
-        if outcome == "saved":
-            self.steps.put(session_id, owner, turn.state)
+                                                         new=self._stored(after), now=now):
+                return None
+            self.steps.put(session_id, owner_of(actor), after)
             return list(turn.outputs)
-        if turn.state.version == before.version:
-            self.steps.put(session_id, owner, before)
-            return list(turn.outputs)
-        return await self._answer_in_transaction(actor, answer, session_id, now)
-
-    async def _answer_in_transaction(self, actor: Actor, answer: Answer, session_id: str, now: datetime) -> list[Any]:
-        """A step in one transaction: the names it shows refreshed, and when it finishes (or discards) its
-        flow, the finish hook's writes saved together with it."""
+        self.steps.drop(session_id)
+        if after.status in ("done", "cancelled"):
+            # What was agreed lives in its own table now; the session keeps no second copy of the notes.
+            after = replace(after, answers={}, raw={}, draft=None)
         async with self.ctx.db.session() as s:
             owned = await sessions.owned_session(s, session_id=session_id, platform=actor.platform,
                                                  workspace=actor.workspace, user=actor.user)
             if owned is None:
                 return [NOT_YOURS]
             row, me = owned
-            return await self._advance(s, me, row, answer, now)
-
-    async def _answer_current(self, actor: Actor, answer: Answer, now: datetime) -> list[Any]:
-        async with self.ctx.db.session() as s:
-            me = await person_for(s, actor, self.ctx.defaults)
-            row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id)
-            if row is None:
-                return [NOTHING_OPEN]
-            return await self._advance(s, me, row, answer, now)
-
-    async def _advance(self, s, me: Person, row: FlowSession, answer: Answer, now: datetime) -> list[Any]:
-        """A step inside the caller's transaction: save it, and run the finish hook when it finishes."""
-        state = await self._with_current_names(s, self._load(row))
-        turn = engine.advance(get_flow(row.flow), state, answer, now, row.id)
-        if turn.state.version == state.version:
-            return list(turn.outputs)
-        stored = turn.state
-        if stored.status in ("done", "cancelled"):
-            # What was agreed lives in its own table now; the session keeps no second copy of the notes.
-            stored = replace(stored, answers={}, raw={}, draft=None)
-        if not await self._save(s, row, state, stored, now):
-            return [STEP_RACED]
-        outputs = list(turn.outputs)
-        if isinstance(outputs[-1], Done):
-            observe.FLOWS_DONE.labels(row.flow).inc()
-            outputs = await self._finish[row.flow](s, me, row, outputs[-1], now)
-        return outputs
+            if not await self._save(s, row, before, after, now):
+                return None
+            outputs = list(turn.outputs)
+            if isinstance(outputs[-1], Done):
+                observe.FLOWS_DONE.labels(row.flow).inc()
+                outputs = await self._finish[row.flow](s, me, row, outputs[-1], now)
+            return outputs
 
     # ---- state ---------------------------------------------------------------------------------
 

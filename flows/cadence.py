@@ -17,6 +17,10 @@ from flows.subjects import subject as ref
 
 
 DEFAULT_CHECKIN_DAYS = (1, 3, 7, 14)
+# The most nudges one finished talk may schedule, whatever its review date: a review 26 weeks out
+# (the furthest a person may type) with a full plan needs about 70.
+MAX_NUDGES_PER_PLAN = 80
+MAX_CHECKIN_DAY = 180  # a configured check-in "on working day N after the talk" beyond this is ignored
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ANY_TIME = {"message"}  # replies to something the person just did: not held for working hours
 STALE_AFTER = {  # how late a nudge may still go out after downtime; later than this it is dropped
@@ -92,6 +96,13 @@ def place(day: date, schedule: Schedule, key: str, window: str = "any", not_befo
     the same nudge at the same time. Across a DST change the local wall time is kept; a time that
     does not exist that night (the spring-forward gap) moves forward by the gap.
     """
+    try:
+        return _place(day, schedule, key, window, not_before)
+    except OverflowError:
+        raise ValueError(f"{day} is too close to the end of the calendar to place a nudge on") from None
+
+
+def _place(day: date, schedule: Schedule, key: str, window: str, not_before: datetime | None) -> datetime:
     zone = ZoneInfo(schedule.tz)
     day = schedule.next_workday(day)
     for _ in range(400):
@@ -134,18 +145,7 @@ def plan_for_talk(*, talk_id: int, started: date, review: date, items: list[dict
     the day before the review, and on the review day the manager gets the review pack.
     """
     subject = ref("talk", talk_id)
-    specs: list[NudgeSpec] = []
-    points = [schedule.add_workdays(started, n) for n in sorted(set(checkin_days)) if n > 0]
-    last = points[-1] if points else started
-    weekly = last + timedelta(days=7)
-    while weekly < review:
-        points.append(schedule.next_workday(weekly))
-        weekly += timedelta(days=7)
-    for i, day in enumerate(p for p in sorted(set(points)) if p < review):
-        specs.append(NudgeSpec("checkin_rep", "rep", day, subject, f"{subject}:checkin:{i}:rep", "morning",
-                               {"point": i}))
-        specs.append(NudgeSpec("checkin_manager", "manager", day, subject, f"{subject}:checkin:{i}:manager",
-                               "afternoon", {"point": i}))
+    others: list[NudgeSpec] = []
     for item in items:
         if not item.get("due"):
             continue
@@ -154,14 +154,29 @@ def plan_for_talk(*, talk_id: int, started: date, review: date, items: list[dict
         day = before if before > started else due
         if day >= started:
             item_ref = ref("item", item["id"])
-            specs.append(NudgeSpec("action_due", item["owner"], day, item_ref, f"{item_ref}:due", "morning",
-                                   {"talk": talk_id}))
+            others.append(NudgeSpec("action_due", item["owner"], day, item_ref, f"{item_ref}:due", "morning",
+                                    {"talk": talk_id}))
     eve = _previous_workday(review, schedule)
     if eve > started:
         for role in ("rep", "manager"):
-            specs.append(NudgeSpec("review_reminder", role, eve, subject, f"{subject}:review_eve:{role}", "afternoon"))
-    specs.append(NudgeSpec("review_pack", "manager", review, subject, f"{subject}:review_pack", "morning"))
-    return specs
+            others.append(NudgeSpec("review_reminder", role, eve, subject, f"{subject}:review_eve:{role}", "afternoon"))
+    others.append(NudgeSpec("review_pack", "manager", review, subject, f"{subject}:review_pack", "morning"))
+    others = others[:MAX_NUDGES_PER_PLAN]
+    # Check-ins take what the cap leaves (two nudges per point), so the weekly loop stops there too.
+    room = (MAX_NUDGES_PER_PLAN - len(others)) // 2
+    points = [schedule.add_workdays(started, n) for n in sorted(set(checkin_days)) if 0 < n <= MAX_CHECKIN_DAY][:room]
+    last = points[-1] if points else started
+    weekly = last + timedelta(days=7)
+    while weekly < review and len(points) < room:
+        points.append(schedule.next_workday(weekly))
+        weekly += timedelta(days=7)
+    specs: list[NudgeSpec] = []
+    for i, day in enumerate(p for p in sorted(set(points)) if p < review):
+        specs.append(NudgeSpec("checkin_rep", "rep", day, subject, f"{subject}:checkin:{i}:rep", "morning",
+                               {"point": i}))
+        specs.append(NudgeSpec("checkin_manager", "manager", day, subject, f"{subject}:checkin:{i}:manager",
+                               "afternoon", {"point": i}))
+    return specs + others
 
 
 def plan_for_retro(*, retro_id: int, opened: date, schedule: Schedule) -> list[NudgeSpec]:

@@ -23,6 +23,11 @@ NUMBER_WORDS = {
 }
 NUM_RE = r"(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|couple of|few)"
 
+# The furthest ahead a typed date may lie (a review, a due date, a check-by date). Half a year is the
+# longest stretch a coaching plan stays one plan, and it bounds what a single answer can schedule.
+MAX_AHEAD_WEEKS = 26
+MAX_AHEAD_DAYS = MAX_AHEAD_WEEKS * 7
+
 _PATTERNS: list[tuple[str, str]] = [
     ("iso", r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"),
     ("dmy", rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{MONTH_RE})\.?(?:,?\s+(?P<y>\d{{4}}))?"),
@@ -136,7 +141,7 @@ def _resolve(name: str, m: re.Match, today: date) -> date | None:
             return today
         if name == "tomorrow":
             return today + timedelta(days=1)
-    except ValueError:
+    except (ValueError, OverflowError):  # 31 Feb; a date past 9999-12-31 or before year 1
         return None
     return None
 

@@ -5,7 +5,7 @@ import re
 from typing import Any, Mapping
 
 from flows.coaching.phrases import split_items
-from flows.dates import find_date, format_day
+from flows.dates import MAX_AHEAD_DAYS, MAX_AHEAD_WEEKS, find_date, format_day
 from flows.model import Context, Flow, Step
 from flows.outputs import Feedback, InputKind, Option, Section
 
@@ -73,6 +73,10 @@ def parse_at_risk(text: str, ctx: Context) -> tuple[list[dict[str, Any]], list[F
         if due is not None and due < ctx.today:
             errors.append(Feedback("error", "past_due", f"“{phrase}” in “{line}” is already past "
                                    f"({format_day(due)}). Pick a date from today on.", phrase))
+        elif due is not None and (due - ctx.today).days > MAX_AHEAD_DAYS:
+            errors.append(Feedback("error", "due_too_far", f"“{phrase}” in “{line}” is more than {MAX_AHEAD_WEEKS} "
+                                   f"weeks away ({format_day(due)}). Pick a check-by date within {MAX_AHEAD_WEEKS} "
+                                   "weeks, or leave the date out.", phrase))
         items.append({"text": line, "due": due.isoformat() if due else None})
     return items, errors
 

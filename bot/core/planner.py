@@ -44,8 +44,9 @@ def placed(spec: NudgeSpec, recipient: Person, workspace: Workspace | None, now:
 
 
 async def plan_talk(s: AsyncSession, *, talk_id: int, manager: Person, rep: Person, review: date,
-                    now: datetime) -> int:
-    """Check-ins, action reminders, the review reminder and the review pack for a finished talk."""
+                    now: datetime, rep_too: bool = True) -> int:
+    """Check-ins, action reminders, the review reminder and the review pack for a finished talk
+    (only the manager's when `rep_too` is False: the rep hasn't confirmed the line)."""
     workspace = await s.get(Workspace, manager.workspace_id)
     items = await talks.items_of(s, conversation_id=talk_id)
     started = now.astimezone(zone_of(manager)).date()
@@ -55,7 +56,15 @@ async def plan_talk(s: AsyncSession, *, talk_id: int, manager: Person, rep: Pers
         checkin_days=checkin_days(workspace))
     who = {"rep": rep, "manager": manager}
     names = {"rep": rep.name, "manager": manager.name}
-    return await nudges.schedule(s, [placed(spec, who[spec.to], workspace, now, names) for spec in specs], now=now)
+    rows = []
+    for spec in specs:
+        if spec.to == "rep" and not rep_too:
+            continue
+        try:
+            rows.append(placed(spec, who[spec.to], workspace, now, names))
+        except ValueError:
+            continue  # a day at the end of the calendar (a plan stored before dates were bounded)
+    return await nudges.schedule(s, rows, now=now)
 
 
 async def plan_retro(s: AsyncSession, *, retro_id: int, rep: Person, manager: Person | None, deal: str,

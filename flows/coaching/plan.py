@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flows.coaching.phrases import split_items
-from flows.dates import find_date, format_day, next_workday
+from flows.dates import MAX_AHEAD_DAYS, MAX_AHEAD_WEEKS, find_date, format_day, next_workday
 from flows.outputs import Feedback
 
 MAX_ITEMS = 12
@@ -34,6 +34,11 @@ def parse_plan(text: str, today: date, rep: str, manager: str = "") -> tuple[lis
         if due is not None and due < today:
             errors.append(Feedback("error", "past_due", f"“{phrase}” in “{body}” is already past "
                                    f"({format_day(due)}). Pick a date from today on.", phrase))
+        elif due is not None and (due - today).days > MAX_AHEAD_DAYS:
+            errors.append(Feedback("error", "due_too_far", f"“{phrase}” in “{body}” is {format_day(due)}, more than "
+                                   f"{MAX_AHEAD_WEEKS} weeks away. Plan items have to fall within "
+                                   f"{MAX_AHEAD_WEEKS} weeks (by {format_day(today + timedelta(days=MAX_AHEAD_DAYS))}); "
+                                   "split a longer goal into a first step you can check.", phrase))
         items.append({"owner": owner, "text": body, "due": due.isoformat() if due else None, "due_phrase": phrase})
     if not items and not errors:
         errors.append(Feedback("error", "empty", "Write at least one action item, one per line."))
@@ -76,10 +81,15 @@ def suggest_review(today: date) -> date:
 
 
 def check_review(review: date, today: date, items: list[dict[str, Any]]) -> list[Feedback]:
-    """An error for a review that isn't in the future; hints when it precedes due items or is far off."""
+    """An error for a review that isn't in the future or is over 26 weeks away; hints when it precedes
+    due items or is far off."""
     if review <= today:
         return [Feedback("error", "not_future", f"The review date has to be after today ({format_day(today)}); "
                          f"{format_day(review)} isn't. Two weeks out ({format_day(suggest_review(today))}) is a good default.")]
+    if (review - today).days > MAX_AHEAD_DAYS:
+        return [Feedback("error", "review_too_far", f"{format_day(review)} is more than {MAX_AHEAD_WEEKS} weeks away. "
+                         f"The review has to be within {MAX_AHEAD_WEEKS} weeks, by "
+                         f"{format_day(today + timedelta(days=MAX_AHEAD_DAYS))}; two to four weeks works best.")]
     hints = []
     later = [i for i in items if i.get("due") and date.fromisoformat(i["due"]) > review]
     for item in later:

@@ -57,7 +57,8 @@ class Report:
     patterns: tuple[Pattern, ...]
     missing: tuple[tuple[str, int], ...]
     reps_counted: int
-    suppressed: bool = False
+    suppressed: bool = False  # too few reps this period: no number at all is shown
+    earlier_suppressed: bool = False  # too few reps in the period before: no trend, no earlier numbers
 
 
 def period(spec: str, today: date) -> Period | None:
@@ -93,8 +94,13 @@ def build(
     total, previous_total = sum(now_by_reason.values()), sum(before_by_reason.values())
     reps = {rep for _, rep, n in current if n}
     missing_list = tuple(sorted(((names.get(r, "?"), n) for r, n in missing if n), key=lambda x: (-x[1], x[0])))
+    # The minimum group holds for every number shown to anyone but the reps' own manager: a total, a count
+    # of people or an earlier period's figures from three reps points at them as much as a breakdown does.
     if not own_team and len(reps) < min_group:
-        return Report(p, "aggregate", total, previous_total, (), (), (), len(reps), suppressed=True)
+        return Report(p, "aggregate", 0, 0, (), (), (), 0, suppressed=True)
+    earlier_suppressed = not own_team and len({rep for _, rep, n in previous if n}) < min_group
+    if earlier_suppressed:
+        before_by_reason, previous_total = {}, 0
     lines = tuple(sorted(
         (ReasonLine(r, REASON_LABELS.get(r, r), n, n / total if total else 0.0, before_by_reason.get(r, 0),
                     before_by_reason.get(r, 0) / previous_total if previous_total else 0.0)
@@ -102,7 +108,7 @@ def build(
         key=lambda line: (-line.count, line.label)))
     patterns = _patterns(current, names) if own_team else ()
     return Report(p, "team" if own_team else "aggregate", total, previous_total, lines, patterns,
-                  missing_list if own_team else (), len(reps))
+                  missing_list if own_team else (), len(reps), earlier_suppressed=earlier_suppressed)
 
 
 def _by_reason(rows: list[tuple[str | None, int, int]]) -> dict[str, int]:
@@ -129,17 +135,18 @@ def lines(report: Report) -> list[str]:
     """The report as plain lines of text (console, chat fallback, tests)."""
     p = report.period
     head = f"Loss reasons — {'your team' if report.scope == 'team' else 'the team'}, {p.label} " \
-           f"({p.start:%d %b} – {(p.end - timedelta(days=1)):%d %b %Y}): {report.total} lost deal" \
-           f"{'' if report.total == 1 else 's'} with a retrospective"
-    out = [head]
+           f"({p.start:%d %b} – {(p.end - timedelta(days=1)):%d %b %Y})"
     if report.suppressed:
-        out.append(f"Too few people ({report.reps_counted}) to break this down without pointing at someone; "
-                   f"reasons are shown from {MIN_GROUP} reps up.")
-        return out
+        return [head, f"Too few people lost deals in this period to show any figures without pointing at someone; "
+                      f"they are shown once at least {MIN_GROUP} reps are counted."]
+    out = [head + f": {report.total} lost deal{'' if report.total == 1 else 's'} with a retrospective"]
     if not report.reasons:
         out.append("No finished retrospectives in this period yet.")
+    if report.earlier_suppressed:
+        out.append(f"No trend: too few people lost deals in the period before to compare without pointing at "
+                   f"someone (at least {MIN_GROUP} reps).")
     for r in report.reasons:
-        trend = _trend(r, report.previous_total)
+        trend = "" if report.earlier_suppressed else _trend(r, report.previous_total)
         out.append(f"  {r.label:<28} {r.count:>4}  {r.share * 100:>3.0f}%  {trend}")
     if report.patterns:
         out.append("Patterns worth a coaching conversation:")

@@ -17,6 +17,7 @@ from storage.crypto import NotesCipher
 from storage.db import Database, migrate
 from storage.models import Retrospective
 from tests.support.clock import FixedClock
+from tests.support.evidence import attempted
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
 TODAY = NOW.date()
@@ -102,7 +103,51 @@ async def test_a_rep_sees_only_aggregates_and_small_teams_are_not_broken_down(se
     assert r.total == expected(rows, TODAY - timedelta(days=89), TODAY + timedelta(days=1))[1]
     (small,) = await service.command(Actor("slack", "T1", "UOUT"), parse("report"))
     assert small.report.suppressed and small.report.reasons == ()
-    assert "Too few people (1)" in "\n".join(rp.lines(small.report))
+    head, *rest = rp.lines(small.report)
+    text = "\n".join(rest)
+    assert "Too few people" in text and "lost deal" not in head
+    assert not any(ch.isdigit() for ch in text.replace(f"{rp.MIN_GROUP} reps", ""))  # no count of anything
+    assert (small.report.total, small.report.previous_total, small.report.reps_counted) == (0, 0, 0)
+    attempted("reading a small group's loss total or head count in a report", "lost deal" not in head)
+
+
+@pytest.fixture
+async def thin_past(db_url):
+    """Five reps lost deals this month; in the month before only one of them did (twice)."""
+    migrate(db_url)
+    db = Database(db_url)
+    async with db.session() as s:
+        ws = await people.get_or_create_workspace(s, platform="slack", external_id="T1")
+        boss = await people.get_or_create_person(s, workspace_id=ws.id, platform_user_id="UBOSS", name="Bo Boss")
+        reps = []
+        for i in range(5):
+            rep = await people.get_or_create_person(s, workspace_id=ws.id, platform_user_id=f"UREP{i}", name=f"Rep {i}")
+            await people.set_manager(s, rep=rep, manager=boss)
+            reps.append(rep)
+        rows = [(rep, "price", TODAY - timedelta(days=3)) for rep in reps]
+        rows += [(reps[2], "sales_approach", TODAY - timedelta(days=40 + n)) for n in range(2)]
+        for n, (rep, reason, lost_on) in enumerate(rows):
+            s.add(Retrospective(workspace_id=ws.id, deal_key=f"t{n}", deal_name=f"Deal {n}", rep_id=rep.id,
+                                manager_id=boss.id, lost_on=lost_on, status="done", primary_reason=reason,
+                                created_at=NOW))
+    yield db
+    await db.close()
+
+
+async def test_a_trend_from_too_few_reps_shows_no_earlier_numbers_to_a_rep(thin_past):
+    service = CoachService(thin_past, NotesCipher(NotesCipher.generate_key()), FixedClock(NOW))
+    (view,) = await service.command(Actor("slack", "T1", "UREP0"), parse("report 30d"))
+    r = view.report
+    assert r.scope == "aggregate" and not r.suppressed and r.total == 5  # five reps now: shown
+    assert r.earlier_suppressed and r.previous_total == 0
+    assert all(line.previous_count == 0 and line.previous_share == 0 for line in r.reasons)
+    text = "\n".join(rp.lines(r))
+    assert "No trend: too few people" in text and "was " not in text and "sales approach" not in text.lower()
+    attempted("reading one rep's losses through a report's trend column", "was " not in text)
+    # Their own manager sees the whole picture, earlier period included.
+    (own,) = await service.command(Actor("slack", "T1", "UBOSS"), parse("report 30d"))
+    assert own.report.previous_total == 2 and not own.report.earlier_suppressed
+    assert "was 0 of 2" in "\n".join(rp.lines(own.report))
 
 
 async def test_no_team_and_bad_period(seeded):

@@ -13,11 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import ActionItem, Conversation, FollowUp, Nudge
 
 # The table of each kind, and whose a row is: a nudge its recipient's, a plan item its owner's or the
-# plan's manager's, a follow-up the person's who said they would do it, a plan its manager's.
+# plan's manager's (the rep's only once the plan is shared with them), a follow-up the person's who said
+# they would do it, a plan its manager's.
 KINDS = {
     "nudge": (Nudge, lambda person_id: Nudge.recipient_id == person_id),
-    "item": (ActionItem, lambda person_id: (ActionItem.owner_id == person_id) | ActionItem.conversation_id.in_(
-        select(Conversation.id).where(Conversation.manager_id == person_id))),
+    "item": (ActionItem, lambda person_id: ActionItem.conversation_id.in_(
+        select(Conversation.id).where(Conversation.manager_id == person_id)) | (
+        (ActionItem.owner_id == person_id)
+        & ActionItem.conversation_id.in_(select(Conversation.id).where(Conversation.shared_with_rep.is_(True))))),
     "followup": (FollowUp, lambda person_id: FollowUp.person_id == person_id),
     "plan": (Conversation, lambda person_id: Conversation.manager_id == person_id),
 }

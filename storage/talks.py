@@ -5,12 +5,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import NotesCipher
 from storage import people
 from storage.models import ActionItem, Conversation, Person
+
+
+# A plan the manager chose not to send stays theirs: every read a rep makes of plans goes through this.
+SHARED = Conversation.shared_with_rep.is_(True)
 
 
 @dataclass(frozen=True)
@@ -83,13 +87,13 @@ async def record_conversation(
 
 
 async def open_plans(s: AsyncSession, cipher: NotesCipher, *, viewer: Person) -> list[Plan]:
-    """Open plans the viewer may see: those they lead as manager and their own as rep."""
+    """Open plans the viewer may see: those they lead as manager, and as rep those shared with them."""
     q = (
         select(Conversation)
         .where(
             Conversation.workspace_id == viewer.workspace_id,
             Conversation.status == "open",
-            or_(Conversation.manager_id == viewer.id, Conversation.rep_id == viewer.id),
+            or_(Conversation.manager_id == viewer.id, and_(Conversation.rep_id == viewer.id, SHARED)),
         )
         .order_by(Conversation.review_on, Conversation.id)
     )
@@ -163,20 +167,22 @@ async def items_of(s: AsyncSession, *, conversation_id: int) -> list[ActionItem]
 
 
 async def reps_with_open_plans(s: AsyncSession) -> list[Person]:
-    """Reps with at least one open plan who have not opted out."""
-    q = select(Person).where(Person.id.in_(select(Conversation.rep_id).where(Conversation.status == "open")),
+    """Reps with at least one open plan shared with them who have not opted out."""
+    q = select(Person).where(Person.id.in_(select(Conversation.rep_id).where(Conversation.status == "open", SHARED)),
                              Person.opted_out.is_(False), Person.workspace_id.in_(people.active_workspaces()))
     return list((await s.execute(q)).scalars())
 
 
 async def open_plan_count(s: AsyncSession, *, rep: Person) -> int:
-    """How many open plans the rep is on."""
+    """How many open plans shared with the rep they are on."""
     q = select(func.count()).select_from(Conversation).where(
-        Conversation.workspace_id == rep.workspace_id, Conversation.rep_id == rep.id, Conversation.status == "open")
+        Conversation.workspace_id == rep.workspace_id, Conversation.rep_id == rep.id, Conversation.status == "open",
+        SHARED)
     return (await s.execute(q)).scalar_one()
 
 
 async def on_open_plans(s: AsyncSession, *, rep_ids: set[int]) -> set[int]:
-    """Which of these reps are on at least one open plan."""
-    q = select(Conversation.rep_id).where(Conversation.rep_id.in_(rep_ids), Conversation.status == "open").distinct()
+    """Which of these reps are on at least one open plan shared with them."""
+    q = select(Conversation.rep_id).where(Conversation.rep_id.in_(rep_ids), Conversation.status == "open",
+                                          SHARED).distinct()
     return set((await s.execute(q)).scalars())

@@ -32,7 +32,7 @@ class CheckIns:
                 if rep.manager_id != me.id:
                     return [Refused(f"{rep.name} isn't on your team, so there is no check-in to record. "
                                     "Reps join your team when you hold a conversation with them.")]
-                plan = next((p for p in await talks.open_plans(s, ctx.cipher, viewer=rep) if p.rep_id == rep.id), None)
+                plan = next((p for p in await talks.open_plans(s, ctx.cipher, viewer=me) if p.rep_id == rep.id), None)
                 await checkins.record_checkin(s, ctx.cipher, rep=rep, author=me, kind="manager", status=None,
                                               note=None, conversation_id=plan.conversation_id if plan else None, now=now)
                 if plan:

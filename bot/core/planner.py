@@ -11,7 +11,7 @@ from flows import cadence
 from flows.cadence import NudgeSpec, Schedule
 from flows.subjects import subject
 from storage import nudges, talks
-from storage.models import Person, Workspace
+from storage.models import Conversation, Person, Workspace
 from storage.nudges import NewNudge
 
 
@@ -47,6 +47,9 @@ async def plan_talk(s: AsyncSession, *, talk_id: int, manager: Person, rep: Pers
                     now: datetime, rep_too: bool = True) -> int:
     """Check-ins, action reminders, the review reminder and the review pack for a finished talk
     (only the manager's when `rep_too` is False: the rep hasn't confirmed the line)."""
+    talk = await s.get(Conversation, talk_id)
+    # A plan the manager kept to themselves asks the rep nothing either.
+    rep_too = rep_too and talk is not None and talk.shared_with_rep
     workspace = await s.get(Workspace, manager.workspace_id)
     items = await talks.items_of(s, conversation_id=talk_id)
     started = now.astimezone(zone_of(manager)).date()

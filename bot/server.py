@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.ops import observe
 from bot.core.clock import SystemClock
 from bot.ops.keys import load_cipher
+from bot.core import untrusted
 from bot.core.identity import NewPerson
 from bot.core.service import CoachService
 from bot.ops.settings import Settings
@@ -51,11 +52,13 @@ def build_web_app(db: Database, slack: AsyncApp | None, *, slack_http: bool = Tr
     if slack is not None and slack_http:
         async def slack_events(request: web.Request) -> web.Response:
             stamp = request.headers.get("X-Slack-Request-Timestamp")
-            if stamp is not None and not stamp.strip().isdigit():
+            if stamp is not None and untrusted.header_int(stamp) is None:
                 # Bolt's verifier would raise on it (a 500); it is simply not a signed Slack request.
                 return web.json_response({"ok": False, "error": "invalid request timestamp"}, status=401)
             try:
                 bolt_request = await slack_request(request)
+            except untrusted.Refused as exc:
+                return web.json_response({"ok": False, "error": f"malformed body: {exc}"}, status=400)
             except (ValueError, UnicodeDecodeError):
                 return web.json_response({"ok": False, "error": "malformed body: not valid JSON or form data"},
                                          status=400)

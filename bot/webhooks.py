@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 import time
 from datetime import date, datetime, timezone
@@ -18,6 +17,7 @@ from urllib.parse import urlparse
 
 from aiohttp import web
 
+from bot.core import untrusted
 from bot.core.crm import CrmDeal, Intake, IntakeResult
 
 log = logging.getLogger("coachbot.webhooks")
@@ -45,9 +45,8 @@ def verify_generic(secret: str, timestamp: str | None, signature: str | None, bo
     """Raise WebhookError unless the body is signed with `secret` within the time window."""
     if not signature or not timestamp:
         raise WebhookError(401, "missing X-Coachbot-Signature or X-Coachbot-Timestamp header")
-    try:
-        ts = int(timestamp)
-    except ValueError:
+    ts = untrusted.header_int(timestamp)
+    if ts is None:
         raise WebhookError(401, "X-Coachbot-Timestamp must be Unix seconds")
     if abs(now - ts) > TOLERANCE_SECONDS:
         raise WebhookError(401, "timestamp outside the 5-minute window (replayed or clock skew)")
@@ -66,10 +65,10 @@ def verify_hubspot(secret: str, method: str, uri: str, body: bytes, timestamp_ms
     """Raise WebhookError unless HubSpot's v3 signature and timestamp (milliseconds) check out."""
     if not signature or not timestamp_ms:
         raise WebhookError(401, "missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp header")
-    try:
-        ts = int(timestamp_ms) / 1000
-    except ValueError:
+    ms = untrusted.header_int(timestamp_ms)
+    if ms is None:
         raise WebhookError(401, "X-HubSpot-Request-Timestamp must be Unix milliseconds")
+    ts = ms / 1000
     if abs(now - ts) > TOLERANCE_SECONDS:
         raise WebhookError(401, "timestamp outside the 5-minute window (replayed or clock skew)")
     if not hmac.compare_digest(sign_hubspot(secret, method, uri, body, timestamp_ms), signature):
@@ -95,8 +94,13 @@ def parse_generic(data: Any) -> CrmDeal:
     if not isinstance(email, str) or "@" not in email or len(email) > 320:
         problems.append("owner_email is required (the deal owner's email)")
     amount = data.get("amount")
-    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0):
-        problems.append("amount must be a non-negative number")
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, (int, float))):
+        problems.append("amount must be a number")
+    else:
+        try:
+            amount = untrusted.amount(amount)
+        except untrusted.Refused as exc:
+            problems.append(str(exc))
     close = data.get("close_date")
     close_date = None
     if close is not None:
@@ -109,6 +113,8 @@ def parse_generic(data: Any) -> CrmDeal:
         problems.append("url must be an http(s) link")
     if isinstance(deal_id, (str, int)) and len(str(deal_id).strip()) > DEAL_ID_MAX:
         problems.append(f"deal_id must be at most {DEAL_ID_MAX} characters")
+    if isinstance(deal_id, str) and deal_id.strip().lower().startswith("hubspot:"):
+        problems.append("deal_id must not start with “hubspot:”, which names deals from the HubSpot webhook")
     if isinstance(url, str) and len(url) > 500:
         problems.append("url must be at most 500 characters")
     for key, most in (("stage", 100), ("workspace", 64), ("channel", 32)):  # the columns they are kept in
@@ -117,7 +123,7 @@ def parse_generic(data: Any) -> CrmDeal:
     if problems:
         raise WebhookError(422, "; ".join(problems))
     return CrmDeal(id=str(deal_id).strip(), name=name.strip(), owner_email=email.strip().lower(),
-                   amount=float(amount) if amount is not None else None, stage=data.get("stage"),
+                   amount=amount, stage=data.get("stage"),
                    close_date=close_date, url=url, workspace=data.get("workspace"), channel=data.get("channel"))
 
 
@@ -128,7 +134,10 @@ def parse_hubspot(data: Any) -> tuple[list[CrmDeal], int]:
         raise WebhookError(422, "expected a HubSpot deal object or a list of them")
     deals, ignored = [], 0
     for item in items:
-        props = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in (item.get("properties") or {}).items()}
+        raw_props = item.get("properties") or {}
+        if not isinstance(raw_props, dict):
+            raise WebhookError(422, "properties must be an object of deal properties")
+        props = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in raw_props.items()}
         stage = str(props.get("dealstage") or item.get("propertyValue") or "").strip().lower()
         if stage not in LOST_STAGES and str(props.get("hs_is_closed_lost", "")).lower() != "true":
             ignored += 1
@@ -139,15 +148,15 @@ def parse_hubspot(data: Any) -> tuple[list[CrmDeal], int]:
             raise WebhookError(422, "a lost HubSpot deal needs objectId, properties.dealname and "
                                     "properties.hubspot_owner_email (add them to the webhook's properties)")
         try:
-            amount = float(props["amount"]) if props.get("amount") not in (None, "") else None
-        except (TypeError, ValueError):
-            raise WebhookError(422, f"properties.amount {props.get('amount')!r} is not a number")
+            amount = untrusted.amount(props.get("amount"))
+        except untrusted.Refused as exc:
+            raise WebhookError(422, f"properties.{exc}")
         close = props.get("closedate")
         close_date = None
         if close:
             try:
                 close_date = datetime.fromtimestamp(int(close) / 1000, timezone.utc).date()
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError, OSError):  # not milliseconds of a real date
                 close_date = None
         if len(str(object_id)) > DEAL_ID_MAX - len("hubspot:"):
             raise WebhookError(422, f"objectId must be at most {DEAL_ID_MAX - len('hubspot:')} characters")
@@ -224,9 +233,9 @@ async def _read_limited(request: web.Request) -> bytes:
 
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise WebhookError(400, f"body is not valid JSON ({exc.__class__.__name__})")
+        return untrusted.loads(body)
+    except untrusted.Refused as exc:
+        raise WebhookError(400, str(exc))
 
 
 def _refuse(exc: WebhookError) -> web.Response:

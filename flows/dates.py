@@ -189,10 +189,13 @@ def format_day(d: date | str) -> str:
 
 def known_zone(name: str | None) -> str | None:
     """`name` when it is an IANA time zone this machine knows ("Europe/Berlin"), else None."""
-    if not name or not isinstance(name, str):
+    if not name or not isinstance(name, str) or not _ZONE_NAME.fullmatch(name):
         return None
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" names a folder of zones
         return None
     return name
+
+
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]{0,30}(?:/[A-Za-z0-9_+\-]{1,30}){0,2}")

@@ -187,10 +187,12 @@ def test_slack_request_bodies_read_as_bolt_reads_them(value):
 
     from slack_bolt.request.internals import parse_body as bolt_parse_body
 
+    from bot.core.untrusted import cleaned
     from bot.slack.forms import parse_body
 
     form = "application/x-www-form-urlencoded"
     for body, content_type in ((urlencode({"payload": json.dumps(value)}), form),
                                (urlencode({"command": "/coach", "text": json.dumps(value)}), form),
                                (json.dumps({"event": value}), "application/json"), ("", form)):
-        assert parse_body(body, content_type) == bolt_parse_body(body, content_type)
+        # The same, except that NUL characters (which PostgreSQL refuses in text) are dropped.
+        assert parse_body(body, content_type) == cleaned(bolt_parse_body(body, content_type))

@@ -17,6 +17,7 @@ from bot.core.service import Actor, CoachService
 from flows.engine import Action, Answer
 from flows.outputs import Prompt
 
+MAX_CLOCK_HOP = timedelta(days=90)
 STYLES = {
     "title": "bold cyan", "dim": "dim", "hint": "yellow", "error": "red", "warning": "yellow",
     "success": "green", "bold": "bold", "info": "", "plain": "",
@@ -95,6 +96,10 @@ class ConsoleDemo:
             delta = parse_duration(rest) if rest else None
             if delta is None:
                 self.emit_text("Usage: /clock +3d — moves the simulated clock forward (m, h, d or w).", "error")
+            elif delta > MAX_CLOCK_HOP:
+                # The clock moves in half-hour steps, delivering on the way: years would take hours.
+                self.emit_text(f"The clock moves at most {MAX_CLOCK_HOP.days} days at a time; "
+                               f"“{rest.strip()[:20]}” is more. Move it in several steps.", "error")
             else:
                 await self.pass_time(delta)
                 self.emit_text(f"The clock is now {self.clock.now():%a %d %b %Y %H:%M} UTC.", "info")

@@ -72,7 +72,7 @@ class AccountService:
         """Validate and store new settings; returns problems by field name (empty when saved)."""
         errors: dict[str, str] = {}
         if tz and known_zone(tz.strip()) is None:
-            errors["tz"] = f"“{tz}” isn't a time zone I know. Use a name like Europe/Berlin or America/New_York."
+            errors["tz"] = f"“{tz[:60]}” isn't a time zone I know. Use a name like Europe/Berlin or America/New_York."
         start, end = work_start, work_end
         if start and end and _minutes(start) >= _minutes(end):
             errors["work_end"] = f"The working day has to end after it starts ({start} → {end})."

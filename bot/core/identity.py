@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.commands import PersonRef
+from flows.dates import known_zone
 from storage import people
 from storage.models import Person
 
@@ -60,14 +61,16 @@ async def _person(s: AsyncSession, workspace_id: int, user: str, name: str, defa
     # The one road by which coachbot meets someone new: whoever meets them first (a command, a
     # mention, a profile look-up), they start with the configured zone, hours and days.
     return await people.get_or_create_person(
-        s, workspace_id=workspace_id, platform_user_id=user, name=name or UNKNOWN_NAME, tz=tz or defaults.tz,
+        s, workspace_id=workspace_id, platform_user_id=user, name=name or UNKNOWN_NAME,
+        tz=known_zone(tz) or defaults.tz,  # a client's time zone is a hint: kept only when it is a real zone
         work_start=defaults.work_start, work_end=defaults.work_end, work_days=defaults.work_days,
     )
 
 
 def effective_tz(person: Person) -> str:
-    """The zone to use for a person: their own choice, else their platform profile's."""
-    return person.tz_override or person.tz
+    """The zone to use for a person: their own choice, else their platform profile's (UTC when neither
+    is a zone this machine knows, e.g. one stored before zones were checked)."""
+    return known_zone(person.tz_override) or known_zone(person.tz) or "UTC"
 
 
 def zone_of(person: Person) -> ZoneInfo:

@@ -38,7 +38,8 @@ def manual_deal_key(rep_id: int, deal: str) -> str:
     """The key that makes a deal typed in twice by hand one retrospective, short enough for its column:
     the name itself when it fits (as keys always were), else a digest of it."""
     key = f"manual:{rep_id}:{deal.lower()}"
-    if len(key) <= DEAL_KEY_MAX:
+    # A name that itself starts "sha256:" is digested too, so no typed name can pose as another's digest.
+    if len(key) <= DEAL_KEY_MAX and not deal.lower().startswith("sha256:"):
         return key
     return f"manual:{rep_id}:sha256:{hashlib.sha256(deal.lower().encode()).hexdigest()}"
 

@@ -5,7 +5,6 @@ Every Agents SDK import of coachbot lives in `bot/teams/`.
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 
 from aiohttp import web
@@ -16,6 +15,7 @@ from microsoft_agents.hosting.core import (
 )
 from pydantic import ValidationError
 
+from bot.core import untrusted
 from bot.core.outage import DB_DOWN, UNAVAILABLE
 from bot.core.service import CoachService
 from bot.ops.settings import Settings
@@ -53,9 +53,9 @@ class TeamsSurface:
             if claims is None:
                 return web.json_response({"error": "a valid Bot Framework token is required"}, status=401)
             try:
-                activity = json.loads(body)
-            except ValueError:
-                return web.json_response({"error": "Invalid JSON: the body is not JSON"}, status=400)
+                activity = untrusted.loads(body)
+            except untrusted.Refused as exc:
+                return web.json_response({"error": f"Invalid JSON: {exc}"}, status=400)
             if not isinstance(activity, dict):
                 return web.json_response({"error": "not a valid activity: not an object"}, status=400)
             try:

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date, timedelta
 
 import pytest
 
+from flows.dates import format_day
 from storage.crypto import NotesCipher
 from tests.support import slack_requests as sr
 from tests.support.fakes.slack_api import FakeSlack
 from tests.support.served import Served, flat, new_person as person, query as rows
 
 MANAGER, REP, OTHER_MANAGER = "U0SAM", "U0ALEX", "U0KIM"
+REVIEW = date.today() + timedelta(weeks=10)  # far enough for the "far off" hint, inside the 26-week limit
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +41,7 @@ def walk_talk(served: Served, manager: str, rep: str, *, observed: str = "In Oct
         ("rep_view", sr.text_answer(rep_view)),
         ("options", sr.text_answer("Prospecting campaign\nShadow discovery calls")),
         ("plan", sr.text_answer(plan)),
-        ("review", sr.date_answer("2030-01-15")),
+        ("review", sr.date_answer(REVIEW.isoformat())),
         ("share", sr.radio_answer(share)),
     ]
     reply = None
@@ -88,7 +91,7 @@ def test_a_whole_talk_through_modals_ends_in_a_stored_plan_and_dms(served, fake)
     assert "In October you booked 2 demos" in flat(dm_to_manager.body["blocks"])
     dm_to_rep = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == REP)[-1]
     rep_text = flat(dm_to_rep.body)
-    assert "shared the plan" in rep_text and "Tue 15 Jan 2030" in rep_text
+    assert "shared the plan" in rep_text and format_day(REVIEW) in rep_text
     assert "In October" not in rep_text  # the rep gets the plan, never the manager's notes
     talks = rows(served, "SELECT c.id, m.name, r.name, r.tz FROM conversations c JOIN people m ON m.id = c.manager_id "
                          "JOIN people r ON r.id = c.rep_id WHERE m.platform_user_id = :m", m=MANAGER)

@@ -99,9 +99,10 @@ def walk_talk(pg: Playground, rep: str) -> dict:
     ]
     for value, next_step in steps:
         card = answer(pg, card, value, expect_step=next_step)
-    card = press(pg, card, step_button(card) | {"answer": "2030-01-15"})
+    review = (dt.date.today() + dt.timedelta(weeks=10)).isoformat()  # within the 26-week limit
+    card = press(pg, card, step_button(card) | {"answer": review})
     if step_of(card) == "review":  # a coaching hint about the date: keep it
-        card = answer(pg, card, "2030-01-15", expect_step="share")
+        card = answer(pg, card, review, expect_step="share")
     assert step_of(card) == "share", shown_text(card)
     return answer(pg, card, "yes", expect_step=None)
 

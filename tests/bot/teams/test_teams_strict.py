@@ -6,7 +6,7 @@ import http.client
 import json
 import subprocess
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -381,7 +381,7 @@ def walk_talk(teams: FakeTeams, bot: Served, manager: str, rep: str) -> dict:
     answers = {"raised_before": "no", "observed": "In October you booked 2 demos; the target is 8.",
                "own_part": "I haven't joined a call since September.", "listen": None,
                "rep_view": "My leads moved to the new team.", "options": "Prospecting campaign",
-               "plan": "book 5 discovery calls by Friday\nme: join two calls in 2 weeks", "review": "2030-01-15",
+               "plan": "book 5 discovery calls by Friday\nme: join two calls in 2 weeks", "review": (date.today() + timedelta(weeks=10)).isoformat(),
                "share": "yes"}
     for _ in range(20):  # a step with a coaching hint comes back once; the same answer keeps it
         card = card_of(card_activity)

@@ -156,6 +156,7 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
         dispatcher = Dispatcher(db, cipher, clock, senders, batch=settings.nudge_batch,
                                 lease=timedelta(seconds=settings.lease_seconds))
         jobs = start_scheduler(settings, db, dispatcher, clock)
+        service.runner.on_queued(dispatcher.wake)
         log.warning("scheduler on: nudges every %ss as %s", settings.tick_seconds, dispatcher.owner)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

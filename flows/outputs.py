@@ -110,3 +110,4 @@ class Notify:
     person_name: str
     output: Any
     external_id: str = ""  # the platform's user id, so the transport can address a DM
+    queued: bool = False  # already in the outbox: the dispatcher delivers it, the transport only says so

@@ -26,6 +26,8 @@ def render(output: Any) -> list[tuple[str, str]]:
     if isinstance(output, Cancelled):
         return [(output.text, "warning")]
     if isinstance(output, Notify):
+        if output.queued:  # the scheduler delivers it, and the console prints it then
+            return [(f"📨 Message to @{output.person_name.lower()} queued; the scheduler delivers it.", "dim")]
         inner = render(output.output)
         return [(f"📨 Message to @{output.person_name.lower()}:", "dim")] + [("   " + t, s) for t, s in inner]
     if isinstance(output, Plans):

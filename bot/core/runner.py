@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Protocol
 
+from bot.core import outbox
 from bot.core.identity import Actor, NewPerson, person_for
 from bot.core.step_cache import StepCache, owner_of
 from bot.ops import observe
@@ -36,6 +37,10 @@ NOTHING_OPEN = Say("You're not in a conversation right now. Type /coach talk @na
 FinishHook = Callable[[Any, Person, FlowSession, Done, datetime], Awaitable[list[Any]]]
 
 
+def _nothing() -> None:
+    """No dispatcher in this process: the next tick (here or on another replica) delivers."""
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
@@ -55,6 +60,11 @@ class FlowRunner:
         self.ctx = ctx
         self.steps = StepCache()
         self._finish: dict[str, FinishHook] = {}
+        self._wake: Callable[[], None] = _nothing
+
+    def on_queued(self, wake: Callable[[], None]) -> None:
+        """Call `wake` after a finish committed messages to the outbox (the dispatcher's wake-up)."""
+        self._wake = wake
 
     def on_finish(self, flow: str, hook: FinishHook) -> None:
         """Register what happens when a flow finishes (one hook per flow)."""
@@ -174,6 +184,7 @@ class FlowRunner:
         if after.status in ("done", "cancelled"):
             # What was agreed lives in its own table now; the session keeps no second copy of the notes.
             after = replace(after, answers={}, raw={}, draft=None)
+        queued = 0
         async with self.ctx.db.session() as s:
             owned = await sessions.owned_session(s, session_id=session_id, platform=actor.platform,
                                                  workspace=actor.workspace, user=actor.user)
@@ -186,7 +197,10 @@ class FlowRunner:
             if isinstance(outputs[-1], Done):
                 observe.FLOWS_DONE.labels(row.flow).inc()
                 outputs = await self._finish[row.flow](s, me, row, outputs[-1], now)
-            return outputs
+                outputs, queued = await outbox.keep(s, self.ctx.cipher, me, outputs, now, origin=row.id)
+        if queued:
+            self._wake()  # committed: deliver now rather than at the next tick
+        return outputs
 
     # ---- state ---------------------------------------------------------------------------------
 

@@ -89,6 +89,9 @@ class Dispatcher:
         self.lease = lease
         self.batch = batch
         self.concurrency = concurrency
+        self._draining = asyncio.Lock()
+        self._again = False
+        self._woken: asyncio.Task | None = None
 
     async def tick(self) -> TickResult:
         """One round: claim a batch, handle every nudge in it, record the outcomes."""
@@ -144,10 +147,26 @@ class Dispatcher:
 
     async def drain(self) -> None:
         """The scheduler's job: tick while whole batches keep coming (a backlog after downtime)."""
-        for _ in range(100):
-            result = await self.tick()
-            if result.claimed < self.batch:
-                return
+        async with self._draining:
+            for _ in range(100):
+                result = await self.tick()
+                if result.claimed < self.batch:
+                    return
+
+    def wake(self) -> None:
+        """Something was just committed to the outbox: drain now instead of at the next tick (and once
+        more after a drain that is running, which may have claimed before the commit)."""
+        self._again = True
+        if self._woken is None or self._woken.done():
+            self._woken = asyncio.get_running_loop().create_task(self._drain_woken())
+
+    async def _drain_woken(self) -> None:
+        while self._again:
+            self._again = False
+            try:
+                await self.drain()
+            except Exception:  # noqa: BLE001 - the next tick tries again; the rows are safe in the table
+                log.exception("woken drain failed")
 
     async def run_until_idle(self, max_rounds: int = 1000) -> TickResult:
         """Tick until nothing is due (used by the console's clock and by tests)."""

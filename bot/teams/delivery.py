@@ -158,11 +158,14 @@ class Delivery(Reach):
             target = Actor(PLATFORM, actor.workspace, note.external_id)
             ref = await self.service.account.chat_of(target)
             if ref is None:
-                await self.service.queue_message(target, plain_text(note.output))
+                if not note.queued:
+                    await self.service.queue_message(target, plain_text(note.output))
                 await send(ctx, text_activity(
                     f"⏳ {safe(note.person_name)} hasn't opened a chat with me yet, so this waits for them: they get "
                     "it as soon as they do. (In Teams, ask them to open coachbot under Apps and say hi.)"))
                 continue
+            if note.queued:
+                continue  # in the outbox already: the dispatcher sends it (at least once; Teams has no history)
             try:
                 for i, activity in enumerate(activities(note.output)):
                     if i:

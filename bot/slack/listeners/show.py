@@ -53,7 +53,8 @@ class Delivery(ListenerBase):
             else:
                 await self.thread_reply(client, post)
         for notice in screen.notices:
-            await self.dm(client, notice.external_id, notice.output, actor.workspace)
+            if not notice.queued:  # a queued one is the dispatcher's to deliver, checked against the DM history
+                await self.dm(client, notice.external_id, notice.output, actor.workspace)
             if homes:
                 await self.publish_home(client, Actor("slack", actor.workspace, notice.external_id))
 

@@ -1,0 +1,48 @@
+"""The outbox: what a finished flow tells other people is stored with the flow's result, not sent by hand.
+
+A finished talk's shared plan, a check-in's "stuck" alert, a retrospective's summary for the manager:
+each is written as a "message" nudge inside the transaction that stores what was agreed, so a crash
+after the commit cannot lose it and a crash before it leaves neither. The dispatcher delivers it
+(woken right after the commit), with its retries, back-off, waiting and Slack's history check.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.core.views import plain_text
+from flows.outputs import Done, Notify
+from flows.subjects import subject
+from storage import nudges
+from storage.crypto import NotesCipher
+from storage.models import Person
+from storage.nudges import NewNudge
+
+
+async def keep(s, cipher: NotesCipher, me: Person, outputs: list[Any], now: datetime, *, origin: str
+               ) -> tuple[list[Any], int]:
+    """Queue every message for someone else among `outputs` in the open transaction `s`; the outputs with
+    those marked queued (the transport only tells the person who acted), and how many were queued.
+
+    `origin` names the finish (a flow session id): a finish is stored once, so its keys are stable.
+    """
+    rows: list[NewNudge] = []
+    shown: list[Any] = []
+    for output in outputs:
+        if not isinstance(output, Notify) or output.queued:
+            shown.append(output)
+            continue
+        # A microsecond apart, so messages from one finish go out in the order they were made.
+        rows.append(NewNudge(me.workspace_id, output.person_id, "message", subject("person", output.person_id),
+                             f"done:{origin}:{len(rows)}", now + timedelta(microseconds=len(rows)),
+                             {"enc": cipher.encrypt(_text(output.output))}))
+        shown.append(replace(output, queued=True))
+    if rows:
+        await nudges.schedule(s, rows, now=now)
+    return shown, len(rows)
+
+
+def _text(output: Any) -> str:
+    """The words of a message as its recipient reads them (a summary is titled as one)."""
+    return plain_text(replace(output, title=f"{output.title} — summary") if isinstance(output, Done) else output)

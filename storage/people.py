@@ -42,7 +42,9 @@ NAME_MAX = 200  # people.name
 
 
 def fit_name(name: str) -> str:
-    """A display name that fits its column; one longer than any real name ends in an ellipsis."""
+    """A display name that fits its column (one longer than any real name ends in an ellipsis), without
+    NUL characters, which PostgreSQL refuses in text."""
+    name = name.replace("\x00", "")
     return name if len(name) <= NAME_MAX else name[:NAME_MAX - 1] + "…"
 
 
@@ -107,7 +109,7 @@ async def update_profile(s: AsyncSession, *, person: Person, name: str, tz: str 
                          email: str | None = None) -> None:
     """Store a fresh name, email and time zone from the platform's profile."""
     person.name = fit_name(name) if name else person.name
-    if email and len(email) <= 320:
+    if email and len(email) <= 320 and "\x00" not in email:
         person.email = email
     if tz:
         person.tz = tz

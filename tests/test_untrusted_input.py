@@ -197,3 +197,53 @@ def test_a_generic_deal_id_cannot_pose_as_a_hubspot_deal(served):
     attempted("deal id colliding with an internal key", reply.status == 422)
     assert reply.status == 422 and "hubspot:" in reply.json()["error"]
     assert retros_for(served, "crm:hubspot:7401") == 1
+
+
+# ---- the lost-deal form and command ----------------------------------------------------------------
+
+def lost_form(served: Served, fake, me: str) -> dict:
+    post = {"type": "message", "text": "Deal *Initech* moved to Closed Lost — $5,000", "bot_id": "BCRM",
+            "ts": f"{time.time():.6f}"}
+    trig = fake.trigger()
+    body, ctype = sr.interaction_body(sr.message_shortcut("start_loss_retro", post, user=me, team=fake.team_id,
+                                                          channel="C0LOSSES", trigger_id=trig))
+    assert served.post_signed(body, ctype).status == 200
+    return fake.opened_view(fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trig)[-1])
+
+
+def form_values(me: str, deal: str, amount: str) -> dict:
+    return {"deal": {"value": {"type": "plain_text_input", "value": deal}},
+            "amount": {"value": {"type": "plain_text_input", "value": amount}},
+            "rep": {"value": {"type": "users_select", "selected_user": me}}}
+
+
+def test_the_lost_deal_form_refuses_an_absurd_amount_and_drops_nul_from_the_name(served, fake):
+    me = new_person(fake, "Form Filler")
+    view = lost_form(served, fake, me)
+    bad = served.submit(view, form_values(me, "Initech", "9" * 400), user=me).json()
+    refused = bad.get("response_action") == "errors" and "at most" in bad["errors"].get("amount", "")
+    attempted("absurd amount in the lost-deal form", refused)
+    assert refused, bad
+    good = served.submit(view, form_values(me, "Initech\x00 West", "5000"), user=me)
+    attempted("NUL character in the lost-deal form", good.status == 200 and DB_DOWN not in good.text)
+    assert good.status == 200 and DB_DOWN not in good.text, good.text
+    assert scalar(served, "SELECT amount FROM retrospectives WHERE deal_name = 'Initech West'") == 5000.0
+
+
+def test_an_absurd_amount_in_the_lost_command_gets_a_clear_message(served, fake):
+    me = new_person(fake, "Command Typist")
+    reply = served.command("lost Globex " + "9" * 400, user=me)
+    said = flat(reply.text) if reply.text else flat(fake.wait_for_response(me))
+    attempted("absurd amount in /coach lost", "more than any deal" in said)
+    assert "more than any deal" in said, said[:300]
+    assert scalar(served, "SELECT count(*) FROM retrospectives WHERE deal_name LIKE 'Globex%'") == 0
+
+
+def test_a_slack_profile_name_with_nul_is_stored_without_it(served, fake):
+    me = "U0NULPROFILE"
+    fake.add_user(me, "Nul\x00 Profile")
+    reply = served.command("plans", user=me)
+    said = flat(reply.text) if reply.text else flat(fake.wait_for_response(me))
+    attempted("NUL character in a Slack profile name", DB_DOWN not in said and reply.status == 200)
+    assert reply.status == 200 and DB_DOWN not in said
+    assert scalar(served, "SELECT name FROM people WHERE platform_user_id = :u", u=me) == "Nul Profile"

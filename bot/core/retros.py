@@ -22,16 +22,17 @@ from storage.models import FlowSession, Person
 DEAL_NAME_MAX = 200  # retrospectives.deal_name; the lost-deal form allows as much
 DEAL_KEY_MAX = 128  # retrospectives.deal_key
 AMOUNT = re.compile(r"^[$€£]?(\d[\d,]*(?:\.\d+)?)([kKmM]?)$")
+MAX_AMOUNT = 1e12  # larger than any deal; keeps sums and charts finite
 LOST_USAGE = "Usage: /coach lost <deal name> [amount] [@rep] — e.g. /coach lost Acme renewal 12k @alex"
 
 
 def parse_amount(token: str) -> float | None:
-    """12000, 12k, $12,000, €8.5k, 1.2m → a number; None if the token isn't an amount."""
+    """12000, 12k, $12,000, €8.5k, 1.2m → a number; None if the token isn't an amount (or is beyond MAX_AMOUNT)."""
     m = AMOUNT.match(token)
     if not m:
         return None
-    value = float(m.group(1).replace(",", ""))
-    return value * {"k": 1e3, "m": 1e6}.get(m.group(2).lower(), 1)
+    value = float(m.group(1).replace(",", "")) * {"k": 1e3, "m": 1e6}.get(m.group(2).lower(), 1)
+    return value if value <= MAX_AMOUNT else None  # a 400-digit number reads as infinity
 
 
 def manual_deal_key(rep_id: int, deal: str) -> str:
@@ -66,6 +67,10 @@ class RetroService:
         name_words = [w for w, a in zip(words, amounts) if a is None or a != amount] if amount is not None else words
         if len(cmd.people) > 1:
             return [Say(f"Name one rep (or none, if it was your deal). {LOST_USAGE}", tone="error")]
+        huge = next((w for w, a in zip(words, amounts) if a is None and AMOUNT.match(w)), None)
+        if huge is not None:
+            return [Say(f"“{huge[:30]}” is more than any deal I can keep (at most {MAX_AMOUNT:,.0f}). "
+                        f"{LOST_USAGE}", tone="error")]
         outputs, _ = await self.log_lost(actor, " ".join(name_words), amount,
                                          cmd.people[0] if cmd.people else None, channel)
         return outputs
@@ -74,7 +79,7 @@ class RetroService:
                        channel: str | None) -> tuple[list[Any], str | None]:
         """Open the retrospective of a lost deal named exactly `deal` (a form's field, or a command's words)
         and prompt its rep; with the outputs, the field a problem is about ("deal" or "rep"), if any."""
-        deal = deal.strip()
+        deal = deal.replace("\x00", "").strip()  # NUL: PostgreSQL refuses it (Socket Mode and the console pass it on)
         if not deal:
             return [Say(f"Name the deal that was lost. {LOST_USAGE}", tone="error")], "deal"
         if len(deal) > DEAL_NAME_MAX:

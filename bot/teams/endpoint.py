@@ -24,6 +24,7 @@ from bot.teams.identity import auth_configuration, connections, reference_proble
 
 log = logging.getLogger("coachbot.teams")
 MAX_ACTIVITY = 256 * 1024  # Teams activities are far smaller; a larger body is refused with 413
+ID_MAX = 64  # people.platform_user_id and workspaces.external_id hold a Teams user id and tenant id
 TURN_FAILED = "Something went wrong on my side. Everything you had answered is saved — try again in a moment."
 
 
@@ -65,6 +66,10 @@ class TeamsSurface:
             if not parsed.type or not parsed.conversation or not parsed.conversation.id:
                 return web.json_response({"error": "not a valid activity: it needs a type and a conversation id"},
                                          status=400)
+            overlong = _overlong_id(parsed)
+            if overlong:
+                return web.json_response({"error": f"not a valid activity: {overlong} is longer than {ID_MAX} "
+                                                   "characters"}, status=400)
             problem = service_url_problem(activity, claims, None if self.anonymous else self.hosts)
             if problem:
                 log.warning("Teams request refused: %s", problem)
@@ -173,6 +178,18 @@ def build_teams(settings: Settings, service: CoachService) -> TeamsSurface:
         log.warning("TEAMS_TEST_IDENTITY_URL is set: Teams tokens are checked against the test suite's double at %s. "
                     "This is for the tests only.", settings.teams_test_identity_url)
     return TeamsSurface(adapter, bot, auth, anonymous, validator(settings, auth), settings.teams_hosts)
+
+
+def _overlong_id(activity: Activity) -> str | None:
+    """The field of an activity whose id could not be stored (an id longer than its column), if any."""
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = channel_data.get("tenant") if isinstance(channel_data.get("tenant"), dict) else {}
+    for field, value in (("from.id", activity.from_property.id if activity.from_property else None),
+                         ("conversation.tenantId", activity.conversation.tenant_id if activity.conversation else None),
+                         ("channelData.tenant.id", tenant.get("id"))):
+        if isinstance(value, str) and len(value) > ID_MAX:
+            return field
+    return None
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.commands import PersonRef
 from bot.core.identity import UNKNOWN_NAME
 from bot.core.outage import DB_DOWN, UNAVAILABLE
-from bot.core.retros import parse_amount
+from bot.core.retros import MAX_AMOUNT, parse_amount
 from bot.core.screen import screen_of
 from bot.core.views import LossPrompt, last_of
 from bot.slack import blocks
@@ -69,7 +69,8 @@ class RetroListeners(Delivery):
         rep = (values.get("rep", {}).get("value") or {}).get("selected_user")
         value = parse_amount(amount.replace(" ", "")) if amount else None
         if amount and value is None:
-            await ack(errors_ack(view, {"amount": f"“{amount}” isn't an amount; try 12000 or 12k."}))
+            await ack(errors_ack(view, {"amount": f"“{amount[:30]}” isn't an amount I can keep; try 12000 or 12k "
+                                                       f"(at most {MAX_AMOUNT:,.0f})."}))
             return
         picked = PersonRef(rep, UNKNOWN_NAME) if rep and rep != actor.user else None
         await self.refresh(client, actor, body["user"].get("name", ""), (picked,) if picked else (), wait=PICKED_WAIT)

@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.ops import observe
 from bot.core.clock import SystemClock
-from bot.ops.keys import load_cipher
+from bot.ops.keys import KeyWatch, load_cipher
 from bot.core import untrusted
 from bot.core.identity import NewPerson
 from bot.core.service import CoachService
@@ -26,9 +26,10 @@ MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; anything larger is ref
 
 
 def build_web_app(db: Database, slack: AsyncApp | None, *, slack_http: bool = True,
-                  webhooks: WebhookRoutes | None = None, teams=None) -> web.Application:
+                  webhooks: WebhookRoutes | None = None, teams=None, keys: KeyWatch | None = None
+                  ) -> web.Application:
     """The HTTP surface: /slack/* when Slack is configured over HTTP, /api/messages for Teams, /hooks/*,
-    and /healthz always."""
+    and /healthz always (`keys`: whether this replica's key reads the notes, for /readyz)."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[observe.observe_requests])
     app.router.add_get("/metrics", observe.metrics_handler(db))
     if webhooks is not None:
@@ -42,8 +43,9 @@ def build_web_app(db: Database, slack: AsyncApp | None, *, slack_http: bool = Tr
 
     async def readyz(_request: web.Request) -> web.Response:
         # Ready = the database answers and its schema is the one this code expects, so a load
-        # balancer only sends traffic to a replica that can serve it (e.g. not mid-upgrade).
-        problem = await db.readiness()
+        # balancer only sends traffic to a replica that can serve it (e.g. not mid-upgrade), and this
+        # replica's key reads the notes (another replica may have started with another key).
+        problem = await db.readiness() or (keys.problem if keys is not None else None)
         return web.json_response({"ready": problem is None, **({"problem": problem} if problem else {})},
                                  status=200 if problem is None else 503)
 
@@ -104,8 +106,12 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
     db = Database(settings.database_url)
     await db.migrate()
     cipher, source = load_cipher(settings, allow_generate=False)
+    keys = KeyWatch(db, cipher)
+    await keys.check_at_start()  # a wrong key stops here, before it writes notes the right one can't read
     clock = SystemClock()
     service = CoachService(db, cipher, clock, defaults=NewPerson.from_settings(settings))
+    service.runner.on_unreadable(keys.unreadable)
+    watching = asyncio.get_running_loop().create_task(keys.watch(settings.key_check_seconds))
     slack = None
     intake = None
     senders = {}
@@ -127,7 +133,8 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
         hubspot_secret=settings.hubspot_client_secret.get_secret_value() if settings.hubspot_client_secret else None,
         public_url=settings.public_url)
     slack_http = settings.slack_signing_secret is not None
-    runner = web.AppRunner(build_web_app(db, slack, slack_http=slack_http, webhooks=webhooks, teams=teams), access_log=None)
+    runner = web.AppRunner(build_web_app(db, slack, slack_http=slack_http, webhooks=webhooks, teams=teams, keys=keys),
+                            access_log=None)
     await runner.setup()
     # Everything built so far (modules, flows, the apps) lives as long as the process. Moving it
     # out of the collector's sight keeps each garbage collection proportional to what requests
@@ -167,6 +174,7 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
     try:
         await stop.wait()
     finally:
+        watching.cancel()
         if jobs is not None:
             jobs.shutdown(wait=False)
         for sender in senders.values():

@@ -66,6 +66,14 @@ class NotesCipher:
         """The value encrypted by `encrypt` (raises ValueError with a clear message on a wrong key)."""
         return orjson.loads(self._open(token))
 
+    def can_read(self, token: str) -> bool:
+        """Whether one of the keys opens `token` (without keeping what it says)."""
+        try:
+            self._open(token)
+        except ValueError:
+            return False
+        return True
+
     def rotate(self, token: str) -> str:
         """Re-encrypt `token` under the first (newest) key, in the current form."""
         return self.encrypt(self.decrypt(token))

@@ -32,9 +32,23 @@ NOT_YOURS = Refused("That conversation doesn't exist or isn't yours, so nothing 
 NOTHING_OPEN = Say("You're not in a conversation right now. Type /coach talk @name to start one, "
                    "or /coach help to see what I can do.")
 
+UNREADABLE = Refused("I can't open your saved conversation right now: coachbot was started with an encryption key "
+                     "that doesn't match the one it was saved with. That's a setup problem on our side, not something "
+                     "you did, and nothing was changed: your answers are kept as they were. Please tell whoever runs "
+                     "coachbot, and try again once it's fixed.")
+
+
+class StateUnreadable(Exception):
+    """A session's stored state does not open with this process's key (so nothing may be written over it)."""
+
+
 # A flow's finish hook: given the open transaction, the person who finished, the session row and the
 # summary, it stores what was agreed and returns what to show and to whom.
 FinishHook = Callable[[Any, Person, FlowSession, Done, datetime], Awaitable[list[Any]]]
+
+
+def _ignore(where: str) -> None:
+    """No one to tell: the step still refuses, and changes nothing."""
 
 
 def _nothing() -> None:
@@ -61,6 +75,11 @@ class FlowRunner:
         self.steps = StepCache()
         self._finish: dict[str, FinishHook] = {}
         self._wake: Callable[[], None] = _nothing
+        self._unreadable: Callable[[str], None] = _ignore
+
+    def on_unreadable(self, report: Callable[[str], None]) -> None:
+        """Call `report` with where it is when a stored state does not open with this key (not ready)."""
+        self._unreadable = report
 
     def on_queued(self, wake: Callable[[], None]) -> None:
         """Call `wake` after a finish committed messages to the outbox (the dispatcher's wake-up)."""
@@ -135,7 +154,10 @@ class FlowRunner:
         recheck = self.steps.must_recheck(session_id)  # a name in it changed: read it, with the names
         cached = None if recheck else self.steps.get(session_id, owner, answer.version)
         while True:
-            before = cached.state if cached is not None else await self._read(actor, session_id)
+            try:
+                before = cached.state if cached is not None else await self._read(actor, session_id)
+            except StateUnreadable:
+                return [UNREADABLE]
             if before is None:
                 self.steps.drop(session_id)
                 return [NOT_YOURS]
@@ -163,7 +185,7 @@ class FlowRunner:
                                                  workspace=actor.workspace, user=actor.user)
         if stored is None:
             return None
-        state = FlowState.from_dict(self.ctx.cipher.decrypt(stored.state_encrypted))
+        state = FlowState.from_dict(self._open(session_id, stored.state_encrypted))
         if not any(isinstance(state.params.get(k), int) for k in ("rep_id", "manager_id")):
             return state
         async with self.ctx.db.session() as s:
@@ -205,7 +227,14 @@ class FlowRunner:
     # ---- state ---------------------------------------------------------------------------------
 
     def _load(self, row: FlowSession) -> FlowState:
-        return FlowState.from_dict(sessions.load_state(self.ctx.cipher, row))
+        return FlowState.from_dict(self._open(row.id, row.state_encrypted))
+
+    def _open(self, session_id: str, token: str) -> dict:
+        try:
+            return self.ctx.cipher.decrypt(token)
+        except ValueError:
+            self._unreadable(f"flow_sessions row {session_id}")
+            raise StateUnreadable(session_id) from None
 
     def _stored(self, state: FlowState) -> sessions.NewState:
         return sessions.NewState(state.step, state.status, state.version, self.ctx.cipher.encrypt(state.to_dict()))

@@ -16,7 +16,7 @@ from bot.core.commands import COMMANDS, Command, help_text, unknown_text
 from bot.core.identity import Actor, NewPerson, person_for
 from bot.core.nudge_actions import NudgeActions
 from bot.core.retros import RetroService
-from bot.core.runner import Clock, Context, FlowRunner
+from bot.core.runner import UNREADABLE, Clock, Context, FlowRunner, StateUnreadable
 from bot.core.talks import Talks
 from bot.core.team import TeamService
 from bot.core.views import Plans
@@ -67,7 +67,10 @@ class CoachService:
         handler = self._commands.get(cmd.name)
         if handler is None:
             return [Say(unknown_text(cmd.name) + "\n\n" + help_text(), tone="error")]
-        return await handler(actor, cmd, channel)
+        try:
+            return await handler(actor, cmd, channel)
+        except StateUnreadable:  # a flow it would pick up can't be opened: refused, and nothing written
+            return [UNREADABLE]
 
     async def answer(self, actor: Actor, answer: Answer, session_id: str | None = None) -> list[Any]:
         """Apply an answer (or back/keep/cancel) to the actor's session, or their current one."""
@@ -75,11 +78,17 @@ class CoachService:
 
     async def current_prompt(self, actor: Actor) -> list[Any]:
         """The prompt of the actor's most recent unfinished flow, if any (used when someone returns)."""
-        return await self.runner.current(actor)
+        try:
+            return await self.runner.current(actor)
+        except StateUnreadable:
+            return [UNREADABLE]
 
     async def resume_session(self, actor: Actor, session_id: str) -> list[Any]:
         """Show the current step of one of the actor's sessions (e.g. from a home-tab button)."""
-        return await self.runner.reopen(actor, session_id)
+        try:
+            return await self.runner.reopen(actor, session_id)
+        except StateUnreadable:
+            return [UNREADABLE]
 
     async def queue_message(self, actor: Actor, text: str) -> None:
         """Keep a message that could not be delivered now; the scheduler retries it with back-off.

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(10, alias="COACHBOT_TICK_SECONDS", gt=0)
     nudge_batch: int = Field(200, alias="COACHBOT_NUDGE_BATCH", gt=0, le=5000)
     lease_seconds: float = Field(120, alias="COACHBOT_LEASE_SECONDS", gt=0)
+    key_check_seconds: float = Field(60, alias="COACHBOT_KEY_CHECK_SECONDS", gt=0)
 
     crm_webhook_secret: SecretStr | None = Field(None, alias="CRM_WEBHOOK_SECRET")
     crm_deal_channel: str | None = Field(None, alias="CRM_DEAL_CHANNEL")

@@ -5,6 +5,7 @@ Listeners live in `bot.slack.listeners`, authorization in `bot.slack.auth`, Bloc
 """
 from __future__ import annotations
 
+import json
 import logging
 
 from slack_bolt.async_app import AsyncApp
@@ -18,6 +19,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core import untrusted
 from bot.core.profiles import ProfileRefresher
 from bot.core.service import CoachService
 from bot.ops.settings import Settings
@@ -153,5 +155,14 @@ def build_app(settings: Settings, listeners: SlackListeners, single: SingleWorks
         flow.success_handler = on_installed
     else:
         app = AsyncApp(**common, authorize=single)
+    app.middleware(_without_nul)
     listeners.register(app)
     return app
+
+
+async def _without_nul(req, resp, next) -> BoltResponse:
+    # Over HTTP, bot.slack.forms already dropped NUL characters from the body; Socket Mode payloads
+    # reach Bolt without passing there, and PostgreSQL refuses NUL in any text column.
+    if req.mode == "socket_mode" and "\\u0000" in json.dumps(req.body):
+        req.body = untrusted.cleaned(req.body)
+    return await next()

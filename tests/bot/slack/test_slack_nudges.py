@@ -163,7 +163,15 @@ def test_a_dm_that_slack_keeps_refusing_is_queued_and_delivered_later(served, fa
     assert queued, "the failed DM was not queued"
     nudge_id, payload = queued[0]
     assert "shared the plan" not in payload  # queued text is encrypted like other notes
-    wait_status(served, nudge_id, "sent", timeout=20)
+    deadline = time.monotonic() + 30
+    while sql(served, "SELECT status FROM nudges WHERE id = :i", i=nudge_id)[0][0] != "sent":
+        assert time.monotonic() < deadline, sql(served, "SELECT status, attempts, last_error FROM nudges WHERE id = :i",
+                                                i=nudge_id)
+        # each refusal backs off (30 s, then 60 s...): the test lets that time pass at once
+        sql(served, "UPDATE nudges SET due_at = :t WHERE id = :i AND status = 'pending' AND attempts > 0",
+            t=utc_text(datetime.now(timezone.utc) - timedelta(seconds=1)), i=nudge_id)
+        time.sleep(0.2)
+    assert sql(served, "SELECT attempts FROM nudges WHERE id = :i", i=nudge_id) == [(4,)]
     delivered = [c for c in fake.calls_to("chat.postMessage") if c.body.get("metadata", {}).get(
         "event_payload", {}).get("nudge_id") == nudge_id]
     assert len(delivered) == 1 and "shared the plan you agreed together" in json.dumps(delivered[0].body)

@@ -10,7 +10,7 @@ from typing import Any
 from bot.core import planner
 from bot.core.commands import Command, PersonRef
 from bot.core.identity import Actor, effective_tz, person_for, person_named, zone_of
-from bot.core.runner import Context, FlowRunner
+from bot.core.runner import UNREADABLE, Context, FlowRunner, StateUnreadable
 from bot.core.views import LossPrompt, ThreadReply
 from flows import retro as retro_flow
 from flows.dates import add_business_days, format_day
@@ -155,7 +155,10 @@ class RetroService:
                 return [Say(f"The retrospective for {retro.deal_name} is already done — thank you.")]
             row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id, ref=retro_ref(retro.id))
             if row is not None:
-                return list((await self.runner.resume(s, row, now, actor=actor))[1].outputs)
+                try:
+                    return list((await self.runner.resume(s, row, now, actor=actor))[1].outputs)
+                except StateUnreadable:  # a button, not a command: refused here, nothing written
+                    return [UNREADABLE]
             retro.status = "in_progress"
             s.add(retro)
             params = {"deal": retro.deal_name, "rep": rep.name if rep else "", "retro_id": retro.id,

@@ -187,11 +187,14 @@ class Dispatcher:
             return _Outcome(n, "fail", reason="recipient no longer exists")
         if workspace.removed_at is not None:
             return _Outcome(n, "fail", reason=workspace.removed_reason or "coachbot was removed from the workspace")
-        if recipient.opted_out:
+        # Opting out, pausing and snoozing are about nudges; a message (a colleague's alert, a shared plan)
+        # is someone's doing, and goes out as it did when it was sent at once.
+        reminder = n.kind not in cadence.ANY_TIME
+        if recipient.opted_out and reminder:
             return _Outcome(n, "cancel", reason="recipient opted out")
         schedule = schedule_of(recipient, workspace)
         for until, why in ((recipient.paused_until, "paused"), (recipient.snoozed_until, "snoozed")):
-            if until and until > now:
+            if until and until > now and reminder:
                 day = until.astimezone(ZoneInfo(schedule.tz)).date()
                 return _Outcome(n, "move", due_at=cadence.place(day, schedule, n.dedupe_key, not_before=until),
                                 reason=f"recipient {why} until {until:%Y-%m-%d %H:%M} UTC")

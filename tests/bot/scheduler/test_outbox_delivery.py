@@ -1,0 +1,76 @@
+"""Messages a finished flow owes others go through the outbox: stored with the result, the dispatcher
+woken at once, delivered once, and not held back by the recipient's pause on nudges."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.console.sender import ConsoleSender
+from bot.core.commands import parse
+from bot.core.identity import Actor
+from bot.core.service import CoachService
+from bot.scheduler.dispatch import Dispatcher
+from flows.engine import Answer
+from flows.outputs import Notify
+from storage.crypto import NotesCipher
+from storage.db import Database, migrate
+from storage.models import Nudge, Person
+from tests.support.clock import FixedClock
+
+MON = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
+SAM = Actor("console", "demo", "sam", "Sam", "UTC")
+ALEX = Actor("console", "demo", "alex", "Alex", "UTC")
+
+
+@pytest.fixture
+async def world(db_url):
+    migrate(db_url)
+    db = Database(db_url)
+    service = CoachService(db, NotesCipher(NotesCipher.generate_key()), FixedClock(MON))
+    lines: list[str] = []
+    dispatcher = Dispatcher(db, service.cipher, service.clock, {"console": ConsoleSender(
+        lambda text, style: lines.append(text), service.clock)}, owner="test")
+    sam, alex = await service.identify(SAM), await service.identify(ALEX)
+    async with db.session() as s:  # Alex reports to Sam (a confirmed line)
+        await s.execute(update(Person).where(Person.id == alex.id).values(manager_id=sam.id))
+    yield service, dispatcher, lines, db
+    await db.close()
+
+
+async def messages(db) -> list[Nudge]:
+    async with db.session() as s:
+        return list((await s.execute(select(Nudge).where(Nudge.kind == "message"))).scalars())
+
+
+async def test_a_stuck_checkin_is_queued_with_the_checkin_and_reaches_a_paused_manager_once(world):
+    service, dispatcher, lines, db = world
+    woken = []
+    service.runner.on_queued(lambda: woken.append(1))
+    await service.command(SAM, parse("pause 2w"))
+    await service.command(ALEX, parse("checkin"))
+    await service.answer(ALEX, Answer("stuck"))
+    out = await service.answer(ALEX, Answer("The Acme contact left"))
+    notice = next(o for o in out if isinstance(o, Notify))
+    assert notice.queued and notice.person_name == "Sam"  # the transport only says so; it does not send
+    queued = await messages(db)
+    assert [(n.status, n.recipient_id) for n in queued] == [("pending", notice.person_id)]
+    assert "Acme" not in queued[0].payload  # encrypted like the notes
+    assert woken == [1]
+    await dispatcher.run_until_idle()
+    await dispatcher.run_until_idle()
+    to_sam = [line for line in lines if "to @sam:" in line]
+    assert len(to_sam) == 1 and "Alex checked in: stuck" in to_sam[0] and "The Acme contact left" in to_sam[0]
+    assert [n.status for n in await messages(db)] == ["sent"]
+
+
+async def test_a_calm_checkin_queues_nothing_and_wakes_no_one(world):
+    service, dispatcher, lines, db = world
+    woken = []
+    service.runner.on_queued(lambda: woken.append(1))
+    await service.command(ALEX, parse("checkin"))
+    await service.answer(ALEX, Answer("on_track"))
+    out = await service.answer(ALEX, Answer(""))
+    assert not [o for o in out if isinstance(o, Notify)]
+    assert await messages(db) == [] and woken == []

@@ -147,6 +147,14 @@ def test_a_slack_profile_time_zone_that_is_not_one_falls_back_to_the_default(ser
     assert scalar(served, "SELECT tz FROM people WHERE platform_user_id = :u", u=me) != "Not/AZone"
 
 
+def test_a_huge_report_period_is_not_a_period(served, fake):
+    me = new_person(fake, "Report Reader")
+    reply = served.command("report 99999999999d", user=me)
+    said = flat(reply.text) if reply.text else flat(fake.wait_for_response(me))
+    attempted("huge day count in /coach report", "isn't a period I know" in said)
+    assert "isn't a period I know" in said, said[:300]
+
+
 # ---- oversized numeric headers ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("stamp", ["99999999999999999999", "9" * 400, "1e10", "-1"])

@@ -36,7 +36,8 @@ async def keep(s, cipher: NotesCipher, me: Person, outputs: list[Any], now: date
         # A microsecond apart, so messages from one finish go out in the order they were made.
         rows.append(NewNudge(me.workspace_id, output.person_id, "message", subject("person", output.person_id),
                              f"done:{origin}:{len(rows)}", now + timedelta(microseconds=len(rows)),
-                             {"enc": cipher.encrypt(_text(output.output))}))
+                             # "about": whose words it carries, so erasing that person finds it too
+                             {"enc": cipher.encrypt(_text(output.output)), "about": [me.id]}))
         shown.append(replace(output, queued=True))
     if rows:
         await nudges.schedule(s, rows, now=now)

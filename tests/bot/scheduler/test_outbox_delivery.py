@@ -2,6 +2,7 @@
 woken at once, delivered once, and not held back by the recipient's pause on nudges."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -57,6 +58,8 @@ async def test_a_stuck_checkin_is_queued_with_the_checkin_and_reaches_a_paused_m
     queued = await messages(db)
     assert [(n.status, n.recipient_id) for n in queued] == [("pending", notice.person_id)]
     assert "Acme" not in queued[0].payload  # encrypted like the notes
+    alex = await service.identify(ALEX)
+    assert json.loads(queued[0].payload)["about"] == [alex.id]  # whose words it carries, for `forget`
     assert woken == [1]
     await dispatcher.run_until_idle()
     await dispatcher.run_until_idle()

@@ -205,6 +205,9 @@ class WebhookRoutes:
                            request.headers.get("X-HubSpot-Signature-v3"), self.clock())
             deals, ignored = parse_hubspot(_json(body))
             team = request.query.get("team")
+            if team is not None and (len(team) > 64 or not team.isprintable()):
+                raise WebhookError(422, "the team query parameter must be a workspace id (at most 64 printable "
+                                        "characters)")
             results = [await self._result(CrmDeal(**{**d.__dict__, "workspace": team}), "hubspot") for d in deals]
             status = max((r.status for r in results), default=200)
             return web.json_response({"ok": status < 400, "deals": [r.body for r in results], "ignored": ignored},

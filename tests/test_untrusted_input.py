@@ -278,3 +278,14 @@ def test_nul_over_socket_mode_is_dropped_too(fake, pg_server, tmp_path):
             assert "Saved" in said, said
         finally:
             s.stop()
+
+
+@pytest.mark.parametrize("team", ["T0%00X", "T" * 65])
+def test_a_hubspot_team_parameter_that_is_no_workspace_id_gets_a_reason(served, team):
+    body = hub_deal(7601)
+    stamp = str(int(time.time() * 1000))
+    sig = sign_hubspot(HUBSPOT, "POST", f"{served.url}/hooks/hubspot?team={team}", body, stamp)
+    reply = served.request("POST", f"/hooks/hubspot?team={team}", body, {
+        "Content-Type": "application/json", "X-HubSpot-Request-Timestamp": stamp, "X-HubSpot-Signature-v3": sig})
+    attempted("NUL or oversized workspace id in a webhook query", reply.status == 422)
+    assert reply.status == 422 and "team" in reply.json()["error"], reply.text

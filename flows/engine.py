@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from flows.answers import normalise
+from flows.dates import known_zone
 from flows.model import Action, Answer, Context, Flow, FlowState, Step, Turn
 from flows.outputs import Cancelled, Done, Feedback, Prompt, Refused
 
@@ -23,7 +24,7 @@ __all__ = [
 
 
 def _context(state: FlowState, now: datetime) -> Context:
-    tz = ZoneInfo(state.params.get("tz") or "UTC")
+    tz = ZoneInfo(known_zone(state.params.get("tz")) or "UTC")  # a stored draft's zone may predate zone checks
     return Context(now=now, tz=tz, answers=state.answers, params=state.params)
 
 

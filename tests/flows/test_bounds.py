@@ -105,3 +105,8 @@ def test_huge_configured_checkin_days_are_ignored_not_looped_over():
 def test_placing_a_nudge_past_the_end_of_the_calendar_is_a_clear_error():
     with pytest.raises(ValueError, match="end of the calendar"):
         place(date(9999, 12, 31), Schedule("America/Los_Angeles"), "k", "afternoon")
+
+
+def test_a_draft_whose_stored_zone_is_not_a_zone_still_advances():
+    t = start(FLOW, {**PARAMS, "tz": "Mars/Olympus"}, FIXED_NOW)
+    assert _step(t.state, "no").state.step == "observed"

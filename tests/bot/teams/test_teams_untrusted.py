@@ -92,3 +92,14 @@ def test_an_id_longer_than_any_teams_id_is_refused_not_reported_as_an_outage(tea
     refused = reply.status == 400 and DB_DOWN not in sent
     attempted("oversized id in a Teams activity", refused)
     assert refused, (reply.status, reply.text, sent[:300])
+
+
+def test_an_absurd_content_length_is_refused_before_reading(bot):
+    import socket
+
+    with socket.create_connection(("127.0.0.1", bot.port), timeout=10) as conn:
+        conn.sendall(b"POST /api/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 99999999999999999999\r\n\r\n{}")
+        status = int(conn.recv(200).split(b" ", 2)[1])
+    attempted("oversized Content-Length header", 400 <= status < 500)
+    assert 400 <= status < 500

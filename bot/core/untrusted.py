@@ -21,15 +21,28 @@ class Refused(ValueError):
 def loads(body: bytes | str) -> Any:
     """JSON from an untrusted body: nested at most MAX_DEPTH deep, NUL characters removed from strings."""
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError:
         raise Refused(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+    except Refused:
+        raise
     except (ValueError, UnicodeDecodeError) as exc:
         raise Refused(f"body is not valid JSON ({exc.__class__.__name__})") from None
     raw = body if isinstance(body, str) else body.decode("utf-8", "replace")
     if raw.count("{") + raw.count("[") > MAX_DEPTH and _too_deep(data):
         raise Refused(f"JSON nested deeper than {MAX_DEPTH} levels")
     return _strip(data) if "\\u0000" in raw else data  # JSON can only carry a NUL escaped
+
+
+def _no_constant(name: str) -> float:
+    raise Refused(f"{name} is not a number JSON allows")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e999
+        raise Refused(f"{text[:20]} is too large a number")
+    return number
 
 
 def cleaned(data: Any) -> Any:

@@ -96,7 +96,7 @@ def as_int(value: Any) -> int | None:
     """An integer from card data (cards may send numbers as strings), or None."""
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a float too large for any id
         return None
 
 

@@ -103,3 +103,14 @@ def test_an_absurd_content_length_is_refused_before_reading(bot):
         status = int(conn.recv(200).split(b" ", 2)[1])
     attempted("oversized Content-Length header", 400 <= status < 500)
     assert 400 <= status < 500
+
+
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "1e999"])
+def test_a_card_value_that_is_no_json_number_is_a_400(teams, bot, raw):
+    uid = teams.add_user("Card Forger")
+    teams.install(uid)
+    activity = teams.activity(uid, value={"coachbot": "step", "sid": "x", "step": "plan"})
+    body = json.dumps(activity).replace('"sid": "x"', f'"sid": {raw}')
+    reply = post_raw(teams, bot, activity, body)
+    attempted("non-finite number in Teams card data", reply.status == 400)
+    assert reply.status == 400 and raw in reply.text, reply.text

@@ -77,9 +77,9 @@ def test_a_webhook_amount_that_is_not_a_real_sum_is_refused_with_a_reason(served
     # NaN, Infinity and 1e999 are not JSON at all (400); the rest parse, and the amount is refused (422).
     expected = 422 if amount in ("-5", "9" * 400) else 400
     attempted("non-finite or negative amount (webhook)", reply.status == expected)
-    assert reply.status == expected and amount[:8] in reply.json()["error"] + amount[:8] * (expected == 422), \
-        reply.text
-    assert expected == 400 or "amount" in reply.json()["error"]
+    assert reply.status == expected, reply.text
+    named = "amount" if expected == 422 else amount.lstrip("-")  # the field, or the number that is no JSON
+    assert named in reply.json()["error"], reply.text
     assert retros_for(served, f"crm:AMT-{len(amount)}-{amount[:3]}") == 0
 
 

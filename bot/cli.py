@@ -204,15 +204,17 @@ def forget(
     from bot.ops.data_rights import PersonNotFound, forget as erase
 
     settings = _settings(database_url)
+    cipher = _cipher(settings)  # queued messages for others are read to find the ones quoting this person
     if not yes and not typer.confirm(f"Erase everything stored about {who}? This can't be undone."):
         raise typer.Exit(1)
     try:
-        name, counts = _with_db(settings, lambda db: erase(db, who, workspace=workspace))
+        name, counts = _with_db(settings, lambda db: erase(db, cipher, who, workspace=workspace))
     except PersonNotFound as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2)
     typer.echo(f"Erased {name}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()) + ".")
-    typer.echo("Messages coachbot already sent stay in Slack/Teams; delete them there if they must go too.")
+    typer.echo("coachbot holds nothing of them any more, queued messages included. Messages it already "
+               "delivered stay in Slack or Teams: delete them there if they must go too.")
 
 
 @export_app.command("person")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,10 @@ from storage.crypto import NotesCipher
 from storage.models import (
     ActionItem, CheckIn, Conversation, FlowSession, FollowUp, Nudge, Person, Retrospective,
 )
+
+# A queued message's payload lists under this key the people whose words it carries, so `erase_person`
+# finds it whoever it is queued for (a "stuck" alert to the manager quotes the rep).
+ABOUT = "about"
 
 # Every encrypted column, for key rotation. Nudge payloads hold ids, except queued messages' "enc".
 ENCRYPTED = ((FlowSession, "state_encrypted"), (Conversation, "notes_encrypted"), (ActionItem, "text_encrypted"),
@@ -49,10 +54,11 @@ async def _drop_sessions(s: AsyncSession, condition) -> int:
     return (await s.execute(delete(FlowSession).where(FlowSession.id.in_(ids)))).rowcount
 
 
-async def erase_person(s: AsyncSession, *, person: Person) -> dict[str, int]:
+async def erase_person(s: AsyncSession, cipher: NotesCipher, *, person: Person) -> dict[str, int]:
     """Erase a person's personal data: everything about them or written by them as a rep, their
-    check-ins, drafts, nudges and follow-ups; the person row itself is kept only as an anonymous
-    placeholder so plans they led for others stay whole. Returns what was removed, by kind."""
+    check-ins, drafts, nudges and follow-ups, messages queued for others that quote them, and their name
+    in other people's nudges; the person row itself is kept only as an anonymous placeholder so plans
+    they led for others stay whole. Returns what was removed, by kind."""
     p = person.id
     talks = [t for (t,) in await s.execute(select(Conversation.id).where(Conversation.rep_id == p))]
     counts = await _drop_conversations(s, talks)
@@ -65,6 +71,8 @@ async def erase_person(s: AsyncSession, *, person: Person) -> dict[str, int]:
     await s.execute(update(Retrospective).where(Retrospective.opened_by_id == p).values(opened_by_id=None))
     counts["follow_ups"] = (await s.execute(delete(FollowUp).where(FollowUp.person_id == p))).rowcount
     counts["nudges"] = (await s.execute(delete(Nudge).where(Nudge.recipient_id == p))).rowcount
+    counts["queued_messages_quoting_them"] = await _drop_quoting(s, cipher, person)
+    await _rename_in_payloads(s, person.name, f"Erased person {p}")
     counts["reps_unlinked"] = (await s.execute(update(Person).where(Person.manager_id == p).values(manager_id=None))
                                ).rowcount
     person.name = f"Erased person {p}"
@@ -80,6 +88,36 @@ async def erase_person(s: AsyncSession, *, person: Person) -> dict[str, int]:
     return counts
 
 
+async def _drop_quoting(s: AsyncSession, cipher: NotesCipher, person: Person) -> int:
+    """Delete every queued message (any recipient, sent or not: the row still holds the words) that
+    carries this person's words: marked with their id under ABOUT, or, unmarked, naming them."""
+    names = [n for n in (person.name, person.platform_user_id) if n and n.strip()]
+    naming = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in names), re.IGNORECASE) if names else None
+    gone = []
+    for row_id, payload in (await s.execute(select(Nudge.id, Nudge.payload).where(Nudge.kind == "message"))).all():
+        data = json.loads(payload or "{}")
+        if person.id in (data.get(ABOUT) or ()):
+            gone.append(row_id)
+        elif ABOUT not in data and naming is not None and "enc" in data and naming.search(cipher.decrypt(data["enc"])):
+            gone.append(row_id)
+    if gone:
+        await s.execute(delete(Nudge).where(Nudge.id.in_(gone)))
+    return len(gone)
+
+
+async def _rename_in_payloads(s: AsyncSession, old: str, new: str) -> None:
+    """Other people's nudges name the people they are about ("rep", "manager"): put the placeholder there."""
+    if not old:
+        return
+    like = "%" + json.dumps(old)[1:-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = (await s.execute(select(Nudge.id, Nudge.payload).where(Nudge.payload.like(like, escape="\\")))).all()
+    for row_id, payload in rows:
+        data = json.loads(payload or "{}")
+        named = {k: new for k in ("rep", "manager") if data.get(k) == old}
+        if named:
+            await s.execute(update(Nudge).where(Nudge.id == row_id).values(payload=json.dumps({**data, **named})))
+
+
 def _when(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -87,8 +125,9 @@ def _when(value: datetime | None) -> str | None:
 async def personal_data(s: AsyncSession, cipher: NotesCipher, *, person: Person) -> dict[str, Any]:
     """Everything stored about or by one person, decrypted, as plain JSON-able data (right of access)."""
     p = person.id
-    talks = (await s.execute(select(Conversation).where(or_(Conversation.rep_id == p, Conversation.manager_id == p))
-                             .order_by(Conversation.id))).scalars().all()
+    # A plan its manager kept to themselves is theirs: it is in the manager's export, not the rep's.
+    mine = or_(Conversation.manager_id == p, (Conversation.rep_id == p) & Conversation.shared_with_rep.is_(True))
+    talks = (await s.execute(select(Conversation).where(mine).order_by(Conversation.id))).scalars().all()
     names = {x.id: x.name for x in (await s.execute(select(Person).where(
         Person.id.in_({t.rep_id for t in talks} | {t.manager_id for t in talks})))).scalars()}
     items = (await s.execute(select(ActionItem).where(ActionItem.conversation_id.in_([t.id for t in talks]))

@@ -36,12 +36,18 @@ async def _one(s, who: str, workspace: str | None) -> Person:
     return matches[0][0]
 
 
-async def forget(db: Database, who: str, *, workspace: str | None = None) -> tuple[str, dict[str, int]]:
-    """Erase one person's personal data; returns their former name and what was removed."""
+async def forget(db: Database, cipher: NotesCipher, who: str, *, workspace: str | None = None
+                 ) -> tuple[str, dict[str, int]]:
+    """Erase one person's personal data; returns their former name and what was removed.
+
+    The key is needed to find queued messages for other people that quote them. A running server
+    that still remembers one of their flow steps (`bot.core.step_cache`) can neither write it back
+    nor show it: the row is gone, and a remembered step is shown only after the row is checked.
+    """
     async with db.session() as s:
         person = await _one(s, who, workspace)
         name = person.name
-        return name, await privacy.erase_person(s, person=person)
+        return name, await privacy.erase_person(s, cipher, person=person)
 
 
 async def export_person(db: Database, cipher: NotesCipher, who: str, *, workspace: str | None = None) -> dict[str, Any]:

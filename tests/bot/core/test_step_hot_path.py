@@ -143,7 +143,7 @@ async def test_a_remembered_step_of_an_erased_person_is_not_written_back(db_url,
 
     service = service_on(db_url)
     p = await open_talk(service)
-    await forget(service.db, "U0SAM", workspace="T1")
+    await forget(service.db, service.cipher, "U0SAM", workspace="T1")
     out = await service.answer(SAM, Answer("no", version=p.version, step=p.step_id), p.session_id)
     assert isinstance(out[0], Refused) and "doesn't exist" in out[0].reason
     async with service.db.session() as s:

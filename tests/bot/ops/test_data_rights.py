@@ -19,8 +19,10 @@ from storage import privacy
 from storage.crypto import NotesCipher
 from storage.db import Database, migrate
 from storage.models import ActionItem, CheckIn, Conversation, FlowSession, Nudge, Person, Retrospective
+from tests.support.evidence import attempted
 from tests.support.served import COACHBOT
-from tests.bot.core.test_service import ALEX, ANSWERS, SAM, walk
+from tests.bot.core.test_service import ALEX, ANSWERS, KIM, SAM, walk
+from tests.bot.core.test_unshared_plans import confirmed
 
 KEY = NotesCipher.generate_key()
 NOTE = "Pricing-Blocker-4471 on the Acme deal"
@@ -30,6 +32,7 @@ async def build_world(url: str, clock) -> CoachService:
     """Sam leads plans with Alex and Kim; Alex checked in stuck and has a lost deal waiting."""
     migrate(url)
     service = CoachService(Database(url), NotesCipher(KEY), clock)
+    await confirmed(service, SAM, ALEX, KIM)
     await walk(service, SAM, ANSWERS + ["yes"])
     await service.command(SAM, parse("talk <@U0KIM|Kim>"))
     for value in ANSWERS + ["no"]:
@@ -70,13 +73,13 @@ async def test_export_and_forget_never_reach_across_workspaces(world):
     with pytest.raises(PersonNotFound, match="Nobody with user id “U0ALEX” in workspace T2"):
         await export_person(world.db, world.cipher, "U0ALEX", workspace="T2")
     with pytest.raises(PersonNotFound):
-        await forget(world.db, "U0NOBODY")
+        await forget(world.db, world.cipher, "U0NOBODY")
 
 
 async def test_forget_erases_everything_about_the_person_and_keeps_other_plans(world):
     db = world.db
     alex_id = await count(db, select(Person.id).where(Person.platform_user_id == "U0ALEX"))
-    name, counts = await forget(db, "U0ALEX")
+    name, counts = await forget(db, world.cipher, "U0ALEX")
     assert name == "Alex" and counts["conversations"] == 1 and counts["action_items"] >= 1
     assert counts["retrospectives"] == 1
     for model, column in ((Conversation, Conversation.rep_id), (CheckIn, CheckIn.rep_id),
@@ -90,8 +93,54 @@ async def test_forget_erases_everything_about_the_person_and_keeps_other_plans(w
     # Kim's plan with Sam is untouched and still readable.
     plans = (await world.command(SAM, parse("plans")))[0].plans
     assert [p.rep_name for p in plans] == ["Kim"]
-    kim = await export_person(db, world.cipher, "U0KIM")
-    assert kim["conversations"][0]["action_items"]
+    sam = await export_person(db, world.cipher, "U0SAM")
+    assert [c["rep"] for c in sam["conversations"]] == ["Kim"] and sam["conversations"][0]["action_items"]
+    # Sam kept Kim's plan to himself: it is his to export, not hers.
+    assert (await export_person(db, world.cipher, "U0KIM"))["conversations"] == []
+
+
+async def queued_texts(world) -> list[tuple[int, dict, str]]:
+    async with world.db.session() as s:
+        rows = (await s.execute(select(Nudge).where(Nudge.kind == "message"))).scalars().all()
+    return [(n.recipient_id, json.loads(n.payload), world.cipher.decrypt(json.loads(n.payload)["enc"])) for n in rows]
+
+
+async def test_forget_erases_messages_queued_for_others_that_quote_the_person(world, clock):
+    db = world.db
+    sam_id = await count(db, select(Person.id).where(Person.platform_user_id == "U0SAM"))
+    alex_id = await count(db, select(Person.id).where(Person.platform_user_id == "U0ALEX"))
+    sam = Actor("slack", "T1", "U0SAM")
+    # A "stuck" alert for Sam that quotes Alex, queued the way a transport keeps an undeliverable DM,
+    await world.queue_message(sam, f"Alex checked in: stuck.\n“{NOTE}”")
+    # one queued with the mark of whose words it carries (names nobody),
+    async with db.session() as s:
+        s.add(Nudge(workspace_id=1, recipient_id=sam_id, kind="message", subject=f"person:{sam_id}",
+                    dedupe_key="marked", due_at=clock.now(), status="sent",
+                    payload=json.dumps({"enc": world.cipher.encrypt(f"Your rep says: {NOTE} again"),
+                                        privacy.ABOUT: [alex_id]})))
+    # and one about Kim, which stays.
+    await world.queue_message(sam, "Kim checked in: on track.")
+    assert sum(NOTE in text for _, _, text in await queued_texts(world)) >= 2
+    name, counts = await forget(db, world.cipher, "U0ALEX")
+    assert counts["queued_messages_quoting_them"] >= 2
+    left = await queued_texts(world)
+    attempted("reading an erased person's words from a message queued for someone else",
+              not any(NOTE in text or "Alex" in text for _, _, text in left))
+    assert [text for _, _, text in left] == ["Kim checked in: on track."]
+    async with db.session() as s:
+        payloads = (await s.execute(select(Nudge.payload))).scalars().all()
+    assert not any('"Alex"' in p for p in payloads)
+
+
+async def test_forgetting_a_manager_takes_their_name_out_of_their_reps_nudges(world):
+    async with world.db.session() as s:
+        before = (await s.execute(select(Nudge.payload).where(Nudge.payload.like('%"Sam"%')))).scalars().all()
+    assert before  # Alex's check-ins and reminders name Sam
+    await forget(world.db, world.cipher, "U0SAM")
+    async with world.db.session() as s:
+        payloads = (await s.execute(select(Nudge.payload))).scalars().all()
+    attempted("reading an erased manager's name from their rep's nudges", not any('"Sam"' in p for p in payloads))
+    assert not any('"Sam"' in p for p in payloads)
 
 
 async def test_retention_purges_only_closed_plans_older_than_the_setting(world, clock):
@@ -135,6 +184,8 @@ async def test_the_cli_exports_forgets_and_refuses_a_rotation_without_the_old_ke
     assert json.loads(exported.stdout)["check_ins"][0]["note"] == NOTE
     erased = run_cli("forget", "U0ALEX", "--yes", env=env)
     assert erased.returncode == 0 and "Erased Alex: 1 conversations" in erased.stdout
+    assert "queued messages quoting them" in erased.stdout
+    assert "already delivered stay in Slack or Teams" in erased.stdout
     again = run_cli("forget", "U0ALEX", "--yes", env=env)
     assert again.returncode == 2 and "Nobody with user id" in again.stderr
     refused = run_cli("rotate-key", env=env)

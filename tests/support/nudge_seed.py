@@ -36,7 +36,7 @@ def seed_due_nudges(url: str, *, nudges: int, people: int = 100, team: str = "T0
                     manager_id=mgr, created_at=now).returning(Person.id)).scalar_one()
                 conn.execute(insert(Conversation).values(
                     workspace_id=ws, manager_id=mgr, rep_id=rep, notes_encrypted="-", review_on=date(2099, 1, 1),
-                    status="open", shared_with_rep=False, created_at=now))
+                    status="open", shared_with_rep=True, created_at=now))  # a pulse goes to reps on a shared plan
                 reps.append(rep)
             rows = [dict(workspace_id=ws, recipient_id=reps[i % people], kind="pulse", subject=f"person:{reps[i % people]}",
                          dedupe_key=f"seed:{mgr}:{i}", due_at=now + due_in, status="pending",

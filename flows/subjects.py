@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-KINDS = ("talk", "item", "retro", "followup", "person")
+KINDS = ("talk", "item", "retro", "followup", "person", "invite")
 
 
 class Subject(NamedTuple):

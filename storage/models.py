@@ -51,7 +51,8 @@ class Person(SQLModel, table=True):
     work_start: str = Field(default="09:00", max_length=5)
     work_end: str = Field(default="17:30", max_length=5)
     work_days: str = Field(default="mon,tue,wed,thu,fri", max_length=40)
-    manager_id: Optional[int] = Field(default=None, foreign_key="people.id")
+    manager_id: Optional[int] = Field(default=None, foreign_key="people.id")  # confirmed lines only
+    is_admin: bool = Field(default=False)  # a workspace admin (Slack admin/owner, or named in settings for Teams)
     paused_until: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
     snoozed_until: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
     opted_out: bool = Field(default=False)
@@ -227,3 +228,39 @@ class Nudge(SQLModel, table=True):
     message_ref: Optional[str] = Field(default=None, max_length=100)  # where it was delivered (channel:ts)
     sent_at: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+
+
+class ReportingInvite(SQLModel, table=True):
+    """An invitation to a reporting line: while pending, nothing of the rep's is the manager's."""
+
+    __tablename__ = "reporting_invites"
+    __table_args__ = (
+        Index("ix_reporting_invites_rep", "rep_id", "status"),
+        Index("ix_reporting_invites_manager", "manager_id", "status"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    rep_id: int = Field(foreign_key="people.id")
+    manager_id: int = Field(foreign_key="people.id")
+    # pending | accepted | declined | withdrawn | expired | superseded; rows are kept so an id (named by
+    # the buttons of a message already delivered) never comes to mean another invitation
+    status: str = Field(default="pending", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+    expires_at: datetime = Field(sa_column=_utc())
+
+
+class ReportingChange(SQLModel, table=True):
+    """The audit log of reporting lines: who changed whose manager, how, and when (never any notes)."""
+
+    __tablename__ = "reporting_changes"
+    __table_args__ = (Index("ix_reporting_changes_rep", "workspace_id", "rep_id", "at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id")
+    rep_id: int = Field(foreign_key="people.id")
+    old_manager_id: Optional[int] = Field(default=None, foreign_key="people.id")
+    new_manager_id: Optional[int] = Field(default=None, foreign_key="people.id")
+    by_id: Optional[int] = Field(default=None, foreign_key="people.id")  # None: an import or the migration
+    how: str = Field(max_length=16)  # invited | accepted | declined | withdrawn | expired | admin | import | removed | migrated
+    at: datetime = Field(default_factory=utcnow, sa_column=_utc())

@@ -94,6 +94,9 @@ class NudgeActions:
         if talk is None or talk.status != "open":
             return [Say("That plan has been closed, so no check-in was sent.")]
         rep = await people.get_person(s, workspace_id=me.workspace_id, person_id=talk.rep_id)
+        if rep is None or rep.manager_id != me.id:
+            return [Say(f"{rep.name if rep else 'Your rep'} hasn't confirmed they report to you, so nothing was "
+                        "sent to them. Once they accept your invitation (/coach team add), you can ask again.")]
         now = self.clock.now()
         await nudges.schedule(s, [NewNudge(me.workspace_id, rep.id, "checkin_rep", subject("talk", talk.id),
                                            f"{subject('talk', talk.id)}:asked:{int(now.timestamp())}", now,

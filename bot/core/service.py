@@ -14,6 +14,7 @@ from bot.core.buttons import Buttons
 from bot.core.checkins import CheckIns
 from bot.core.commands import COMMANDS, Command, help_text, unknown_text
 from bot.core.identity import Actor, NewPerson, person_for
+from bot.core.lines import Lines
 from bot.core.nudge_actions import NudgeActions
 from bot.core.retros import RetroService
 from bot.core.runner import UNREADABLE, Clock, Context, FlowRunner, StateUnreadable
@@ -42,11 +43,12 @@ class CoachService:
         self.runner = FlowRunner(ctx)
         self.steps = self.runner.steps
         self.account = AccountService(db, cipher, clock, defaults=self.defaults)
-        self.talks = Talks(ctx, self.runner)
+        self.buttons = Buttons(ctx)
+        self.lines = Lines(ctx, self.buttons)
+        self.talks = Talks(ctx, self.runner, self.lines)
         self.checkins = CheckIns(ctx, self.runner)
         self.retros = RetroService(ctx, self.runner)
-        self.team = TeamService(ctx)
-        self.buttons = Buttons(ctx)
+        self.team = TeamService(ctx, self.lines)
         NudgeActions(ctx, self.talks, self.buttons)
         self._commands = {
             "help": self._help, "talk": self.talks.talk, "plans": self.talks.plans, "close": self.talks.close,

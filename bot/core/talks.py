@@ -9,19 +9,25 @@ from typing import Any
 from bot.core import planner
 from bot.core.commands import Command, usage_line
 from bot.core.identity import Actor, effective_tz, person_for, person_named
+from bot.core.lines import Lines
 from bot.core.runner import Context, FlowRunner
 from bot.core.views import Plans
 from flows.dates import format_day
 from flows.outputs import Done, Notify, Refused, Say
 from flows.talk import NAME as TALK, plan_lines
 from flows.subjects import subject
-from storage import nudges, people, retros, sessions, talks
+from storage import lines, nudges, people, retros, sessions, talks
 from storage.models import FlowSession, Person
 
 
+PRIVATE = ("{rep} hasn't confirmed they report to you, so this conversation stays your private notes: "
+           "nothing is shared with {rep} and no check-ins go to them until they accept.")
+
+
 class Talks:
-    def __init__(self, ctx: Context, runner: FlowRunner):
+    def __init__(self, ctx: Context, runner: FlowRunner, lines_: Lines | None = None):
         self.ctx = ctx
+        self.lines = lines_ or Lines(ctx)
         self.runner = runner
         runner.on_finish(TALK, self.finish)
 
@@ -39,13 +45,20 @@ class Talks:
                 return [Say("That's you — a difficult conversation needs a rep on the other side. "
                             + usage_line("talk"), tone="error")]
             notes: list[Any] = []
-            if rep.manager_id is not None and rep.manager_id != me.id:
+            invited = any(i.rep_id == rep.id for i, _ in await lines.invites_from(s, manager=me, now=now))
+            if rep.manager_id is not None and rep.manager_id != me.id and not invited:
                 boss = await people.get_person(s, workspace_id=me.workspace_id, person_id=rep.manager_id)
                 return [Refused(f"{rep.name} reports to {boss.name if boss else 'another manager'}, so only they can "
-                                f"hold this conversation. If {rep.name} has moved to your team, ask them to hand over.")]
-            if rep.manager_id is None:
-                await people.set_manager(s, rep=rep, manager=me)
-                notes.append(Say(f"{rep.name} is now on your team.", tone="success"))
+                                f"hold this conversation. If {rep.name} has moved to your team, invite them with "
+                                f"/coach team add and they can accept.")]
+            if rep.manager_id != me.id:
+                why = await self.lines.cycle(s, rep, me)
+                if why:
+                    return [Refused(why)]
+                if not invited:
+                    await self.lines.invite(s, me, rep, now)
+                    notes.append(Say(f"I've asked {rep.name} to confirm they report to you."))
+                notes.append(Say(PRIVATE.format(rep=rep.name)))
             row = await sessions.active_session(s, workspace_id=me.workspace_id, user_id=me.id, flow=TALK,
                                                 subject_id=rep.id)
             if row is not None:
@@ -95,17 +108,22 @@ class Talks:
         if rep is None:
             return [Say("The person this conversation was about is no longer here, so it could not be stored.",
                         tone="error")]
+        confirmed = rep.manager_id == me.id  # else the talk is the manager's private notes
+        answers = done.answers if confirmed else {**done.answers, "share": False}
         talk = await talks.record_conversation(
-            s, self.ctx.cipher, workspace_id=me.workspace_id, manager=me, rep=rep, answers=done.answers,
+            s, self.ctx.cipher, workspace_id=me.workspace_id, manager=me, rep=rep, answers=answers,
             flow_session_id=row.id, now=now,
         )
-        await planner.plan_talk(s, talk_id=talk.id, manager=me, rep=rep, review=talk.review_on, now=now)
+        await planner.plan_talk(s, talk_id=talk.id, manager=me, rep=rep, review=talk.review_on, now=now,
+                                rep_too=confirmed)
         outputs: list[Any] = [replace(done, record_id=talk.id),
                               Say(f"Saved. The plan with {rep.name} is stored; review on "
                                   f"{format_day(talk.review_on)}. See it any time with /coach plans.", tone="success")]
-        if done.answers.get("share"):
-            lines = plan_lines(done.answers.get("plan") or [], rep.name, me.name)
-            text = (f"{me.name} shared the plan you agreed together:\n" + "\n".join(f"• {line}" for line in lines)
+        if not confirmed:
+            outputs.append(Say(PRIVATE.format(rep=rep.name)))
+        elif answers.get("share"):
+            agreed = plan_lines(done.answers.get("plan") or [], rep.name, me.name)
+            text = (f"{me.name} shared the plan you agreed together:\n" + "\n".join(f"• {line}" for line in agreed)
                     + f"\nYou'll review it together on {format_day(talk.review_on)}.")
             outputs.append(Notify(rep.id, rep.name, Say(text), rep.platform_user_id))
         return outputs

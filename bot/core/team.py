@@ -1,21 +1,27 @@
-"""Who reports to whom (`team`, `team add @a`, `team remove @a`) and why the team's deals were lost (`report`)."""
+"""Who reports to whom (`team`, `team add|remove|accept|decline|set`) and why the team's deals were lost (`report`)."""
 from __future__ import annotations
 
 from typing import Any
 
 from bot.core.commands import Command, PersonRef
 from bot.core.identity import Actor, person_for, person_named, zone_of
+from bot.core.lines import Lines
 from bot.core.runner import Context
 from bot.core.views import ReportView, Team
 from flows import report as report_maths
 from flows.outputs import Say
-from storage import people, retros
+from storage import lines, people, retros
 from storage.models import Person
 
 
+USAGE = ("Usage: /coach team · /coach team add @alex @jo · /coach team remove @alex · "
+         "/coach team accept|decline [@manager] · /coach team set @manager @rep (admins)")
+
+
 class TeamService:
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, lines_: Lines | None = None):
         self.ctx = ctx
+        self.lines = lines_ or Lines(ctx)
         self.db, self.cipher, self.clock = ctx.db, ctx.cipher, ctx.clock
 
     # ---- reports -----------------------------------------------------------------------------
@@ -48,38 +54,41 @@ class TeamService:
     # ---- teams -------------------------------------------------------------------------------
 
     async def team(self, actor: Actor, cmd: Command, channel: str | None = None) -> list[Any]:
-        """`/coach team`, `/coach team add @a @b`, `/coach team remove @a`."""
+        """`/coach team`, `team add|remove @a`, `team accept|decline [@manager]`, `team set @manager @rep`."""
         action = cmd.args[0].lower() if cmd.args else "list"
+        now = self.clock.now()
         async with self.db.session() as s:
             me = await person_for(s, actor, self.ctx.defaults)
             if action == "list":
-                reps = await people.reps_of(s, manager=me)
-                return [Team(me.name, tuple(r.name for r in reps))]
+                return [await self._view(s, me, now)]
+            if action in ("accept", "decline"):
+                return await self.lines.by_name(s, me, cmd.people, action == "accept", now)
+            if action == "set":
+                if len(cmd.people) != 2:
+                    return [Say("Usage: /coach team set @manager @rep (workspace admins only)", tone="error")]
+                manager, rep = [await person_named(s, me, ref, self.ctx.defaults) for ref in cmd.people]
+                return await self.lines.admin_set(s, me, manager, rep, now)
             if action not in ("add", "remove") or not cmd.people:
-                return [Say("Usage: /coach team · /coach team add @alex @jo · /coach team remove @alex", tone="error")]
-            lines = []
+                return [Say(USAGE, tone="error")]
+            said = []
             for ref in cmd.people:
-                lines.append(await self._team_change(s, me, ref, action))
-            reps = await people.reps_of(s, manager=me)
-        return [Say("\n".join(lines)), Team(me.name, tuple(r.name for r in reps))]
+                said.append(await self._team_change(s, me, ref, action, now))
+            view = await self._view(s, me, now)
+        return [Say("\n".join(said)), view]
 
-    async def _team_change(self, s, me: Person, ref: PersonRef, action: str) -> str:
+    async def _view(self, s, me: Person, now) -> Team:
+        reps = await people.reps_of(s, manager=me)
+        pending = await lines.invites_from(s, manager=me, now=now)
+        boss = await people.get_person(s, workspace_id=me.workspace_id, person_id=me.manager_id) \
+            if me.manager_id else None
+        invited_by = tuple(m.name for _, m in await lines.invites_to(s, rep=me, now=now))
+        return Team(me.name, tuple(r.name for r in reps), tuple(r.name for _, r in pending),
+                    boss.name if boss else "", invited_by)
+
+    async def _team_change(self, s, me: Person, ref: PersonRef, action: str, now) -> str:
         rep = await person_named(s, me, ref, self.ctx.defaults)
         if rep.id == me.id:
             return "You can't be on your own team."
         if action == "add":
-            if rep.manager_id == me.id:
-                return f"{rep.name} is already on your team."
-            if rep.manager_id is not None:
-                boss = await people.get_person(s, workspace_id=me.workspace_id, person_id=rep.manager_id)
-                return (f"{rep.name} is on {boss.name if boss else 'another'}'s team; they need to remove "
-                        f"{rep.name} first.")
-            await people.set_manager(s, rep=rep, manager=me)
-            return f"Added {rep.name}."
-        if rep.manager_id != me.id:
-            return f"{rep.name} isn't on your team."
-        rep.manager_id = None
-        s.add(rep)
-        return f"Removed {rep.name}. Their past plans and retrospectives stay with you as history."
-
-
+            return await self.lines.invite(s, me, rep, now)
+        return await self.lines.remove(s, me, rep, now)

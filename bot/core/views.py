@@ -97,10 +97,13 @@ class ThreadReply:
 
 @dataclass(frozen=True)
 class Team:
-    """A manager's reps."""
+    """A manager's reps, confirmed and pending, and whom the person reports to."""
 
     manager_name: str
-    reps: tuple[str, ...]
+    reps: tuple[str, ...]  # confirmed
+    pending: tuple[str, ...] = ()  # invited, not yet accepted
+    my_manager: str = ""  # whom the person reports to (confirmed)
+    invited_by: tuple[str, ...] = ()  # managers waiting for this person to accept
 
 
 @dataclass(frozen=True)

@@ -75,10 +75,21 @@ def settings_lines(v: SettingsView, *, how_to_change: bool = True) -> list[Line]
 
 
 def team_lines(t: Team) -> list[Line]:
-    """Who reports to a manager, or how to add the first of them."""
-    if not t.reps:
-        return [Line("Nobody is on your team yet. Add reps with", commands=("team add @alex @jo",))]
-    return [Line(label=f"Your team ({len(t.reps)}):", kind="heading")] + [Line(r, kind="item") for r in t.reps]
+    """Who reports to a manager (confirmed and pending), whom they report to, and who is waiting for them."""
+    lines: list[Line] = []
+    if t.my_manager:
+        lines.append(Line(f"{t.my_manager} (confirmed)", label="Your manager", kind="field"))
+    for name in t.invited_by:
+        lines.append(Line(f"{name} (pending: waiting for you) — answer with", label="Your manager", kind="field",
+                          commands=("team accept", "team decline")))
+    if t.reps:
+        lines += [Line(label=f"Your team ({len(t.reps)}):", kind="heading")] + [Line(r, kind="item") for r in t.reps]
+    if t.pending:
+        lines += [Line(label=f"Invited, not yet accepted ({len(t.pending)}):", kind="heading")]
+        lines += [Line(f"{r} (pending)", kind="item") for r in t.pending]
+    if not t.reps and not t.pending:
+        lines.append(Line("Nobody is on your team yet. Invite reps with", commands=("team add @alex @jo",)))
+    return lines
 
 
 def yes_no(value: Any) -> str | None:

@@ -10,7 +10,7 @@ from bot.core.nudge_actions import PULSE_BUCKETS
 from bot.core.views import NudgeMessage
 from flows.dates import format_day
 from flows.subjects import subject_id
-from storage import checkins as checkins_repo, digest, people, talks
+from storage import checkins as checkins_repo, digest, lines, people, talks
 from storage.crypto import NotesCipher
 from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person, Retrospective
 
@@ -62,7 +62,22 @@ async def build(s: AsyncSession, cipher: NotesCipher, nudge: Nudge, recipient: P
     builder = BUILDERS.get(nudge.kind)
     if builder is None:
         raise Skip(f"unknown nudge kind {nudge.kind}")
+    if not await _line_holds(s, nudge, recipient):
+        raise Skip("the reporting line is not confirmed")
     return await builder(s, cipher, nudge, recipient, data, now, batch or Batch())
+
+
+async def _line_holds(s: AsyncSession, nudge: Nudge, recipient: Person) -> bool:
+    """Nothing about a plan reaches its rep unless the plan's manager is the rep's confirmed manager
+    (a plan kept while the line was pending is the manager's private notes)."""
+    if nudge.kind == "pulse":
+        return recipient.manager_id is not None
+    talk_id = subject_id(nudge.subject, "talk")
+    if talk_id is None and subject_id(nudge.subject, "item") is not None:
+        item = await s.get(ActionItem, subject_id(nudge.subject, "item"))
+        talk_id = item.conversation_id if item else None
+    talk = await s.get(Conversation, talk_id) if talk_id is not None else None
+    return talk is None or recipient.id != talk.rep_id or talk.manager_id == recipient.manager_id
 
 
 async def _open_talk(s: AsyncSession, nudge: Nudge) -> Conversation:
@@ -125,7 +140,9 @@ async def _review_pack(s, cipher, n, recipient, data, now, _batch):
         owner = data.get("manager", "you") if i.owner_role == "manager" else data.get("rep", "rep")
         due = f", due {format_day(i.due_on)}" if i.due_on else ""
         lines.append(f"• {owner}: {cipher.decrypt(i.text_encrypted)}{due} — {state}")
-    checkins = await checkins_repo.since(s, rep_id=talk.rep_id, since=talk.created_at)
+    rep = await s.get(Person, talk.rep_id)
+    confirmed = rep is not None and rep.manager_id == talk.manager_id  # else the rep's check-ins are not theirs
+    checkins = await checkins_repo.since(s, rep_id=talk.rep_id, since=talk.created_at) if confirmed else []
     lines.append("Check-ins since:" if checkins else "No check-ins since the talk.")
     for c in checkins:
         what = f"{data.get('rep', 'rep')}: {STATUS_LABELS.get(c.status or '', c.status or '')}" if c.kind == "rep" \
@@ -205,8 +222,33 @@ async def _message(s, cipher, n, recipient, data, now, _batch):
     return NudgeMessage(n.id, n.kind, cipher.decrypt(data["enc"]))
 
 
+async def _invitation(s, n: Nudge, recipient: Person, now: datetime):
+    row = await lines.get_invite(s, invite_id=subject_id(n.subject, "invite") or -1, workspace_id=n.workspace_id)
+    if row is None or row.expires_at <= now:
+        raise Skip("the invitation was answered, withdrawn or has expired")
+    return row, await people.by_ids(s, [row.rep_id, row.manager_id])
+
+
+async def _line_invite(s, cipher, n, recipient, data, now, _batch):
+    row, who = await _invitation(s, n, recipient, now)
+    manager = who[row.manager_id].name
+    return NudgeMessage(n.id, n.kind, f"{manager} says you report to them. If that's right, accept: they'll see your "
+                        f"plans, check-ins and retrospectives. If not, decline and nothing is shared. (Or type "
+                        f"/coach team accept or /coach team decline; this invitation lapses on "
+                        f"{format_day(row.expires_at.date())}.)",
+                        (("line_accept", "Accept", str(n.id)), ("line_decline", "Decline", str(n.id))))
+
+
+async def _line_pending(s, cipher, n, recipient, data, now, _batch):
+    row, who = await _invitation(s, n, recipient, now)
+    rep = who[row.rep_id].name
+    return NudgeMessage(n.id, n.kind, f"Reporting lines on coachbot are now confirmed by the rep. {rep} was on your "
+                        f"team without having confirmed it, so they've been asked to. Until they accept, you see "
+                        f"nothing of theirs and nothing is sent to them; your own notes stay yours.")
+
+
 BUILDERS = {
-    "message": _message,
+    "message": _message, "line_invite": _line_invite, "line_pending": _line_pending,
     "checkin_rep": _checkin_rep, "checkin_manager": _checkin_manager, "action_due": _action_due,
     "review_reminder": _review_reminder, "review_pack": _review_pack, "retro_reminder": _retro_reminder,
     "followup_due": _followup_due, "pulse": _pulse, "digest": _digest,

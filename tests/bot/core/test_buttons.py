@@ -16,6 +16,7 @@ from storage.crypto import NotesCipher
 from storage.db import Database, migrate
 from storage.models import ActionItem, CheckIn, Conversation, FollowUp, Nudge, Person
 from tests.support.clock import FixedClock
+from tests.support.lines import confirm_line
 
 MON = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
 TALK = ["no", "In October you booked 2 demos; the target is 8.", "I haven't joined a call since September.", "",
@@ -36,9 +37,13 @@ async def world(sqlite_url):
     service = CoachService(db, NotesCipher(NotesCipher.generate_key()), FixedClock(MON))
     here, there = "demo", "elsewhere"
     sam, kim = Actor("console", here, "sam", "Sam"), Actor("console", there, "sam", "Sam")  # same id, other place
+    lee = Actor("console", here, "lee", "Lee")
+    for boss, rep in ((sam, Actor("console", here, "alex", "Alex")), (kim, Actor("console", there, "alex", "Alex")),
+                      (lee, Actor("console", here, "jo", "Jo"))):
+        await confirm_line(service, boss, rep)
     await talk(service, sam, "alex")
     await talk(service, kim, "alex")
-    await talk(service, Actor("console", here, "lee", "Lee"), "jo")  # a second pair, same kinds of subject
+    await talk(service, lee, "jo")  # a second pair, same kinds of subject
     async with db.session() as s:  # a pulse and a follow-up for each rep
         for alex in (await s.execute(select(Person).where(Person.platform_user_id.in_(["alex", "jo"])))).scalars():
             s.add(Nudge(workspace_id=alex.workspace_id, recipient_id=alex.id, kind="pulse", subject=f"person:{alex.id}",
@@ -83,9 +88,11 @@ async def test_every_button_refuses_a_subject_that_is_not_the_pressers_own(world
     elsewhere = {"sam": await subjects(world, 1, "sam"), "alex": await subjects(world, 1, "alex")}
     kinds = {"nudge_checkin": "nudge:checkin_rep", "nudge_checked_in": "nudge:checkin_manager",
              "nudge_send_checkin": "nudge:checkin_manager", "nudge_snooze": "nudge:checkin_rep",
-             "pulse": "nudge:pulse", "item_done": "item", "followup_done": "followup", "plan_close": "plan"}
+             "pulse": "nudge:pulse", "item_done": "item", "followup_done": "followup", "plan_close": "plan",
+             "line_accept": "nudge:line_invite", "line_decline": "nudge:line_invite"}
     presser = {"nudge_checkin": alex, "nudge_checked_in": sam, "nudge_send_checkin": sam, "nudge_snooze": alex,
-               "pulse": alex, "item_done": alex, "followup_done": alex, "plan_close": sam}
+               "pulse": alex, "item_done": alex, "followup_done": alex, "plan_close": sam, "line_accept": alex,
+               "line_decline": alex}
     assert set(kinds) == set(world.buttons.actions)  # every action of the registry is tried
     checkins = len(await rows_of(world, CheckIn))
     nudge_count = len(await rows_of(world, Nudge))

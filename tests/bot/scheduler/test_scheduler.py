@@ -16,6 +16,7 @@ from storage.crypto import NotesCipher
 from storage.db import Database, migrate
 from storage.models import Nudge, Person
 from tests.support.clock import FixedClock
+from tests.support.lines import confirm_line
 
 MON = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)  # Monday, 15:00 UTC
 SAM = Actor("console", "demo", "sam", "Sam", "UTC")
@@ -34,6 +35,7 @@ class World:
         self.dispatcher = Dispatcher(db, self.service.cipher, clock, {"console": self.sender}, owner="test")
 
     async def talk(self):
+        await confirm_line(self.service, SAM, ALEX)
         await self.service.command(SAM, parse("talk @alex"))
         for value in TALK:
             await self.service.answer(SAM, Answer(value))
@@ -162,7 +164,7 @@ async def test_outside_working_hours_a_due_nudge_waits_for_the_morning(world):
 
 
 async def test_unfinished_retrospective_reminders_stop_when_it_is_done(world):
-    await world.service.command(SAM, parse("team add @alex"))
+    await confirm_line(world.service, SAM, ALEX)
     await world.service.command(SAM, parse("lost Acme 12k @alex"))
     reminders = await world.nudges(kind="retro_reminder")
     assert [n.recipient_id for n in reminders].count(reminders[0].recipient_id) >= 1 and len(reminders) == 3

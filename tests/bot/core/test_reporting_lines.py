@@ -1,0 +1,189 @@
+"""Reporting lines people can trust: nobody becomes someone's manager alone, a pending manager sees and
+sends nothing, invitations can be accepted, declined, withdrawn and expire, admins set lines, no cycles."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.core.commands import parse
+from bot.core.identity import Actor
+from bot.core.service import CoachService
+from bot.core.views import Team
+from flows.engine import Answer
+from flows.outputs import Notify, Refused
+from storage.crypto import NotesCipher
+from storage.db import Database, migrate
+from storage.lines import INVITE_DAYS
+from storage.models import Conversation, Nudge, Person, ReportingChange, Retrospective
+from tests.support.clock import FixedClock
+from tests.support.evidence import attempted
+from tests.support.lines import confirm_line
+
+MON = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
+SAM, ALEX, JO, DANA = (Actor("console", "demo", u, u.title(), "UTC") for u in ("sam", "alex", "jo", "dana"))
+TALK = ["no", "In October you booked 2 demos; the target is 8.", "I haven't joined a call since September.", "",
+        "My leads moved to the new team.", "Campaign; shadowing",
+        "Alex: book 5 discovery calls by Friday\nme: join two of Alex's calls in 2 weeks", "2026-12-21", "yes"]
+
+
+@pytest.fixture
+async def coach(sqlite_url):
+    migrate(sqlite_url)
+    db = Database(sqlite_url)
+    yield CoachService(db, NotesCipher(NotesCipher.generate_key()), FixedClock(MON))
+    await db.close()
+
+
+async def run(coach: CoachService, actor: Actor, text: str) -> list:
+    return await coach.command(actor, parse(text))
+
+
+def said(outputs) -> str:
+    return "\n".join(getattr(o, "text", "") or getattr(o, "reason", "") for o in outputs)
+
+
+async def person(coach: CoachService, user: str) -> Person:
+    async with coach.db.session() as s:
+        return (await s.execute(select(Person).where(Person.platform_user_id == user))).scalar_one()
+
+
+async def rows(coach: CoachService, model, *where) -> list:
+    async with coach.db.session() as s:
+        return list((await s.execute(select(model).where(*where))).scalars())
+
+
+async def make_admin(coach: CoachService, actor: Actor) -> None:
+    await run(coach, actor, "team")  # met first, like anyone
+    async with coach.db.session() as s:
+        await s.execute(update(Person).where(Person.platform_user_id == actor.user).values(is_admin=True))
+
+
+async def team_of(coach: CoachService, actor: Actor) -> Team:
+    return next(o for o in await run(coach, actor, "team") if isinstance(o, Team))
+
+
+async def test_team_add_is_an_invitation_the_rep_accepts(coach):
+    out = await run(coach, SAM, "team add @alex")
+    attempted("claiming someone as your rep without their acceptance", (await person(coach, "alex")).manager_id is None)
+    assert "Invited Alex" in said(out) and (await person(coach, "alex")).manager_id is None
+    assert (await team_of(coach, SAM)).pending == ("Alex",) and (await team_of(coach, SAM)).reps == ()
+    assert (await team_of(coach, ALEX)).invited_by == ("Sam",)
+    (invite,) = await rows(coach, Nudge, Nudge.kind == "line_invite")
+    assert invite.recipient_id == (await person(coach, "alex")).id and invite.due_at == MON
+
+    out = await run(coach, ALEX, "team accept")
+    assert "you report to Sam" in said(out)
+    assert any(isinstance(o, Notify) and o.external_id == "sam" for o in out)  # the manager is told
+    assert (await person(coach, "alex")).manager_id == (await person(coach, "sam")).id
+    assert (await team_of(coach, SAM)).reps == ("Alex",) and (await team_of(coach, ALEX)).my_manager == "Sam"
+    assert [c.how for c in await rows(coach, ReportingChange)] == ["invited", "accepted"]
+    (invite,) = await rows(coach, Nudge, Nudge.kind == "line_invite")
+    assert invite.status == "cancelled"  # answered: its message is not sent any more
+
+
+async def test_the_invitation_buttons_accept_and_decline(coach):
+    await run(coach, SAM, "team add @alex")
+    await run(coach, JO, "team add @alex")
+    sam_invite, jo_invite = await rows(coach, Nudge, Nudge.kind == "line_invite")
+    stolen = await coach.buttons.press(SAM, "line_accept", str(sam_invite.id))  # the manager presses it himself
+    attempted("accepting an invitation meant for someone else", isinstance(stolen[0], Refused))
+    assert isinstance(stolen[0], Refused) and (await person(coach, "alex")).manager_id is None
+    out = await coach.buttons.press(ALEX, "line_decline", str(jo_invite.id))
+    assert "Declined: Jo" in said(out) and any(isinstance(o, Notify) and o.external_id == "jo" for o in out)
+    out = await coach.buttons.press(ALEX, "line_accept", str(sam_invite.id))
+    assert "you report to Sam" in said(out)
+    again = await coach.buttons.press(ALEX, "line_accept", str(jo_invite.id))  # a stale button: already declined
+    assert isinstance(again[0], Refused) and (await person(coach, "alex")).manager_id == (await person(coach, "sam")).id
+
+
+async def test_an_invitation_can_be_withdrawn_and_expires(coach):
+    await run(coach, SAM, "team add @alex")
+    out = await run(coach, SAM, "team remove @alex")
+    assert "Withdrew your invitation to Alex" in said(out)
+    assert isinstance((await run(coach, ALEX, "team accept"))[0], Refused)
+    assert (await person(coach, "alex")).manager_id is None
+
+    await run(coach, SAM, "team add @alex")
+    coach.clock.current = MON + timedelta(days=INVITE_DAYS, minutes=1)
+    late = await run(coach, ALEX, "team accept")
+    attempted("accepting an expired invitation", isinstance(late[0], Refused))
+    assert isinstance(late[0], Refused) and (await person(coach, "alex")).manager_id is None
+    assert (await team_of(coach, SAM)).pending == ()
+    out = await run(coach, SAM, "team add @alex")  # a fresh invitation after the old one lapsed
+    assert "Invited Alex" in said(out)
+    assert "you report to Sam" in said(await run(coach, ALEX, "team accept"))
+
+
+async def test_a_rep_cannot_become_his_bosss_manager_nor_see_her_retrospective(coach):
+    await confirm_line(coach, SAM, ALEX)
+    await run(coach, SAM, "lost Acme 12k")  # Sam's own lost deal
+    (retro,) = await rows(coach, Retrospective)
+    for attack in ("team add @sam", "talk @sam"):
+        out = await run(coach, ALEX, attack)
+        attempted("claiming your own manager as your rep", (await person(coach, "sam")).manager_id is None)
+        assert "Sam reports to Alex" not in said(out) and (await person(coach, "sam")).manager_id is None
+        assert "can't report to Alex" in said(out)
+    opened = await coach.retros.start(ALEX, retro.id)
+    attempted("opening your manager's retrospective", isinstance(opened[0], Refused))
+    assert isinstance(opened[0], Refused)
+    assert "no team to report on" in said(await run(coach, ALEX, "report")) or "Sam" not in said(
+        await run(coach, ALEX, "report"))
+
+
+async def test_cycles_are_refused_further_up_too(coach):
+    await confirm_line(coach, DANA, SAM)
+    await confirm_line(coach, SAM, ALEX)
+    out = await run(coach, ALEX, "team add @dana")
+    assert "can't report to Alex" in said(out) and (await person(coach, "dana")).manager_id is None
+    await make_admin(coach, JO)
+    out = await run(coach, JO, "team set @alex @dana")
+    attempted("an admin closing a reporting cycle", isinstance(out[0], Refused))
+    assert "can't report to Alex" in said(out) and (await person(coach, "dana")).manager_id is None
+
+
+async def test_a_pending_manager_keeps_private_notes_and_nothing_reaches_the_rep(coach):
+    out = await run(coach, SAM, "talk @alex")
+    assert "private notes" in said(out)
+    for value in TALK:  # the manager even asks to share the plan
+        out = await coach.answer(SAM, Answer(value))
+    attempted("a pending manager sending a plan to the rep", not any(isinstance(o, Notify) for o in out))
+    assert not any(isinstance(o, Notify) for o in out) and "private notes" in said(out)
+    (talk,) = await rows(coach, Conversation)
+    assert talk.shared_with_rep is False
+    alex = await person(coach, "alex")
+    to_rep = await rows(coach, Nudge, Nudge.recipient_id == alex.id)
+    assert [n.kind for n in to_rep] == ["line_invite"]  # only the question whether Sam is their manager
+    assert "Plan with Sam" not in said(await run(coach, ALEX, "plans"))
+    # the rep files a retrospective and checks in: none of it is the pending manager's
+    await run(coach, ALEX, "lost Globex 5k")
+    (retro,) = await rows(coach, Retrospective)
+    opened = await coach.retros.start(SAM, retro.id)
+    attempted("a pending manager opening the rep's retrospective", isinstance(opened[0], Refused))
+    assert isinstance(opened[0], Refused) and retro.manager_id is None
+    assert "Globex" not in said(await run(coach, SAM, "report"))
+    checkin = await run(coach, SAM, "checkin @alex")
+    attempted("a pending manager checking in on the rep", "isn't on your team" in said(checkin)
+              or isinstance(checkin[0], Refused))
+    # once Alex accepts, the line holds and Sam sees Alex's retrospective
+    await run(coach, ALEX, "team accept")
+    (retro,) = await rows(coach, Retrospective)
+    assert retro.manager_id == (await person(coach, "sam")).id
+
+
+async def test_only_an_admin_sets_a_line_directly_and_moving_a_rep_tells_everyone(coach):
+    await confirm_line(coach, SAM, ALEX)
+    out = await run(coach, JO, "team set @jo @alex")
+    attempted("setting a reporting line without being an admin", isinstance(out[0], Refused))
+    assert isinstance(out[0], Refused) and (await person(coach, "alex")).manager_id == (await person(coach, "sam")).id
+    await make_admin(coach, DANA)
+    out = await run(coach, DANA, "team set @jo @alex")
+    assert "Alex reports to Jo" in said(out)
+    told = {o.external_id: o.output.text for o in out if isinstance(o, Notify)}
+    assert set(told) == {"alex", "jo", "sam"} and "no longer shared with you" in told["sam"]
+    assert (await person(coach, "alex")).manager_id == (await person(coach, "jo")).id
+    assert (await team_of(coach, SAM)).reps == () and (await team_of(coach, JO)).reps == ("Alex",)
+    (last,) = [c for c in await rows(coach, ReportingChange) if c.how == "admin"]
+    assert (last.old_manager_id, last.new_manager_id, last.by_id) == (
+        (await person(coach, "sam")).id, (await person(coach, "jo")).id, (await person(coach, "dana")).id)

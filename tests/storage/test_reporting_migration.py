@@ -1,0 +1,49 @@
+"""Migration 0007: every reporting line recorded before was self-claimed, so each becomes pending and both
+people are asked (an invitation queued for the rep, a note for the manager), on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import create_engine, insert, select, text
+
+from storage.db import migrate, sync_url
+from storage.models import Nudge, Person, ReportingChange, ReportingInvite, Retrospective, Workspace
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+
+
+def test_existing_lines_become_pending_and_both_people_are_asked(db_url):
+    migrate(db_url, "0006")
+    engine = create_engine(sync_url(db_url))
+    try:
+        with engine.begin() as conn:
+            ws = conn.execute(text("INSERT INTO workspaces (platform, external_id, name, checkin_days, holidays, "
+                                   "created_at) VALUES ('slack', 'T1', '', '1,3,7,14', '', :at) RETURNING id"),
+                              {"at": NOW}).scalar_one()
+            ids = {}
+            for user, manager in (("USAM", None), ("UALEX", "USAM"), ("UJO", None)):
+                ids[user] = conn.execute(text(
+                    "INSERT INTO people (workspace_id, platform_user_id, name, tz, work_start, work_end, work_days, "
+                    "manager_id, opted_out, created_at) VALUES (:ws, :u, :u, 'UTC', '09:00', '17:30', 'mon', :m, "
+                    "false, :at) RETURNING id"), {"ws": ws, "u": user, "m": ids.get(manager), "at": NOW}).scalar_one()
+            conn.execute(text("INSERT INTO retrospectives (workspace_id, deal_key, deal_name, rep_id, manager_id, "
+                              "source, status, secondary_reasons, share_scope, lost_on, created_at) VALUES "
+                              "(:ws, 'k', 'Acme', :r, :m, 'command', 'done', '', 'manager', :d, :at)"),
+                         {"ws": ws, "r": ids["UALEX"], "m": ids["USAM"], "d": date(2026, 11, 2), "at": NOW})
+        migrate(db_url)
+        with engine.connect() as conn:
+            people = {p.platform_user_id: p for p in conn.execute(select(Person))}
+            invites = list(conn.execute(select(ReportingInvite)))
+            nudges = {(n.kind, n.recipient_id): n for n in conn.execute(select(Nudge))}
+            changes = list(conn.execute(select(ReportingChange)))
+            retro = conn.execute(select(Retrospective)).one()
+    finally:
+        engine.dispose()
+    assert all(p.manager_id is None and p.is_admin is False for p in people.values())  # nothing is trusted
+    (invite,) = invites
+    assert (invite.rep_id, invite.manager_id, invite.status) == (ids["UALEX"], ids["USAM"], "pending")
+    assert set(nudges) == {("line_invite", ids["UALEX"]), ("line_pending", ids["USAM"])}  # both are asked
+    assert all(n.status == "pending" and n.subject == f"invite:{invite.id}" and n.payload == "{}"
+               for n in nudges.values())
+    assert [(c.how, c.old_manager_id, c.new_manager_id) for c in changes] == [("migrated", ids["USAM"], None)]
+    assert retro.manager_id is None  # the claimed manager's reports no longer hold the rep's losses

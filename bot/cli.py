@@ -245,6 +245,28 @@ def export_person(
         typer.echo(f"Wrote {output}.", err=True)
 
 
+@app.command("import-team")
+def import_team(
+    path: Path = typer.Argument(..., help="CSV with columns workspace,rep,manager (user ids or emails)."),
+    database_url: str = typer.Option(None, "--db", help="Database URL (default: DATABASE_URL)."),
+) -> None:
+    """Confirmed reporting lines from your organisation's data: all rows or none."""
+    from bot.core.clock import SystemClock
+    from bot.ops.import_team import ImportRefused, import_team as run_import
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"Can't read {path}: {exc}", err=True)
+        raise typer.Exit(2)
+    try:
+        changed = _with_db(_settings(database_url), lambda db: run_import(db, text, now=SystemClock().now()))
+    except ImportRefused as exc:
+        typer.echo("Nothing was imported:\n" + "\n".join(exc.problems), err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Imported: {changed} reporting line(s) confirmed.")
+
+
 @app.command("rotate-key")
 def rotate_key(database_url: str = typer.Option(None, "--db", help="Database URL (default: DATABASE_URL).")) -> None:
     """Re-encrypt every stored note with COACHBOT_ENCRYPTION_KEY (put the old key in COACHBOT_PREVIOUS_KEYS)."""

@@ -106,13 +106,15 @@ async def reps_of(s: AsyncSession, *, manager: Person) -> list[Person]:
 
 
 async def update_profile(s: AsyncSession, *, person: Person, name: str, tz: str | None, at: datetime,
-                         email: str | None = None) -> None:
-    """Store a fresh name, email and time zone from the platform's profile."""
+                         email: str | None = None, admin: bool | None = None) -> None:
+    """Store a fresh name, email, time zone and admin flag from the platform's profile."""
     person.name = fit_name(name) if name else person.name
     if email and len(email) <= 320 and "\x00" not in email:
         person.email = email
     if tz:
         person.tz = tz
+    if admin is not None:
+        person.is_admin = admin
     person.profile_refreshed_at = at
     s.add(person)
 

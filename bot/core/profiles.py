@@ -19,6 +19,7 @@ class Profile:
     name: str
     tz: str | None
     email: str | None = None
+    admin: bool | None = None  # a workspace admin (None: the platform didn't say)
 
 
 Fetch = Callable[[], Awaitable["Profile | None"]]
@@ -58,7 +59,7 @@ class ProfileRefresher:
                     person = await people.get_person(s, workspace_id=workspace_id, person_id=person_id)
                     before = person.name
                     await people.update_profile(s, person=person, name=profile.name, tz=known_zone(profile.tz),
-                                                at=now, email=profile.email)
+                                                at=now, email=profile.email, admin=profile.admin)
                     changed = person.name != before
                 if changed and self.renamed is not None:
                     self.renamed(person_id)

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
                                      alias="TEAMS_SERVICE_HOSTS")
     teams_tenant_issuer: bool = Field(False, alias="TEAMS_TENANT_ISSUER")
     teams_test_identity_url: str | None = Field(None, alias="TEAMS_TEST_IDENTITY_URL")
+    # Who may set reporting lines directly in Teams (Teams tells a bot nobody's admin role): AAD object
+    # ids or UPNs, comma-separated.
+    teams_admins: str = Field("", alias="COACHBOT_TEAMS_ADMINS", max_length=20000)
 
     retention_months: int = Field(24, alias="COACHBOT_RETENTION_MONTHS", ge=0, le=600)
     log_format: str = Field("json", alias="COACHBOT_LOG_FORMAT", pattern="^(json|text)$")
@@ -117,6 +120,11 @@ class Settings(BaseSettings):
             raise ValueError("TEAMS_TEST_IDENTITY_URL is for the test suite only (which says so with "
                              "COACHBOT_TEST_SUITE=1); leave it empty")
         return value
+
+    @property
+    def teams_admin_ids(self) -> frozenset[str]:
+        """COACHBOT_TEAMS_ADMINS as a set of lower-cased ids and UPNs."""
+        return frozenset(a.strip().lower() for a in self.teams_admins.split(",") if a.strip())
 
     @property
     def teams_hosts(self) -> tuple[str, ...]:

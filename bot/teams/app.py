@@ -36,8 +36,9 @@ class CoachTeamsBot(Members, Delivery, ActivityHandler):
     """The Teams bot: routes each activity to the service and shows what comes back."""
 
     def __init__(self, service: CoachService, adapter: CloudAdapter, *, app_id: str, anonymous: bool,
-                 default_tenant: str, safe_reference=lambda url: None):
+                 default_tenant: str, safe_reference=lambda url: None, admins: frozenset[str] = frozenset()):
         self.service = service
+        self.admins = admins
         self.adapter = adapter
         self.app_id = app_id
         self.anonymous = anonymous

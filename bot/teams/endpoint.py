@@ -157,7 +157,7 @@ def build_teams(settings: Settings, service: CoachService) -> TeamsSurface:
     auth = auth_configuration(settings)
     adapter = CloudAdapter(connection_manager=connections(settings, auth))
     bot = CoachTeamsBot(service, adapter, app_id=app_id or "", anonymous=anonymous,
-                        default_tenant=settings.teams_tenant_id or "local",
+                        default_tenant=settings.teams_tenant_id or "local", admins=settings.teams_admin_ids,
                         safe_reference=lambda url: reference_problem(url, None if anonymous else settings.teams_hosts))
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:

@@ -26,10 +26,18 @@ GROUP_WELCOME = ("👋 Hi all, I'm coachbot, a coach for sales managers and reps
                  "open it from Apps and type help.")
 
 
+def named_admin(admins: frozenset[str], user: str, member: dict | None) -> bool:
+    """Whether COACHBOT_TEAMS_ADMINS names this person (by AAD object id, UPN, email or Teams id)."""
+    member = member or {}
+    ids = {user, member.get("aadObjectId"), member.get("userPrincipalName"), member.get("email")}
+    return any(i and i.lower() in admins for i in ids)
+
+
 class Members:
     """The bot's part that knows people and their chats (mixed into `CoachTeamsBot`)."""
 
     service: CoachService
+    admins: frozenset[str]  # lower-cased AAD object ids or UPNs of the workspace admins (settings)
     refresher: ProfileRefresher
     waiting: WaitingMessages
     actor_of: Callable[[Activity], Actor]
@@ -46,7 +54,8 @@ class Members:
             name = (member or {}).get("name") or actor.name
             if not name:
                 return None  # a raw id is never a name: try again on the next turn
-            return Profile(name=name, tz=actor.tz, email=(member or {}).get("email"))
+            return Profile(name=name, tz=actor.tz, email=(member or {}).get("email"),
+                           admin=named_admin(self.admins, actor.user, member))
         await self.refresher.ensure(PLATFORM, actor.workspace, actor.user, fetch, actor.name or UNKNOWN_NAME)
         if actor.tz and self._zones.get((actor.workspace, actor.user)) != actor.tz:
             await self.service.account.note_zone(actor, actor.tz)

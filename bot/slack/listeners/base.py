@@ -73,7 +73,8 @@ class ListenerBase:
             self.scope_gaps.works(team, "users:read")
             prof = data.get("profile") or {}
             name = prof.get("display_name") or prof.get("real_name") or data.get("real_name") or data.get("name")
-            return Profile(name=name or UNKNOWN_NAME, tz=data.get("tz"), email=prof.get("email"))
+            return Profile(name=name or UNKNOWN_NAME, tz=data.get("tz"), email=prof.get("email"),
+                           admin=bool(data.get("is_admin") or data.get("is_owner")))
         return fetch
 
     async def open_view(self, client: AsyncWebClient, trigger_id: str, view: dict) -> None:

@@ -144,7 +144,9 @@ class RetroService:
         now = self.clock.now()
         async with self.db.session() as s:
             me = await person_for(s, actor, self.ctx.defaults)
-            retro = await retros.get_retro(s, workspace_id=me.workspace_id, retro_id=retro_id)
+            # A pressed button's id beyond any row id would overflow SQLite's integers: it names nothing.
+            retro = await retros.get_retro(s, workspace_id=me.workspace_id, retro_id=retro_id) \
+                if 0 < retro_id < 2 ** 63 else None
             if retro is None:
                 return [Refused("That retrospective doesn't exist in this workspace.")]
             rep = await people.get_person(s, workspace_id=me.workspace_id, person_id=retro.rep_id)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.support.evidence import attempted
 from tests.support.pgdb import fresh_pg_database
 from tests.support.served import Served, flat, new_person
@@ -29,3 +31,15 @@ def test_nul_over_socket_mode_is_dropped_too(fake, pg_server, tmp_path):
             assert "Saved" in said, said
         finally:
             s.stop()
+
+
+@pytest.mark.parametrize("value", ["9" * 30, "-5", "0"])
+def test_a_retrospective_button_naming_an_impossible_id_is_told_it_does_not_exist(served, fake, value):
+    me = new_person(fake, "Button Forger")
+    fake.join("C0GENERAL")
+    reply = served.click("retro_start", value, user=me, container="message", channel="C0GENERAL",
+                         message_ts="1700000000.000200")
+    told = fake.wait_for("chat.postEphemeral", where=lambda c: c.body.get("user") == me)[-1]
+    refused = reply.status == 200 and "doesn't exist" in flat(told.body)
+    attempted("impossible id in a button", refused)
+    assert refused, flat(told.body)

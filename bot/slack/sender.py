@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any, Awaitable, Callable
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -27,19 +28,32 @@ PERMANENT = {"user_not_found", "account_inactive", "user_disabled", "channel_not
 
 
 class SlackSender:
+    """Posts nudges with the workspace's current bot token.
+
+    The token is read from the installation store for every send, so a workspace that installs
+    again is served with its new token at once, whatever this process used before (one indexed
+    read; clients are kept per token, for their connection). A token Slack calls dead is read again
+    before the nudge is given up: a different one is tried, the same one (or none) fails the nudge
+    with what the admin has to do.
+    """
+
     def __init__(self, app: AsyncApp, *, bot_token: str | None):
         self.app = app
         self.bot_token = bot_token
-        self._clients: dict[str, AsyncWebClient] = {}
+        self._clients: dict[str, AsyncWebClient] = {}  # team -> the client of the token last read for it
         self._http: aiohttp.ClientSession | None = None
 
     async def _client(self, workspace: Workspace) -> AsyncWebClient:
-        if workspace.external_id in self._clients:
-            return self._clients[workspace.external_id]
-        base = self.app.client
-        token = await bot_token_for(self.app, self.bot_token, workspace.external_id)
+        team = workspace.external_id
+        token = await bot_token_for(self.app, self.bot_token, team)
         if token is None:
-            raise SendError(f"coachbot is not installed in Slack workspace {workspace.external_id}", permanent=True)
+            self.forget(team)
+            raise SendError(f"coachbot is not installed in Slack workspace {team} (no bot token is stored for it); "
+                            "install it there again", permanent=True)
+        kept = self._clients.get(team)
+        if kept is not None and kept.token == token:
+            return kept
+        base = self.app.client
         if self._http is None or self._http.closed:
             # One HTTP session for all sends: slack_sdk otherwise opens a connection per call.
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=base.timeout))
@@ -48,7 +62,7 @@ class SlackSender:
         client = client_with(base, token, session=self._http,
                              retry_handlers=[h for h in base.retry_handlers
                                              if isinstance(h, AsyncRateLimitErrorRetryHandler)])
-        self._clients[workspace.external_id] = client
+        self._clients[team] = client
         return client
 
     def forget(self, team: str) -> None:
@@ -60,43 +74,44 @@ class SlackSender:
         if self._http is not None and not self._http.closed:
             await self._http.close()
 
-    async def send(self, workspace: Workspace, recipient: Person, message: NudgeMessage) -> str:
-        """Post the nudge as a DM; returns "channel:ts"."""
-        for fresh_token in (False, True):
-            client = await self._client(workspace)
-            try:
-                sent = await client.chat_postMessage(
-                    channel=recipient.platform_user_id, unfurl_links=False, unfurl_media=False,
-                    metadata={"event_type": EVENT_TYPE, "event_payload": {"nudge_id": message.nudge_id}},
-                    **blocks.nudge_message(message))
-                return f"{sent['channel']}:{sent['ts']}"
-            except SlackApiError as exc:
-                if not fresh_token and await self._token_changed(workspace, client, exc):
-                    continue  # re-installed since this client was made: try once with the new token
-                raise _classify(exc) from exc
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                raise SendError(f"network: {exc.__class__.__name__}") from exc
-        raise AssertionError("unreachable")
-
-    async def _token_changed(self, workspace: Workspace, client: AsyncWebClient, exc: SlackApiError) -> bool:
-        """After a token error, forget the kept client; True when the install now holds another token."""
-        data = getattr(exc.response, "data", None)
-        if not isinstance(data, dict) or data.get("error") not in DEAD_TOKEN:
-            return False
-        self.forget(workspace.external_id)
-        token = await bot_token_for(self.app, self.bot_token, workspace.external_id)
-        return token is not None and token != client.token
-
-    async def delivered(self, workspace: Workspace, recipient: Person, nudge_id: int) -> str | None:
-        """Whether this nudge already reached the DM (found by its metadata), as "channel:ts"."""
+    async def _call(self, workspace: Workspace, call: Callable[[AsyncWebClient], Awaitable[Any]]) -> Any:
+        """Run one Web API call with the workspace's current token; a dead token is read again from the
+        store and the call made once more if the store now holds another one."""
         client = await self._client(workspace)
         try:
-            channel = (await client.conversations_open(users=recipient.platform_user_id))["channel"]["id"]
-            history = await client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+            return await call(client)
+        except SlackApiError as exc:
+            if _code(exc) not in DEAD_TOKEN:
+                raise _classify(exc) from exc
+            self.forget(workspace.external_id)
+            fresh = await self._client(workspace)
+            if fresh.token == client.token:
+                raise SendError(f"slack: {_code(exc)}: the bot token stored for this workspace no longer works and "
+                                "no newer one is stored; install coachbot in the workspace again", permanent=True
+                                ) from exc
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise SendError(f"network: {exc.__class__.__name__}") from exc
+        try:  # re-installed since the token was read: once more with the new one
+            return await call(fresh)
         except SlackApiError as exc:
             raise _classify(exc) from exc
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise SendError(f"network: {exc.__class__.__name__}") from exc
+
+    async def send(self, workspace: Workspace, recipient: Person, message: NudgeMessage) -> str:
+        """Post the nudge as a DM; returns "channel:ts"."""
+        sent = await self._call(workspace, lambda client: client.chat_postMessage(
+            channel=recipient.platform_user_id, unfurl_links=False, unfurl_media=False,
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"nudge_id": message.nudge_id}},
+            **blocks.nudge_message(message)))
+        return f"{sent['channel']}:{sent['ts']}"
+
+    async def delivered(self, workspace: Workspace, recipient: Person, nudge_id: int) -> str | None:
+        """Whether this nudge already reached the DM (found by its metadata), as "channel:ts"."""
+        async def look(client: AsyncWebClient) -> tuple[str, Any]:
+            channel = (await client.conversations_open(users=recipient.platform_user_id))["channel"]["id"]
+            return channel, await client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+        channel, history = await self._call(workspace, look)
         for msg in history.get("messages") or []:
             meta = msg.get("metadata") or {}
             if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("nudge_id") == nudge_id:
@@ -104,9 +119,14 @@ class SlackSender:
         return None
 
 
+def _code(exc: SlackApiError) -> str:
+    data = getattr(exc.response, "data", None)
+    return data.get("error", "") if isinstance(data, dict) else ""
+
+
 def _classify(exc: SlackApiError) -> SendError:
     data = getattr(exc.response, "data", None)
-    code = data.get("error", "") if isinstance(data, dict) else ""
+    code = _code(exc)
     status = getattr(exc.response, "status_code", 0)
     if code == "missing_scope":
         return SendError(f"slack: missing_scope: {scopes.short(data.get('needed') or '?')}", permanent=True)

@@ -340,6 +340,19 @@ def test_a_method_needs_its_scope(fake):
     assert len(fake.take_refusals()) == 4
 
 
+@pytest.mark.parametrize("error", ["token_revoked", "account_inactive", "invalid_auth"])
+def test_a_dead_token_is_refused_by_every_method_and_a_new_one_is_not(fake, error):
+    fake.add_user("U0DEAD", "Dee Ad")
+    dead, fresh = f"xoxb-dead-{error}-token", f"xoxb-fresh-{error}-token"
+    assert call(fake, "chat.postMessage", token=dead, channel="U0DEAD", text="before")[1]["ok"] is True
+    fake.revoke(dead, error)
+    for method, args in (("chat.postMessage", {"channel": "U0DEAD", "text": "after"}),
+                         ("conversations.open", {"users": "U0DEAD"}), ("users.info", {"user": "U0DEAD"})):
+        assert call(fake, method, token=dead, **args)[1] == {"ok": False, "error": error}, method
+    assert call(fake, "chat.postMessage", token=fresh, channel="U0DEAD", text="re-installed")[1]["ok"] is True
+    assert [r[1] for r in fake.take_refusals()] == [error] * 3
+
+
 def test_an_unknown_method_is_refused(fake):
     assert call(fake, "chat.postMessageTypo", channel="U0ANY", text="x")[1]["error"] == "unknown_method"
     fake.take_refusals()

@@ -145,19 +145,62 @@ def test_no_request_waits_for_auth_test(served, fake):
     assert len(fake.calls_to("auth.test")) == before
 
 
-def test_a_workspace_that_installs_again_gets_its_nudges_with_the_new_token(fake, tmp_path):
-    s = Served(fake, tmp_path, oauth=True, extra_env={"COACHBOT_TICK_SECONDS": "0.3"})
+@pytest.fixture(scope="module")
+def ticking(fake, tmp_path_factory):
+    """A server whose dispatcher ticks fast, for the token tests (each on a workspace of its own)."""
+    s = Served(fake, tmp_path_factory.mktemp("tokens"), oauth=True, extra_env={"COACHBOT_TICK_SECONDS": "0.3"})
+    yield s
+    s.stop()
+
+
+def posted_with(fake: FakeSlack, team: str) -> list[tuple[str, bool]]:
+    """(token, delivered) of every chat.postMessage made with the team's tokens, in order."""
+    return [(c.token, c.delivered) for c in fake.calls_to("chat.postMessage") if c.token.startswith(f"xoxb-{team}-")]
+
+
+def test_a_workspace_that_installs_again_is_served_with_the_new_token_at_once(ticking, fake):
+    install(ticking, "T5")
+    (first,) = seed_due_nudges(ticking.database_url, nudges=1, people=1, team="T5")
+    wait_status(ticking, first, "sent")
+    old = posted_with(fake, "T5")[-1][0]
+    install(ticking, "T5")  # the old token still works: Slack leaves it until it is revoked
+    (second,) = seed_due_nudges(ticking.database_url, nudges=1, people=1, team="T5")
+    wait_status(ticking, second, "sent")
+    token, delivered = posted_with(fake, "T5")[-1]
+    assert delivered and token != old and token.startswith("xoxb-T5-")
+    fake.revoke(old)  # uninstalled elsewhere: nothing here still holds it
+    (third,) = seed_due_nudges(ticking.database_url, nudges=1, people=1, team="T5")
+    wait_status(ticking, third, "sent")
+    assert posted_with(fake, "T5")[-1] == (token, True) and fake.take_refusals() == []
+
+
+def test_a_token_revoked_while_a_nudge_is_on_its_way_is_read_again_and_the_new_one_used(ticking, fake):
+    install(ticking, "T6")
+    (warm,) = seed_due_nudges(ticking.database_url, nudges=1, people=1, team="T6")
+    wait_status(ticking, warm, "sent")
+    old = posted_with(fake, "T6")[-1][0]
+    fake.slow("chat.postMessage", 1.5)
     try:
-        install(s, "T5")
-        (first,) = seed_due_nudges(s.database_url, nudges=1, people=1, team="T5")
-        wait_status(s, first, "sent")
-        old = fake.calls_to("chat.postMessage")[-1].token
-        fake.revoke(old)  # uninstalled in Slack; the app re-installed before this replica heard of it
-        install(s, "T5")
-        (second,) = seed_due_nudges(s.database_url, nudges=1, people=1, team="T5")
-        wait_status(s, second, "sent")
-        delivered = [c for c in fake.calls_to("chat.postMessage") if c.delivered][-1]
-        assert delivered.token != old and delivered.token.startswith("xoxb-T5-")
-        assert [r[1] for r in fake.take_refusals()] == ["token_revoked"]
+        (nudge,) = seed_due_nudges(ticking.database_url, nudges=1, people=1, team="T6")
+        fake.wait_for("chat.postMessage", count=2, where=lambda c: c.token == old)
+        fake.revoke(old)  # Slack answers the call in flight with token_revoked ...
+        install(ticking, "T6")  # ... and the workspace has installed again meanwhile
+        _, attempts, error, _ = wait_status(ticking, nudge, "sent", timeout=20)
     finally:
-        s.stop()
+        fake.slow("chat.postMessage", 0)
+    calls = posted_with(fake, "T6")
+    assert calls[-2] == (old, False) and calls[-1][1] and calls[-1][0] != old
+    assert [r[1] for r in fake.take_refusals()] == ["token_revoked"]
+
+
+@pytest.mark.parametrize("error", ["token_revoked", "account_inactive"])
+def test_a_dead_token_with_no_newer_install_fails_the_nudge_saying_what_to_do(ticking, fake, error):
+    team = "T7" if error == "token_revoked" else "T8"
+    install(ticking, team)
+    (warm,) = seed_due_nudges(ticking.database_url, nudges=1, people=1, team=team)
+    wait_status(ticking, warm, "sent")
+    fake.revoke(posted_with(fake, team)[-1][0], error)
+    (nudge,) = seed_due_nudges(ticking.database_url, nudges=1, people=1, team=team)
+    _, attempts, reason, _ = wait_status(ticking, nudge, "failed")
+    assert attempts == 1 and error in reason and "install coachbot in the workspace again" in reason
+    assert [r[1] for r in fake.take_refusals()] == [error]

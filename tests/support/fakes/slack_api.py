@@ -16,6 +16,12 @@ What it enforces, beside the Block Kit rules in `block_kit.py` (each with its so
   knows (`not_found`) and, when a hash is given, the current one (`hash_conflict`).
 - Channels (docs.slack.dev/reference/methods/chat.postMessage): the bot posts only in DMs and in
   channels it is a member of (`join()`), else `not_in_channel`.
+- Dead tokens (docs.slack.dev/reference/methods/auth.revoke, docs.slack.dev/reference/events/tokens_revoked,
+  and the errors of docs.slack.dev/reference/methods/chat.postMessage): a token revoked by an uninstall
+  or `auth.revoke` (`revoke()`) is refused by every method with `token_revoked`; one whose workspace or
+  bot user was deactivated with `account_inactive`; one Slack does not know with `invalid_auth`
+  (`revoke(token, error=...)`). A re-install issues a new token (`oauth.v2.access`); the old one
+  keeps working until it is revoked, as Slack leaves it.
 - Rate limits (docs.slack.dev/apis/web-api/rate-limits): `rate_limit()` answers HTTP 429 with a
   Retry-After header; `slow()` delays a method's answers.
 Every refusal is kept in `refusals` and every warning in `warnings`; the suite fails a test that
@@ -112,7 +118,7 @@ class FakeSlack:
         self.used_triggers: set[str] = set()
         self.views: dict[str, dict[str, Any]] = {}  # view id -> {"hash", "view", "user"}
         self.channels: set[str] = set()  # channels (not DMs) the bot is a member of
-        self.revoked: set[str] = set()  # tokens Slack no longer accepts (uninstalled, revoked)
+        self.revoked: dict[str, str] = {}  # token Slack no longer accepts -> the error it answers
         self.installs: dict[str, int] = {}  # team -> how many times it installed the app
         self.last_request = 0.0  # monotonic time of the last request of any kind
         self.in_flight = 0  # requests not answered yet (a slow() method keeps them open)
@@ -195,9 +201,11 @@ class FakeSlack:
             self.triggers[trigger] = time.monotonic()
         return trigger
 
-    def revoke(self, token: str) -> None:
-        """Stop accepting a token, as Slack does after an uninstall (every call: token_revoked)."""
-        self.revoked.add(token)
+    def revoke(self, token: str, error: str = "token_revoked") -> None:
+        """Stop accepting a token, as Slack does after an uninstall (every call answers `error`:
+        token_revoked, account_inactive or invalid_auth)."""
+        assert error in ("token_revoked", "account_inactive", "invalid_auth"), error
+        self.revoked[token] = error
 
     def join(self, *channels: str) -> None:
         """Make the bot a member of these channels (it may post there)."""
@@ -407,7 +415,7 @@ class FakeSlack:
         if handler is None or method not in SCOPES:
             call.delivered = False
             return web.json_response(self.refuse(method, "unknown_method"))
-        refused = self.refuse(method, "token_revoked") if token in self.revoked else \
+        refused = self.refuse(method, self.revoked[token]) if token in self.revoked else \
             self._scope_problem(method, body, token)
         # views.open/push judge the trigger by when the request arrived, not when a slow() delay ended.
         answer = refused or (handler(body, token, received) if method in ("views.open", "views.push")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import socket
 import time
@@ -29,6 +30,7 @@ from storage.models import Nudge, Person, Workspace
 
 log = logging.getLogger("coachbot.dispatch")
 MAX_ATTEMPTS = 6
+MAX_RETRY_AFTER = 3600.0  # a platform's Retry-After beyond an hour (or infinite) waits an hour
 
 
 class SendError(Exception):
@@ -41,7 +43,9 @@ class SendError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
-        self.retry_after = retry_after
+        # A header from the network: NaN or a negative wait is no wish at all, and no wait overflows.
+        self.retry_after = None if retry_after is None or math.isnan(retry_after) or retry_after < 0 \
+            else min(retry_after, MAX_RETRY_AFTER)
         self.waiting = waiting
 
 

@@ -3,6 +3,7 @@ message's parts paced and patiently."""
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Any
 
 import aiohttp
@@ -81,6 +82,8 @@ async def patiently(send, tries: int = 3):
 
 def _retry_after(exc: aiohttp.ClientResponseError) -> float:
     try:
-        return float((exc.headers or {}).get("Retry-After", 1))
+        wait = float((exc.headers or {}).get("Retry-After", 1))
     except (TypeError, ValueError):
         return 1.0
+    # NaN or a negative wait from the network means a second; an infinite one is over 10 s, so not slept.
+    return 1.0 if math.isnan(wait) or wait < 0 else wait

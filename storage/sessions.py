@@ -186,6 +186,19 @@ async def read_owned_state(db: Database, *, session_id: str, platform: str, work
     return StoredState(*rows[0]) if rows else None
 
 
+_AT_VERSION_SQL = "SELECT 1 FROM flow_sessions WHERE id = :sid AND version = :version"
+_AT_VERSION = text(_AT_VERSION_SQL)
+
+
+async def still_at(db: Database, *, session_id: str, version: int) -> bool:
+    """Whether the session is still stored at this version (a remembered state may be shown only then)."""
+    params = {"sid": session_id, "version": version}
+    if db.sqlite_worker is not None:
+        return bool(await db.sqlite_worker.run(lambda conn: conn.execute(_AT_VERSION_SQL, params).fetchall()))
+    async with db.engine.connect() as conn:
+        return bool((await conn.execute(_AT_VERSION, params)).all())
+
+
 async def write_state_if_current(db: Database, *, session_id: str, expected_version: int, new: NewState,
                                  now: datetime) -> bool:
     """Write a state the caller already holds, only if the session is still at `expected_version`.

@@ -163,6 +163,13 @@ class FlowRunner:
                 return [NOT_YOURS]
             turn = engine.advance(get_flow(before.flow), before, answer, now, session_id)
             if turn.state.version == before.version:
+                if cached is not None and not await sessions.still_at(self.ctx.db, session_id=session_id,
+                                                                      version=before.version):
+                    # Nothing to write, so no version check would catch a remembered state the database
+                    # no longer holds (moved on elsewhere, or erased by `coachbot forget`): never show it.
+                    self.steps.drop(session_id)
+                    cached = None
+                    continue
                 self.steps.put(session_id, owner, before)
                 return list(turn.outputs)  # an error to show, or out of date: nothing to write
             outputs = await self._save_step(actor, session_id, before, turn, now)

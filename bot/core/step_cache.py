@@ -4,7 +4,11 @@ Only a shortcut, never the truth: the database is. An entry is used only when th
 names the entry's version, and the write that follows lands only if the row is still at that
 version (`sessions.write_state_if_current`). A stale entry — another replica moved the flow on, a
 double click, an erased person — therefore makes that write miss, the entry is dropped and the
-step takes the full path, which reads the row and says what happened. A session's owner never
+step takes the full path, which reads the row and says what happened. A step that writes nothing
+(an answer to correct, shown again with the draft) is shown from an entry only after a one-row
+check that the session is still stored at that version (`sessions.still_at`). So when `coachbot
+forget` runs in another process, a running server can neither write an erased person's state back
+nor show it; the entry itself is gone when it expires or is next used. A session's owner never
 changes, and every write of a session bumps its version, so one version means one state.
 
 Entries hold decrypted notes, so they are few and short-lived: at most `size`, each for `ttl`.

@@ -192,3 +192,20 @@ async def test_a_step_after_postgresql_ended_its_connections_is_still_saved(pg_u
     row = await stored(service.db, p.session_id)
     assert row.version == after.version
     assert service.cipher.decrypt(row.state_encrypted)["answers"][first.step_id] == text_answer
+
+
+async def test_a_remembered_step_about_an_erased_person_is_not_shown_after_a_forget_elsewhere(db_url, service_on):
+    from bot.ops.data_rights import forget
+    from tests.support.evidence import attempted
+
+    server, cli = service_on(db_url), service_on(db_url)  # a running server, and `coachbot forget` beside it
+    p = await open_talk(server, rep="U0ALEX")
+    # An answer to correct writes nothing and is shown from what the server remembers, the rep's name in it ...
+    again = prompt_of(await server.answer(SAM, Answer("maybe", version=p.version, step=p.step_id), p.session_id))
+    assert again.errors and "Rep U0ALEX" in again.text and len(server.steps) == 1
+    # ... until the rep is erased by another process: then nothing of them is shown.
+    await forget(cli.db, cli.cipher, "U0ALEX", workspace="T1")
+    out = await server.answer(SAM, Answer("maybe", version=p.version, step=p.step_id), p.session_id)
+    assert isinstance(out[0], Refused) and "doesn't exist" in out[0].reason
+    attempted("reading an erased person's name from a running server's memory", "U0ALEX" not in repr(out))
+    assert "U0ALEX" not in repr(out) and len(server.steps) == 0

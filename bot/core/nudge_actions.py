@@ -97,6 +97,9 @@ class NudgeActions:
         if rep is None or rep.manager_id != me.id:
             return [Say(f"{rep.name if rep else 'Your rep'} hasn't confirmed they report to you, so nothing was "
                         "sent to them. Once they accept your invitation (/coach team add), you can ask again.")]
+        if not talk.shared_with_rep:
+            return [Say(f"You kept the plan with {rep.name} to yourself, so I won't ask them about it. To check in "
+                        f"anyway, talk to them and note it with /coach checkin <@{rep.platform_user_id}>.")]
         now = self.clock.now()
         await nudges.schedule(s, [NewNudge(me.workspace_id, rep.id, "checkin_rep", subject("talk", talk.id),
                                            f"{subject('talk', talk.id)}:asked:{int(now.timestamp())}", now,

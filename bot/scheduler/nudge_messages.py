@@ -85,7 +85,14 @@ async def _open_talk(s: AsyncSession, nudge: Nudge) -> Conversation:
     talk = await s.get(Conversation, talk_id)
     if talk is None or talk.status != "open":
         raise Skip("the plan was closed")
+    _kept_from(talk, nudge)
     return talk
+
+
+def _kept_from(talk: Conversation, nudge: Nudge) -> None:
+    """Skip a nudge to the rep about a plan their manager kept to themselves, however it was queued."""
+    if nudge.recipient_id == talk.rep_id and not talk.shared_with_rep:
+        raise Skip("the plan was not shared with the rep")
 
 
 async def _checkin_rep(s, cipher, n, recipient, data, now, _batch):
@@ -118,6 +125,7 @@ async def _action_due(s, cipher, n, recipient, data, now, _batch):
     talk = await s.get(Conversation, item.conversation_id)
     if talk is None or talk.status != "open":
         raise Skip("the plan was closed")
+    _kept_from(talk, n)
     due = format_day(item.due_on) if item.due_on else "soon"
     return NudgeMessage(n.id, n.kind, f"Reminder: “{cipher.decrypt(item.text_encrypted)}” is due {due}.",
                         (("item_done", "Done", str(item.id)), choice("nudge_snooze", "Tomorrow", n.id, "tomorrow")))

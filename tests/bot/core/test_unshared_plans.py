@@ -109,3 +109,27 @@ async def test_a_crafted_press_on_a_kept_plans_item_is_refused_and_reveals_nothi
     # The manager still can.
     done = await service.buttons.press(SAM, "item_done", str(mine.id))
     assert SECRET in words(done)
+
+
+async def test_the_manager_cannot_have_the_rep_asked_about_a_kept_plan(world):
+    from bot.scheduler import nudge_messages
+
+    service, kept = world
+    async with service.db.session() as s:
+        kim = (await s.execute(select(Person).where(Person.platform_user_id == "U0KIM"))).scalar_one()
+        mine = (await s.execute(select(Nudge).where(Nudge.subject == subject("talk", kept),
+                                                    Nudge.kind == "checkin_manager"))).scalars().first()
+    out = await service.buttons.press(SAM, "nudge_send_checkin", str(mine.id))
+    assert "kept the plan with Kim to yourself" in out[0].text
+    async with service.db.session() as s:
+        queued = (await s.execute(select(Nudge).where(Nudge.recipient_id == kim.id,
+                                                      Nudge.kind == "checkin_rep"))).first()
+        attempted("a manager having a rep asked (and so told) about a plan kept from them", queued is None)
+        assert queued is None
+        # Should one be queued all the same (an older version, a hand-made row), it is never built.
+        odd = Nudge(workspace_id=kim.workspace_id, recipient_id=kim.id, kind="checkin_rep",
+                    subject=subject("talk", kept), dedupe_key="odd", due_at=service.clock.now(), payload="{}")
+        s.add(odd)
+        await s.flush()
+        with pytest.raises(nudge_messages.Skip, match="not shared"):
+            await nudge_messages.build(s, service.cipher, odd, kim, service.clock.now())

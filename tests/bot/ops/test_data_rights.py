@@ -51,6 +51,17 @@ async def world(db_url, clock):
     await service.db.close()
 
 
+async def queued_quoting(url: str, words: str) -> list[int]:
+    """Ids of queued messages, for anyone, whose text holds these words."""
+    db = Database(url)
+    try:
+        async with db.session() as s:
+            rows = (await s.execute(select(Nudge.id, Nudge.payload).where(Nudge.kind == "message"))).all()
+    finally:
+        await db.close()
+    return [i for i, p in rows if words in NotesCipher(KEY).decrypt(json.loads(p)["enc"])]
+
+
 async def count(db: Database, query) -> int:
     async with db.session() as s:
         return (await s.execute(query)).scalar_one()
@@ -149,9 +160,11 @@ async def test_retention_purges_only_closed_plans_older_than_the_setting(world, 
     assert await purge_expired(world.db, now=clock.now(), months=24) == \
         {"conversations": 0, "action_items": 0, "retrospectives": 0, "drafts": 0, "queued messages": 0}
     later = clock.now() + timedelta(days=800)
+    queued = await count(world.db, select(func.count()).select_from(Nudge).where(Nudge.kind == "message"))
+    assert queued >= 2  # this one, and what the finished flows left for others (the outbox)
     purged = await purge_expired(world.db, now=later, months=24)
     assert purged["conversations"] == 1 and purged["action_items"] >= 1
-    assert purged["queued messages"] == 1  # its words go with the rest of their age, delivered or not
+    assert purged["queued messages"] == queued  # their words go with the rest of their age, delivered or not
     assert await count(world.db, select(func.count()).select_from(Conversation)) == 1  # Kim's, still open
     assert await purge_expired(world.db, now=later, months=0) == {}  # 0 keeps everything
 
@@ -182,10 +195,14 @@ async def test_the_cli_exports_forgets_and_refuses_a_rotation_without_the_old_ke
     exported = run_cli("export", "person", "U0ALEX", env=env)
     assert exported.returncode == 0, exported.stderr
     assert json.loads(exported.stdout)["check_ins"][0]["note"] == NOTE
+    assert await queued_quoting(sqlite_url, NOTE)  # Alex's "stuck" alert for Sam, in the outbox
     erased = run_cli("forget", "U0ALEX", "--yes", env=env)
     assert erased.returncode == 0 and "Erased Alex: 1 conversations" in erased.stdout
     assert "queued messages quoting them" in erased.stdout
     assert "already delivered stay in Slack or Teams" in erased.stdout
+    quoting = await queued_quoting(sqlite_url, NOTE)
+    attempted("reading an erased person's words from a queued message after `coachbot forget`", not quoting)
+    assert not quoting
     again = run_cli("forget", "U0ALEX", "--yes", env=env)
     assert again.returncode == 2 and "Nobody with user id" in again.stderr
     refused = run_cli("rotate-key", env=env)

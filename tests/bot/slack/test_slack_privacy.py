@@ -1,0 +1,50 @@
+"""Privacy through signed Slack requests to a real `coachbot serve`: a plan the manager kept to themselves
+is read by its rep nowhere — not in `/coach plans`, not on the Home tab, not in a DM."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.bot.slack.test_slack_serve import walk_talk
+from tests.support.evidence import attempted
+from tests.support.fakes.slack_api import FakeSlack
+from tests.support.served import flat, new_person as person, query as rows
+
+SECRET = "Ringfenced4417"
+
+
+@pytest.fixture(scope="module")
+def fake():
+    f = FakeSlack().start()
+    yield f
+    f.stop()
+
+
+def test_a_rep_reads_a_kept_plan_nowhere_and_the_manager_sees_it(served, fake):
+    mgr, rep = person(fake, "Rosa Vale"), person(fake, "Tom Reed")
+    walk_talk(served, mgr, rep, share="no", plan=f"call the {SECRET} accounts by Friday\nme: join two calls in 2 weeks")
+    assert rows(served, "SELECT shared_with_rep FROM conversations c JOIN people r ON r.id = c.rep_id "
+                        "WHERE r.platform_user_id = :r", r=rep) in ([(False,)], [(0,)])
+    seen = fake.responses_for(rep)
+    assert served.command("plans", user=rep).status == 200
+    listed = flat(fake.wait_for_response(rep, count=seen + 1)[-1])
+    attempted("a rep reading a kept plan with /coach plans (Slack)", SECRET not in listed)
+    assert SECRET not in listed
+
+    mine = lambda c: c.body.get("user_id") == rep  # noqa: E731
+    before = len([c for c in fake.calls_to("views.publish") if mine(c)])
+    opened = served.event({"type": "app_home_opened", "user": rep, "channel": "D0TOM", "tab": "home",
+                           "event_ts": str(time.time())})
+    assert opened.status == 200
+    home = flat(fake.wait_for("views.publish", count=before + 1, where=mine)[-1].body["view"])
+    attempted("a rep reading a kept plan on their Home tab (Slack)", SECRET not in home)
+    assert SECRET not in home and "Rosa Vale" not in home
+
+    time.sleep(0.5)  # anything the finished talk was going to DM has gone out by now
+    to_rep = " ".join(flat(c.body) for c in fake.calls_to("chat.postMessage") if c.body.get("channel") == rep)
+    assert SECRET not in to_rep
+
+    seen = fake.responses_for(mgr)
+    served.command("plans", user=mgr)
+    assert SECRET in flat(fake.wait_for_response(mgr, count=seen + 1)[-1])  # the manager's own plan

@@ -27,6 +27,8 @@ TALK = [
     "",  # accept the suggested review date
     "yes",
 ]
+# Sam invites Alex to the team and Alex accepts: the reporting line is confirmed, so the plan can be shared.
+CONFIRM = ["/coach team add @alex", "/as @alex", "/coach team accept", "/as @sam"]
 
 
 def run_demo(tmp_path: Path, lines: list[str], *args: str, env_extra: dict | None = None,
@@ -51,9 +53,9 @@ def stored(tmp_path: Path, sql: str) -> list:
 
 
 def test_a_whole_conversation_through_a_pipe_ends_in_a_stored_plan(tmp_path):
-    out = run_demo(tmp_path, TALK + ["/coach plans"])
+    out = run_demo(tmp_path, CONFIRM + TALK + ["/coach plans"])
     assert "\x1b[" not in out  # no colour codes on a pipe
-    assert "Alex is now on your team." in out
+    assert "Done: you report to Sam." in out
     assert "“lazy” is a label" in out and "“never follows up”" in out
     assert "This doesn't say anything about you yet" in out
     assert "Hand the conversation to Alex" in out
@@ -88,8 +90,8 @@ def test_quit_halfway_and_resume_in_a_new_process(tmp_path):
 
 
 def test_the_rep_sees_the_plan_and_overdue_items_after_time_passes(tmp_path):
-    out = run_demo(tmp_path, TALK + ["/as @alex", "/coach plans", "/clock +8d", "/coach plans"])
-    rep_part = out.split("You are now @alex.")[1]
+    out = run_demo(tmp_path, CONFIRM + TALK + ["/as @alex", "/coach plans", "/clock +8d", "/coach plans"])
+    rep_part = out.split("You are now @alex.")[-1]
     first_plans, rest = rep_part.split("@alex> /clock +8d")
     during_clock, second_plans = rest.split("@alex> /coach plans")
     assert "Your plan with Sam" in first_plans and "overdue" not in first_plans

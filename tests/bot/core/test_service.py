@@ -13,6 +13,7 @@ from flows.engine import Action, Answer
 from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
 from storage import talks
 from storage.models import ActionItem, Conversation, FlowSession
+from tests.support.lines import confirm_line
 
 SAM = Actor("slack", "T1", "U0SAM", "Sam", "Europe/London")
 KIM = Actor("slack", "T1", "U0KIM", "Kim", "Europe/London")
@@ -37,6 +38,7 @@ def prompt_of(outputs) -> Prompt:
 
 
 async def walk(service: CoachService, actor=SAM, answers=ANSWERS):
+    await confirm_line(service, actor, ALEX)
     out = await service.command(actor, TALK_ALEX)
     for value in answers:
         out = await service.answer(actor, Answer(value))
@@ -124,7 +126,7 @@ async def test_cancel_deletes_the_draft(make_service):
 
 async def test_only_the_reps_manager_can_hold_the_talk(make_service):
     service = make_service()
-    await service.command(SAM, TALK_ALEX)  # Alex joins Sam's team
+    await confirm_line(service, SAM, ALEX)  # Alex joins Sam's team
     out = await service.command(KIM, TALK_ALEX)
     assert isinstance(out[0], Refused) and "reports to Sam" in out[0].reason
 

@@ -23,7 +23,7 @@ def export(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_export_retros_as_csv(tmp_path):
     run_demo(tmp_path, [
-        "/coach team add @alex", "/coach lost =HYPERLINK(evil) 12k @alex", "/coach lost Globex @alex",
+        "/coach team add @alex", "/as @alex", "/coach team accept", "/as @sam", "/coach lost =HYPERLINK(evil) 12k @alex", "/coach lost Globex @alex",
         "/as @alex", "/coach retro", "1", "", "1", "2", "1", "Proposal", "", "2", "3",
         "I will confirm the budget before the proposal", "", "",
     ])

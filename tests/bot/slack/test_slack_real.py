@@ -14,6 +14,7 @@ from tests.support.fakes.slack_render import seen_in
 from tests.support.served import COACHBOT, Served, eventually, flat, new_person as person, query as rows
 from tests.bot.slack.test_slack_retro import walk_retro
 from tests.bot.slack.test_slack_serve import walk_talk
+from tests.support.lines import confirm_served
 
 DEALS = "C0DEALS"
 # What people type: Slack's three control characters, a fake channel ping, a fake mention, a fake
@@ -39,8 +40,7 @@ def test_typed_text_comes_back_as_typed_on_every_surface_and_pings_nobody(served
     start = len(fake.calls)
 
     # 1. A slash command: Slack sends what was typed escaped (&amp; &lt; &gt;), the picked rep as a mention.
-    served.command(f"team add <@{rep}|alex>", user=mgr)
-    fake.wait_for_response(mgr)
+    confirm_served(served, mgr, rep)
     served.command(f"lost {sr.typed(TYPED)} 12k <@{rep}|alex>", user=mgr, channel=DEALS)
     prompt = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == DEALS)[-1]
     seen = seen_in(prompt.body)
@@ -144,8 +144,7 @@ def test_forms_are_acknowledged_within_three_seconds_when_users_info_is_slow(ser
         served.post_signed(*sr.interaction_body(sr.message_shortcut(
             "start_loss_retro", crm_post, user=mgr, team=fake.team_id, channel=DEALS, trigger_id=trig)))
         form = fake.opened_view(fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trig)[-1])
-        served.command(f"team add <@{other}>", user=mgr)
-        fake.wait_for_response(mgr, containing="Added")
+        confirm_served(served, mgr, other)
         posted = served.submit(form, {"deal": {"value": {"type": "plain_text_input", "value": "Initech"}},
                                       "amount": {"value": {"type": "plain_text_input", "value": ""}},
                                       "rep": {"value": {"type": "users_select", "selected_user": other}}}, user=mgr)
@@ -169,8 +168,7 @@ def test_the_longest_deal_name_the_forms_allow_is_kept(db_url, fake, tmp_path):
     s = Served(fake, tmp_path, database_url=db_url)
     try:
         mgr, rep = person(fake, "Sol Berg"), person(fake, "Tam Vo")
-        s.command(f"team add <@{rep}>", user=mgr)
-        fake.wait_for_response(mgr, containing="Added")
+        confirm_served(s, mgr, rep)
         longest = "Q" * 198 + "&<"  # the lost-deal form's max_length, with characters Slack escapes
         trig = fake.trigger()
         crm_post = {"type": "message", "text": "Closed Lost", "bot_id": "BCRM", "ts": "19.1"}

@@ -9,6 +9,7 @@ from storage.crypto import NotesCipher
 from tests.support import slack_requests as sr
 from tests.support.fakes.slack_api import FakeSlack
 from tests.support.served import Served, flat, new_person as person, query as rows
+from tests.support.lines import confirm_served
 
 CHANNEL = "C0DEALS"
 
@@ -20,8 +21,7 @@ def fake():
     yield f
     f.stop()
 def lost_in_channel(served, fake, manager, rep, deal="Acme renewal 12k"):
-    served.command(f"team add <@{rep}>", user=manager)
-    fake.wait_for_response(manager)
+    confirm_served(served, manager, rep)
     served.command(f"lost {deal} <@{rep}>", user=manager, channel=CHANNEL)
     post = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == CHANNEL
                          and rep in flat(c.body))[-1]
@@ -134,16 +134,14 @@ def test_the_same_deal_twice_opens_one_retrospective(served, fake):
 
 def test_only_the_rep_or_their_manager_can_log_the_loss(served, fake):
     mgr, rep, other = person(fake, "Fay Lin"), person(fake, "Gus Webb"), person(fake, "Hal Ng")
-    served.command(f"team add <@{rep}>", user=mgr)
-    fake.wait_for_response(mgr)
+    confirm_served(served, mgr, rep)
     served.command(f"lost Vandelay <@{rep}>", user=other)
     assert fake.wait_for_response(other, containing="Only Gus Webb or their manager")
 
 
 def test_without_access_to_the_channel_the_rep_gets_the_prompt_directly(served, fake):
     mgr, rep = person(fake, "Ida Moss"), person(fake, "Jay Kim")
-    served.command(f"team add <@{rep}>", user=mgr)
-    fake.wait_for_response(mgr)
+    confirm_served(served, mgr, rep)
     fake.fail("chat.postMessage", 200, {"ok": False, "error": "not_in_channel"},
               match=lambda body: body.get("channel") == CHANNEL)
     served.command(f"lost Stark <@{rep}>", user=mgr, channel=CHANNEL)
@@ -154,8 +152,7 @@ def test_without_access_to_the_channel_the_rep_gets_the_prompt_directly(served, 
 
 def test_message_shortcut_prefills_and_posts_in_the_thread(served, fake):
     mgr, rep = person(fake, "Kai Sun"), person(fake, "Lou Bell")
-    served.command(f"team add <@{rep}>", user=mgr)
-    fake.wait_for_response(mgr)
+    confirm_served(served, mgr, rep)
     crm_post = {"type": "message", "text": "Deal *Wayne Enterprises* moved to Closed Lost — $40,000",
                 "bot_id": "BCRM", "ts": "1700000000.000100"}
     trig = fake.trigger()

@@ -11,6 +11,7 @@ from flows.dates import format_day
 from storage.crypto import NotesCipher
 from tests.support import slack_requests as sr
 from tests.support.fakes.slack_api import FakeSlack
+from tests.support.lines import confirm_served
 from tests.support.served import Served, flat, new_person as person, query as rows
 
 MANAGER, REP, OTHER_MANAGER = "U0SAM", "U0ALEX", "U0KIM"
@@ -31,7 +32,9 @@ def fake():
 def walk_talk(served: Served, manager: str, rep: str, *, observed: str = "In October you booked 2 demos; the target is 8.",
               rep_view: str = "My leads moved to the new team in September.", share: str = "yes",
               plan: str = "book 5 discovery calls by Friday\nme: join two calls in 2 weeks"):
-    """Open the talk modal and submit every step; returns the final ack body (the summary view)."""
+    """Confirm the reporting line (invited, accepted), open the talk modal and submit every step; returns
+    the final ack body (the summary view)."""
+    confirm_served(served, manager, rep)
     view = served.open_modal(f"talk <@{rep}>", user=manager)
     steps = [
         ("raised_before", sr.radio_answer("no")),
@@ -180,7 +183,8 @@ def test_user_text_is_escaped_in_everything_sent(served, fake):
 
 def test_a_manager_cannot_open_or_answer_another_managers_talk(served, fake):
     lee, sam, priya = person(fake, "Lee Wong"), person(fake, "Sam Rivera"), person(fake, "Priya Nair")
-    lee_view = served.open_modal(f"talk <@{priya}>", user=lee)  # Priya joins Lee's team
+    confirm_served(served, lee, priya)  # Priya joins Lee's team
+    lee_view = served.open_modal(f"talk <@{priya}>", user=lee)
     stolen = served.submit(lee_view, sr.radio_answer("no"), user=sam).json()
     assert "isn't yours" in flat(stolen)
     assert rows(served, "SELECT version FROM flow_sessions WHERE id = :i",

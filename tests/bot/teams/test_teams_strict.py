@@ -336,6 +336,9 @@ def test_a_plan_for_a_rep_without_a_chat_waits_and_arrives_when_they_install_the
     teams.post(bot, teams.activity(manager, text="<at>coachbot</at> team add <at>Lynne Robbins</at>",
                                    conversation=channel, entities=mention))
     teams.wait_sent(channel)
+    # the rep can't answer the invitation without a chat: the line is confirmed from the organisation's data
+    query(bot, "UPDATE people SET manager_id = (SELECT id FROM people WHERE platform_user_id = :m) "
+               "WHERE platform_user_id = :r", m=manager, r=rep)
     card = walk_talk(teams, bot, manager, rep)
     assert "summary" in shown(card)
     told = last_in(teams, manager, where=lambda a: "hasn't opened a chat" in shown(a))

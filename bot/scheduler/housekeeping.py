@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.core import planner
 from bot.ops.data_rights import purge_expired
-from storage import events, nudges, people, talks
+from storage import events, lines, nudges, people, talks
 from storage.db import Database
 
 log = logging.getLogger("coachbot.housekeeping")
@@ -23,6 +23,7 @@ async def run(db: Database, clock, retention_months: int = 0) -> dict[str, int]:
         for r in await talks.reps_with_open_plans(s):
             planned += await planner.ensure_weekly(s, person=r, kind="pulse", now=now)
         purged = await events.forget_before(s, cutoff=now - timedelta(days=1))
+        lapsed = await lines.expire(s, now=now)  # unanswered invitations: closed and logged
         requeued = await nudges.requeue_reachable(s, now=now)
         if requeued:
             log.warning("%d waiting message(s) can be delivered now; due again", requeued)
@@ -30,4 +31,5 @@ async def run(db: Database, clock, retention_months: int = 0) -> dict[str, int]:
     if any(expired.values()):
         log.warning("retention (%d months): purged %s", retention_months,
                     ", ".join(f"{v} {k}" for k, v in expired.items() if v))
-    return {"planned": planned, "purged_events": purged, **{f"expired_{k}": v for k, v in expired.items()}}
+    return {"planned": planned, "purged_events": purged, "lapsed_invitations": lapsed,
+            **{f"expired_{k}": v for k, v in expired.items()}}

@@ -11,6 +11,7 @@ from bot.core.commands import parse
 from bot.core.identity import Actor
 from bot.core.service import CoachService
 from bot.core.views import Team
+from bot.scheduler import housekeeping
 from flows.engine import Answer
 from flows.outputs import Notify, Refused
 from storage.crypto import NotesCipher
@@ -111,6 +112,8 @@ async def test_an_invitation_can_be_withdrawn_and_expires(coach):
     attempted("accepting an expired invitation", isinstance(late[0], Refused))
     assert isinstance(late[0], Refused) and (await person(coach, "alex")).manager_id is None
     assert (await team_of(coach, SAM)).pending == ()
+    assert (await housekeeping.run(coach.db, coach.clock))["lapsed_invitations"] == 1  # closed and logged
+    assert [c.how for c in await rows(coach, ReportingChange)][-1] == "expired"
     out = await run(coach, SAM, "team add @alex")  # a fresh invitation after the old one lapsed
     assert "Invited Alex" in said(out)
     assert "you report to Sam" in said(await run(coach, ALEX, "team accept"))
@@ -187,3 +190,15 @@ async def test_only_an_admin_sets_a_line_directly_and_moving_a_rep_tells_everyon
     (last,) = [c for c in await rows(coach, ReportingChange) if c.how == "admin"]
     assert (last.old_manager_id, last.new_manager_id, last.by_id) == (
         (await person(coach, "sam")).id, (await person(coach, "jo")).id, (await person(coach, "dana")).id)
+
+
+def test_teams_admins_are_the_ones_named_in_the_settings():
+    from bot.ops.settings import Settings
+    from bot.teams.members import named_admin
+
+    admins = Settings(COACHBOT_TEAMS_ADMINS=" 0a1b-AAD , Boss@Contoso.com ,", DATABASE_URL="sqlite://").teams_admin_ids
+    assert admins == {"0a1b-aad", "boss@contoso.com"}
+    assert named_admin(admins, "29:1", {"aadObjectId": "0A1B-aad"})
+    assert named_admin(admins, "29:2", {"userPrincipalName": "boss@contoso.com"})
+    assert not named_admin(admins, "29:3", {"aadObjectId": "other", "email": None})
+    assert not named_admin(frozenset(), "29:1", {"aadObjectId": "0a1b-aad"})

@@ -80,16 +80,18 @@ class Lines:
         await nudges.cancel_pending(s, subject=subject("invite", pending[0].id), reason="invitation withdrawn")
         return f"Withdrew your invitation to {rep.name}."
 
-    async def remove(self, s, me: Person, rep: Person, now: datetime) -> str:
-        """`team remove @rep`: withdraw a pending invitation, or end a confirmed line."""
+    async def remove(self, s, me: Person, rep: Person, now: datetime) -> tuple[str, list[Any]]:
+        """`team remove @rep`: withdraw a pending invitation, or end a confirmed line (the rep is told)."""
         withdrawn = await self.withdraw(s, me, rep, now)
         if withdrawn:
-            return withdrawn
+            return withdrawn, []
         if rep.manager_id != me.id:
-            return f"{rep.name} isn't on your team."
+            return f"{rep.name} isn't on your team.", []
         await lines.unlink(s, rep=rep, by=me, how="removed", now=now)
         logged(rep, me.id, None, me, "removed")
-        return f"Removed {rep.name}. Their past plans and retrospectives stay with you as history."
+        return (f"Removed {rep.name}. Their past plans and retrospectives stay with you as history.",
+                [told(rep, f"{me.name} removed you from their team on coachbot, so your new check-ins and "
+                           f"retrospectives are no longer shared with them.")])
 
     async def confirm(self, s, rep: Person, manager: Person, by: Person | None, how: str, now: datetime) -> list[Any]:
         """Confirm a line (after the path was checked); tells both people, and a previous manager."""

@@ -91,7 +91,8 @@ class RetroService:
             rep = await person_named(s, me, rep_ref, self.ctx.defaults) if rep_ref else me
             if rep.id != me.id and rep.manager_id != me.id:
                 return [Refused(f"Only {rep.name} or their manager can log {rep.name}'s lost deals. If you manage "
-                                f"{rep.name}, add them first: /coach team add @{rep.name.split()[0].lower()}")], "rep"
+                                f"{rep.name}, invite them with /coach team add @{rep.name.split()[0].lower()}; "
+                                f"once they accept, you can.")], "rep"
             key = manual_deal_key(rep.id, deal)
             retro, created = await retros.open_retro(
                 s, workspace_id=me.workspace_id, deal_key=key, deal_name=deal, rep=rep, amount=amount,

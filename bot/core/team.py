@@ -70,11 +70,13 @@ class TeamService:
                 return await self.lines.admin_set(s, me, manager, rep, now)
             if action not in ("add", "remove") or not cmd.people:
                 return [Say(USAGE, tone="error")]
-            said = []
+            said, others = [], []
             for ref in cmd.people:
-                said.append(await self._team_change(s, me, ref, action, now))
+                text, notices = await self._team_change(s, me, ref, action, now)
+                said.append(text)
+                others += notices
             view = await self._view(s, me, now)
-        return [Say("\n".join(said)), view]
+        return [Say("\n".join(said)), view, *others]
 
     async def _view(self, s, me: Person, now) -> Team:
         reps = await people.reps_of(s, manager=me)
@@ -85,10 +87,10 @@ class TeamService:
         return Team(me.name, tuple(r.name for r in reps), tuple(r.name for _, r in pending),
                     boss.name if boss else "", invited_by)
 
-    async def _team_change(self, s, me: Person, ref: PersonRef, action: str, now) -> str:
+    async def _team_change(self, s, me: Person, ref: PersonRef, action: str, now) -> tuple[str, list[Any]]:
         rep = await person_named(s, me, ref, self.ctx.defaults)
         if rep.id == me.id:
-            return "You can't be on your own team."
+            return "You can't be on your own team.", []
         if action == "add":
-            return await self.lines.invite(s, me, rep, now)
+            return await self.lines.invite(s, me, rep, now), []
         return await self.lines.remove(s, me, rep, now)

@@ -202,3 +202,13 @@ def test_teams_admins_are_the_ones_named_in_the_settings():
     assert named_admin(admins, "29:2", {"userPrincipalName": "boss@contoso.com"})
     assert not named_admin(admins, "29:3", {"aadObjectId": "other", "email": None})
     assert not named_admin(frozenset(), "29:1", {"aadObjectId": "0a1b-aad"})
+
+
+async def test_removing_a_confirmed_rep_tells_them_and_ends_access(coach):
+    await confirm_line(coach, SAM, ALEX)
+    out = await run(coach, SAM, "team remove @alex")
+    assert "Removed Alex" in said(out)
+    told = [o for o in out if isinstance(o, Notify)]
+    assert [o.external_id for o in told] == ["alex"] and "removed you from their team" in told[0].output.text
+    assert (await person(coach, "alex")).manager_id is None and (await team_of(coach, ALEX)).my_manager == ""
+    assert [c.how for c in await rows(coach, ReportingChange)][-1] == "removed"

@@ -151,6 +151,7 @@ def build_app(settings: Settings, listeners: SlackListeners, single: SingleWorks
             team = args.installation.team_id or args.installation.enterprise_id or ""
             await service.workspace_back("slack", team)
             listeners.scope_gaps.forget(team)
+            listeners.workspace_gone(team)  # the sender reads the new token before its next send
             return await installed(args)
         flow.success_handler = on_installed
     else:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any, Awaitable, Callable
 
 import aiohttp
@@ -30,26 +31,44 @@ PERMANENT = {"user_not_found", "account_inactive", "user_disabled", "channel_not
 class SlackSender:
     """Posts nudges with the workspace's current bot token.
 
-    The token is read from the installation store for every send, so a workspace that installs
-    again is served with its new token at once, whatever this process used before (one indexed
-    read; clients are kept per token, for their connection). A token Slack calls dead is read again
-    before the nudge is given up: a different one is tried, the same one (or none) fails the nudge
-    with what the admin has to do.
+    The token is read from the installation store and kept for at most TOKEN_FRESH seconds (one read
+    a tick, shared by the sends that wait for it, not one per nudge). An install made through this
+    process drops the kept token at once (`forget`, from the OAuth success handler); one made through
+    another replica is picked up within TOKEN_FRESH, or at once if Slack calls the old token dead:
+    a dead token is read again before the nudge is given up, a different one is tried, and the same
+    one (or none) fails the nudge with what the admin has to do.
     """
+
+    TOKEN_FRESH = 2.0  # seconds
 
     def __init__(self, app: AsyncApp, *, bot_token: str | None):
         self.app = app
         self.bot_token = bot_token
         self._clients: dict[str, AsyncWebClient] = {}  # team -> the client of the token last read for it
+        self._read_at: dict[str, float] = {}  # team -> when its token was read (monotonic)
+        self._reading: dict[str, asyncio.Task] = {}  # team -> the store read in flight
         self._http: aiohttp.ClientSession | None = None
+
+    async def _token(self, team: str) -> str | None:
+        """The team's bot token as stored now (one read for all the sends that ask at the same time)."""
+        task = self._reading.get(team)
+        if task is None:
+            task = asyncio.ensure_future(bot_token_for(self.app, self.bot_token, team))
+            self._reading[team] = task
+            task.add_done_callback(lambda _t: self._reading.pop(team, None) if self._reading.get(team) is _t else None)
+        return await asyncio.shield(task)
 
     async def _client(self, workspace: Workspace) -> AsyncWebClient:
         team = workspace.external_id
-        token = await bot_token_for(self.app, self.bot_token, team)
+        kept = self._clients.get(team)
+        if kept is not None and time.monotonic() - self._read_at.get(team, 0.0) < self.TOKEN_FRESH:
+            return kept
+        token = await self._token(team)
         if token is None:
             self.forget(team)
             raise SendError(f"coachbot is not installed in Slack workspace {team} (no bot token is stored for it); "
                             "install it there again", permanent=True)
+        self._read_at[team] = time.monotonic()
         kept = self._clients.get(team)
         if kept is not None and kept.token == token:
             return kept
@@ -66,8 +85,8 @@ class SlackSender:
         return client
 
     def forget(self, team: str) -> None:
-        """Drop the client kept for a workspace (its token was revoked or the app uninstalled)."""
-        self._clients.pop(team, None)
+        """Read the workspace's token again before the next send (installed again, uninstalled, revoked)."""
+        self._read_at.pop(team, None)
 
     async def close(self) -> None:
         """Close the shared HTTP session (on shutdown)."""

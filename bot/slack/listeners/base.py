@@ -30,6 +30,7 @@ class ListenerBase:
         self.refresher = refresher
         self.revocation: AsyncTokenRevocationListeners | None = None  # OAuth: forgets uninstalled workspaces
         self.workspace_gone = lambda team: None  # set by build_slack: drop what is cached for a workspace
+        # (uninstalled, revoked, or installed again with a new token)
         self.scope_gaps = scopes.Gaps()
         self._background: set[asyncio.Task] = set()
 

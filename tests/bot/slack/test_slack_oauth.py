@@ -204,3 +204,33 @@ def test_a_dead_token_with_no_newer_install_fails_the_nudge_saying_what_to_do(ti
     _, attempts, reason, _ = wait_status(ticking, nudge, "failed")
     assert attempts == 1 and error in reason and "install coachbot in the workspace again" in reason
     assert [r[1] for r in fake.take_refusals()] == [error]
+
+
+def test_another_replica_uses_the_new_token_within_seconds_though_the_old_one_still_works(fake, pg_url, tmp_path):
+    """The install lands on one replica; the one that sends nudges never hears of it but reads the store."""
+    from bot.slack.sender import SlackSender
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    installer = Served(fake, tmp_path / "a", oauth=True, database_url=pg_url,
+                       extra_env={"COACHBOT_TICK_SECONDS": "3600"})
+    sender = None
+    try:
+        key = {"COACHBOT_ENCRYPTION_KEY": installer.key}
+        sender = Served(fake, tmp_path / "b", oauth=True, database_url=pg_url,
+                        extra_env={"COACHBOT_TICK_SECONDS": "0.3", **key})
+        install(installer, "T9")
+        (first,) = seed_due_nudges(pg_url, nudges=1, people=1, team="T9")
+        wait_status(sender, first, "sent")
+        old = posted_with(fake, "T9")[-1][0]
+        install(installer, "T9")
+        time.sleep(SlackSender.TOKEN_FRESH)  # how long a replica may keep a token that still works
+        (second,) = seed_due_nudges(pg_url, nudges=1, people=1, team="T9")
+        wait_status(sender, second, "sent")
+        token, delivered = posted_with(fake, "T9")[-1]
+        assert delivered and token != old
+        assert fake.take_refusals() == []
+    finally:
+        if sender is not None:
+            sender.stop()
+        installer.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core import workspace_settings
 from bot.core.clock import parse_duration
 from bot.core.commands import Command, PersonRef, usage_line
 from bot.core.identity import Actor, NewPerson, effective_tz, person_for, zone_of
@@ -111,9 +112,13 @@ class AccountService:
                 errors = {"hours": str(exc)}
         elif field == "days" and value:
             errors = await self.update_settings(actor, work_days=_days(value))
+        elif field in workspace_settings.FIELDS and value:
+            return await workspace_settings.change(self.db, self.defaults, actor, field, value)
         else:
             return [Say("Usage: /coach settings — or change one: /coach settings tz Europe/Berlin · "
-                        "/coach settings hours 08:30-17:00 · /coach settings days sun-thu", tone="error")]
+                        "/coach settings hours 08:30-17:00 · /coach settings days sun-thu (workspace admins also: "
+                        "/coach settings checkin-days 1,3,7,14 · /coach settings holidays 2026-12-24,2026-12-25)",
+                        tone="error")]
         if errors:
             return [Say(" ".join(errors.values()), tone="error")]
         return [Say("Saved.", tone="success"), await self.settings(actor)]

@@ -17,7 +17,7 @@ from flows.outputs import Notify, Refused
 from storage.crypto import NotesCipher
 from storage.db import Database, migrate
 from storage.lines import INVITE_DAYS
-from storage.models import Conversation, Nudge, Person, ReportingChange, Retrospective
+from storage.models import Conversation, Nudge, Person, ReportingChange, Retrospective, Workspace
 from tests.support.clock import FixedClock
 from tests.support.evidence import attempted
 from tests.support.lines import confirm_line
@@ -212,3 +212,18 @@ async def test_removing_a_confirmed_rep_tells_them_and_ends_access(coach):
     assert [o.external_id for o in told] == ["alex"] and "removed you from their team" in told[0].output.text
     assert (await person(coach, "alex")).manager_id is None and (await team_of(coach, ALEX)).my_manager == ""
     assert [c.how for c in await rows(coach, ReportingChange)][-1] == "removed"
+
+
+async def test_admins_set_the_workspaces_checkin_days_and_holidays_and_nobody_else_can(coach):
+    out = await run(coach, ALEX, "settings checkin-days 2,5")
+    attempted("changing workspace settings without being an admin", isinstance(out[0], Refused))
+    assert isinstance(out[0], Refused)
+    await make_admin(coach, DANA)
+    for bad, why in (("checkin-days 0,999", "from 1 to 60"), ("checkin-days soon", "whole numbers"),
+                     ("holidays 2026-02-30", "isn't a date"), ("holidays 99999-01-01", "isn't a date")):
+        assert why in said(await run(coach, DANA, f"settings {bad}")), bad
+    assert "checkin-days: 2,5,10" in said(await run(coach, DANA, "settings checkin-days 10, 2,5"))
+    assert "2026-12-24, 2026-12-25" in said(await run(coach, DANA, "settings holidays 2026-12-25,2026-12-24"))
+    async with coach.db.session() as s:
+        ws = (await s.execute(select(Workspace))).scalar_one()
+    assert (ws.checkin_days, ws.holidays) == ("2,5,10", "2026-12-24,2026-12-25")

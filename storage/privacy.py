@@ -13,7 +13,7 @@ from flows.subjects import subject
 
 from storage.crypto import NotesCipher
 from storage.models import (
-    ActionItem, CheckIn, Conversation, FlowSession, FollowUp, Nudge, Person, Retrospective,
+    ActionItem, CheckIn, Conversation, FlowSession, FollowUp, Nudge, Person, ReportingInvite, Retrospective,
 )
 
 # A queued message's payload lists under this key the people whose words it carries, so `erase_person`
@@ -70,6 +70,12 @@ async def erase_person(s: AsyncSession, cipher: NotesCipher, *, person: Person) 
     await s.execute(update(Retrospective).where(Retrospective.manager_id == p).values(manager_id=None))
     await s.execute(update(Retrospective).where(Retrospective.opened_by_id == p).values(opened_by_id=None))
     counts["follow_ups"] = (await s.execute(delete(FollowUp).where(FollowUp.person_id == p))).rowcount
+    invites = [i for (i,) in await s.execute(select(ReportingInvite.id).where(
+        or_(ReportingInvite.rep_id == p, ReportingInvite.manager_id == p)))]
+    if invites:
+        await s.execute(delete(Nudge).where(Nudge.subject.in_([subject("invite", i) for i in invites])))
+        await s.execute(delete(ReportingInvite).where(ReportingInvite.id.in_(invites)))
+    counts["invitations"] = len(invites)
     counts["nudges"] = (await s.execute(delete(Nudge).where(Nudge.recipient_id == p))).rowcount
     counts["queued_messages_quoting_them"] = await _drop_quoting(s, cipher, person)
     await _rename_in_payloads(s, person.name, f"Erased person {p}")

@@ -143,6 +143,19 @@ async def test_forget_erases_messages_queued_for_others_that_quote_the_person(wo
     assert not any('"Alex"' in p for p in payloads)
 
 
+async def test_forget_drops_invitations_to_and_from_the_person_and_their_nudges(world):
+    from storage.models import ReportingInvite
+
+    await world.command(SAM, parse("team add <@U0JO|Jo>"))
+    invites = select(func.count()).select_from(ReportingInvite)
+    assert await count(world.db, invites) == 1
+    assert await count(world.db, select(func.count()).select_from(Nudge).where(Nudge.subject.like("invite:%"))) >= 1
+    name, counts = await forget(world.db, world.cipher, "U0JO")
+    assert name == "Jo" and counts["invitations"] == 1
+    assert await count(world.db, invites) == 0
+    assert await count(world.db, select(func.count()).select_from(Nudge).where(Nudge.subject.like("invite:%"))) == 0
+
+
 async def test_forgetting_a_manager_takes_their_name_out_of_their_reps_nudges(world):
     async with world.db.session() as s:
         before = (await s.execute(select(Nudge.payload).where(Nudge.payload.like('%"Sam"%')))).scalars().all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ActionItem, CheckIn, Conversation, Nudge, Person, Retrospective
@@ -20,8 +20,9 @@ class NeedSignals:
     last_manager_checkin: datetime | None
 
 
-async def need_signals(s: AsyncSession, *, rep: Person, now: datetime) -> NeedSignals:
-    """How much a rep needs their manager's time right now, as raw counts."""
+async def need_signals(s: AsyncSession, *, rep: Person, now: datetime, manager_id: int | None = None) -> NeedSignals:
+    """How much a rep needs their manager's time right now, as raw counts. A plan another manager kept
+    to themselves is not counted for `manager_id` (it is that manager's private notes)."""
     async def one(q):
         return (await s.execute(q)).scalar_one()
 
@@ -29,7 +30,8 @@ async def need_signals(s: AsyncSession, *, rep: Person, now: datetime) -> NeedSi
     return NeedSignals(
         open_plans=await one(select(func.count()).select_from(Conversation).where(
             Conversation.workspace_id == rep.workspace_id, Conversation.rep_id == rep.id,
-            Conversation.status == "open")),
+            Conversation.status == "open",
+            or_(Conversation.manager_id == manager_id, Conversation.shared_with_rep.is_(True)))),
         overdue_actions=await one(select(func.count()).select_from(ActionItem).where(
             ActionItem.owner_id == rep.id, ActionItem.status == "open", ActionItem.due_on < now.date())),
         losses_30d=await one(select(func.count()).select_from(Retrospective).where(

@@ -196,7 +196,7 @@ async def _digest(s, cipher, n, recipient, data, now, _batch):
         raise Skip("no reps")
     ranked = []
     for rep in reps:
-        sig = await digest.need_signals(s, rep=rep, now=now)
+        sig = await digest.need_signals(s, rep=rep, now=now, manager_id=recipient.id)
         score, reasons = 0, []
         if sig.open_plans:
             score += 2

@@ -133,3 +133,21 @@ async def test_the_manager_cannot_have_the_rep_asked_about_a_kept_plan(world):
         await s.flush()
         with pytest.raises(nudge_messages.Skip, match="not shared"):
             await nudge_messages.build(s, service.cipher, odd, kim, service.clock.now())
+
+
+async def test_a_new_managers_digest_does_not_count_the_plan_the_last_one_kept(world):
+    from bot.core.identity import Actor
+    from bot.scheduler import nudge_messages
+
+    service, kept = world
+    lee = Actor("slack", "T1", "U0LEE", "Lee", "Europe/London")
+    await confirmed(service, lee, KIM)  # Kim moved to Lee's team; Sam's kept plan with her is still open
+    async with service.db.session() as s:
+        boss = (await s.execute(select(Person).where(Person.platform_user_id == "U0LEE"))).scalar_one()
+        digest = Nudge(workspace_id=boss.workspace_id, recipient_id=boss.id, kind="digest",
+                       subject=subject("person", boss.id), dedupe_key="digest-lee", due_at=service.clock.now())
+        s.add(digest)
+        await s.flush()
+        (line,) = (await nudge_messages.build(s, service.cipher, digest, boss, service.clock.now())).detail
+    attempted("a manager learning of another manager's kept plan from the weekly digest", "on a plan" not in line)
+    assert line.startswith("1. Kim") and "on a plan" not in line

@@ -79,7 +79,7 @@ async def test_a_finished_talk_schedules_and_delivers_the_first_checkins(world):
     assert any("Quick check-in on the plan you agreed with Sam" in line for line in world.sent_to("alex"))
     assert any("It's been 1 day since your talk with Alex" in line for line in world.sent_to("sam"))
     sent = await world.nudges(status="sent")
-    assert {n.kind for n in sent} == {"checkin_rep", "checkin_manager"}
+    assert {n.kind for n in sent} == {"checkin_rep", "checkin_manager", "message"}  # message: the shared plan
 
 
 async def test_answering_a_checkin_and_a_stuck_rep_reaches_the_manager(world):
@@ -132,6 +132,7 @@ async def test_opt_out_pause_and_snooze_are_honoured(world):
 
 async def test_closing_the_plan_cancels_everything_still_scheduled(world):
     await world.talk()
+    await world.dispatcher.run_until_idle()  # the plan shared with Alex goes out as the talk ends
     out = await world.service.command(SAM, parse("close @alex"))
     assert "Closed the plan with Alex" in out[0].text
     assert await world.nudges(status="pending") == []

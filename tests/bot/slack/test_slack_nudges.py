@@ -172,7 +172,7 @@ def test_a_dm_that_slack_keeps_refusing_is_queued_and_delivered_later(served, fa
             t=utc_text(datetime.now(timezone.utc) - timedelta(seconds=1)), i=nudge_id)
         time.sleep(0.2)
     assert sql(served, "SELECT attempts FROM nudges WHERE id = :i", i=nudge_id) == [(4,)]
-    delivered = [c for c in fake.calls_to("chat.postMessage") if c.body.get("metadata", {}).get(
+    delivered = [c for c in fake.calls_to("chat.postMessage") if c.delivered and c.body.get("metadata", {}).get(
         "event_payload", {}).get("nudge_id") == nudge_id]
     assert len(delivered) == 1 and "shared the plan you agreed together" in json.dumps(delivered[0].body)
 

@@ -74,20 +74,36 @@ def answer(pg: Playground, card_msg: dict, value, *, expect_step: str | None) ->
     return updated
 
 
-def lose_in_channel(pg: Playground, rep: str, deal: str) -> dict:
-    """Put the rep on my team, then log their lost deal in the channel; returns the posted prompt card."""
+def accepts(pg: Playground, served: Served, rep: str) -> None:
+    """The rep presses Accept on my invitation (the card's data, as Teams sends it back from the rep)."""
+    invite = eventually(lambda: scalar(served, "SELECT n.id FROM nudges n JOIN people p ON p.id = n.recipient_id "
+                                               "WHERE p.platform_user_id = :r AND n.kind = 'line_invite' "
+                                               "ORDER BY n.id DESC", r=rep))
+    anchor = pg.wait_for(lambda m: m["_event"].get("actionConversationId", "").startswith(pg.channel), after=0)
+    pg.submit(anchor, {"coachbot": "nudge", "action": "line_accept", "value": str(invite)},
+              conversation=anchor["_event"]["actionConversationId"], as_user=rep)
+    assert eventually(lambda: query(served, "SELECT m.platform_user_id FROM people r JOIN people m ON "
+                                            "m.id = r.manager_id WHERE r.platform_user_id = :r", r=rep)
+                      == [(pg.me["id"],)])
+
+
+def lose_in_channel(pg: Playground, served: Served, rep: str, deal: str) -> dict:
+    """Put the rep on my team (invited, accepted), then log their lost deal in the channel; returns the
+    posted prompt card."""
     bot_tag, bot_entity = pg.mention_bot()
     rep_tag, rep_entity = pg.mention(rep)
     seen = pg.seen()
     pg.say(f"{bot_tag} team add {rep_tag}", conversation=pg.channel, mentions=[bot_entity, rep_entity])
     pg.wait_for_text("personal chat", after=seen, conversation=pg.channel)
+    accepts(pg, served, rep)
     seen = pg.seen()
     pg.say(f"{bot_tag} lost {deal} {rep_tag}", conversation=pg.channel, mentions=[bot_entity, rep_entity])
     return pg.wait_for(lambda m: deal.rsplit(" ", 1)[0] in shown_text(m) and card_of(m) is not None, after=seen)
 
 
-def walk_talk(pg: Playground, rep: str) -> dict:
+def walk_talk(pg: Playground, served: Served, rep: str) -> dict:
     card = start_talk_from_channel(pg, rep)
+    accepts(pg, served, rep)  # invited by the talk; accepted before it ends, so the plan can be shared
     steps = [
         ("no", "observed"),
         ("In October you booked 2 demos; the target is 8.", "own_part"),
@@ -131,7 +147,7 @@ def test_a_name_nobody_has_used_yet_is_explained_not_guessed(pg):
 
 
 def test_a_whole_difficult_conversation_through_cards_ends_in_a_stored_plan(pg, served):
-    done = walk_talk(pg, MEGAN)
+    done = walk_talk(pg, served, MEGAN)
     summary = shown_text(done)
     assert "summary" in summary and "book 5 discovery calls" in summary
     pg.wait_for_text("The plan with Megan Bowen is stored", after=0)
@@ -189,7 +205,7 @@ def test_a_loss_retrospective_starts_from_its_card(pg, served):
 
 def test_the_scheduler_sends_a_nudge_the_user_can_answer_on_the_card(pg, served):
     if not query(served, "SELECT id FROM conversations WHERE status = 'open'"):
-        walk_talk(pg, MEGAN)
+        walk_talk(pg, served, MEGAN)
     for setting in ("settings hours 00:00-23:59", "settings days mon,tue,wed,thu,fri,sat,sun"):
         seen = pg.seen()
         pg.say(setting)
@@ -212,7 +228,7 @@ def test_the_scheduler_sends_a_nudge_the_user_can_answer_on_the_card(pg, served)
 
 
 def test_a_loss_logged_in_a_channel_is_posted_there_and_only_the_rep_or_manager_can_open_it(pg, served):
-    prompt = lose_in_channel(pg, MEGAN, "Globex expansion 25k")
+    prompt = lose_in_channel(pg, served, MEGAN, "Globex expansion 25k")
     assert prompt["_event"]["actionConversationId"].startswith(pg.channel)  # in the channel, for the team to see
     assert "Megan Bowen" in shown_text(prompt)
     where = eventually(lambda: query(served, "SELECT channel_id, message_ts FROM retrospectives "
@@ -234,7 +250,7 @@ RETRO = {"primary": "price", "secondary": "timing", "evidence": "our_read", "deb
 
 
 def test_a_manager_fills_in_a_channel_loss_and_the_summary_lands_in_its_thread(pg, served):
-    prompt = lose_in_channel(pg, ISAIAH, "Umbrella deal 8k")
+    prompt = lose_in_channel(pg, served, ISAIAH, "Umbrella deal 8k")
     thread = prompt["_event"]["actionConversationId"]
     seen = pg.seen()
     pg.submit(prompt, action_data(prompt, "Start retrospective"), conversation=thread)

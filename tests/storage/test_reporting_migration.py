@@ -47,3 +47,25 @@ def test_existing_lines_become_pending_and_both_people_are_asked(db_url):
                for n in nudges.values())
     assert [(c.how, c.old_manager_id, c.new_manager_id) for c in changes] == [("migrated", ids["USAM"], None)]
     assert retro.manager_id is None  # the claimed manager's reports no longer hold the rep's losses
+
+
+def test_the_migration_goes_down_to_the_lines_as_they_were_and_up_again(db_url):
+    from alembic import command
+
+    from storage.db import alembic_config
+
+    test_existing_lines_become_pending_and_both_people_are_asked(db_url)
+    engine = create_engine(sync_url(db_url))
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config(db_url)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0006")
+        with engine.connect() as conn:
+            lines = dict(conn.execute(text("SELECT r.platform_user_id, m.platform_user_id FROM people r "
+                                           "LEFT JOIN people m ON m.id = r.manager_id")).all())
+            kinds = {k for (k,) in conn.execute(text("SELECT kind FROM nudges"))}
+    finally:
+        engine.dispose()
+    assert lines == {"USAM": None, "UALEX": "USAM", "UJO": None} and not kinds & {"line_invite", "line_pending"}
+    migrate(db_url)  # and up again: the line is pending once more, asked anew

@@ -94,8 +94,8 @@ def _claimed_lines_become_pending() -> None:
         for recipient, kind, key in ((rep_id, 'line_invite', 'ask'), (manager_id, 'line_pending', 'note')):
             conn.execute(nudges.insert().values(
                 workspace_id=workspace_id, recipient_id=recipient, kind=kind, subject=f"invite:{invite_id}",
-                dedupe_key=f"invite:{invite_id}:{key}", due_at=now, status='pending', attempts=0, payload='{}',
-                created_at=now))
+                dedupe_key=f"invite:{invite_id}:{key}:{now:%Y%m%d%H%M%S}", due_at=now, status='pending',
+                attempts=0, payload='{}', created_at=now))
         conn.execute(retros.update().where(retros.c.rep_id == rep_id, retros.c.manager_id == manager_id)
                      .values(manager_id=None))
     conn.execute(people.update().where(people.c.manager_id.is_not(None)).values(manager_id=None))
@@ -106,6 +106,8 @@ def downgrade() -> None:
     conn = op.get_bind()
     people = sa.table('people', sa.column('id'), sa.column('manager_id'))
     invites = sa.table('reporting_invites', sa.column('rep_id'), sa.column('manager_id'), sa.column('status'))
+    nudges = sa.table('nudges', sa.column('kind'))
+    conn.execute(nudges.delete().where(nudges.c.kind.in_(('line_invite', 'line_pending'))))  # name invitations
     for rep_id, manager_id in conn.execute(sa.select(invites.c.rep_id, invites.c.manager_id)
                                            .where(invites.c.status == 'pending')).all():
         conn.execute(people.update().where(people.c.id == rep_id, people.c.manager_id.is_(None))

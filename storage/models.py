@@ -22,7 +22,7 @@ class Workspace(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)  # console | slack | teams
-    external_id: str = Field(max_length=64)
+    external_id: str = Field(max_length=255)  # a Slack team id, or a Teams tenant id
     name: str = Field(default="", max_length=200)
     checkin_days: str = Field(default="1,3,7,14", max_length=60)  # working days after a talk for check-ins
     holidays: str = Field(default="", max_length=2000)  # ISO dates, comma-separated: no nudges on these
@@ -43,7 +43,7 @@ class Person(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspaces.id")
-    platform_user_id: str = Field(max_length=64)
+    platform_user_id: str = Field(max_length=255)  # a Teams user id runs to ~100 characters
     name: str = Field(default="", max_length=200)
     email: Optional[str] = Field(default=None, max_length=320)
     tz: str = Field(default="UTC", max_length=64)  # from the platform profile
@@ -173,7 +173,7 @@ class Retrospective(SQLModel, table=True):
     manager_id: Optional[int] = Field(default=None, foreign_key="people.id")
     opened_by_id: Optional[int] = Field(default=None, foreign_key="people.id")
     source: str = Field(default="command", max_length=16)  # command | shortcut | webhook | hubspot
-    channel_id: Optional[str] = Field(default=None, max_length=32)
+    channel_id: Optional[str] = Field(default=None, max_length=255)
     message_ts: Optional[str] = Field(default=None, max_length=32)  # the prompt; its thread holds the rest
     status: str = Field(default="pending", max_length=16)  # pending | in_progress | done
     primary_reason: Optional[str] = Field(default=None, max_length=32)

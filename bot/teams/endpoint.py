@@ -24,7 +24,7 @@ from bot.teams.identity import auth_configuration, connections, reference_proble
 
 log = logging.getLogger("coachbot.teams")
 MAX_ACTIVITY = 256 * 1024  # Teams activities are far smaller; a larger body is refused with 413
-ID_MAX = 64  # people.platform_user_id and workspaces.external_id hold a Teams user id and tenant id
+ID_MAX = 255  # people.platform_user_id and workspaces.external_id hold a Teams user id and tenant id
 TURN_FAILED = "Something went wrong on my side. Everything you had answered is saved — try again in a moment."
 
 

@@ -225,3 +225,14 @@ async def test_health_ping(db):
 def test_conversation_review_is_a_date_column():
     assert Conversation.__table__.c.review_on.type.python_type is date
     assert datetime.now(timezone.utc).tzinfo is not None
+
+
+async def test_a_teams_user_id_as_long_as_teams_makes_them_is_stored(db):
+    """Teams user ids ("29:1...") run to ~90 characters and tenant ids are GUIDs; Slack's are short."""
+    user = "29:1" + "GcS4EN60fdk1Azb5X8ReRRIpGSlvjApPUGd9pkhJ7Cp2qvahDTvX-XMnqKY0nkyWV8wbmyX-oY1hBt_SCZP-Vw" * 2
+    async with db.session() as s:
+        ws = await people.get_or_create_workspace(s, platform="teams", external_id="72f988bf-86f1-41af-91ab-2d7cd011db47")
+        person = await people.get_or_create_person(s, workspace_id=ws.id, platform_user_id=user, name="Teams user")
+    async with db.session() as s:
+        found = await people.find_person(s, platform="teams", workspace=ws.external_id, user=user)
+    assert found is not None and found.id == person.id and len(user) > 160

@@ -177,7 +177,8 @@ class FakeTeams:
 
     def add_user(self, name: str, *, email: str | None = None, tz: str = "Europe/Berlin") -> str:
         """A person of the tenant; returns their Teams user id (29:...)."""
-        uid = f"29:{uuid.uuid4().hex}"
+        # As long as Teams' own (a "29:1" id runs to ~90 characters), so a column too short for them fails here.
+        uid = f"29:1{(uuid.uuid4().hex * 3)[:86]}"
         given, _, surname = name.partition(" ")
         self.users[uid] = {"id": uid, "name": name, "objectId": str(uuid.uuid4()), "givenName": given,
                            "surname": surname, "email": email or f"{given.lower()}@contoso.example",

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, insert, select
 
 from bot.core.buttons import NOT_YOURS
+from storage.crypto import NotesCipher
 from storage.db import sync_url
 from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person, Workspace
 from tests.support.evidence import attempted
@@ -76,6 +77,7 @@ def seed(served: Served, team: str) -> dict[str, dict[str, int]]:
     """
     engine = create_engine(sync_url(served.database_url))
     now = datetime.now(timezone.utc)
+    sealed = NotesCipher(served.key).encrypt  # notes are stored encrypted with the server's key
     mine: dict[str, dict[str, int]] = {}
     try:
         with engine.begin() as conn:
@@ -101,13 +103,13 @@ def seed(served: Served, team: str) -> dict[str, dict[str, int]]:
                 mgr = person(mgr_uid)
                 rep = person(rep_uid, mgr)
                 talk = conn.execute(insert(Conversation).values(
-                    workspace_id=ws, manager_id=mgr, rep_id=rep, notes_encrypted="-", review_on=date(2027, 1, 15),
+                    workspace_id=ws, manager_id=mgr, rep_id=rep, notes_encrypted=sealed({"observed": "seeded"}), review_on=date(2027, 1, 15),
                     status="open", shared_with_rep=True, created_at=now).returning(Conversation.id)).scalar_one()
                 item = conn.execute(insert(ActionItem).values(
-                    id=next(_ids["action_items"]), conversation_id=talk, workspace_id=ws, owner_role="rep", owner_id=rep, text_encrypted="-",
+                    id=next(_ids["action_items"]), conversation_id=talk, workspace_id=ws, owner_role="rep", owner_id=rep, text_encrypted=sealed("call five prospects"),
                     status="open", created_at=now).returning(ActionItem.id)).scalar_one()
                 followup = conn.execute(insert(FollowUp).values(
-                    id=next(_ids["followups"]), workspace_id=ws, person_id=rep, text_encrypted="-", status="open",
+                    id=next(_ids["followups"]), workspace_id=ws, person_id=rep, text_encrypted=sealed("call five prospects"), status="open",
                     created_at=now).returning(FollowUp.id)).scalar_one()
 
                 def nudge(kind: str, to: int, subject: str) -> int:
@@ -174,6 +176,20 @@ def test_the_same_presses_on_the_pressers_own_subjects_are_taken(served, fake):
     assert NOT_YOURS not in told
     assert query(served, "SELECT count(*) FROM checkins")[0][0] == before + 1
     item = subjects["U1REP"]["item"]
-    assert served.click("item_done", f"{item}:", user="U1REP", team="T1", channel="D1REP", container="message",
-                        message_ts="1.1").status == 200
-    assert eventually(lambda: query(served, "SELECT status FROM action_items WHERE id = :i", i=item)[0][0] == "done")
+    told = press(served, fake, "U1REP", "T1", "item_done", f"{item}:")
+    assert eventually(lambda: query(served, "SELECT status FROM action_items WHERE id = :i", i=item)[0][0] == "done"), told
+
+
+def test_a_press_that_fails_on_our_side_is_answered_not_left_hanging(fake, tmp_path):
+    """Work after the acknowledgement that fails unexpectedly (here a stored note no key can open)
+    tells the presser so, instead of leaving a button that seems to do nothing."""
+    served = Served(fake, tmp_path, oauth=True)
+    try:
+        install(served, "T1")
+        item = seed(served, "T1")["U1REP"]["item"]
+        query(served, "UPDATE action_items SET text_encrypted = 'damaged' WHERE id = :i", i=item)
+        told = press(served, fake, "U1REP", "T1", "item_done", f"{item}:")
+        assert "Something went wrong on my side" in told and "try again" in told
+        assert NOT_YOURS not in told
+    finally:
+        served.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable
+from typing import Any, Awaitable, Callable
 
 import aiohttp
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
@@ -18,8 +18,13 @@ from bot.core.service import CoachService
 from bot.core.views import plain_text
 from bot.slack import blocks, scopes
 from bot.slack.tokens import client_with
+from flows.outputs import Say
 
 log = logging.getLogger("coachbot.slack")
+
+# Said when work after the acknowledgement failed for a reason that is ours, not the person's.
+WENT_WRONG = ("Something went wrong on my side, so I couldn't finish that. Please try again in a minute; "
+              "if it keeps happening, let whoever installed coachbot know (the details are in its log).")
 
 
 class ListenerBase:
@@ -34,9 +39,10 @@ class ListenerBase:
         self.scope_gaps = scopes.Gaps()
         self._background: set[asyncio.Task] = set()
 
-    def later(self, work: Awaitable[None]) -> asyncio.Task:
-        """Run `work` after the response has gone to Slack; failures are logged, never swallowed."""
-        task = asyncio.ensure_future(work)
+    def later(self, work: Awaitable[None], *, tell: Callable[..., Awaitable[Any]] | None = None) -> asyncio.Task:
+        """Run `work` after the response has gone to Slack; a failure is logged and, given `tell` (a
+        `respond`), said to the person, who would otherwise see nothing happen."""
+        task = asyncio.ensure_future(work if tell is None else _telling_failure(work, tell))
         self._background.add(task)
         task.add_done_callback(self._finished)
         return task
@@ -136,3 +142,15 @@ def error_code(exc: SlackApiError) -> str:
     """Slack's error code from a failed call, even when the body was not JSON (a proxy's 5xx page)."""
     data = getattr(exc.response, "data", None)
     return data.get("error", "unknown") if isinstance(data, dict) else f"HTTP {exc.response.status_code}"
+
+
+async def _telling_failure(work: Awaitable[None], tell: Callable[..., Awaitable[Any]]) -> None:
+    try:
+        await work
+    except Exception:
+        try:
+            await tell(response_type="ephemeral", replace_original=False,
+                       **blocks.message(Say(WENT_WRONG, tone="error")))
+        except Exception as exc:  # noqa: BLE001 - the failure itself is still logged below
+            log.warning("could not tell the person their request failed: %s", exc)
+        raise

@@ -42,7 +42,7 @@ class CommandListeners(Delivery):
             await ack(**blocks.message(Say(help_text())))
             return
         await ack()
-        self.later(self.run_command(cmd, command, respond, client, actor_of(context)))
+        self.later(self.run_command(cmd, command, respond, client, actor_of(context)), tell=respond)
 
     async def run_command(self, cmd: Command, command: dict, respond, client: AsyncWebClient, actor: Actor) -> None:
         """The work of a /coach command, after it was acknowledged."""

@@ -34,7 +34,7 @@ class NudgeListeners(ListenerBase):
                     log.warning("could not update the nudge message: %s", exc)
             if action["action_id"].partition(".")[0] in HOME_CHANGING:
                 await self.publish_home(client, actor)
-        self.later(work())
+        self.later(work(), tell=respond)
 
     async def on_uninstalled(self, body: dict, context) -> None:
         """app_uninstalled: forget the install and stop the workspace's nudges, saying why."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
+from bot.core import outbox
 from bot.core.identity import Actor, person_for
 from bot.core.runner import Context
 from flows.outputs import Refused
@@ -41,8 +42,9 @@ class Button:
 
 
 class Buttons:
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, wake: Callable[[], None] | None = None):
         self.ctx = ctx
+        self._wake = wake  # the dispatcher's wake-up, after a press queued a message
         self._buttons: dict[str, Button] = {}
 
     def add(self, button: Button) -> None:
@@ -74,7 +76,14 @@ class Buttons:
             row = await self.load(s, me, button, subject)
             if row is None:
                 return [Refused(NOT_YOURS)]
-            return await button.handler(s, me, row, subject.option)
+            outputs = await button.handler(s, me, row, subject.option)
+            # A press that alerts someone (a "stuck" check-in) queues it with what the press stored; a press
+            # repeated on the same subject and option queues nothing more.
+            origin = f"press:{button.action}:{subject.kind}:{subject.id}:{subject.option}"
+            outputs, queued = await outbox.keep(s, self.ctx.cipher, me, outputs, self.ctx.clock.now(), origin=origin)
+        if queued and self._wake is not None:
+            self._wake()
+        return outputs
 
     @staticmethod
     async def load(s, me: Person, button: Button, subject: Subject):

@@ -85,6 +85,10 @@ class FlowRunner:
         """Call `wake` after a finish committed messages to the outbox (the dispatcher's wake-up)."""
         self._wake = wake
 
+    def wake(self) -> None:
+        """Messages were just committed to the outbox elsewhere in the core (a button): deliver them now."""
+        self._wake()
+
     def on_finish(self, flow: str, hook: FinishHook) -> None:
         """Register what happens when a flow finishes (one hook per flow)."""
         self._finish[flow] = hook

@@ -43,7 +43,7 @@ class CoachService:
         self.runner = FlowRunner(ctx)
         self.steps = self.runner.steps
         self.account = AccountService(db, cipher, clock, defaults=self.defaults)
-        self.buttons = Buttons(ctx)
+        self.buttons = Buttons(ctx, wake=self.runner.wake)
         self.lines = Lines(ctx, self.buttons)
         self.talks = Talks(ctx, self.runner, self.lines)
         self.checkins = CheckIns(ctx, self.runner)

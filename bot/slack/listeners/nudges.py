@@ -26,7 +26,8 @@ class NudgeListeners(ListenerBase):
         async def work() -> None:
             screen = screen_of(await self.service.buttons.press(actor, action["action_id"], action.get("value", "")))
             for notice in screen.notices:
-                await self.dm(client, notice.external_id, notice.output, actor.workspace)
+                if not notice.queued:  # a queued one is the dispatcher's, checked against the DM history
+                    await self.dm(client, notice.external_id, notice.output, actor.workspace)
             if screen.words:
                 try:
                     await respond(replace_original=True, **blocks.answered(body.get("message") or {}, screen.words))

@@ -3,7 +3,7 @@ woken at once, delivered once, and not held back by the recipient's pause on nud
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, update
@@ -18,6 +18,7 @@ from flows.outputs import Notify
 from storage.crypto import NotesCipher
 from storage.db import Database, migrate
 from storage.models import Nudge, Person
+from tests.bot.scheduler.test_scheduler import TALK
 from tests.support.clock import FixedClock
 
 MON = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
@@ -77,3 +78,30 @@ async def test_a_calm_checkin_queues_nothing_and_wakes_no_one(world):
     out = await service.answer(ALEX, Answer(""))
     assert not [o for o in out if isinstance(o, Notify)]
     assert await messages(db) == [] and woken == []
+
+
+async def test_stuck_pressed_on_a_checkin_nudge_is_queued_with_the_answer_and_delivered_once(world):
+    service, dispatcher, lines, db = world
+    woken = []
+    service.runner.on_queued(lambda: woken.append(1))
+    await service.command(SAM, parse("talk @alex"))
+    for value in TALK:
+        await service.answer(SAM, Answer(value))
+    await dispatcher.run_until_idle()  # the shared plan
+    while service.clock.current < MON + timedelta(days=1, hours=3):  # Tuesday's check-in reaches Alex
+        service.clock.current += timedelta(minutes=30)
+        await dispatcher.run_until_idle()
+    checkin = next(n for n in await _all(db) if n.kind == "checkin_rep" and n.status == "sent")
+    woken.clear()
+    out = await service.buttons.press(ALEX, "nudge_checkin.stuck", f"{checkin.id}:stuck")
+    notice = next(o for o in out if isinstance(o, Notify))
+    assert notice.queued and woken == [1]
+    await service.buttons.press(ALEX, "nudge_checkin.stuck", f"{checkin.id}:stuck")  # pressed twice
+    await dispatcher.run_until_idle()
+    to_sam = [line for line in lines if "to @sam:" in line and "checked in: stuck" in line]
+    assert len(to_sam) == 1
+
+
+async def _all(db) -> list[Nudge]:
+    async with db.session() as s:
+        return list((await s.execute(select(Nudge))).scalars())

@@ -6,16 +6,20 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import create_engine, insert, select
 
+from storage.crypto import NotesCipher
 from storage.db import sync_url
 from storage.models import Conversation, Nudge, Person, Workspace
 
 
 def seed_due_nudges(url: str, *, nudges: int, people: int = 100, team: str = "T0001",
-                    due_in: timedelta = timedelta(seconds=-30)) -> list[int]:
+                    due_in: timedelta = timedelta(seconds=-30), key: str | None = None) -> list[int]:
     """People at work around the clock, each with an open plan, and `nudges` pulse nudges due now
-    (or `due_in` from now)."""
+    (or `due_in` from now). The plans' notes are sealed with `key` (the test servers' own by default)."""
+    from tests.support.served import TEST_KEY  # here: served imports the fakes, which benches load lazily
+
     engine = create_engine(sync_url(url))
     now = datetime.now(timezone.utc)
+    sealed = NotesCipher(key or TEST_KEY).encrypt({"seeded": True})
     try:
         with engine.begin() as conn:
             ws = conn.execute(select(Workspace.id).where(Workspace.platform == "slack",
@@ -35,7 +39,7 @@ def seed_due_nudges(url: str, *, nudges: int, people: int = 100, team: str = "T0
                     work_start="00:00", work_end="23:59", work_days="mon,tue,wed,thu,fri,sat,sun", opted_out=False,
                     manager_id=mgr, created_at=now).returning(Person.id)).scalar_one()
                 conn.execute(insert(Conversation).values(
-                    workspace_id=ws, manager_id=mgr, rep_id=rep, notes_encrypted="-", review_on=date(2099, 1, 1),
+                    workspace_id=ws, manager_id=mgr, rep_id=rep, notes_encrypted=sealed, review_on=date(2099, 1, 1),
                     status="open", shared_with_rep=True, created_at=now))  # a pulse goes to reps on a shared plan
                 reps.append(rep)
             rows = [dict(workspace_id=ws, recipient_id=reps[i % people], kind="pulse", subject=f"person:{reps[i % people]}",

@@ -21,6 +21,8 @@ from tests.support import slack_requests as sr
 from tests.support.fakes import block_kit
 from tests.support.fakes.slack_api import FakeSlack
 
+TEST_KEY = NotesCipher.generate_key()
+
 COACHBOT = Path(sys.executable).with_name("coachbot")
 ACK_SECONDS = 3.0
 
@@ -64,7 +66,9 @@ class Served:
                  extra_env: dict | None = None):
         self.fake = fake
         self.port = free_port()
-        self.key = NotesCipher.generate_key()
+        # One key for every server of a test run unless a test sets its own: replicas of one deployment
+        # share their key, and rows seeded beside them (tests/support/nudge_seed.py) are sealed with it.
+        self.key = (extra_env or {}).get("COACHBOT_ENCRYPTION_KEY") or TEST_KEY
         self.database_url = database_url or f"sqlite:///{workdir / 'serve.db'}"
         env = sanitized_env()
         env.update({"DATABASE_URL": self.database_url, "COACHBOT_ENCRYPTION_KEY": self.key})

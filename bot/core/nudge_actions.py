@@ -24,6 +24,8 @@ from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person, Wo
 from storage.nudges import NewNudge
 
 PULSE_BUCKETS = ("0", "1-2", "3-5", "6+")
+LINE_GONE = ("That plan was agreed with a manager who isn't this rep's confirmed manager now, so nothing was "
+             "recorded or passed on. /coach team shows who reports to whom.")
 PLAN_GONE = "That plan has been closed, so there's nothing to check in on any more. Thanks all the same!"
 
 
@@ -53,6 +55,14 @@ class NudgeActions:
             return None
         return talk if me.id == (talk.rep_id if role == "rep" else talk.manager_id) else None
 
+    async def _line_gone(self, s, talk: Conversation) -> Refused | None:
+        """A refusal when the plan's manager is no longer the rep's confirmed manager (a button pressed
+        after the line was changed, withdrawn or made pending): nothing about the rep goes to them."""
+        rep = await s.get(Person, talk.rep_id)
+        if rep is not None and rep.manager_id == talk.manager_id:
+            return None
+        return Refused(LINE_GONE)
+
     async def _nudge_checkin(self, s, me: Person, n: Nudge, status: str) -> list[Any]:
         if status not in LABELS:
             return [Refused("That answer isn't one I know; nothing was recorded.")]
@@ -61,6 +71,8 @@ class NudgeActions:
             return [Refused(NOT_YOURS)]
         if talk.status != "open":
             return [Say(PLAN_GONE)]
+        if gone := await self._line_gone(s, talk):
+            return [gone]
         now = self.clock.now()
         await checkins.record_checkin(s, self.cipher, rep=me, author=me, kind="rep", status=status, note=None,
                                       conversation_id=talk.id, now=now)
@@ -82,6 +94,8 @@ class NudgeActions:
         talk = await self._talk(s, me, n, role="manager")
         if talk is None:
             return [Refused("That plan no longer exists, or isn't yours.")]
+        if gone := await self._line_gone(s, talk):
+            return [gone]
         rep = await people.get_person(s, workspace_id=me.workspace_id, person_id=talk.rep_id)
         now = self.clock.now()
         await checkins.record_checkin(s, self.cipher, rep=rep, author=me, kind="manager", status=None, note=None,

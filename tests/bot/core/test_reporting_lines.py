@@ -227,3 +227,27 @@ async def test_admins_set_the_workspaces_checkin_days_and_holidays_and_nobody_el
     async with coach.db.session() as s:
         ws = (await s.execute(select(Workspace))).scalar_one()
     assert (ws.checkin_days, ws.holidays) == ("2,5,10", "2026-12-24,2026-12-25")
+
+
+async def test_a_checkin_button_pressed_after_the_line_ended_reaches_no_former_manager(coach):
+    """Buttons already sitting in a rep's DM outlive the line they were sent under."""
+    await confirm_line(coach, SAM, ALEX)
+    await run(coach, SAM, "talk @alex")
+    for value in TALK:
+        await coach.answer(SAM, Answer(value))
+    alex = await person(coach, "alex")
+    nudge = next(n for n in await rows(coach, Nudge, Nudge.recipient_id == alex.id) if n.kind == "checkin_rep")
+    await run(coach, SAM, "team remove @alex")
+    out = await coach.buttons.press(ALEX, "nudge_checkin", f"{nudge.id}:stuck")
+    refused = isinstance(out[0], Refused) and not any(isinstance(o, Notify) for o in out)
+    attempted("a rep's check-in reaching a manager who no longer holds the line", refused)
+    assert refused and "isn't this rep's confirmed manager" in out[0].reason
+    from storage.models import CheckIn
+    assert await rows(coach, CheckIn) == []
+
+
+@pytest.mark.parametrize("typed", ["²", "1,²,7"])
+async def test_check_in_days_typed_with_a_superscript_are_refused_in_words(coach, typed):
+    await make_admin(coach, SAM)
+    out = await run(coach, SAM, f"settings checkin-days {typed}")
+    assert "whole numbers" in said(out)

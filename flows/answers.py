@@ -98,7 +98,7 @@ def _multi_choice(step: Step, raw: Any) -> tuple[Any, list[Feedback]]:
 
 def _match_option(options: tuple[Option, ...], text: str) -> Option | None:
     t = text.strip().lower()
-    if t.isdigit() and 1 <= int(t) <= len(options):
+    if t.isascii() and t.isdigit() and 1 <= int(t) <= len(options):  # '²' is a digit int() refuses
         return options[int(t) - 1]
     for o in options:
         if t in (o.value.lower(), o.label.lower()):

@@ -26,7 +26,8 @@ def read_subject(reference: str | None, kind: str | None = None) -> Subject | No
     """The kind and id of a stored reference, or None when it is malformed (or not of `kind`)."""
     prefix, _, ident = (reference or "").partition(":")
     ident = ident.partition(":")[0]
-    if prefix not in KINDS or (kind is not None and prefix != kind) or not ident.isdigit() or len(ident) > 18:
+    number = ident.isascii() and ident.isdigit() and len(ident) <= 18  # not '²', which int() refuses
+    if prefix not in KINDS or (kind is not None and prefix != kind) or not number:
         return None
     return Subject(prefix, int(ident))
 

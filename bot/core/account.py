@@ -202,7 +202,8 @@ def _minutes(hhmm: str) -> int:
 def _clock(text: str) -> str:
     text = text.strip()
     h, _, m = text.partition(":")
-    if not (h.isdigit() and (m.isdigit() or m == "") and 0 <= int(h) < 24 and 0 <= int(m or 0) < 60):
+    digits = h.isascii() and m.isascii() and h.isdigit() and (m.isdigit() or m == "")  # not '²', which int() refuses
+    if not (digits and 0 <= int(h) < 24 and 0 <= int(m or 0) < 60):
         raise ValueError(f"“{text}” isn't a time like 08:30.")
     return f"{int(h):02d}:{int(m or 0):02d}"
 

@@ -61,7 +61,7 @@ class Buttons:
         if button is None:
             return Refused(UNKNOWN)
         ident, _, option = (value or "").partition(":")
-        if not ident.isdigit() or len(ident) > 18 or len(option) > 32:
+        if not (ident.isascii() and ident.isdigit()) or len(ident) > 18 or len(option) > 32:
             return Refused(DAMAGED)
         return button, Subject(button.subject, int(ident), option)
 

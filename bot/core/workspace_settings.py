@@ -23,7 +23,7 @@ ADMINS_ONLY = "Only a workspace admin can change the workspace's check-in days a
 def checkin_days(value: str) -> str | tuple[int, ...]:
     """The cadence typed as "1,3,7,14", or what is wrong with it."""
     parts = [p.strip() for p in value.replace(" ", ",").split(",") if p.strip()]
-    if not parts or not all(p.isdigit() and len(p) <= 3 for p in parts):
+    if not parts or not all(p.isascii() and p.isdigit() and len(p) <= 3 for p in parts):
         return "Check-in days are working days after the talk, as whole numbers: e.g. 1,3,7,14."
     days = sorted({int(p) for p in parts})
     if days[0] < 1 or days[-1] > MAX_DAY or len(days) > MAX_CHECKINS:

@@ -103,7 +103,8 @@ class Settings(BaseSettings):
     @classmethod
     def _clock_time(cls, value: str) -> str:
         hh, _, mm = value.partition(":")
-        if not (hh.isdigit() and mm.isdigit() and 0 <= int(hh) < 24 and 0 <= int(mm) < 60):
+        digits = hh.isascii() and mm.isascii() and hh.isdigit() and mm.isdigit()
+        if not (digits and 0 <= int(hh) < 24 and 0 <= int(mm) < 60):
             raise ValueError(f"{value!r} is not a time like 09:00")
         return f"{int(hh):02d}:{int(mm):02d}"
 

@@ -117,7 +117,7 @@ async def test_every_button_refuses_a_subject_that_is_not_the_pressers_own(world
     assert all(i.status == "open" for i in await rows_of(world, ActionItem))
 
 
-@pytest.mark.parametrize("value", ["", "abc", "12:" + "x" * 40, "9" * 30, "-1", "1.5:stuck"])
+@pytest.mark.parametrize("value", ["", "abc", "12:" + "x" * 40, "9" * 30, "-1", "1.5:stuck", "²:stuck", "３:stuck"])
 async def test_a_damaged_value_is_refused_with_a_reason(world, value):
     out = await world.buttons.press(Actor("console", "demo", "alex", "Alex"), "nudge_checkin", value)
     assert "damaged" in out[0].reason

@@ -106,5 +106,7 @@ def test_staleness_and_backoff():
     assert not cadence.is_stale("checkin_rep", due, due + timedelta(hours=2))
     assert cadence.is_stale("checkin_rep", due, due + timedelta(days=3))  # a "good morning" from days ago
     assert not cadence.is_stale("review_pack", due, due + timedelta(days=2))
+    # a message is what someone did or said (a shared plan, a "stuck" alert): owed however late
+    assert not cadence.is_stale("message", due, due + timedelta(days=30))
     assert [cadence.backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
     assert cadence.backoff(20) == timedelta(hours=1)

@@ -23,6 +23,9 @@ MAX_NUDGES_PER_PLAN = 80
 MAX_CHECKIN_DAY = 180  # a configured check-in "on working day N after the talk" beyond this is ignored
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ANY_TIME = {"message"}  # replies to something the person just did: not held for working hours
+# What someone did or said (a shared plan, a "stuck" alert): never dropped as stale, and retried
+# until delivered while a platform is down, however long; only a refusal for good ends it.
+OWED = frozenset({"message"})
 # How late a nudge may still go out after downtime; later than this it is dropped. A "message" never
 # is: it carries what someone did or said (a shared plan, a "stuck" alert), which is owed however late.
 STALE_AFTER = {
@@ -202,7 +205,7 @@ def plan_weekly(*, person_key: str, kind: str, today: date, schedule: Schedule, 
 
 def is_stale(kind: str, due_at: datetime, now: datetime) -> bool:
     """Whether a nudge this late has lost its point (a "good morning" check-in from days ago)."""
-    if kind in ANY_TIME:
+    if kind in OWED:
         return False
     return now - due_at > STALE_AFTER.get(kind, timedelta(days=1))
 

@@ -232,7 +232,7 @@ class Dispatcher:
             return self._retry_or_fail(n, now, exc.reason, exc.retry_after)
 
     def _retry_or_fail(self, n: Nudge, now: datetime, reason: str, retry_after: float | None = None) -> _Outcome:
-        if n.attempts >= MAX_ATTEMPTS:
+        if n.attempts >= MAX_ATTEMPTS and n.kind not in cadence.OWED:
             return _Outcome(n, "fail", reason=f"gave up after {n.attempts} attempts: {reason}")
         wait = max(cadence.backoff(n.attempts), timedelta(seconds=retry_after or 0))
         return _Outcome(n, "retry", due_at=now + wait, reason=reason)

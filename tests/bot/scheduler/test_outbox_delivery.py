@@ -105,3 +105,43 @@ async def test_stuck_pressed_on_a_checkin_nudge_is_queued_with_the_answer_and_de
 async def _all(db) -> list[Nudge]:
     async with db.session() as s:
         return list((await s.execute(select(Nudge))).scalars())
+
+
+class DownFor:
+    """A platform that answers every send with a passing failure until `times` tries have been made."""
+
+    def __init__(self, inner, times: int):
+        self.inner, self.left, self.tries = inner, times, 0
+
+    async def send(self, workspace, recipient, message):
+        self.tries += 1
+        if self.left > 0:
+            from bot.scheduler.dispatch import SendError
+
+            self.left -= 1
+            raise SendError("service_unavailable (the platform is down)")
+        return await self.inner.send(workspace, recipient, message)
+
+    async def delivered(self, workspace, recipient, nudge_id):
+        return await self.inner.delivered(workspace, recipient, nudge_id)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_a_queued_alert_outlasts_a_long_outage_and_is_delivered_once_it_ends(world):
+    """Nudges give up after a few tries; a message someone is owed keeps being retried (a day's outage here)."""
+    service, _, lines, db = world
+    down = DownFor(ConsoleSender(lambda text, style: lines.append(text), service.clock), times=30)
+    dispatcher = Dispatcher(db, service.cipher, service.clock, {"console": down}, owner="test-outage")
+    await service.command(ALEX, parse("checkin"))
+    await service.answer(ALEX, Answer("stuck"))
+    await service.answer(ALEX, Answer("The Acme contact left"))
+    for _ in range(40):
+        await dispatcher.run_until_idle()
+        if [n.status for n in await messages(db)] == ["sent"]:
+            break
+        service.clock.current += timedelta(hours=1)  # the back-off tops out at an hour
+    assert down.tries > 6  # past the attempts a nudge gets
+    assert [n.status for n in await messages(db)] == ["sent"]
+    assert len([line for line in lines if "to @sam:" in line and "Alex checked in: stuck" in line]) == 1

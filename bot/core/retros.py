@@ -191,6 +191,10 @@ class RetroService:
         answers = done.answers
         await retros.complete(s, self.cipher, retro=retro, answers=answers, now=now)
         rep = await people.get_person(s, workspace_id=me.workspace_id, person_id=retro.rep_id)
+        if rep is not None and retro.manager_id != rep.manager_id:
+            # Access moves with the reporting line: the answers go to (and count for) the rep's confirmed
+            # manager now, not whoever managed them when the deal was lost.
+            retro.manager_id = rep.manager_id
         today = now.astimezone(zone_of(me)).date()
         followups = [dict(item) for item in answers.get("at_risk") or []]
         if answers.get("debrief"):

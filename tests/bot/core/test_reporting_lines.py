@@ -251,3 +251,21 @@ async def test_check_in_days_typed_with_a_superscript_are_refused_in_words(coach
     await make_admin(coach, SAM)
     out = await run(coach, SAM, f"settings checkin-days {typed}")
     assert "whole numbers" in said(out)
+
+
+async def test_a_retrospective_finished_after_the_rep_moved_goes_to_the_new_manager(coach):
+    """Access moves with the line: a deal lost under Sam, debriefed after Alex moved to Jo, is Jo's."""
+    await confirm_line(coach, SAM, ALEX)
+    await run(coach, ALEX, "lost Acme 12k")
+    await make_admin(coach, DANA)
+    await run(coach, DANA, "team set @jo @alex")
+    await run(coach, ALEX, "retro")
+    out = []
+    for value in ["1", "", "1", "2", "1", "Proposal", "", "2", "3",
+                  "I will confirm the budget before the proposal", "Acme - confirm the signer by Friday", "1"]:
+        out = await coach.answer(ALEX, Answer(value))
+    told = [o.external_id for o in out if isinstance(o, Notify)]
+    attempted("a former manager receiving a retrospective finished after the rep moved", "sam" not in told)
+    assert told == ["jo"]
+    (retro,) = await rows(coach, Retrospective)
+    assert retro.manager_id == (await person(coach, "jo")).id

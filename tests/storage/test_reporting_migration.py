@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, select, text
 
 from storage.db import migrate, sync_url
-from storage.models import Nudge, Person, ReportingChange, ReportingInvite, Retrospective, Workspace
+from storage.models import Nudge, Person, ReportingChange, ReportingInvite, Retrospective
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 

@@ -44,6 +44,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from tests.support.fakes import block_kit
+from tests.support.fakes.threaded import ThreadedApp
 
 JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
 MANIFEST = Path(__file__).parents[3] / "slack" / "manifest.json"
@@ -125,39 +126,30 @@ class FakeSlack:
         self.refusals: list[tuple[str, str, list[str]]] = []  # (method, error, details) Slack refused
         self.warnings: list[tuple[str, str]] = []  # (method, warning) Slack would have noted
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self.port = 0
+        self._served = ThreadedApp()
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
+    @property
+    def port(self) -> int:
+        return self._served.port
+
+    @property
+    def _loop(self):
+        return self._served.loop
+
     def start(self) -> "FakeSlack":
-        ready = threading.Event()
-
-        def run() -> None:
-            self._loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._start())
-            ready.set()
-            self._loop.run_forever()
-
-        threading.Thread(target=run, name="fake-slack", daemon=True).start()
-        if not ready.wait(10):
-            raise RuntimeError("fake Slack API did not start")
+        self._served.start(self._app, "fake Slack API")
         return self
 
-    async def _start(self) -> None:
+    def _app(self) -> web.Application:
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # slack_sdk uses GET for some read methods
         app.router.add_post("/response/{rid}", self._response_url)
         app.router.add_get("/socket", self._socket)
         app.router.add_post("/upload/{file_id}", self._upload)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        return app
 
     def settle(self, quiet: float = 0.2, timeout: float = 5.0) -> None:
         """Wait until no request has arrived for `quiet` seconds (the app's background work is done)."""
@@ -171,10 +163,7 @@ class FakeSlack:
             return
         self.settle()
         left = self.take_refusals() + self.take_warnings()
-        fut = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop)
-        fut.result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._loop = None
+        self._served.stop()
         assert not left, f"Slack refused or warned about calls after the last test looked: {left}"
 
     @property

@@ -46,6 +46,8 @@ import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.support.fakes.threaded import ThreadedApp
+
 BOTFRAMEWORK_ISSUER = "https://api.botframework.com"  # what signs activities sent to a bot
 CONNECTOR_AUDIENCE = "https://api.botframework.com"  # what a bot's token for the connector is for
 TOKEN_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"  # botframework.com's tenant
@@ -115,28 +117,19 @@ class FakeTeams:
         self.checker = CardChecker()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self.port = 0
+        self._served = ThreadedApp()
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
+    @property
+    def port(self) -> int:
+        return self._served.port
+
     def start(self) -> "FakeTeams":
-        ready = threading.Event()
-
-        def run() -> None:
-            self._loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._start())
-            ready.set()
-            self._loop.run_forever()
-
-        threading.Thread(target=run, name="fake-teams", daemon=True).start()
-        if not ready.wait(10):
-            raise RuntimeError("the Teams double did not start")
+        self._served.start(self._app, "the Teams double")
         return self
 
-    async def _start(self) -> None:
+    def _app(self) -> web.Application:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_get("/identity/keys", self._keys)
         app.router.add_post("/identity/{tenant}/oauth2/v2.0/token", self._token)
@@ -145,18 +138,12 @@ class FakeTeams:
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/members/{uid}", self._member)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        return app
 
     def stop(self) -> None:
-        if self._loop is None:
+        if self._served.loop is None:
             return
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._loop = None
+        self._served.stop()
         self.checker.close()
 
     @property

@@ -19,9 +19,10 @@ from sqlalchemy import create_engine, insert, select
 from bot.core.buttons import NOT_YOURS
 from storage.crypto import NotesCipher
 from storage.db import sync_url
-from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person, Workspace
+from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person
 from tests.support.evidence import attempted
 from tests.support.fakes.slack_api import FakeSlack
+from tests.support.nudge_seed import slack_workspace
 from tests.support.served import Served, eventually, query
 
 # Who may press each button, and the kind of subject it acts on.
@@ -81,12 +82,7 @@ def seed(served: Served, team: str) -> dict[str, dict[str, int]]:
     mine: dict[str, dict[str, int]] = {}
     try:
         with engine.begin() as conn:
-            ws = conn.execute(select(Workspace.id).where(Workspace.platform == "slack",
-                                                         Workspace.external_id == team)).scalar()
-            if ws is None:
-                ws = conn.execute(insert(Workspace).values(platform="slack", external_id=team, name="",
-                                                           checkin_days="1,3,7,14", holidays="", created_at=now)
-                                  .returning(Workspace.id)).scalar_one()
+            ws = slack_workspace(conn, team, now)
 
             def person(uid: str, manager: int | None = None) -> int:
                 found = conn.execute(select(Person.id).where(Person.workspace_id == ws,

@@ -11,6 +11,15 @@ from storage.db import sync_url
 from storage.models import Conversation, Nudge, Person, Workspace
 
 
+def slack_workspace(conn, team: str, now: datetime) -> int:
+    """The id of the Slack workspace `team`, inserted as coachbot would on first sight if it is new."""
+    ws = conn.execute(select(Workspace.id).where(Workspace.platform == "slack", Workspace.external_id == team)).scalar()
+    if ws is None:
+        ws = conn.execute(insert(Workspace).values(platform="slack", external_id=team, name="", checkin_days="1,3,7,14",
+                                                   holidays="", created_at=now).returning(Workspace.id)).scalar_one()
+    return ws
+
+
 def seed_due_nudges(url: str, *, nudges: int, people: int = 100, team: str = "T0001",
                     due_in: timedelta = timedelta(seconds=-30), key: str | None = None) -> list[int]:
     """People at work around the clock, each with an open plan, and `nudges` pulse nudges due now
@@ -22,12 +31,7 @@ def seed_due_nudges(url: str, *, nudges: int, people: int = 100, team: str = "T0
     sealed = NotesCipher(key or TEST_KEY).encrypt({"seeded": True})
     try:
         with engine.begin() as conn:
-            ws = conn.execute(select(Workspace.id).where(Workspace.platform == "slack",
-                                                         Workspace.external_id == team)).scalar()
-            if ws is None:
-                ws = conn.execute(insert(Workspace).values(platform="slack", external_id=team, name="",
-                                                           checkin_days="1,3,7,14", holidays="", created_at=now)
-                                  .returning(Workspace.id)).scalar_one()
+            ws = slack_workspace(conn, team, now)
             mgr = conn.execute(insert(Person).values(
                 workspace_id=ws, platform_user_id=f"UMGRSEED{time.time_ns() // 1000}", name="Seed Manager", tz="UTC",
                 work_start="00:00", work_end="23:59", work_days="mon,tue,wed,thu,fri,sat,sun", opted_out=False,

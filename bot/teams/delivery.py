@@ -114,10 +114,11 @@ class Delivery(Reach):
             where = ctx.activity.conversation.id
         else:
             rep = Actor(PLATFORM, actor.workspace, prompt.rep_external_id)
+            invitation = (f"{prompt.deal_name} was lost, and a short retrospective is waiting for you: "
+                          "send me retro to start it.")
             ref = await self.service.account.chat_of(rep)
             if ref is None:
-                await self.service.queue_message(rep, f"{prompt.deal_name} was lost, and a short retrospective is "
-                                                      "waiting for you: send me retro to start it.")
+                await self.service.queue_message(rep, invitation)
                 await send(ctx, text_activity(
                     f"⏳ {safe(prompt.rep_name)} hasn't opened a chat with me yet, so I can't reach them. The "
                     "retrospective is saved, and they get the invitation as soon as they open the chat."))
@@ -126,8 +127,7 @@ class Delivery(Reach):
                 sent = await self.send_to(ref, posted)
             except Exception as exc:  # noqa: BLE001 - the scheduler keeps trying the invitation
                 log.warning("retrospective invitation failed (%s); queued", exc.__class__.__name__)
-                await self.service.queue_message(rep, f"{prompt.deal_name} was lost, and a short retrospective is "
-                                                      "waiting for you: send me retro to start it.")
+                await self.service.queue_message(rep, invitation)
                 await send(ctx, text_activity(
                     f"⏳ I couldn't reach {safe(prompt.rep_name)} just now; the retrospective is saved and "
                     "I'll keep trying to invite them."))

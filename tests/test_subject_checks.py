@@ -35,7 +35,10 @@ BUTTONS = {
     "item_done": ("rep", "item", ""),
     "followup_done": ("rep", "followup", ""),
     "plan_close": ("manager", "plan", ""),
+    "line_accept": ("rep", "line_invite", ""),
+    "line_decline": ("rep", "line_invite", ""),
 }
+NUDGE_KINDS = {"checkin_rep", "pulse", "line_invite", "checkin_manager"}
 _press = itertools.count(1)
 # Ids of each table from a range of its own, so an id named as another kind is never also one of the
 # presser's rows of the right kind by coincidence.
@@ -116,7 +119,9 @@ def seed(served: Served, team: str) -> dict[str, dict[str, int]]:
                         created_at=now).returning(Nudge.id)).scalar_one()
 
                 mine[rep_uid] = {"checkin_rep": nudge("checkin_rep", rep, f"talk:{talk}"),
-                                 "pulse": nudge("pulse", rep, f"talk:{talk}"), "item": item, "followup": followup}
+                                 "pulse": nudge("pulse", rep, f"talk:{talk}"),
+                                 "line_invite": nudge("line_invite", rep, "invite:999999"), "item": item,
+                                 "followup": followup}
                 mine[mgr_uid] = {"checkin_manager": nudge("checkin_manager", mgr, f"talk:{talk}"), "plan": talk}
     finally:
         engine.dispose()
@@ -150,7 +155,7 @@ def test_every_button_refuses_another_persons_another_kinds_and_another_workspac
         role_uid = "MGR" if role == "manager" else "REP"
         presser, team = f"U1{role_uid}", "T1"
         # snooze takes any of the presser's nudges; every other button one kind
-        takes = {kind, "pulse"} if action == "nudge_snooze" else {kind}
+        takes = NUDGE_KINDS if action == "nudge_snooze" else {kind}
         wrong_kind = next(i for k, i in subjects[presser].items() if k not in takes)
         tries = {
             "another person's": subjects[f"U1{role_uid}B"][kind],
@@ -189,3 +194,20 @@ def test_a_press_that_fails_on_our_side_is_answered_not_left_hanging(fake, tmp_p
         assert NOT_YOURS not in told
     finally:
         served.stop()
+
+
+def test_every_button_coachbot_answers_is_among_those_attacked(tmp_path):
+    """A button added later is attacked here too, or this fails."""
+    import asyncio
+
+    from bot.core.service import CoachService
+    from storage.db import Database, migrate
+    from tests.support.clock import FixedClock
+
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    migrate(url)
+    db = Database(url)
+    try:
+        assert set(CoachService(db, NotesCipher(NotesCipher.generate_key()), FixedClock()).buttons.actions) == set(BUTTONS)
+    finally:
+        asyncio.run(db.close())

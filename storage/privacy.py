@@ -13,7 +13,8 @@ from flows.subjects import subject
 
 from storage.crypto import NotesCipher
 from storage.models import (
-    ActionItem, CheckIn, Conversation, FlowSession, FollowUp, Nudge, Person, ReportingInvite, Retrospective,
+    ActionItem, CheckIn, Conversation, FlowSession, FollowUp, Nudge, Person, ReportingChange, ReportingInvite,
+    Retrospective,
 )
 
 # A queued message's payload lists under this key the people whose words it carries, so `erase_person`
@@ -60,6 +61,7 @@ async def erase_person(s: AsyncSession, cipher: NotesCipher, *, person: Person) 
     in other people's nudges; the person row itself is kept only as an anonymous placeholder so plans
     they led for others stay whole. Returns what was removed, by kind."""
     p = person.id
+    near = await _connected(s, person)  # read first: the rows that say who they worked with go below
     talks = [t for (t,) in await s.execute(select(Conversation.id).where(Conversation.rep_id == p))]
     counts = await _drop_conversations(s, talks)
     counts["drafts"] = await _drop_sessions(s, or_(FlowSession.user_id == p, FlowSession.subject_id == p))
@@ -77,8 +79,11 @@ async def erase_person(s: AsyncSession, cipher: NotesCipher, *, person: Person) 
         await s.execute(delete(ReportingInvite).where(ReportingInvite.id.in_(invites)))
     counts["invitations"] = len(invites)
     counts["nudges"] = (await s.execute(delete(Nudge).where(Nudge.recipient_id == p))).rowcount
-    counts["queued_messages_quoting_them"] = await _drop_quoting(s, cipher, person)
+    counts["queued_messages_quoting_them"] = await _drop_quoting(s, cipher, person, near)
     await _rename_in_payloads(s, person.name, f"Erased person {p}")
+    # Reps whose confirmed manager this was lose the line here. Logging each unlinked line in the
+    # reporting-change audit (storage/lines.py) belongs right here, before the update, while
+    # `Person.manager_id == p` still finds them.
     counts["reps_unlinked"] = (await s.execute(update(Person).where(Person.manager_id == p).values(manager_id=None))
                                ).rowcount
     person.name = f"Erased person {p}"
@@ -94,21 +99,80 @@ async def erase_person(s: AsyncSession, cipher: NotesCipher, *, person: Person) 
     return counts
 
 
-async def _drop_quoting(s: AsyncSession, cipher: NotesCipher, person: Person) -> int:
-    """Delete every queued message (any recipient, sent or not: the row still holds the words) that
-    carries this person's words: marked with their id under ABOUT, or, unmarked, naming them."""
+async def _connected(s: AsyncSession, person: Person) -> set[int]:
+    """The people in the person's workspace whom coachbot could have told something of theirs: their
+    manager and reps (confirmed now or once), the other side of their plans, retrospectives and
+    invitations. Only messages queued for these people are read for their name."""
+    p, ws = person.id, person.workspace_id
+    pairs = (
+        (select(Person.id).where(Person.manager_id == p)),
+        (select(Conversation.manager_id).where(Conversation.rep_id == p)),
+        (select(Conversation.rep_id).where(Conversation.manager_id == p)),
+        (select(Retrospective.manager_id).where(Retrospective.rep_id == p)),
+        (select(Retrospective.opened_by_id).where(Retrospective.rep_id == p)),
+        (select(Retrospective.rep_id).where(or_(Retrospective.manager_id == p, Retrospective.opened_by_id == p))),
+        (select(ReportingChange.old_manager_id).where(ReportingChange.rep_id == p)),
+        (select(ReportingChange.new_manager_id).where(ReportingChange.rep_id == p)),
+        (select(ReportingChange.rep_id).where(or_(ReportingChange.old_manager_id == p,
+                                                  ReportingChange.new_manager_id == p))),
+        (select(ReportingInvite.manager_id).where(ReportingInvite.rep_id == p)),
+        (select(ReportingInvite.rep_id).where(ReportingInvite.manager_id == p)),
+    )
+    near = {person.manager_id}
+    for query in pairs:
+        near |= set((await s.execute(query.where(query.selected_columns[0].is_not(None)))).scalars())
+    near.discard(None)
+    near.discard(p)
+    if not near:
+        return set()
+    # Ids are global, but a line or a plan never crosses workspaces: keep only this one's people.
+    return set((await s.execute(select(Person.id).where(Person.id.in_(near), Person.workspace_id == ws))).scalars())
+
+
+def about_ids(data: dict) -> set[int] | None:
+    """The ids a queued message's payload lists under ABOUT (one id or several), or None when untagged."""
+    if ABOUT not in data:
+        return None
+    raw = data[ABOUT]
+    ids = raw if isinstance(raw, list) else [raw]
+    return {int(i) for i in ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())}
+
+
+async def _drop_quoting(s: AsyncSession, cipher: NotesCipher, person: Person, near: set[int]) -> int:
+    """Delete every queued message (sent or not: the row still holds the words) that carries this
+    person's words.
+
+    A message tagged with ABOUT goes when their id is among its ids, whoever it is queued for. An
+    older message without the tag is read only when it is queued in their workspace for someone
+    they are `_connected` to, and goes when it names them (whole word, name or user id): a
+    namesake's messages elsewhere stay. One that this key can't open goes too, if queued for such a
+    person: it may quote them, and it can't be delivered with the keys configured anyway.
+    """
     names = [n for n in (person.name, person.platform_user_id) if n and n.strip()]
     naming = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in names), re.IGNORECASE) if names else None
     gone = []
-    for row_id, payload in (await s.execute(select(Nudge.id, Nudge.payload).where(Nudge.kind == "message"))).all():
+    rows = (await s.execute(select(Nudge.id, Nudge.payload, Nudge.workspace_id, Nudge.recipient_id)
+                            .where(Nudge.kind == "message"))).all()
+    for row_id, payload, workspace_id, recipient_id in rows:
         data = json.loads(payload or "{}")
-        if person.id in (data.get(ABOUT) or ()):
-            gone.append(row_id)
-        elif ABOUT not in data and naming is not None and "enc" in data and naming.search(cipher.decrypt(data["enc"])):
+        about = about_ids(data)
+        if about is not None:
+            if person.id in about:
+                gone.append(row_id)
+        elif (workspace_id == person.workspace_id and recipient_id in near and naming is not None
+              and "enc" in data and _names(cipher, data["enc"], naming)):
             gone.append(row_id)
     if gone:
         await s.execute(delete(Nudge).where(Nudge.id.in_(gone)))
     return len(gone)
+
+
+def _names(cipher: NotesCipher, token: str, naming: re.Pattern) -> bool:
+    try:
+        text = cipher.decrypt(token)
+    except ValueError:
+        return True  # unreadable with these keys: see `_drop_quoting`
+    return bool(naming.search(text if isinstance(text, str) else json.dumps(text)))
 
 
 async def _rename_in_payloads(s: AsyncSession, old: str, new: str) -> None:

@@ -143,6 +143,37 @@ async def test_forget_erases_messages_queued_for_others_that_quote_the_person(wo
     assert not any('"Alex"' in p for p in payloads)
 
 
+async def test_forget_leaves_a_namesakes_queued_messages_and_reads_every_id_a_message_is_about(world, clock):
+    """An untagged message is matched by name only for people the erased person worked with, in their
+    workspace; a tagged one by its ids, however many it lists."""
+    db = world.db
+    jo, alex2 = Actor("slack", "T1", "U0JO", "Jo"), Actor("slack", "T1", "U0ALEX2", "Alex")  # Alex's namesake
+    eve, alex3 = Actor("slack", "T2", "U0EVE", "Eve"), Actor("slack", "T2", "U0ALEX3", "Alex")  # and another
+    await confirmed(world, jo, alex2)
+    await confirmed(world, eve, alex3)
+    ids = {a.user: (await world.identify(a)).id for a in (SAM, KIM, ALEX, jo, eve)}
+    await world.queue_message(SAM, "Alex checked in: stuck on pricing.")  # Sam leads Alex: quoting them
+    await world.queue_message(jo, "Alex checked in: stuck on the Globex demo.")  # Jo's Alex, not Sam's
+    await world.queue_message(eve, "Alex checked in: stuck on the Initech deal.")  # another workspace's Alex
+
+    def tagged(recipient: int, text: str, about, key: str) -> Nudge:
+        return Nudge(workspace_id=1, recipient_id=recipient, kind="message", subject=f"person:{recipient}",
+                     dedupe_key=key, due_at=clock.now(), status="pending",
+                     payload=json.dumps({"enc": world.cipher.encrypt(text), privacy.ABOUT: about}))
+    async with db.session() as s:  # a shared plan names its manager and its rep
+        s.add(tagged(ids["U0SAM"], "Plan words of Sam and Alex", [ids["U0SAM"], ids["U0ALEX"]], "both-alex"))
+        s.add(tagged(ids["U0SAM"], "Plan words of Sam and Kim", [ids["U0SAM"], ids["U0KIM"]], "both-kim"))
+    await forget(db, world.cipher, "U0ALEX", workspace="T1")
+    left = [text for _, _, text in await queued_texts(world)]
+    wrongly = [t for t in left if "Globex" in t or "Initech" in t]
+    attempted("erasing a namesake's queued message with `coachbot forget`", len(wrongly) == 2)
+    assert len(wrongly) == 2, left
+    assert not any("pricing" in t or "Sam and Alex" in t for t in left), left
+    assert "Plan words of Sam and Kim" in left
+    await forget(db, world.cipher, "U0KIM", workspace="T1")  # Kim is the second id of its list
+    assert "Plan words of Sam and Kim" not in [text for _, _, text in await queued_texts(world)]
+
+
 async def test_forget_drops_invitations_to_and_from_the_person_and_their_nudges(world):
     from storage.models import ReportingInvite
 

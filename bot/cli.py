@@ -247,24 +247,26 @@ def export_person(
 
 @app.command("import-team")
 def import_team(
-    path: Path = typer.Argument(..., help="CSV with columns workspace,rep,manager (user ids or emails)."),
+    path: Path = typer.Argument(..., help="CSV: workspace,rep,manager (ids or emails), optional rep_name etc."),
     database_url: str = typer.Option(None, "--db", help="Database URL (default: DATABASE_URL)."),
 ) -> None:
-    """Confirmed reporting lines from your organisation's data: all rows or none."""
+    """Confirmed reporting lines from your organisation's data: all rows or none; everyone concerned is told."""
     from bot.core.clock import SystemClock
-    from bot.ops.import_team import ImportRefused, import_team as run_import
+    from bot.core.org_lines import ImportRefused, import_file, summary
 
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         typer.echo(f"Can't read {path}: {exc}", err=True)
         raise typer.Exit(2)
+    settings = _settings(database_url)
+    cipher = _cipher(settings)  # the messages telling people of their new line are stored encrypted
     try:
-        changed = _with_db(_settings(database_url), lambda db: run_import(db, text, now=SystemClock().now()))
+        done = _with_db(settings, lambda db: import_file(db, cipher, SystemClock(), settings, text))
     except ImportRefused as exc:
         typer.echo("Nothing was imported:\n" + "\n".join(exc.problems), err=True)
         raise typer.Exit(1)
-    typer.echo(f"Imported: {changed} reporting line(s) confirmed.")
+    typer.echo(summary(done))
 
 
 @app.command("rotate-key")

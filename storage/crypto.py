@@ -36,6 +36,10 @@ def _gcm_key(key: str | bytes) -> AESGCM:
     return AESGCM(derived)
 
 
+class NotReadable(ValueError):
+    """A stored value that none of the configured keys opens (it was written with another key)."""
+
+
 class NotesCipher:
     """Encrypts JSON-able values. Several keys may be given: the first encrypts, all decrypt."""
 
@@ -95,6 +99,6 @@ class NotesCipher:
                 return self._fernet.decrypt(token.encode())
             except InvalidToken:
                 pass
-        raise ValueError(
+        raise NotReadable(
             "could not decrypt stored notes: COACHBOT_ENCRYPTION_KEY is not the key they were written with"
         )

@@ -18,6 +18,7 @@ from bot.core.service import CoachService
 from bot.core.views import plain_text
 from bot.slack import blocks, scopes
 from bot.slack.tokens import client_with
+from storage.crypto import NotReadable
 from flows.outputs import Say
 
 log = logging.getLogger("coachbot.slack")
@@ -25,6 +26,18 @@ log = logging.getLogger("coachbot.slack")
 # Said when work after the acknowledgement failed for a reason that is ours, not the person's.
 WENT_WRONG = ("Something went wrong on my side, so I couldn't finish that. Please try again in a minute; "
               "if it keeps happening, let whoever installed coachbot know (the details are in its log).")
+
+
+# The home tab when what it would list can't be decrypted: true, and no outage is claimed.
+UNREADABLE_HOME = {"type": "home", "blocks": [
+    {"type": "header", "text": {"type": "plain_text", "text": "Your coaching"}},
+    {"type": "section", "text": {"type": "mrkdwn", "text": (
+        "*Your coaching notes can't be read right now.* coachbot is running with an encryption key that "
+        "doesn't open them, so this page can't show your plans or drafts. Nothing was changed or lost: "
+        "your notes are kept as they were. Please tell whoever runs coachbot; once the key is set right, "
+        "everything shows here again.")}},
+    {"type": "context", "elements": [{"type": "mrkdwn", "text": "Type `/coach help` anywhere to see every command."}]},
+]}
 
 
 class ListenerBase:
@@ -38,6 +51,7 @@ class ListenerBase:
         # (uninstalled, revoked, or installed again with a new token)
         self.scope_gaps = scopes.Gaps()
         self._background: set[asyncio.Task] = set()
+        self._told_unreadable = False  # the log has said the home tab met notes our keys don't open
 
     def later(self, work: Awaitable[None], *, tell: Callable[..., Awaitable[Any]] | None = None) -> asyncio.Task:
         """Run `work` after the response has gone to Slack; a failure is logged and, given `tell` (a
@@ -123,10 +137,17 @@ class ListenerBase:
         await self.service.queue_message(Actor("slack", team, user), text)
 
     async def publish_home(self, client: AsyncWebClient, actor: Actor) -> None:
-        """Render and publish a person's home tab."""
-        home = await self.service.account.home(actor)
+        """Render and publish a person's home tab (a notice instead, when their notes don't open with our keys)."""
         try:
-            await client.views_publish(user_id=actor.user, view=blocks.home_view(home, self.service.clock.now()))
+            view = blocks.home_view(await self.service.account.home(actor), self.service.clock.now())
+        except NotReadable:
+            if not self._told_unreadable:  # once per process: every home opened would say the same
+                self._told_unreadable = True
+                log.error("home tab: stored notes don't open with COACHBOT_ENCRYPTION_KEY or any key in "
+                          "COACHBOT_PREVIOUS_KEYS (written with another key); showing a notice instead")
+            view = UNREADABLE_HOME
+        try:
+            await client.views_publish(user_id=actor.user, view=view)
         except SlackApiError as exc:
             log.warning("views.publish failed: %s", error_code(exc))
 

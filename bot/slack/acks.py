@@ -35,6 +35,13 @@ def step_meta_of(raw: str | None) -> dict | None:
     """The step a modal was showing, from its private_metadata (None when it is not a step's)."""
     try:
         meta = json.loads(raw or "")
-        return meta if isinstance(meta, dict) and meta.get("sid") else None
     except (TypeError, ValueError):
         return None
+    if not isinstance(meta, dict) or not meta.get("sid") or not isinstance(meta["sid"], str):
+        return None
+    # Written by `blocks.step_meta`; anything else in them (a forged form) is not a step of ours.
+    version, step, kind = meta.get("v"), meta.get("step"), meta.get("kind", "")
+    if (version is not None and (not isinstance(version, int) or isinstance(version, bool))) \
+            or not isinstance(step, (str, type(None))) or not isinstance(kind, str):
+        return None
+    return meta

@@ -34,6 +34,7 @@ class SlackListeners(CommandListeners, FlowListeners, RetroListeners, HomeListen
         app.view(blocks.SETTINGS)(self.on_settings)
         app.view(blocks.PICK_REP)(self.on_pick_rep)
         app.view(blocks.LOST_DEAL)(self.on_lost_deal)
+        app.view(re.compile(".*"))(self.on_other_view)  # registered after every form of ours: none of them
         app.action("retro_start")(self.on_retro_start)
         # "nudge_checkin" (messages posted before action ids were unique per block) or "nudge_checkin.stuck"
         app.action(re.compile("^(" + "|".join(self.service.buttons.actions) + r")(\.[\w-]+)?$"))(self.on_nudge_button)

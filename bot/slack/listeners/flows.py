@@ -10,7 +10,7 @@ from bot.core.commands import Command, PersonRef
 from bot.core.identity import UNKNOWN_NAME, Actor
 from bot.core.outage import DB_DOWN, UNAVAILABLE
 from bot.core.screen import Screen, screen_of
-from bot.slack import blocks
+from bot.slack import blocks, submitted
 from bot.slack.acks import errors_ack, step_meta_of, view_ack
 from bot.slack.auth import actor_of
 from bot.slack.listeners.base import error_code
@@ -31,7 +31,12 @@ class FlowListeners(Delivery):
             await ack(response_action="update", view=blocks.notice_view("Out of date", "This form is from an older "
                       "version of coachbot. Run the command again to continue where you left off."))
             return
-        value = blocks.read_answer(view.get("state", {}).get("values", {}), meta.get("kind", ""))
+        fields = submitted.step_fields(meta)
+        problem = submitted.form_problem(view, fields)
+        if problem is not None:
+            await ack(problem)
+            return
+        value = blocks.read_answer(view["state"]["values"], meta.get("kind", "")) if fields else None
         try:
             outputs = await self.service.answer(actor, Answer(value, version=meta.get("v"), step=meta.get("step")),
                                                 meta.get("sid"))
@@ -77,6 +82,10 @@ class FlowListeners(Delivery):
         await self.publish_home(client, actor)
 
     async def on_settings(self, ack, view: dict, context) -> None:
+        problem = submitted.form_check(view, blocks.SETTINGS)
+        if problem is not None:
+            await ack(problem)
+            return
         values = view["state"]["values"]
         tz = (values.get("tz", {}).get("value", {}) or {}).get("value")
         try:
@@ -97,10 +106,14 @@ class FlowListeners(Delivery):
             await ack()
 
     async def on_pick_rep(self, ack, body: dict, view: dict, client: AsyncWebClient, context) -> None:
+        problem = submitted.form_check(view, blocks.PICK_REP)
+        if problem is not None:
+            await ack(problem)
+            return
         actor = actor_of(context)
         rep_id = view["state"]["values"]["rep"]["value"].get("selected_user")
         rep = PersonRef(rep_id, UNKNOWN_NAME)
-        await self.refresh(client, actor, body["user"].get("name", ""), (rep,), wait=PICKED_WAIT)
+        await self.refresh(client, actor, submitted.user_name(body), (rep,), wait=PICKED_WAIT)
         try:
             outputs = await self.service.command(actor, Command("talk", people=(rep,)))
         except UNAVAILABLE:
@@ -112,3 +125,8 @@ class FlowListeners(Delivery):
             await ack(errors_ack(view, {"rep": screen.nothing}))
             return
         await ack(view_ack(response_action="update", view=self.view_of(screen)))
+
+    async def on_other_view(self, ack) -> None:
+        """A submission of a modal we show without a submit button (a notice, a summary, a list): only a
+        forged request sends one. Closing it is the whole answer; nothing is read or saved."""
+        await ack()

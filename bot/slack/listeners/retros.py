@@ -1,7 +1,6 @@
 """Lost deals in Slack: the channel prompt, starting a retrospective, the message shortcut and its form."""
 from __future__ import annotations
 
-import json
 import logging
 
 from slack_sdk.errors import SlackApiError
@@ -13,7 +12,7 @@ from bot.core.outage import DB_DOWN, UNAVAILABLE
 from bot.core.retros import MAX_AMOUNT, parse_amount
 from bot.core.screen import screen_of
 from bot.core.views import LossPrompt, last_of
-from bot.slack import blocks
+from bot.slack import blocks, submitted
 from bot.slack.acks import errors_ack
 from bot.slack.auth import actor_of
 from bot.slack.inbound import deal_from_message
@@ -61,9 +60,13 @@ class RetroListeners(Delivery):
         self.later(self.open_view(client, shortcut["trigger_id"], view))
 
     async def on_lost_deal(self, ack, body: dict, view: dict, client: AsyncWebClient, context) -> None:
+        problem = submitted.form_check(view, blocks.LOST_DEAL)
+        if problem is not None:
+            await ack(problem)
+            return
         actor = actor_of(context)
         values = view["state"]["values"]
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = submitted.metadata(view)
         deal = ((values.get("deal", {}).get("value") or {}).get("value") or "").strip()
         amount = ((values.get("amount", {}).get("value") or {}).get("value") or "").strip()
         rep = (values.get("rep", {}).get("value") or {}).get("selected_user")
@@ -73,7 +76,7 @@ class RetroListeners(Delivery):
                                                        f"(at most {MAX_AMOUNT:,.0f})."}))
             return
         picked = PersonRef(rep, UNKNOWN_NAME) if rep and rep != actor.user else None
-        await self.refresh(client, actor, body["user"].get("name", ""), (picked,) if picked else (), wait=PICKED_WAIT)
+        await self.refresh(client, actor, submitted.user_name(body), (picked,) if picked else (), wait=PICKED_WAIT)
         try:
             outputs, field = await self.service.retros.log_lost(actor, deal, value, picked,
                                                                 meta.get("channel") or None)

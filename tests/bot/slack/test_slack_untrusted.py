@@ -1,6 +1,7 @@
 """Untrusted input over Slack's Socket Mode, which reaches Bolt without passing the HTTP body reader."""
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -43,3 +44,111 @@ def test_a_retrospective_button_naming_an_impossible_id_is_told_it_does_not_exis
     refused = reply.status == 200 and "doesn't exist" in flat(told.body)
     attempted("impossible id in a button", refused)
     assert refused, flat(told.body)
+
+
+# ---- forged modal submissions -------------------------------------------------------------------
+# Only Slack sends view_submission payloads, but a signed request can carry anything: every form of
+# ours must answer a missing field, a field of the wrong type or an unknown extra block with a clear
+# acknowledgement (errors under the field, or a notice), never a 500.
+
+WRONG_VALUES = {  # element type -> (its value key, a value of the wrong type or form)
+    "plain_text_input": ("value", 42),
+    "timepicker": ("selected_time", "25:99"),
+    "datepicker": ("selected_date", ["2026-01-01"]),
+    "users_select": ("selected_user", {"id": "U0X"}),
+    "radio_buttons": ("selected_option", "yes"),
+    "checkboxes": ("selected_options", "mon"),
+}
+EXTRA = {"zz_extra": {"value": {"type": "plain_text_input", "value": "not a field of ours"}}}
+EXTRA_BLOCK = {"type": "input", "block_id": "zz_extra", "label": {"type": "plain_text", "text": "Extra"},
+               "element": {"type": "plain_text_input", "action_id": "value"}}
+
+
+def forms(served, fake) -> list[tuple[str, dict, dict, str]]:
+    """Every form coachbot registers for view_submission: (callback_id, the view as opened, valid
+    state values, who submits it)."""
+    from bot.slack import blocks
+    from tests.support import slack_requests as sr
+    from tests.support.lines import confirm_served
+
+    me, rep = new_person(fake, "Form Forger"), new_person(fake, "Form Rep")
+    fake.join("C0GENERAL")
+    confirm_served(served, me, rep)
+    step = served.open_modal(f"talk <@{rep}>", user=me)
+    assert step["callback_id"] == blocks.FLOW_STEP
+    days = [{"text": {"type": "plain_text", "text": "Monday"}, "value": "mon"}]
+    return [
+        (blocks.SETTINGS, served.open_modal("settings", user=me), {
+            "tz": {"value": {"type": "plain_text_input", "value": None}},
+            "work_start": {"value": {"type": "timepicker", "selected_time": "09:00"}},
+            "work_end": {"value": {"type": "timepicker", "selected_time": "17:00"}},
+            "work_days": {"value": {"type": "checkboxes", "selected_options": days}}}, me),
+        (blocks.PICK_REP, blocks.pick_rep_view(), {"rep": {"value": {"type": "users_select", "selected_user": rep}}}, me),
+        (blocks.LOST_DEAL, blocks.lost_deal_view("Forged deal", "12k", rep, "C0GENERAL", None), {
+            "deal": {"value": {"type": "plain_text_input", "value": "Forged deal"}},
+            "amount": {"value": {"type": "plain_text_input", "value": "12k"}},
+            "rep": {"value": {"type": "users_select", "selected_user": rep}}}, me),
+        (blocks.FLOW_STEP, step, sr.radio_answer("no"), me),  # the talk's first step; its answer advances it
+    ]
+
+
+def test_every_form_we_register_is_in_the_forged_submission_table():
+    """A form added later must be attacked too: the listeners' registrations name exactly these."""
+    import re
+    from pathlib import Path
+
+    import bot.slack.listeners as listeners
+    from bot.slack import blocks
+
+    source = Path(listeners.__file__).read_text()
+    registered = {getattr(blocks, name) for name in re.findall(r"app\.view\(blocks\.(\w+)\)", source)}
+    assert registered == {blocks.SETTINGS, blocks.PICK_REP, blocks.LOST_DEAL, blocks.FLOW_STEP}
+
+
+def _ack(reply) -> dict:
+    return reply.json() if reply.text.startswith("{") else {}
+
+
+def test_a_forged_submission_of_any_form_is_answered_clearly_never_with_a_500(served, fake):
+    table = forms(served, fake)
+    tried = 0
+
+    def answered(kind: str, callback: str, reply, clear: bool) -> None:
+        nonlocal tried
+        tried += 1
+        refused_by_double = [r for r in fake.take_refusals() if r[0] == "view_submission ack"]
+        ok = reply.status == 200 and clear and not refused_by_double
+        attempted(f"forged view_submission: {kind}", ok)
+        assert ok, (callback, kind, reply.status, reply.text[:400], refused_by_double)
+
+    for callback, view, valid, user in table:
+        fields = set(valid)
+        # Every field missing: errors under each of them.
+        reply = served.submit(view, {}, user=user)
+        ack = _ack(reply)
+        answered("every field missing", callback, reply,
+                 ack.get("response_action") == "errors" and set(ack["errors"]) == fields)
+        # The values not even an object: the form is replaced by a notice saying nothing was saved.
+        reply = served.submit(view, ["not", "an", "object"], user=user)
+        ack = _ack(reply)
+        answered("state values not an object", callback, reply,
+                 ack.get("response_action") == "update" and "nothing was saved" in flat(ack["view"]))
+        for field in sorted(fields):
+            element = valid[field]["value"]
+            key, wrong = WRONG_VALUES[element["type"]]
+            for label, bad in (("a field of the wrong type", {**element, key: wrong}),
+                               ("a field that is not an object", "just text")):
+                reply = served.submit(view, {**valid, field: {"value": bad}}, user=user)
+                ack = _ack(reply)
+                answered(label, callback, reply, ack.get("response_action") == "errors" and set(ack["errors"]) == {field})
+            # The block is gone from the form as well: nothing to put an error under, so a notice.
+            without = {**view, "blocks": [b for b in view["blocks"] if b.get("block_id") != field]}
+            reply = served.submit(without, {k: v for k, v in valid.items() if k != field}, user=user)
+            ack = _ack(reply)
+            answered("a field missing from the form itself", callback, reply,
+                     ack.get("response_action") == "update" and "nothing was saved" in flat(ack["view"]))
+        # An extra block nobody asked for is ignored: the form is read as it would be without it.
+        reply = served.submit({**view, "blocks": view["blocks"] + [EXTRA_BLOCK]}, {**valid, **EXTRA}, user=user)
+        ack = _ack(reply)
+        answered("an extra unknown block", callback, reply, "zz_extra" not in json.dumps(ack.get("errors") or {}))
+    assert tried >= 4 * 5

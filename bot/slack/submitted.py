@@ -1,0 +1,153 @@
+"""What a modal submission must carry before a listener reads it: every field of the form, each of the
+kind its element sends. Only Slack sends view_submission payloads, but anyone holding a signed request
+can craft one, so a field that is missing or of the wrong type is answered with a message under the
+field (or a notice) instead of a crash.
+
+The shape checked is Slack's: `view.state.values[block_id][action_id]` is an object with the
+element's `type` and its value under a key that depends on the element (plain_text_input: `value`;
+timepicker: `selected_time`, "HH:mm"; datepicker: `selected_date`, "YYYY-MM-DD"; users_select:
+`selected_user`; radio_buttons/static_select: `selected_option`; checkboxes/multi_static_select:
+`selected_options`, a list of options with a `value` each) — see
+https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload#view_submission and
+each element's page under https://docs.slack.dev/reference/block-kit/block-elements/. The errors are
+`response_action: "errors"` keyed by the block_id of an input block of the view
+(https://docs.slack.dev/surfaces/modals#displaying_errors); a block the view doesn't have can't hold one.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+from bot.slack import blocks
+from bot.slack.acks import errors_ack, view_ack
+
+_TIME = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_USER = re.compile(r"[A-Z0-9]{2,64}")
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _option(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("value"), str)
+
+
+def _options(value: Any) -> bool:
+    return isinstance(value, list) and all(_option(o) for o in value)
+
+
+# Each element's value key, and what a value (when not null: an optional field left empty) must be.
+ELEMENTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "plain_text_input": ("value", _text),
+    "timepicker": ("selected_time", lambda v: isinstance(v, str) and bool(_TIME.fullmatch(v))),
+    "datepicker": ("selected_date", lambda v: isinstance(v, str) and bool(_DATE.fullmatch(v))),
+    "users_select": ("selected_user", lambda v: isinstance(v, str) and bool(_USER.fullmatch(v))),
+    "radio_buttons": ("selected_option", _option),
+    "static_select": ("selected_option", _option),
+    "checkboxes": ("selected_options", _options),
+    "multi_static_select": ("selected_options", _options),
+}
+
+# The input blocks of each modal with a fixed form (bot/slack/blocks/forms.py): block_id -> element type,
+# each under the action id "value"; a trailing "?" marks an optional one (null when left empty).
+# A flow step's one input depends on its step (`step_fields`).
+FORMS: dict[str, dict[str, str]] = {
+    blocks.SETTINGS: {"tz": "plain_text_input?", "work_start": "timepicker", "work_end": "timepicker",
+                      "work_days": "checkboxes"},
+    blocks.PICK_REP: {"rep": "users_select"},
+    blocks.LOST_DEAL: {"deal": "plain_text_input", "amount": "plain_text_input?", "rep": "users_select"},
+}
+
+# A step's input kind (`flows.outputs.InputKind`, in the step's private_metadata) -> the elements it may be.
+STEP_ELEMENTS = {"short_text": ("plain_text_input",), "long_text": ("plain_text_input",),
+                 "choice": ("radio_buttons", "static_select"), "yes_no": ("radio_buttons", "static_select"),
+                 "multi_choice": ("checkboxes", "multi_static_select"), "date": ("datepicker",),
+                 "person": ("users_select",)}
+
+EMPTY = "Please fill this in."
+MISSING = "This field didn't come through with the form, so nothing was saved. Please fill it in again."
+WRONG = "This field came through in a form I can't read, so nothing was saved. Please fill it in again."
+INCOMPLETE = ("This form came back without some of its fields, so nothing was saved. Please close it and "
+              "open it again from coachbot.")
+
+
+def field_errors(values: Any, fields: dict[str, tuple[str, ...]]) -> dict[str, str] | None:
+    """What is wrong with each field of a submission's `state.values` (block -> allowed element
+    types, "?" at the end of the last one when it may be empty), or None when the values are not even
+    an object."""
+    if not isinstance(values, dict):
+        return None
+    errors: dict[str, str] = {}
+    for block_id, kinds in fields.items():
+        entry = values.get(block_id)
+        if entry is None:
+            errors[block_id] = MISSING
+            continue
+        element = entry.get(blocks.ANSWER_ACTION) if isinstance(entry, dict) else None
+        kind = element.get("type") if isinstance(element, dict) else None
+        allowed = [k.rstrip("?") for k in kinds]
+        if kind not in allowed or kind not in ELEMENTS:
+            errors[block_id] = WRONG
+            continue
+        key, valid = ELEMENTS[kind]
+        if element.get(key) is None:
+            if not kinds[-1].endswith("?"):
+                errors[block_id] = EMPTY  # Slack refuses to submit a required field left empty; a forged form can
+        elif not valid(element[key]):
+            errors[block_id] = WRONG
+    return errors
+
+
+def form_problem(view: Any, fields: dict[str, tuple[str, ...]]) -> str | None:
+    """The acknowledgement for a submission whose fields are missing or malformed, or None when it is
+    fine to read. Extra blocks are left alone: nothing reads them."""
+    if not isinstance(view, dict):
+        return view_ack(response_action="update", view=blocks.notice_view("Form incomplete", INCOMPLETE))
+    state = view.get("state")
+    errors = field_errors(state.get("values") if isinstance(state, dict) else None, fields)
+    inputs = _input_blocks(view)  # read again by any later answer with errors (`errors_ack`)
+    if errors == {} and inputs is not None:
+        return None
+    if errors is None or inputs is None or any(block not in inputs for block in errors):
+        # Slack takes errors only under input blocks the view has: else the whole form is replaced by a notice.
+        return view_ack(response_action="update", view=blocks.notice_view("Form incomplete", INCOMPLETE))
+    return errors_ack(view, errors)
+
+
+def _input_blocks(view: dict) -> set[str] | None:
+    """The block ids of the view's input blocks, or None when its blocks are not Slack's shape."""
+    found = view.get("blocks")
+    if not isinstance(found, list) or not all(isinstance(b, dict) for b in found):
+        return None
+    return {b["block_id"] for b in found if b.get("type") == "input" and isinstance(b.get("block_id"), str)}
+
+
+def form_check(view: Any, callback_id: str) -> str | None:
+    """`form_problem` for one of the fixed forms."""
+    return form_problem(view, {block: (kind,) for block, kind in FORMS[callback_id].items()})
+
+
+def step_fields(meta: dict) -> dict[str, tuple[str, ...]]:
+    """The input a flow step's modal holds, from its metadata (none for a step that only informs)."""
+    kinds = STEP_ELEMENTS.get(str(meta.get("kind", "")))
+    # Whether a step needs an answer is the engine's to say (with its own words): empty passes here.
+    return {blocks.ANSWER_BLOCK: (*kinds[:-1], kinds[-1] + "?")} if kinds else {}
+
+
+def metadata(view: dict) -> dict[str, str]:
+    """The text fields of a form's private_metadata (a JSON object we wrote); anything else is left out."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return {k: v for k, v in meta.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(meta, dict) else {}
+
+
+def user_name(body: dict) -> str:
+    """The submitter's user name as Slack sent it ("" when a forged request leaves it out)."""
+    user = body.get("user")
+    name = user.get("name") if isinstance(user, dict) else None
+    return name if isinstance(name, str) else ""

@@ -8,8 +8,9 @@ step takes the full path, which reads the row and says what happened. A step tha
 (an answer to correct, shown again with the draft) is shown from an entry only after a one-row
 check that the session is still stored at that version (`sessions.still_at`). So when `coachbot
 forget` runs in another process, a running server can neither write an erased person's state back
-nor show it; the entry itself is gone when it expires or is next used. A session's owner never
-changes, and every write of a session bumps its version, so one version means one state.
+nor show it; the entry itself is gone when it is next used, or at the first step taken after it
+expired. A session's owner never changes, and every write of a session bumps its version, so one
+version means one state.
 
 Entries hold decrypted notes, so they are few and short-lived: at most `size`, each for `ttl`.
 """
@@ -62,9 +63,17 @@ class StepCache:
         if state.status != "active":
             self._entries.pop(session_id, None)
             return
-        self._entries[session_id] = Cached(owner, state, self.clock() + self.ttl)
+        now = self.clock()
+        self._entries[session_id] = Cached(owner, state, now + self.ttl)
         self._entries.move_to_end(session_id)
         while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        # Entries are in the order they were put, so of expiry: the expired ones are at the front. Dropping
+        # them here means decrypted notes (an erased person's too) outlive their `ttl` only while idle.
+        while self._entries:
+            oldest = next(iter(self._entries.values()))
+            if oldest.expires >= now:
+                break
             self._entries.popitem(last=False)
 
     def drop(self, session_id: str) -> None:

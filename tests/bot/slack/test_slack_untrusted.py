@@ -152,3 +152,17 @@ def test_a_forged_submission_of_any_form_is_answered_clearly_never_with_a_500(se
         ack = _ack(reply)
         answered("an extra unknown block", callback, reply, "zz_extra" not in json.dumps(ack.get("errors") or {}))
     assert tried >= 4 * 5
+
+
+def test_a_forged_submission_of_a_modal_without_a_submit_button_is_closed_not_a_500(served, fake):
+    """Notices, summaries and the *Show all* list have no submit button, so only a forged request
+    submits them (or names a form we never had): the answer closes the modal and saves nothing."""
+    from bot.slack import blocks
+
+    me = new_person(fake, "Notice Forger")
+    for callback in ("notice", "flow_done", "home_items", "no_such_form", ""):
+        view = {**blocks.notice_view("Forged", "Nothing to submit here."), "callback_id": callback}
+        reply = served.submit(view, {"answer": {"value": {"type": "plain_text_input", "value": "x"}}}, user=me)
+        closed = reply.status == 200 and reply.text in ("", "{}")
+        attempted("forged view_submission: a modal without a submit button", closed)
+        assert closed, (callback, reply.status, reply.text[:200])

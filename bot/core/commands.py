@@ -53,9 +53,10 @@ COMMANDS = {
         Spec("retro", "retro", "fill in the retrospective waiting for you", ("/coach retro",)),
         Spec("report", "report [30d|90d|quarter]", "why your team's deals were lost: reasons, trend, patterns, "
              "missing retrospectives", ("/coach report 90d",)),
-        Spec("team", "team [add|remove @rep ...|accept|decline [@manager]]", "your team: who reports to you, "
-             "whom you report to; a rep accepts an invitation before their manager sees anything of theirs",
-             ("/coach team add @alex @jo", "/coach team accept")),
+        Spec("team", "team [add|remove @rep ...|accept|decline [@manager]|set @manager @rep|sync]", "your team: who "
+             "reports to you, whom you report to; a rep accepts an invitation before their manager sees anything "
+             "of theirs (admins: set a line, or sync lines from the manager field of Slack profiles)",
+             ("/coach team add @alex @jo", "/coach team accept", "/coach team sync")),
         Spec("checkin", "checkin [@rep]", "as a rep: tell your manager how your plan is going; "
              "as a manager: note that you checked in with a rep", ("/coach checkin", "/coach checkin @alex"),
              names_people=True),

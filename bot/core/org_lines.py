@@ -85,6 +85,15 @@ class OrgLines:
                     outcome.refused.append(f"{line.where}: {why}")
         return outcome
 
+    async def roster(self, actor: Actor, start: int, limit: int) -> tuple[list[str], int] | Refused:
+        """The user ids of the actor's workspace, from the `start`-th person coachbot met (0-based), at most
+        `limit`, and how many it has met there in all; Refused unless the actor is one of its admins."""
+        async with self.ctx.db.session() as s:
+            me = await person_for(s, actor, self.ctx.defaults)
+            if not me.is_admin:
+                return Refused(ONLY_ADMINS)
+            return await org_lines.people_page(s, workspace_id=me.workspace_id, offset=start, limit=limit)
+
     async def apply(self, s, ws: Workspace, line: OrgLine, now: datetime, outcome: Outcome,
                     seen: dict[int, tuple[int, str]]) -> str | None:
         """Confirm one line in the open transaction `s`; why not, or None when it is done (or already so).

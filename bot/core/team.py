@@ -15,7 +15,9 @@ from storage.models import Person
 
 
 USAGE = ("Usage: /coach team · /coach team add @alex @jo · /coach team remove @alex · "
-         "/coach team accept|decline [@manager] · /coach team set @manager @rep (admins)")
+         "/coach team accept|decline [@manager] · /coach team set @manager @rep · /coach team sync (admins)")
+SYNC_ELSEWHERE = ("/coach team sync reads the manager field of Slack profiles, so it works in Slack. Elsewhere, an "
+                  "admin can confirm lines from your organisation's data with coachbot import-team FILE.csv.")
 
 
 class TeamService:
@@ -63,6 +65,8 @@ class TeamService:
                 return [await self._view(s, me, now)]
             if action in ("accept", "decline"):
                 return await self.lines.by_name(s, me, cmd.people, action == "accept", now)
+            if action == "sync":  # Slack's transport answers it before it gets here (bot/slack/org_chart.py)
+                return [Say(SYNC_ELSEWHERE, tone="error")]
             if action == "set":
                 if len(cmd.people) != 2:
                     return [Say("Usage: /coach team set @manager @rep (workspace admins only)", tone="error")]

@@ -15,6 +15,7 @@ WHAT_NEEDS = {
     "files:write": "the chart of /coach report",
     "users:read": "names and time zones from Slack profiles",
     "users:read.email": "finding a CRM deal's owner by email",
+    "users.profile:read": "reading who reports to whom from the manager field of Slack profiles (/coach team sync)",
     "im:write": "opening direct messages",
     "im:history": "checking a re-sent check-in against what already arrived",
     "commands": "the /coach command",

@@ -13,6 +13,7 @@ from bot.slack import blocks, scopes
 from bot.slack.auth import actor_of
 from bot.slack.inbound import loose_handles, parse_command
 from bot.slack.listeners.show import Delivery
+from bot.slack.org_chart import OrgChart
 from flows.outputs import Say
 
 log = logging.getLogger("coachbot.slack")
@@ -54,7 +55,14 @@ class CommandListeners(Delivery):
                           **blocks.message(Say(DB_DOWN, tone="warning")))
 
     async def _run_command(self, cmd: Command, command: dict, respond, client: AsyncWebClient, actor: Actor) -> None:
-        await self.refresh(client, actor, command.get("user_name", ""), cmd.people, wait=PROFILE_WAIT)
+        syncing = cmd.name == "team" and bool(cmd.args) and cmd.args[0].lower() == "sync"
+        # team sync is for admins: wait for users.info to say whether the actor is one
+        await self.refresh(client, actor, command.get("user_name", ""), cmd.people,
+                           wait=None if syncing else PROFILE_WAIT)
+        if syncing:
+            for output in await OrgChart(self.service).sync(client, actor, cmd.args[1:]):
+                await self.reply(respond, output)
+            return
         if spec_of(cmd).form_when_bare and not cmd.args:
             await self.open_view(client, command["trigger_id"], blocks.settings_view(await self.service.account.settings(actor)))
             return

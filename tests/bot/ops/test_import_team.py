@@ -148,3 +148,12 @@ def test_people_not_met_yet_are_added_and_everyone_concerned_hears_it_on_slack(d
     finally:
         served.stop()
         fake.stop()
+
+
+async def test_team_sync_outside_slack_points_to_the_import(sqlite_url):
+    migrate(sqlite_url)
+    db = Database(sqlite_url)
+    coach = CoachService(db, NotesCipher(KEY), FixedClock(MON))
+    out = await coach.command(Actor("console", "demo", "dana", "Dana"), parse("team sync"))
+    await db.close()
+    assert out[0].tone == "error" and "works in Slack" in out[0].text and "coachbot import-team" in out[0].text

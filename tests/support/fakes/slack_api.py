@@ -22,6 +22,9 @@ What it enforces, beside the Block Kit rules in `block_kit.py` (each with its so
   bot user was deactivated with `account_inactive`; one Slack does not know with `invalid_auth`
   (`revoke(token, error=...)`). A re-install issues a new token (`oauth.v2.access`); the old one
   keeps working until it is revoked, as Slack leaves it.
+- Profiles (docs.slack.dev/reference/methods/team.profile.get, .../users.profile.get): the workspace's
+  custom profile fields (`define_field()`) and each person's values (`set_field()`), both only with
+  users.profile:read; users.profile.get of an id Slack doesn't know is refused with `user_not_found`.
 - Rate limits (docs.slack.dev/apis/web-api/rate-limits): `rate_limit()` answers HTTP 429 with a
   Retry-After header; `slow()` delays a method's answers.
 Every refusal is kept in `refusals` and every warning in `warnings`; the suite fails a test that
@@ -61,6 +64,8 @@ SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "views.open": None, "views.update": None, "views.push": None, "views.publish": None,
     "users.info": "users:read",
     "users.lookupByEmail": "users:read.email",
+    "team.profile.get": "users.profile:read",
+    "users.profile.get": "users.profile:read",
     "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),  # any one
     "conversations.history": "history",  # channels:/groups:/im:/mpim:history by the channel's kind
     "files.getUploadURLExternal": "files:write",
@@ -106,6 +111,8 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_url
         self.users: dict[str, dict[str, Any]] = {}
+        self.profile_fields: list[dict[str, Any]] = []  # team.profile.get's field definitions
+        self.field_values: dict[str, dict[str, str]] = {}  # user -> field id -> value
         self.failures: dict[str, list[Failure]] = {}
         self.delay: dict[str, float] = {}
         self._ids = itertools.count(1)
@@ -182,6 +189,17 @@ class FakeSlack:
             "deleted": False, "is_bot": False, "tz": tz, "tz_label": tz, "tz_offset": 0,
             "profile": {"real_name": name, "display_name": name, "email": email or f"{name.lower()}@example.com"},
         }
+
+    def define_field(self, field_id: str, label: str, kind: str = "user") -> None:
+        """A custom profile field of the workspace (kind: date, link, long_text, options_list, text, user)."""
+        self.profile_fields.append({"id": field_id, "ordering": len(self.profile_fields), "field_name": "",
+                                    "label": label, "hint": "", "type": kind, "possible_values": None,
+                                    "options": {"is_scim": False, "is_protected": False}, "is_hidden": False,
+                                    "section_id": "S0000000001"})
+
+    def set_field(self, user: str, field_id: str, value: str) -> None:
+        """What a person's profile holds in a custom field (a user id, for a field of kind user)."""
+        self.field_values.setdefault(user, {})[field_id] = value
 
     def trigger(self) -> str:
         """A new trigger_id, as Slack puts in a command, shortcut or button payload; valid for 3 s, once."""
@@ -470,6 +488,30 @@ class FakeSlack:
         if "users:read.email" not in granted:  # docs.slack.dev/reference/methods/users.info: email needs this scope
             user = {**user, "profile": {k: v for k, v in user["profile"].items() if k != "email"}}
         return {"ok": True, "user": user}
+
+    def m_team_profile_get(self, body, token):
+        # docs.slack.dev/reference/methods/team.profile.get: "a profile item ... the fields key ...
+        # contains a list of field definitions for this team" (id, label, type, ordering, options...).
+        with self._lock:
+            fields = [dict(f) for f in self.profile_fields]
+        visibility = body.get("visibility") or "all"
+        if visibility != "all":
+            fields = [f for f in fields if bool(f.get("is_hidden")) == (visibility == "hidden")]
+        return {"ok": True, "profile": {"fields": fields, "sections": []}}
+
+    def m_users_profile_get(self, body, token):
+        # docs.slack.dev/reference/methods/users.profile.get: without `user`, the caller's own profile;
+        # `user_not_found`: "Value passed for user was invalid". Custom fields sit in profile.fields,
+        # keyed by field id, each {"value", "alt"}.
+        uid = body.get("user") or "UBOT0001"
+        user = self.users.get(uid) if uid != "UBOT0001" else {"real_name": "coachbot", "profile": {}}
+        if user is None:
+            return self.refuse("users.profile.get", "user_not_found", [f"no user {uid!r} in this workspace"])
+        with self._lock:
+            values = dict(self.field_values.get(uid, {}))
+        profile = {**user["profile"], "real_name_normalized": user["real_name"],
+                   "fields": {k: {"value": v, "alt": ""} for k, v in values.items()}}
+        return {"ok": True, "profile": profile}
 
     def m_users_lookupByEmail(self, body, token):
         for user in self.users.values():

@@ -54,16 +54,38 @@ def parse_form(body: str) -> list[tuple[str, str]]:
 
 def parse_body(body: str, content_type: str | None) -> dict[str, Any]:
     """A Slack request body as Bolt reads it (`slack_bolt.request.internals.parse_body`), faster; JSON
-    nested too deep is refused (`untrusted.Refused`) and NUL characters are dropped from every value."""
+    nested too deep is refused (`untrusted.Refused`), NUL characters are dropped from every value, and
+    a modal's payload whose view Bolt could not read is given the shape it can (`_view_shaped`)."""
     if not body:
         return {}
     if content_type == "application/json" or body.startswith("{"):
-        return untrusted.loads(body)
+        return _view_shaped(untrusted.loads(body))
     params = dict(parse_form(body))
     if "payload" in body:
         payload = params.get("payload")
-        return untrusted.loads(payload) if payload is not None else {}
+        return _view_shaped(untrusted.loads(payload)) if payload is not None else {}
     return untrusted.cleaned(params) if "%00" in body or "\x00" in body else params
+
+
+def _view_shaped(payload: Any) -> Any:
+    """A view_submission or view_closed payload whose `view` Bolt can read.
+
+    Bolt reads `view.type` and `view.callback_id` of every such payload without a check (to tell a
+    workflow step from a modal, and to pick the listener), so a forged one without them, or with a
+    view that is not an object, would be a 500 inside Bolt. Slack always sends both as text; anything
+    else is given empty text here, which no form of ours is, and the listener for unknown forms
+    closes it (`FlowListeners.on_other_view`).
+    """
+    if not isinstance(payload, dict) or payload.get("type") not in ("view_submission", "view_closed"):
+        return payload
+    view = payload.get("view")
+    if not isinstance(view, dict):
+        view = {}
+    if not isinstance(view.get("type"), str) or not isinstance(view.get("callback_id"), str):
+        view = {**view, "type": view["type"] if isinstance(view.get("type"), str) else "",
+                "callback_id": ""}
+    payload["view"] = view
+    return payload
 
 
 class SlackRequest(AsyncBoltRequest):

@@ -166,3 +166,24 @@ def test_a_forged_submission_of_a_modal_without_a_submit_button_is_closed_not_a_
         closed = reply.status == 200 and reply.text in ("", "{}")
         attempted("forged view_submission: a modal without a submit button", closed)
         assert closed, (callback, reply.status, reply.text[:200])
+
+
+def test_a_forged_submission_whose_view_is_not_slacks_shape_is_answered_not_a_500(served, fake):
+    """Bolt itself reads a submission's view.type and view.callback_id unchecked; a signed request
+    without them (or with a view that is no object) must still get an answer."""
+    from tests.support import slack_requests as sr
+
+    me = new_person(fake, "Shape Forger")
+    for kind in ("view_submission", "view_closed"):
+        for view in ("settings", ["callback_id"], {"callback_id": 5, "type": "modal"}, {"callback_id": None},
+                     {"callback_id": "settings"}, {"callback_id": "settings", "type": "modal", "state": None},
+                     {"callback_id": "flow_step", "type": "modal", "private_metadata": "{\"sid\": [1]}"}):
+            payload = {"type": kind, "team": {"id": fake.team_id}, "user": {"id": me, "team_id": fake.team_id},
+                       "api_app_id": "A0001", "view": view}
+            reply = served.post_signed(*sr.interaction_body(payload))
+            # A submission is closed or shown a notice; a closing we have no listener for is Bolt's 404.
+            answered = (reply.status == 200 and (reply.text in ("", "{}")
+                                                 or json.loads(reply.text).get("response_action") == "update")) \
+                or (kind == "view_closed" and reply.status == 404)
+            attempted("forged view_submission: a view not in Slack's shape", answered)
+            assert answered, (kind, view, reply.status, reply.text[:200])

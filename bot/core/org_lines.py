@@ -11,6 +11,7 @@ tells nobody twice.
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,7 @@ from storage.crypto import NotesCipher
 from storage.db import Database
 from storage.models import Person, Workspace
 
+log = logging.getLogger("coachbot.lines")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")  # docs.slack.dev/reference/objects/user-object: U… or W…
 ONLY_ADMINS = ("Only a workspace admin can set reporting lines from your organisation's data. "
@@ -83,6 +85,9 @@ class OrgLines:
                 why = await self.apply(s, ws, line, now, outcome, seen)
                 if why:
                     outcome.refused.append(f"{line.where}: {why}")
+        # The audit rows name no one (the data set the lines); who ran the sync is in this log line.
+        log.info("reporting lines from %s workspace=%s by=%s changed=%s refused=%s", self.how, me.workspace_id,
+                 me.id, outcome.changed, len(outcome.refused))
         return outcome
 
     async def roster(self, actor: Actor, start: int, limit: int) -> tuple[list[str], int] | Refused:

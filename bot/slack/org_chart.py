@@ -103,9 +103,8 @@ async def _read(client: AsyncWebClient, ids: list[str]) -> dict[str, dict | str]
             try:
                 return (await client.users_profile_get(user=uid)).get("profile") or {}
             except SlackApiError as exc:
-                code = exc.response.get("error") if isinstance(exc.response.data, dict) else "no answer"
-                log.warning("users.profile.get failed: %s", code)
-                return str(code)
+                log.warning("users.profile.get failed: %s", _code(exc))
+                return _code(exc)
     return dict(zip(ids, await asyncio.gather(*(one(uid) for uid in ids))))
 
 
@@ -134,9 +133,13 @@ def _failed(exc: SlackApiError, what: str) -> Say:
     scope = scopes.needed(exc)
     if scope:
         return Say(scopes.explain(scope), tone="warning")
-    code = exc.response.get("error") if isinstance(exc.response.data, dict) else "no answer"
-    return Say(f"Slack wouldn't let me {what} ({code}), so nothing changed. Please try again in a minute.",
+    return Say(f"Slack wouldn't let me {what} ({_code(exc)}), so nothing changed. Please try again in a minute.",
                tone="error")
+
+
+def _code(exc: SlackApiError) -> str:
+    data = getattr(exc.response, "data", None)
+    return str(data.get("error", "unknown")) if isinstance(data, dict) else f"HTTP {exc.response.status_code}"
 
 
 def _summary(field: dict, done: Outcome, empty: int, start: int, read: int, total: int, said: list[str]) -> str:

@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.identity import UNKNOWN_NAME, Actor
 from bot.core.profiles import Profile, ProfileRefresher
 from bot.core.service import CoachService
-from bot.core.views import plain_text
+from bot.core.views import Home, plain_text
 from bot.slack import blocks, scopes
 from bot.slack.tokens import client_with
 from storage.crypto import NotReadable
@@ -28,14 +28,14 @@ WENT_WRONG = ("Something went wrong on my side, so I couldn't finish that. Pleas
               "if it keeps happening, let whoever installed coachbot know (the details are in its log).")
 
 
-# The home tab when what it would list can't be decrypted: true, and no outage is claimed.
+# What the home tab says when what it would list can't be decrypted: true, and no outage is claimed.
+NOTES_UNREADABLE = ("Your coaching notes can't be read right now. coachbot is running with an encryption key "
+                    "that doesn't open them, so this page can't show your plans or drafts. Nothing was changed "
+                    "or lost: your notes are kept as they were. Please tell whoever runs coachbot; once the key "
+                    "is set right, everything shows here again.")
 UNREADABLE_HOME = {"type": "home", "blocks": [
     {"type": "header", "text": {"type": "plain_text", "text": "Your coaching"}},
-    {"type": "section", "text": {"type": "mrkdwn", "text": (
-        "*Your coaching notes can't be read right now.* coachbot is running with an encryption key that "
-        "doesn't open them, so this page can't show your plans or drafts. Nothing was changed or lost: "
-        "your notes are kept as they were. Please tell whoever runs coachbot; once the key is set right, "
-        "everything shows here again.")}},
+    {"type": "section", "text": {"type": "mrkdwn", "text": NOTES_UNREADABLE}},
     {"type": "context", "elements": [{"type": "mrkdwn", "text": "Type `/coach help` anywhere to see every command."}]},
 ]}
 
@@ -136,16 +136,21 @@ class ListenerBase:
         log.warning("DM failed (%s); queued for the scheduler to retry", reason)
         await self.service.queue_message(Actor("slack", team, user), text)
 
-    async def publish_home(self, client: AsyncWebClient, actor: Actor) -> None:
-        """Render and publish a person's home tab (a notice instead, when their notes don't open with our keys)."""
+    async def home_of(self, actor: Actor) -> Home | None:
+        """What a person's home tab lists, or None when their notes don't open with our keys (logged once)."""
         try:
-            view = blocks.home_view(await self.service.account.home(actor), self.service.clock.now())
+            return await self.service.account.home(actor)
         except NotReadable:
             if not self._told_unreadable:  # once per process: every home opened would say the same
                 self._told_unreadable = True
                 log.error("home tab: stored notes don't open with COACHBOT_ENCRYPTION_KEY or any key in "
                           "COACHBOT_PREVIOUS_KEYS (written with another key); showing a notice instead")
-            view = UNREADABLE_HOME
+            return None
+
+    async def publish_home(self, client: AsyncWebClient, actor: Actor) -> None:
+        """Render and publish a person's home tab (a notice instead, when their notes don't open with our keys)."""
+        home = await self.home_of(actor)
+        view = UNREADABLE_HOME if home is None else blocks.home_view(home, self.service.clock.now())
         try:
             await client.views_publish(user_id=actor.user, view=view)
         except SlackApiError as exc:

@@ -10,7 +10,7 @@ from bot.core.commands import Command, PersonRef
 from bot.core.screen import screen_of
 from bot.slack import blocks
 from bot.slack.auth import actor_of
-from bot.slack.listeners.base import error_code
+from bot.slack.listeners.base import NOTES_UNREADABLE, error_code
 from bot.slack.listeners.show import Delivery
 
 log = logging.getLogger("coachbot.slack")
@@ -83,7 +83,9 @@ class HomeListeners(Delivery):
             page = 1
 
         async def work() -> None:
-            view = blocks.home_items_view(await self.service.account.home(actor), self.service.clock.now(), page)
+            home = await self.home_of(actor)
+            view = blocks.notice_view("Your coaching", NOTES_UNREADABLE) if home is None else \
+                blocks.home_items_view(home, self.service.clock.now(), page)
             if action["action_id"] == blocks.SHOW_ALL:
                 await self.open_view(client, body["trigger_id"], view)
                 return

@@ -88,6 +88,10 @@ def test_a_home_tab_whose_notes_our_keys_cannot_open_says_so_without_claiming_an
         home = flat(fake.wait_for("views.publish", count=n, where=mine)[-1].body["view"])
         assert "notes can't be read right now" in home and "encryption key" in home, home
         assert not any(w in home.lower() for w in ("database", "outage", "unavailable")), home
+    trigger = fake.trigger()
+    assert served.click("home_show_all", "1", user=mgr, trigger_id=trigger).status == 200  # *Show all*: the same
+    shown = flat(fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trigger)[-1].body["view"])
+    assert "notes can't be read right now" in shown, shown
     log = served.output()
     assert log.count("home tab: stored notes don't open") == 1, log[-2000:]  # once, however often it is opened
     assert served.key not in log

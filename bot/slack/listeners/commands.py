@@ -62,6 +62,7 @@ class CommandListeners(Delivery):
         if syncing:
             for output in await OrgChart(self.service).sync(client, actor, cmd.args[1:]):
                 await self.reply(respond, output)
+            await self._tell_gaps(respond, actor)  # e.g. users:read missing: nobody's admin flag is known
             return
         if spec_of(cmd).form_when_bare and not cmd.args:
             await self.open_view(client, command["trigger_id"], blocks.settings_view(await self.service.account.settings(actor)))
@@ -74,6 +75,10 @@ class CommandListeners(Delivery):
         async def answer(output) -> None:
             await self.reply(respond, output, client=client, actor=actor)
         await self.deliver(client, actor, screen, answer)
+        await self._tell_gaps(respond, actor)
+
+    async def _tell_gaps(self, respond, actor: Actor) -> None:
+        """Explain the permissions this workspace's install lacks that the person hasn't heard of yet."""
         for gap in self.scope_gaps.untold(actor.workspace, actor.user):
             await self.reply(respond, Say(scopes.explain(gap), tone="warning"))
 

@@ -143,6 +143,14 @@ def test_a_big_workspace_is_read_a_page_at_a_time(fake, tmp_path):
 def test_a_missing_permission_or_field_is_said_plainly(fake, tmp_path):
     served = serve(fake, tmp_path)
     try:
+        ned = person(fake, "Ned Newadmin")  # an admin coachbot can't tell is one: users.info is refused
+        fake.users[ned]["is_admin"] = True
+        fake.grant(fake.bot_token, manifest_scopes() - {"users:read"})
+        served.command("team sync", user=ned)
+        assert fake.wait_for_response(ned, containing="Only a workspace admin")
+        assert fake.wait_for_response(ned, containing="missing the “users:read” permission")
+        assert {r[:2] for r in fake.take_refusals()} == {("users.info", "missing_scope")}
+        fake.scopes.pop(fake.bot_token)  # an admin installs again
         ada = admin(served, fake)
         fake.grant(fake.bot_token, manifest_scopes() - {"users.profile:read"})  # installed before the scope
         served.command("team sync", user=ada)

@@ -80,7 +80,7 @@ async def erase_person(s: AsyncSession, cipher: NotesCipher, *, person: Person) 
     counts["invitations"] = len(invites)
     counts["nudges"] = (await s.execute(delete(Nudge).where(Nudge.recipient_id == p))).rowcount
     counts["queued_messages_quoting_them"] = await _drop_quoting(s, cipher, person, near)
-    await _rename_in_payloads(s, person.name, f"Erased person {p}")
+    await _rename_in_payloads(s, person.name, f"Erased person {p}", recipients=near)
     # Reps whose confirmed manager this was lose the line here. Logging each unlinked line in the
     # reporting-change audit (storage/lines.py) belongs right here, before the update, while
     # `Person.manager_id == p` still finds them.
@@ -175,12 +175,16 @@ def _names(cipher: NotesCipher, token: str, naming: re.Pattern) -> bool:
     return bool(naming.search(text if isinstance(text, str) else json.dumps(text)))
 
 
-async def _rename_in_payloads(s: AsyncSession, old: str, new: str) -> None:
-    """Other people's nudges name the people they are about ("rep", "manager"): put the placeholder there."""
-    if not old:
+async def _rename_in_payloads(s: AsyncSession, old: str, new: str, *, recipients: set[int]) -> None:
+    """Other people's nudges name the people they are about ("rep", "manager"): put the placeholder there.
+
+    Only in the nudges of `recipients` (the people the erased person worked with, `_connected`): a
+    namesake's manager or reps keep their nudges as they were."""
+    if not old or not recipients:
         return
     like = "%" + json.dumps(old)[1:-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = (await s.execute(select(Nudge.id, Nudge.payload).where(Nudge.payload.like(like, escape="\\")))).all()
+    rows = (await s.execute(select(Nudge.id, Nudge.payload).where(
+        Nudge.recipient_id.in_(recipients), Nudge.payload.like(like, escape="\\")))).all()
     for row_id, payload in rows:
         data = json.loads(payload or "{}")
         named = {k: new for k in ("rep", "manager") if data.get(k) == old}

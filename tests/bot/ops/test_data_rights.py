@@ -198,6 +198,21 @@ async def test_forgetting_a_manager_takes_their_name_out_of_their_reps_nudges(wo
     assert not any('"Sam"' in p for p in payloads)
 
 
+async def test_forgetting_a_manager_leaves_their_namesakes_name_in_the_nudges_of_people_they_never_led(world, clock):
+    eve, zed = Actor("slack", "T2", "U0EVE", "Eve"), Actor("slack", "T1", "U0ZED", "Zed")
+    ids = {a.user: (await world.identify(a)) for a in (eve, zed)}
+    async with world.db.session() as s:  # check-ins from another Sam: in another workspace, and in this one
+        for who in ids.values():
+            s.add(Nudge(workspace_id=who.workspace_id, recipient_id=who.id, kind="checkin_rep",
+                        subject=f"person:{who.id}", dedupe_key=f"namesake:{who.id}", due_at=clock.now(),
+                        payload=json.dumps({"manager": "Sam"})))
+    await forget(world.db, world.cipher, "U0SAM", workspace="T1")
+    async with world.db.session() as s:
+        kept = (await s.execute(select(Nudge.payload).where(Nudge.dedupe_key.like("namesake:%")))).scalars().all()
+    attempted("renaming a namesake in other people's nudges with `coachbot forget`", kept == ['{"manager": "Sam"}'] * 2)
+    assert kept == ['{"manager": "Sam"}'] * 2
+
+
 async def test_retention_purges_only_closed_plans_older_than_the_setting(world, clock):
     await world.command(SAM, parse("close <@U0ALEX|Alex>"))
     await world.queue_message(Actor("console", "demo", "alex"), "a message nobody could deliver")

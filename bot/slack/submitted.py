@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from bot.slack import blocks
 from bot.slack.acks import errors_ack, view_ack
@@ -51,14 +51,22 @@ ELEMENTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "multi_static_select": ("selected_options", _options),
 }
 
-# The input blocks of each modal with a fixed form (bot/slack/blocks/forms.py): block_id -> element type,
-# each under the action id "value"; a trailing "?" marks an optional one (null when left empty).
+
+class Field(NamedTuple):
+    """An input block of a form: the element types it may hold (under the action id "value"), and
+    whether it may be left empty (its value null)."""
+    kinds: tuple[str, ...]
+    optional: bool = False
+
+
+# The input blocks of each modal with a fixed form (bot/slack/blocks/forms.py), by block_id.
 # A flow step's one input depends on its step (`step_fields`).
-FORMS: dict[str, dict[str, str]] = {
-    blocks.SETTINGS: {"tz": "plain_text_input?", "work_start": "timepicker", "work_end": "timepicker",
-                      "work_days": "checkboxes"},
-    blocks.PICK_REP: {"rep": "users_select"},
-    blocks.LOST_DEAL: {"deal": "plain_text_input", "amount": "plain_text_input?", "rep": "users_select"},
+FORMS: dict[str, dict[str, Field]] = {
+    blocks.SETTINGS: {"tz": Field(("plain_text_input",), optional=True), "work_start": Field(("timepicker",)),
+                      "work_end": Field(("timepicker",)), "work_days": Field(("checkboxes",))},
+    blocks.PICK_REP: {"rep": Field(("users_select",))},
+    blocks.LOST_DEAL: {"deal": Field(("plain_text_input",)), "amount": Field(("plain_text_input",), optional=True),
+                       "rep": Field(("users_select",))},
 }
 
 # A step's input kind (`flows.outputs.InputKind`, in the step's private_metadata) -> the elements it may be.
@@ -74,34 +82,32 @@ INCOMPLETE = ("This form came back without some of its fields, so nothing was sa
               "open it again from coachbot.")
 
 
-def field_errors(values: Any, fields: dict[str, tuple[str, ...]]) -> dict[str, str] | None:
-    """What is wrong with each field of a submission's `state.values` (block -> allowed element
-    types, "?" at the end of the last one when it may be empty), or None when the values are not even
-    an object."""
+def field_errors(values: Any, fields: dict[str, Field]) -> dict[str, str] | None:
+    """What is wrong with each field of a submission's `state.values`, by block_id, or None when the
+    values are not even an object."""
     if not isinstance(values, dict):
         return None
     errors: dict[str, str] = {}
-    for block_id, kinds in fields.items():
+    for block_id, field in fields.items():
         entry = values.get(block_id)
         if entry is None:
             errors[block_id] = MISSING
             continue
         element = entry.get(blocks.ANSWER_ACTION) if isinstance(entry, dict) else None
         kind = element.get("type") if isinstance(element, dict) else None
-        allowed = [k.rstrip("?") for k in kinds]
-        if kind not in allowed or kind not in ELEMENTS:
+        if kind not in field.kinds or kind not in ELEMENTS:
             errors[block_id] = WRONG
             continue
         key, valid = ELEMENTS[kind]
         if element.get(key) is None:
-            if not kinds[-1].endswith("?"):
+            if not field.optional:
                 errors[block_id] = EMPTY  # Slack refuses to submit a required field left empty; a forged form can
         elif not valid(element[key]):
             errors[block_id] = WRONG
     return errors
 
 
-def form_problem(view: Any, fields: dict[str, tuple[str, ...]]) -> str | None:
+def form_problem(view: Any, fields: dict[str, Field]) -> str | None:
     """The acknowledgement for a submission whose fields are missing or malformed, or None when it is
     fine to read. Extra blocks are left alone: nothing reads them."""
     if not isinstance(view, dict):
@@ -127,14 +133,14 @@ def _input_blocks(view: dict) -> set[str] | None:
 
 def form_check(view: Any, callback_id: str) -> str | None:
     """`form_problem` for one of the fixed forms."""
-    return form_problem(view, {block: (kind,) for block, kind in FORMS[callback_id].items()})
+    return form_problem(view, FORMS[callback_id])
 
 
-def step_fields(meta: dict) -> dict[str, tuple[str, ...]]:
+def step_fields(meta: dict) -> dict[str, Field]:
     """The input a flow step's modal holds, from its metadata (none for a step that only informs)."""
     kinds = STEP_ELEMENTS.get(str(meta.get("kind", "")))
     # Whether a step needs an answer is the engine's to say (with its own words): empty passes here.
-    return {blocks.ANSWER_BLOCK: (*kinds[:-1], kinds[-1] + "?")} if kinds else {}
+    return {blocks.ANSWER_BLOCK: Field(kinds, optional=True)} if kinds else {}
 
 
 def metadata(view: dict) -> dict[str, str]:

@@ -12,6 +12,23 @@ EMPTY_CHOICE = {"answer": {"value": {"type": "radio_buttons", "selected_option":
 
 
 def test_a_running_server_shows_nothing_of_a_person_forgotten_by_the_cli(served, fake):
+    forget_beside(served, fake)
+
+
+def test_the_same_on_postgresql(fake, pg_server, tmp_path):
+    from tests.support.pgdb import fresh_pg_database
+    from tests.support.served import Served
+
+    with fresh_pg_database(pg_server) as url:
+        served = Served(fake, tmp_path, database_url=url)
+        try:
+            forget_beside(served, fake)
+        finally:
+            served.stop()
+
+
+def forget_beside(served, fake) -> None:
+    """A manager's talk with a rep is open in the server (remembered there); the CLI erases the rep."""
     mgr, rep = new_person(fake, "Cara Keeper"), new_person(fake, "Zebedee Forgotten")
     confirm_served(served, mgr, rep)
     view = served.open_modal(f"talk <@{rep}>", user=mgr)  # the server now remembers this step

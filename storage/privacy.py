@@ -104,22 +104,22 @@ async def _connected(s: AsyncSession, person: Person) -> set[int]:
     manager and reps (confirmed now or once), the other side of their plans, retrospectives and
     invitations. Only messages queued for these people are read for their name."""
     p, ws = person.id, person.workspace_id
-    pairs = (
-        (select(Person.id).where(Person.manager_id == p)),
-        (select(Conversation.manager_id).where(Conversation.rep_id == p)),
-        (select(Conversation.rep_id).where(Conversation.manager_id == p)),
-        (select(Retrospective.manager_id).where(Retrospective.rep_id == p)),
-        (select(Retrospective.opened_by_id).where(Retrospective.rep_id == p)),
-        (select(Retrospective.rep_id).where(or_(Retrospective.manager_id == p, Retrospective.opened_by_id == p))),
-        (select(ReportingChange.old_manager_id).where(ReportingChange.rep_id == p)),
-        (select(ReportingChange.new_manager_id).where(ReportingChange.rep_id == p)),
-        (select(ReportingChange.rep_id).where(or_(ReportingChange.old_manager_id == p,
-                                                  ReportingChange.new_manager_id == p))),
-        (select(ReportingInvite.manager_id).where(ReportingInvite.rep_id == p)),
-        (select(ReportingInvite.rep_id).where(ReportingInvite.manager_id == p)),
+    sides = (
+        select(Person.id).where(Person.manager_id == p),
+        select(Conversation.manager_id).where(Conversation.rep_id == p),
+        select(Conversation.rep_id).where(Conversation.manager_id == p),
+        select(Retrospective.manager_id).where(Retrospective.rep_id == p),
+        select(Retrospective.opened_by_id).where(Retrospective.rep_id == p),
+        select(Retrospective.rep_id).where(or_(Retrospective.manager_id == p, Retrospective.opened_by_id == p)),
+        select(ReportingChange.old_manager_id).where(ReportingChange.rep_id == p),
+        select(ReportingChange.new_manager_id).where(ReportingChange.rep_id == p),
+        select(ReportingChange.rep_id).where(or_(ReportingChange.old_manager_id == p,
+                                                 ReportingChange.new_manager_id == p)),
+        select(ReportingInvite.manager_id).where(ReportingInvite.rep_id == p),
+        select(ReportingInvite.rep_id).where(ReportingInvite.manager_id == p),
     )
     near = {person.manager_id}
-    for query in pairs:
+    for query in sides:
         near |= set((await s.execute(query.where(query.selected_columns[0].is_not(None)))).scalars())
     near.discard(None)
     near.discard(p)

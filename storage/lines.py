@@ -5,11 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Person, ReportingChange, ReportingInvite, Retrospective
+from storage.models import Conversation, Nudge, Person, ReportingChange, ReportingInvite, Retrospective
+from storage.types import utcnow
 
 INVITE_DAYS = 14  # an invitation nobody answers lapses after two weeks; the manager can invite again
+# A manager may ask the same rep at most this often in a day (withdraw and invite again included),
+# so add/remove loops can't flood the rep's DMs.
+INVITES_PER_DAY = 3
+INVITE_WINDOW = timedelta(hours=24)
 MAX_DEPTH = 200  # a chain of managers longer than any organisation's
 
 
@@ -28,17 +34,42 @@ async def manages(s: AsyncSession, *, boss: Person, person: Person) -> bool:
 
 async def invite(s: AsyncSession, *, rep: Person, manager: Person, now: datetime) -> tuple[ReportingInvite, bool]:
     """The pending invitation from `manager` to `rep`, created if there is none (or it lapsed); True if new."""
-    await expire(s, now=now, rep_id=rep.id)
-    found = (await s.execute(select(ReportingInvite).where(
-        ReportingInvite.rep_id == rep.id, ReportingInvite.manager_id == manager.id,
-        ReportingInvite.status == "pending"))).scalars().first()
+    found = await pending_between(s, rep=rep, manager=manager, now=now)
     if found is not None:
         return found, False
     row = ReportingInvite(workspace_id=rep.workspace_id, rep_id=rep.id, manager_id=manager.id, created_at=now,
                           expires_at=now + timedelta(days=INVITE_DAYS))
-    s.add(row)
-    await s.flush()
+    try:
+        async with s.begin_nested():  # a savepoint: losing the race below leaves the transaction usable
+            s.add(row)
+            await s.flush()
+    except IntegrityError:
+        # Another request invited the same rep for the same manager a moment ago (the partial unique
+        # index uq_reporting_invites_pending): that invitation is the one that stands.
+        found = await pending_between(s, rep=rep, manager=manager, now=now)
+        if found is None:
+            raise
+        return found, False
     return row, True
+
+
+async def pending_between(s: AsyncSession, *, rep: Person, manager: Person, now: datetime) -> ReportingInvite | None:
+    """The pending invitation from `manager` to `rep` (lapsed ones are closed first), or None."""
+    await expire(s, now=now, rep_id=rep.id)
+    return (await s.execute(select(ReportingInvite).where(
+        ReportingInvite.rep_id == rep.id, ReportingInvite.manager_id == manager.id,
+        ReportingInvite.status == "pending"))).scalars().first()
+
+
+async def next_invite_allowed(s: AsyncSession, *, rep: Person, manager: Person, now: datetime) -> datetime | None:
+    """When `manager` may invite `rep` again, or None when they may now (INVITES_PER_DAY in INVITE_WINDOW)."""
+    sent = list((await s.execute(select(ReportingInvite.created_at).where(
+        ReportingInvite.rep_id == rep.id, ReportingInvite.manager_id == manager.id,
+        ReportingInvite.created_at > now - INVITE_WINDOW).order_by(ReportingInvite.created_at.desc())
+        .limit(INVITES_PER_DAY))).scalars())
+    if len(sent) < INVITES_PER_DAY:
+        return None
+    return sent[-1] + INVITE_WINDOW  # the oldest of the last few leaves the window then
 
 
 async def get_invite(s: AsyncSession, *, invite_id: int, workspace_id: int) -> ReportingInvite | None:
@@ -115,6 +146,35 @@ async def unlink(s: AsyncSession, *, rep: Person, by: Person | None, how: str, n
     old, rep.manager_id = rep.manager_id, None
     s.add(rep)
     await log_change(s, workspace_id=rep.workspace_id, rep_id=rep.id, old=old, new=None, by=by, how=how, now=now)
+
+
+async def log_unlinked(s: AsyncSession, *, manager: Person, how: str = "erased", now: datetime | None = None) -> int:
+    """Log the end of every confirmed line to `manager` (before they are unlinked, e.g. when the manager's
+    data is erased): one audit row per rep, ids only; returns how many."""
+    reps = list((await s.execute(select(Person.id).where(Person.manager_id == manager.id,
+                                                         Person.workspace_id == manager.workspace_id))).scalars())
+    for rep_id in reps:
+        await log_change(s, workspace_id=manager.workspace_id, rep_id=rep_id, old=manager.id, new=None, by=None,
+                         how=how, now=now or utcnow())
+    await s.flush()
+    return len(reps)
+
+
+async def open_shared_plans(s: AsyncSession, *, rep: Person, manager: Person) -> list[Conversation]:
+    """The open plans `manager` agreed with `rep` and shared with them, oldest first."""
+    return list((await s.execute(select(Conversation).where(
+        Conversation.workspace_id == rep.workspace_id, Conversation.rep_id == rep.id,
+        Conversation.manager_id == manager.id, Conversation.status == "open", Conversation.shared_with_rep.is_(True))
+        .order_by(Conversation.id))).scalars())
+
+
+async def pending_keys_for(s: AsyncSession, *, recipient_id: int, subjects: list[str], kinds: tuple[str, ...]) -> list[str]:
+    """The dedupe keys of `recipient_id`'s pending nudges of these kinds about these subjects."""
+    if not subjects:
+        return []
+    return list((await s.execute(select(Nudge.dedupe_key).where(
+        Nudge.recipient_id == recipient_id, Nudge.subject.in_(subjects), Nudge.kind.in_(kinds),
+        Nudge.status.in_(("pending", "waiting"))))).scalars())
 
 
 async def log_change(s: AsyncSession, *, workspace_id: int, rep_id: int, old: int | None, new: int | None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -67,7 +67,10 @@ class FlowSession(SQLModel, table=True):
     """A flow in progress (or finished): the engine state, encrypted, with a version for stale clicks."""
 
     __tablename__ = "flow_sessions"
-    __table_args__ = (Index("ix_flow_sessions_owner", "user_id", "flow", "status"),)
+    __table_args__ = (
+        Index("ix_flow_sessions_owner", "user_id", "flow", "status"),
+        Index("ix_flow_sessions_updated", "updated_at"),  # the notes-key check reads newest and oldest
+    )
 
     id: str = Field(primary_key=True, max_length=36)
     workspace_id: int = Field(foreign_key="workspaces.id")
@@ -237,6 +240,9 @@ class ReportingInvite(SQLModel, table=True):
     __table_args__ = (
         Index("ix_reporting_invites_rep", "rep_id", "status"),
         Index("ix_reporting_invites_manager", "manager_id", "status"),
+        # One pending invitation per manager and rep: a second `team add` racing the first loses here.
+        Index("uq_reporting_invites_pending", "rep_id", "manager_id", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

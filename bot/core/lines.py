@@ -11,7 +11,9 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from bot.core import planner
 from bot.core.buttons import Button, Buttons
+from bot.core.identity import zone_of
 from bot.core.runner import Context
 from flows.outputs import Notify, Refused, Say
 from flows.subjects import subject, subject_id
@@ -28,6 +30,12 @@ ADMINS_ONLY = ("Only a workspace admin can set reporting lines directly. Ask you
 def told(person: Person, text: str) -> Notify:
     """A message for someone other than the person acting."""
     return Notify(person.id, person.name, Say(text), person.platform_user_id)
+
+
+def when(at: datetime, viewer: Person) -> str:
+    """A moment in the viewer's own time zone, e.g. "Tue 24 Nov, 15:00 (Europe/Berlin)"."""
+    zone = zone_of(viewer)
+    return f"{at.astimezone(zone):%a %d %b, %H:%M} ({zone.key})"
 
 
 def logged(rep: Person, old: int | None, new: int | None, by: Person | None, how: str) -> None:
@@ -59,9 +67,17 @@ class Lines:
         why = await self.cycle(s, rep, me)
         if why:
             return why
+        waiting = await lines.pending_between(s, rep=rep, manager=me, now=now)
+        if waiting is not None:
+            return f"{rep.name} hasn't answered your invitation yet (it stays open until {waiting.expires_at:%Y-%m-%d})."
+        again = await lines.next_invite_allowed(s, rep=rep, manager=me, now=now)
+        if again is not None:
+            return (f"You've invited {rep.name} {lines.INVITES_PER_DAY} times in the last 24 hours, so I won't ask "
+                    f"them again yet: you can invite them again from {when(again, me)}.")
         row, new = await lines.invite(s, rep=rep, manager=me, now=now)
-        if not new:
-            return f"{rep.name} hasn't answered your invitation yet (it stays open until {row.expires_at:%Y-%m-%d})."
+        if not new:  # another request invited them a moment ago
+            return (f"{rep.name} already has a pending invitation from {me.name} (it stays open until "
+                    f"{row.expires_at:%Y-%m-%d}).")
         await lines.log_change(s, workspace_id=me.workspace_id, rep_id=rep.id, old=rep.manager_id, new=me.id, by=me,
                                how="invited", now=now)
         logged(rep, rep.manager_id, me.id, me, "invited")
@@ -100,6 +116,8 @@ class Lines:
             return [Refused(why)]
         old = await lines.confirm(s, rep=rep, manager=manager, by=by, how=how, now=now)
         logged(rep, old, manager.id, by, how)
+        for talk in await lines.open_shared_plans(s, rep=rep, manager=manager):
+            await planner.replan_rep_side(s, talk=talk, manager=manager, rep=rep, now=now)
         out: list[Any] = []
         if by is None or by.id != rep.id:
             out.append(told(rep, f"You now report to {manager.name} on coachbot" +
@@ -127,6 +145,11 @@ class Lines:
                         f"/coach team {'accept' if accept else 'decline'} @{chosen[0][1].name.split()[0].lower()}.",
                         tone="error")]
         row, manager = chosen[0]
+        if accept:
+            why = await self.cycle(s, me, manager)  # before anything changes: a refusal leaves all as it was
+            if why:
+                return [Refused(f"{why} Your invitation from {manager.name} stays open; you can decline it with "
+                                f"/coach team decline.")]
         await nudges.cancel_pending(s, subject=subject("invite", row.id), reason="invitation answered")
         if accept:
             out = await self.confirm(s, me, manager, me, "accepted", now)

@@ -10,7 +10,7 @@ from bot.core.identity import effective_tz, zone_of
 from flows import cadence
 from flows.cadence import NudgeSpec, Schedule
 from flows.subjects import subject
-from storage import nudges, talks
+from storage import lines, nudges, talks
 from storage.models import Conversation, Person, Workspace
 from storage.nudges import NewNudge
 
@@ -111,3 +111,43 @@ async def answered_checkin(s: AsyncSession, *, talk_id: int, who: str, now: date
     kind = "checkin_rep" if who == "rep" else "checkin_manager"
     keys = await nudges.pending_keys(s, subject=subject("talk", talk_id), kind=kind, before=now + timedelta(days=2))
     return await nudges.cancel_pending(s, keys=keys, reason="answered early") if keys else 0
+
+
+REP_SIDE = ("checkin_rep", "review_reminder", "action_due")
+
+
+async def replan_rep_side(s: AsyncSession, *, talk: Conversation, manager: Person, rep: Person, now: datetime) -> int:
+    """Plan the rep's side of an open, shared plan again from today, once its line is confirmed.
+
+    While the line was pending (or held by someone else) the rep's check-ins and reminders were
+    skipped as they came due, so the cadence starts again from the confirmation: check-ins
+    front-loaded from today to the review, reminders of the rep's open actions and of the review.
+    The keys carry the day of the new start, so confirming twice in a day plans nothing twice, and
+    the rep's still-pending nudges of the old schedule give way to the new ones (never both)."""
+    if talk.status != "open" or not talk.shared_with_rep:
+        return 0
+    workspace = await s.get(Workspace, manager.workspace_id)
+    started = now.astimezone(zone_of(manager)).date()
+    items = [i for i in await talks.items_of(s, conversation_id=talk.id) if i.status == "open"]
+    specs = cadence.plan_for_talk(
+        talk_id=talk.id, started=started, review=talk.review_on, schedule=schedule_of(manager, workspace),
+        items=[{"id": i.id, "owner": i.owner_role, "due": i.due_on.isoformat() if i.due_on else None} for i in items],
+        checkin_days=checkin_days(workspace))
+    names = {"rep": rep.name, "manager": manager.name}
+    rows = []
+    for spec in specs:
+        if spec.to != "rep":
+            continue
+        try:
+            row = placed(spec, rep, workspace, now, names)
+        except ValueError:
+            continue
+        rows.append(NewNudge(row.workspace_id, row.recipient_id, row.kind, row.subject,
+                             f"{row.dedupe_key}:from:{started.isoformat()}", row.due_at, row.payload))
+    subjects = [subject("talk", talk.id)] + [subject("item", i.id) for i in items]
+    fresh = {r.dedupe_key for r in rows}
+    old = [k for k in await lines.pending_keys_for(s, recipient_id=rep.id, subjects=subjects, kinds=REP_SIDE)
+           if k not in fresh]
+    if old:
+        await nudges.cancel_pending(s, keys=old, reason="planned again when the reporting line was confirmed")
+    return await nudges.schedule(s, rows, now=now)

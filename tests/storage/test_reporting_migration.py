@@ -2,9 +2,11 @@
 people are asked (an invitation queued for the rep, a note for the manager), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import create_engine, select, text
+import pytest
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from storage.db import migrate, sync_url
 from storage.models import Nudge, Person, ReportingChange, ReportingInvite, Retrospective
@@ -69,3 +71,59 @@ def test_the_migration_goes_down_to_the_lines_as_they_were_and_up_again(db_url):
         engine.dispose()
     assert lines == {"USAM": None, "UALEX": "USAM", "UJO": None} and not kinds & {"line_invite", "line_pending"}
     migrate(db_url)  # and up again: the line is pending once more, asked anew
+
+
+def test_duplicate_pending_invitations_are_resolved_before_only_one_may_stand(db_url):
+    """Migration 0009: of duplicates stored before, the newest stays pending and the others are superseded
+    (logged, their queued messages cancelled); from then on the database refuses a second pending one."""
+    migrate(db_url, "0008")
+    engine = create_engine(sync_url(db_url))
+    try:
+        with engine.begin() as conn:
+            ws = conn.execute(text("INSERT INTO workspaces (platform, external_id, name, checkin_days, holidays, "
+                                   "created_at) VALUES ('slack', 'T1', '', '1,3,7,14', '', :at) RETURNING id"),
+                              {"at": NOW}).scalar_one()
+            ids = {u: conn.execute(text(
+                "INSERT INTO people (workspace_id, platform_user_id, name, tz, work_start, work_end, work_days, "
+                "opted_out, is_admin, created_at) VALUES (:ws, :u, :u, 'UTC', '09:00', '17:30', 'mon', false, false, "
+                ":at) RETURNING id"), {"ws": ws, "u": u, "at": NOW}).scalar_one() for u in ("USAM", "UJO", "UALEX")}
+
+            def invite(manager: str, days_ago: int, status: str = "pending") -> int:
+                at = NOW - timedelta(days=days_ago)
+                row = conn.execute(text(
+                    "INSERT INTO reporting_invites (workspace_id, rep_id, manager_id, status, created_at, expires_at) "
+                    "VALUES (:ws, :r, :m, :st, :at, :exp) RETURNING id"),
+                    {"ws": ws, "r": ids["UALEX"], "m": ids[manager], "st": status, "at": at,
+                     "exp": at + timedelta(days=14)}).scalar_one()
+                conn.execute(text("INSERT INTO nudges (workspace_id, recipient_id, kind, subject, dedupe_key, due_at, "
+                                  "status, attempts, payload, created_at) VALUES (:ws, :r, 'line_invite', :sub, :k, "
+                                  ":at, 'pending', 0, '{}', :at)"),
+                             {"ws": ws, "r": ids["UALEX"], "sub": f"invite:{row}", "k": f"invite:{row}:t", "at": at})
+                return row
+
+            old, older, newest = invite("USAM", 3), invite("USAM", 5), invite("USAM", 1)
+            jo = invite("UJO", 4)  # another manager's invitation to the same rep is no duplicate
+            declined = invite("USAM", 6, "declined")
+        migrate(db_url)
+        with engine.connect() as conn:
+            status = dict(conn.execute(select(ReportingInvite.id, ReportingInvite.status)).all())
+            asked = dict(conn.execute(select(Nudge.subject, Nudge.status)).all())
+            changes = list(conn.execute(select(ReportingChange)))
+        assert status == {old: "superseded", older: "superseded", newest: "pending", jo: "pending",
+                          declined: "declined"}
+        assert asked == {f"invite:{old}": "cancelled", f"invite:{older}": "cancelled", f"invite:{newest}": "pending",
+                         f"invite:{jo}": "pending", f"invite:{declined}": "pending"}
+        assert sorted((c.how, c.rep_id, c.old_manager_id, c.by_id) for c in changes) == \
+            [("superseded", ids["UALEX"], ids["USAM"], None)] * 2
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("INSERT INTO reporting_invites (workspace_id, rep_id, manager_id, status, created_at, "
+                              "expires_at) VALUES (:ws, :r, :m, 'pending', :at, :at)"),
+                         {"ws": ws, "r": ids["UALEX"], "m": ids["USAM"], "at": NOW})
+        with engine.begin() as conn:  # closed invitations of the same pair may be as many as they were
+            conn.execute(text("INSERT INTO reporting_invites (workspace_id, rep_id, manager_id, status, created_at, "
+                              "expires_at) VALUES (:ws, :r, :m, 'withdrawn', :at, :at)"),
+                         {"ws": ws, "r": ids["UALEX"], "m": ids["USAM"], "at": NOW})
+            names = {ix["name"] for ix in inspect(conn).get_indexes("flow_sessions")}
+        assert "ix_flow_sessions_updated" in names
+    finally:
+        engine.dispose()

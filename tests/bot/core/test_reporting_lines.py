@@ -269,3 +269,108 @@ async def test_a_retrospective_finished_after_the_rep_moved_goes_to_the_new_mana
     assert told == ["jo"]
     (retro,) = await rows(coach, Retrospective)
     assert retro.manager_id == (await person(coach, "jo")).id
+
+
+async def test_a_refused_accept_changes_nothing_and_says_why(coach):
+    """Accepting an invitation that would close a cycle is refused before anything moves."""
+    await run(coach, SAM, "team add @dana")  # Sam asks Dana to report to him...
+    await confirm_line(coach, DANA, SAM)  # ...but then Sam accepts Dana as his own manager
+    (invite,) = [n for n in await rows(coach, Nudge, Nudge.kind == "line_invite")
+                 if n.recipient_id == (await person(coach, "dana")).id]
+    before = [c.how for c in await rows(coach, ReportingChange)]
+    out = await run(coach, DANA, "team accept @sam")
+    attempted("accepting an invitation that closes a reporting cycle", isinstance(out[0], Refused))
+    assert isinstance(out[0], Refused) and "can't report to Sam" in out[0].reason and "stays open" in out[0].reason
+    async with coach.db.session() as s:
+        assert (await s.get(Nudge, invite.id)).status == "pending"  # its message and buttons still stand
+    assert [c.how for c in await rows(coach, ReportingChange)] == before
+    assert (await person(coach, "dana")).manager_id is None and (await team_of(coach, DANA)).invited_by == ("Sam",)
+    assert "Declined: Sam" in said(await run(coach, DANA, "team decline @sam"))  # the way out still works
+
+
+async def test_invitations_to_one_rep_are_limited_per_day(coach):
+    from storage.lines import INVITES_PER_DAY
+
+    for _ in range(INVITES_PER_DAY):
+        assert "Invited Alex" in said(await run(coach, SAM, "team add @alex"))
+        assert "Withdrew" in said(await run(coach, SAM, "team remove @alex"))
+    coach.clock.current = MON + timedelta(hours=2)
+    out = await run(coach, SAM, "team add @alex")
+    alex = await person(coach, "alex")
+    asked = await rows(coach, Nudge, Nudge.kind == "line_invite", Nudge.recipient_id == alex.id)
+    attempted("flooding a rep with invitations by adding and removing them", len(asked) == INVITES_PER_DAY)
+    assert len(asked) == INVITES_PER_DAY and "Invited" not in said(out)
+    assert f"invited Alex {INVITES_PER_DAY} times in the last 24 hours" in said(out)
+    assert "invite them again from Tue 24 Nov, 15:00 (UTC)" in said(out)
+    assert "Invited Alex" in said(await run(coach, JO, "team add @alex"))  # another manager isn't held back
+    coach.clock.current = MON + timedelta(hours=24, minutes=1)
+    assert "Invited Alex" in said(await run(coach, SAM, "team add @alex"))
+
+
+async def test_erasing_a_manager_logs_each_rep_unlinked_by_id(coach):
+    from storage import lines
+
+    await confirm_line(coach, SAM, ALEX)
+    await confirm_line(coach, SAM, JO)
+    await confirm_line(coach, DANA, SAM)
+    sam = await person(coach, "sam")
+    async with coach.db.session() as s:
+        assert await lines.log_unlinked(s, manager=await s.get(Person, sam.id), now=MON) == 2
+    erased = [c for c in await rows(coach, ReportingChange) if c.how == "erased"]
+    reps = {(await person(coach, u)).id for u in ("alex", "jo")}
+    assert {c.rep_id for c in erased} == reps  # Sam's own line to Dana is not Sam's reps'
+    assert all((c.old_manager_id, c.new_manager_id, c.by_id, c.at) == (sam.id, None, None, MON) for c in erased)
+
+
+@pytest.fixture
+async def scheduled(sqlite_url):
+    """The scheduler's world: the real service, a console sender, a dispatcher ticking on a clock we move."""
+    from tests.bot.scheduler.test_scheduler import World
+
+    migrate(sqlite_url)
+    db = Database(sqlite_url)
+    yield World(db, FixedClock(MON))
+    await db.close()
+
+
+async def test_a_reps_checkins_come_back_when_the_line_is_confirmed_again(scheduled):
+    """While a line is not confirmed (as migration 0007 left every old line) the rep's check-ins are
+    skipped as they come due; confirming it plans the rep's side of the open plan again, once."""
+    world = scheduled
+    await world.talk()  # Sam and Alex agree a shared plan; the review is on 2026-12-21
+    await world.service.command(SAM, parse("team remove @alex"))
+    later = MON + timedelta(days=9)  # Wednesday 2 Dec: check-ins of days 1, 3 and 7 came due meanwhile
+    await world.at(later)
+    skipped = await world.nudges(kind="checkin_rep", status="cancelled")
+    assert skipped and all(n.last_error == "the reporting line is not confirmed" for n in skipped)
+    sent_before = len(world.sent_to("alex"))
+
+    await world.service.command(SAM, parse("team add @alex"))
+    await world.service.command(ALEX, parse("team accept"))
+    waiting = [n for n in await world.nudges(kind="checkin_rep", status="pending")]
+    assert waiting and all(n.due_at > later for n in waiting)
+    days = [n.due_at.date() for n in waiting]
+    assert len(days) == len(set(days))  # one check-in a day at most: the old schedule gave way
+    assert {n.kind for n in await world.nudges(status="pending", recipient_id=(await person_of(world, "alex")).id)
+            } >= {"checkin_rep", "review_reminder"}
+
+    await make_admin_in(world, DANA)  # confirmed again the same day (away and back): nothing planned twice
+    await world.service.command(DANA, parse("team set @jo @alex"))
+    await world.service.command(DANA, parse("team set @sam @alex"))
+    again = await world.nudges(kind="checkin_rep", status="pending")
+    assert sorted(n.dedupe_key for n in again) == sorted(n.dedupe_key for n in waiting)
+
+    await world.at(later + timedelta(days=1, hours=3))  # the first working day after the acceptance
+    fresh = world.sent_to("alex")[sent_before:]
+    assert any("Quick check-in on the plan you agreed with Sam" in line for line in fresh)
+
+
+async def person_of(world, user: str) -> Person:
+    async with world.db.session() as s:
+        return (await s.execute(select(Person).where(Person.platform_user_id == user))).scalar_one()
+
+
+async def make_admin_in(world, actor: Actor) -> None:
+    await world.service.command(actor, parse("team"))
+    async with world.db.session() as s:
+        await s.execute(update(Person).where(Person.platform_user_id == actor.user).values(is_admin=True))

@@ -374,3 +374,14 @@ async def make_admin_in(world, actor: Actor) -> None:
     await world.service.command(actor, parse("team"))
     async with world.db.session() as s:
         await s.execute(update(Person).where(Person.platform_user_id == actor.user).values(is_admin=True))
+
+
+async def test_accepting_a_new_manager_moves_access_and_tells_all_three(coach):
+    await confirm_line(coach, SAM, ALEX)
+    await run(coach, JO, "team add @alex")
+    out = await run(coach, ALEX, "team accept @jo")
+    assert "you report to Jo" in said(out)
+    told = {o.external_id: o.output.text for o in out if isinstance(o, Notify)}
+    assert set(told) == {"jo", "sam"} and "no longer shared with you" in told["sam"]
+    assert (await person(coach, "alex")).manager_id == (await person(coach, "jo")).id
+    assert (await team_of(coach, SAM)).reps == () and (await team_of(coach, JO)).reps == ("Alex",)

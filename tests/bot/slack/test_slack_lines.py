@@ -98,3 +98,37 @@ def test_a_slack_admin_sets_a_line_and_a_member_cannot(served, fake):
     assert manager_of(served, rep) == mgr
     assert fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == rep
                          and "workspace admin" in flat(c.body))
+
+
+def test_add_and_remove_loops_reach_the_rep_three_times_a_day_at_most(served, fake):
+    mgr, rep = person(fake, "Uma Loop"), person(fake, "Vic Target")
+    at_work_around_the_clock(served, fake, rep)
+    for _ in range(3):
+        served.command(f"team add <@{rep}>", user=mgr)
+        assert fake.wait_for_response(mgr, containing="Invited")
+        served.command(f"team remove <@{rep}>", user=mgr)
+        assert fake.wait_for_response(mgr, containing="Withdrew")
+    served.command(f"team add <@{rep}>", user=mgr)
+    held = fake.wait_for_response(mgr, containing="times in the last 24 hours")
+    asked = rows(served, "SELECT count(*) FROM reporting_invites i JOIN people r ON r.id = i.rep_id "
+                         "WHERE r.platform_user_id = :u", u=rep)[0][0]
+    attempted("flooding a rep with invitations by adding and removing them", bool(held) and asked == 3)
+    assert asked == 3 and any("you can invite them again from" in flat(b) for b in held)
+
+
+def test_accepting_into_a_cycle_is_refused_and_the_invitation_stays(served, fake):
+    boss, lead = person(fake, "Wen Chief"), person(fake, "Xia Lead")
+    at_work_around_the_clock(served, fake, boss)
+    served.command(f"team add <@{boss}>", user=lead)  # the lead asks their boss to report to them
+    assert fake.wait_for_response(lead, containing="Invited")
+    dm = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == boss
+                       and "says you report to them" in flat(c.body))[-1]
+    confirm_served(served, boss, lead)  # then the lead accepts the boss as their own manager
+    accept = next(b for b in dm.body["blocks"][-1]["elements"] if b["text"]["text"] == "Accept")
+    served.click(accept["action_id"], accept["value"], user=boss, channel="D" + boss[1:], message_ts="1.1",
+                 container="message", response_url=fake.response_url(f"{boss}-nudge"))
+    refused = fake.wait_for_response(boss, containing="can't report to")
+    attempted("accepting an invitation that closes a reporting cycle", bool(refused) and manager_of(served, boss) is None)
+    assert any("stays open" in flat(b) for b in refused) and manager_of(served, boss) is None
+    assert rows(served, "SELECT i.status FROM reporting_invites i JOIN people r ON r.id = i.rep_id "
+                        "WHERE r.platform_user_id = :u", u=boss) == [("pending",)]

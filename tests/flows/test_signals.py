@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from flows.signals import (ActionDue, CheckinAnswer, CheckinAsked, Loss, ManagerCheckin, RepFacts, Thresholds,
                            ThresholdError, WeekCount, describe, describe_for_rep, flags, pulse_count, recent_weeks,
@@ -449,3 +450,81 @@ def test_strong_flags_come_first_and_every_flag_has_words_for_both_readers():
     for f in found:
         assert describe(f, "Alex").startswith("Alex: ") and describe_for_rep(f).startswith("Your manager was told: ")
         assert any(ch.isdigit() for ch in describe(f, "Alex"))
+
+
+# --- any facts at all -------------------------------------------------------------------------------------------
+
+DAYS = st.integers(0, 90).map(lambda n: date(2026, 11, 16) + timedelta(days=n))  # across the new year
+MONDAYS = st.integers(0, 12).map(lambda n: date(2026, 11, 16) + timedelta(weeks=n))
+any_facts = st.builds(
+    RepFacts, rep=st.just(REP),
+    opportunities=st.lists(st.builds(WeekCount, MONDAYS, st.integers(0, 8), st.sampled_from(["pulse", "crm"])),
+                           max_size=14).map(tuple),
+    losses=st.lists(st.builds(Loss, DAYS, st.sampled_from(["Acme", "Globex"]),
+                              st.sampled_from([None, "price", "timing", "other"]),
+                              st.sampled_from([None, True, False])), max_size=8).map(tuple),
+    answers=st.lists(st.builds(CheckinAnswer, DAYS, st.sampled_from(["on_track", "need_hand", "stuck"])),
+                     max_size=8).map(tuple),
+    asked=st.lists(st.builds(CheckinAsked, DAYS), max_size=10).map(tuple),
+    actions=st.lists(st.builds(ActionDue, st.sampled_from(["rep", "manager"]), DAYS, st.none() | DAYS),
+                     max_size=8).map(tuple),
+    manager_checkins=st.lists(st.builds(ManagerCheckin, DAYS), max_size=4).map(tuple),
+    since=st.none() | DAYS)
+any_thresholds = st.builds(Thresholds, falling_weeks=st.integers(2, 4),
+                           min_weekly_opportunities=st.none() | st.integers(1, 5), same_cause_losses=st.integers(2, 3),
+                           unanswered_checkins=st.integers(1, 4))
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_facts, any_thresholds, DAYS)
+def test_any_facts_give_well_formed_flags_in_words_with_one_key_each(f, th, today):
+    found = flags(f, th, today)
+    assert len({x.key for x in found}) == len(found)
+    for x in found:
+        assert x.measure >= x.threshold and x.strength in ("strong", "weak") and x.first <= today
+        assert describe(x, "Alex").startswith("Alex: ") and describe_for_rep(x).startswith("Your manager was told: ")
+        if x.kind in ("opportunities_falling", "opportunities_below_target"):
+            starts = [c.week_start for c in x.facts]  # answered weeks only, one after another: silence makes none
+            assert starts == [starts[0] + timedelta(weeks=i) for i in range(len(starts))]
+            assert set(x.facts) <= set(f.opportunity_weeks().values())
+    assert [w.week_start for w in recent_weeks(f, today, 3)] == [week_of(today) - timedelta(weeks=i) for i in (2, 1, 0)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(any_facts, DAYS)
+def test_a_rep_who_never_answered_the_pulse_raises_no_opportunity_flag(f, today):
+    silent = replace(f, opportunities=())
+    assert not [x for x in flags(silent, Thresholds(min_weekly_opportunities=5), today) if "opportunities" in x.kind]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from([*Thresholds().__dataclass_fields__, "x"]),
+                       st.none() | st.booleans() | st.integers(-5, 200) | st.text(max_size=4) | st.floats()))
+def test_any_settings_give_thresholds_or_a_named_refusal(settings_):
+    try:
+        th = Thresholds.from_settings(settings_)
+    except ThresholdError as e:
+        assert e.problems and all(isinstance(p, str) and p for p in e.problems)
+    else:
+        assert Thresholds.from_settings(th.to_settings()) == th
+
+
+def known_by(f: RepFacts, today: date) -> RepFacts:
+    """Only what could be stored by `today`: nothing dated later, no action done later."""
+    return replace(
+        f, opportunities=tuple(c for c in f.opportunities if c.week_start <= today),
+        losses=tuple(x for x in f.losses if x.on <= today), answers=tuple(x for x in f.answers if x.on <= today),
+        asked=tuple(x for x in f.asked if x.on <= today),
+        actions=tuple(replace(a, done_on=a.done_on if a.done_on and a.done_on <= today else None) for a in f.actions),
+        manager_checkins=tuple(x for x in f.manager_checkins if x.on <= today),
+        since=f.since if f.since and f.since <= today else None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_facts, any_thresholds, DAYS, st.integers(1, 6))
+def test_with_nothing_new_a_flag_still_raised_days_later_keeps_its_key(f, th, today, later):
+    # What makes a dismissed or snoozed flag stay quiet for its episode: its key does not drift with the calendar.
+    f = known_by(f, today)
+    before = {(x.kind, x.cause): x.key for x in flags(f, th, today)}
+    after = {(x.kind, x.cause): x.key for x in flags(f, th, today + timedelta(days=later))}
+    assert {k: v for k, v in after.items() if k in before} == {k: v for k, v in before.items() if k in after}

@@ -116,4 +116,4 @@ class RepFacts:
 def pulse_count(answer: str | None) -> int | None:
     """The number in a pulse answer ("4"), or None for anything else (the old ranges such as "1-2")."""
     text = (answer or "").strip()
-    return int(text) if text.isdigit() and len(text) <= 4 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else None  # "²" is no count

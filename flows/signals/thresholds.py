@@ -82,8 +82,9 @@ class Thresholds:
 
 def _number(raw: Any) -> Any:
     # An admin's typed "3" is meant as 3; anything else is judged as it came.
-    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) <= 6:
-        return int(raw.strip())
+    text = raw.strip() if isinstance(raw, str) else ""
+    if text.isascii() and text.isdigit() and len(text) <= 6:  # "²" is a digit to isdigit, not to int
+        return int(text)
     return raw
 
 

@@ -67,7 +67,8 @@ def test_the_crm_count_wins_over_a_pulse_answer_for_the_same_week_and_the_last_p
 
 
 @pytest.mark.parametrize("answer, count", [("4", 4), (" 12 ", 12), ("0", 0), ("1-2", None), ("6+", None),
-                                           ("", None), (None, None), ("-1", None), ("99999", None)])
+                                           ("", None), (None, None), ("-1", None), ("99999", None),
+                                           ("²", None), ("٣", None)])
 def test_a_pulse_answer_is_a_number_or_nothing(answer, count):
     assert pulse_count(answer) == count
 
@@ -356,6 +357,7 @@ def test_workspace_settings_are_read_and_round_trip():
     ({"overdue_actions": True}, "must be a whole number from 1 to 20, not True"),
     ({"overdue_actions": 2.5}, "not 2.5"),
     ({"overdue_actions": "two"}, "not 'two'"),
+    ({"overdue_actions": "²"}, "not '²'"),
     ({"min_weekly_opportunities": 0}, "must be from 1 to 1000, not 0"),
     ({"stuck_answers": None}, "stuck_answers"),
     ([("falling_weeks", 3)], "must be a mapping"),

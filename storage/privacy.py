@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.subjects import subject
 
+from storage import lines
 from storage.crypto import NotesCipher
 from storage.models import (
     ActionItem, CheckIn, Conversation, FlowSession, FollowUp, Nudge, Person, ReportingChange, ReportingInvite,
@@ -81,9 +82,9 @@ async def erase_person(s: AsyncSession, cipher: NotesCipher, *, person: Person) 
     counts["nudges"] = (await s.execute(delete(Nudge).where(Nudge.recipient_id == p))).rowcount
     counts["queued_messages_quoting_them"] = await _drop_quoting(s, cipher, person, near)
     await _rename_in_payloads(s, person.name, f"Erased person {p}", recipients=near)
-    # Reps whose confirmed manager this was lose the line here. Logging each unlinked line in the
-    # reporting-change audit (storage/lines.py) belongs right here, before the update, while
+    # Reps whose confirmed manager this was lose the line here: each end is logged first, while
     # `Person.manager_id == p` still finds them.
+    await lines.log_unlinked(s, manager=person, how="erased")
     counts["reps_unlinked"] = (await s.execute(update(Person).where(Person.manager_id == p).values(manager_id=None))
                                ).rowcount
     person.name = f"Erased person {p}"

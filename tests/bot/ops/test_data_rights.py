@@ -18,7 +18,7 @@ from flows.engine import Answer
 from storage import privacy
 from storage.crypto import NotesCipher
 from storage.db import Database, migrate
-from storage.models import ActionItem, CheckIn, Conversation, FlowSession, Nudge, Person, Retrospective
+from storage.models import ActionItem, CheckIn, Conversation, FlowSession, Nudge, Person, ReportingChange, Retrospective
 from tests.support.evidence import attempted
 from tests.support.served import COACHBOT
 from tests.bot.core.test_service import ALEX, ANSWERS, KIM, SAM, walk
@@ -196,6 +196,20 @@ async def test_forgetting_a_manager_takes_their_name_out_of_their_reps_nudges(wo
         payloads = (await s.execute(select(Nudge.payload))).scalars().all()
     attempted("reading an erased manager's name from their rep's nudges", not any('"Sam"' in p for p in payloads))
     assert not any('"Sam"' in p for p in payloads)
+
+
+async def test_forgetting_a_manager_logs_the_end_of_each_reps_line(world):
+    async with world.db.session() as s:
+        sam = (await s.execute(select(Person).where(Person.platform_user_id == "U0SAM"))).scalar_one()
+        reps = set((await s.execute(select(Person.id).where(Person.manager_id == sam.id))).scalars())
+    assert len(reps) == 2  # Alex and Kim
+    await forget(world.db, world.cipher, "U0SAM")
+    async with world.db.session() as s:
+        ended = (await s.execute(select(ReportingChange).where(ReportingChange.how == "erased"))).scalars().all()
+        still = (await s.execute(select(Person.id).where(Person.manager_id == sam.id))).scalars().all()
+    assert {c.rep_id for c in ended} == reps and all(c.old_manager_id == sam.id and c.new_manager_id is None
+                                                      for c in ended)
+    assert still == []
 
 
 async def test_forgetting_a_manager_leaves_their_namesakes_name_in_the_nudges_of_people_they_never_led(world, clock):

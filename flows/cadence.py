@@ -203,6 +203,11 @@ def plan_weekly(*, person_key: str, kind: str, today: date, schedule: Schedule, 
                      "morning" if kind == "digest" else "afternoon")
 
 
+def week_start(day: date) -> date:
+    """The Monday of `day`'s week: how weekly counts (the pipeline pulse, CRM deals) name a week."""
+    return day - timedelta(days=day.weekday())
+
+
 def is_stale(kind: str, due_at: datetime, now: datetime) -> bool:
     """Whether a nudge this late has lost its point (a "good morning" check-in from days ago)."""
     if kind in OWED:

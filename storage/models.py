@@ -270,3 +270,10 @@ class ReportingChange(SQLModel, table=True):
     by_id: Optional[int] = Field(default=None, foreign_key="people.id")  # None: an import or the migration
     how: str = Field(max_length=16)  # invited | accepted | declined | withdrawn | expired | admin | import | removed | migrated
     at: datetime = Field(default_factory=utcnow, sa_column=_utc())
+
+
+# Weekly new-opportunity counts live in their own module, to keep this one small; imported here so every
+# table is on the metadata once `storage.models` is, and importable from here like the others.
+from storage.models_crm import CrmDealSeen, CrmSetting, OpportunityCount  # noqa: E402
+
+CRM_TABLES = (OpportunityCount, CrmDealSeen, CrmSetting)

@@ -12,7 +12,9 @@ from bot.scheduler import housekeeping
 from bot.console.render import render
 from bot.console.sender import ConsoleSender
 from bot.scheduler.dispatch import Dispatcher
+from bot.core.nudge_actions import AskCount
 from bot.core.screen import screen_of
+from bot.core.views import last_of
 from bot.core.service import Actor, CoachService
 from flows.engine import Action, Answer
 from flows.outputs import Prompt
@@ -104,17 +106,24 @@ class ConsoleDemo:
                 await self.pass_time(delta)
                 self.emit_text(f"The clock is now {self.clock.now():%a %d %b %Y %H:%M} UTC.", "info")
         elif word == "/tap":
-            button = self.sender.buttons.get(rest.strip().lower())
+            letter, _, typed = rest.strip().partition(" ")
+            button = self.sender.buttons.get(letter.lower())
             if button is None:
                 self.emit_text("Usage: /tap <letter> — the letter in [brackets] under a nudge.", "error")
             else:
                 handle, action_id, value = button
                 actor = Actor("console", "demo", handle, name=handle.capitalize(), tz=self.default_tz)
+                if typed.strip() and action_id.startswith("pulse"):  # the exact count after "6 or more…"
+                    value = f"{value.partition(':')[0]}:{typed.strip()[:32]}"
                 if action_id == "retro_start":
                     self.user, outputs = handle, await self.service.retros.start(actor, int(value))
                 else:
                     outputs = await self.service.buttons.press(actor, action_id, value)
-                self.show(outputs)
+                ask = last_of(outputs, AskCount)
+                if ask is not None:
+                    self.emit_text(f"{ask.text} Type /tap {letter} and the number, e.g. /tap {letter} 7.", "info")
+                else:
+                    self.show(outputs)
         elif word in ("/ok", "/keep"):
             self.show(await self.service.answer(self.actor, Answer(action=Action.KEEP)))
         elif word == "/back":

@@ -6,12 +6,14 @@ presser's own nudge, item, follow-up or plan, in their workspace, of the button'
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core import planner
 from bot.core.buttons import NOT_YOURS, Button, Buttons
+from bot.core.identity import zone_of
 from bot.core.runner import Context
 from bot.core.talks import Talks
 from bot.core.planner import schedule_of
@@ -19,11 +21,15 @@ from flows import cadence
 from flows.checkin import LABELS, NEEDS_MANAGER
 from flows.outputs import Notify, Refused, Say
 from flows.subjects import subject, subject_id
-from storage import checkins, nudges, people
+from storage import checkins, nudges, opportunities, people
 from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person, Workspace
 from storage.nudges import NewNudge
 
-PULSE_BUCKETS = ("0", "1-2", "3-5", "6+")
+# The pulse's buttons: 0 to 5 answer at once; "more" asks for the exact number (a number field).
+PULSE_CHOICES = tuple((str(n), str(n)) for n in range(6)) + (("more", "6 or more…"),)
+OLD_BUCKETS = ("1-2", "3-5", "6+")  # buttons of pulses sent before the pulse took numbers
+NOT_A_COUNT = (f"A week's new opportunities is a whole number from 0 to {opportunities.MAX_COUNT}, written in digits "
+               "(like 7); nothing was recorded.")
 LINE_GONE = ("That plan was agreed with a manager who isn't this rep's confirmed manager now, so nothing was "
              "recorded or passed on. /coach team shows who reports to whom.")
 PLAN_GONE = "That plan has been closed, so there's nothing to check in on any more. Thanks all the same!"
@@ -158,16 +164,42 @@ class NudgeActions:
         await nudges.cancel_pending(s, subject=subject("followup", f.id), reason="done")
         return [Say("Marked done — thanks for checking.", tone="success")]
 
-    async def _pulse(self, s, me: Person, n: Nudge, bucket: str) -> list[Any]:
-        if bucket not in PULSE_BUCKETS:
-            return [Refused("That answer isn't one I know; nothing was recorded.")]
-        await checkins.record_checkin(s, self.cipher, rep=me, author=me, kind="pulse", status=bucket, note=None,
-                                      conversation_id=None, now=self.clock.now())
+    async def _pulse(self, s, me: Person, n: Nudge, option: str) -> list[Any]:
+        """A pulse answer: 0..5 from a button, "more" (or an old bucket) asks for the exact number, and the
+        number typed there comes back as the option. Stored for the week the pulse asked about."""
+        if option == "more" or option in OLD_BUCKETS:
+            return [AskCount(n.id, "How many new opportunities did you open this week? The exact number helps "
+                                   "you and your manager see the trend.")]
+        if not (option.isascii() and option.isdigit()) or int(option) > opportunities.MAX_COUNT:
+            return [Refused(NOT_A_COUNT)]
+        count = int(option)
+        week = pulse_week(me, n)
+        await opportunities.record_pulse(s, workspace_id=me.workspace_id, person_id=me.id, week_start=week,
+                                         count=count, now=self.clock.now())
         tip = " New opportunities come from prospecting time: block an hour for it early next week." \
-            if bucket in ("0", "1-2") else ""
-        return [Say(f"Noted: {bucket} new opportunities this week.{tip}", tone="success")]
+            if count <= 2 else ""
+        noun = "opportunity" if count == 1 else "opportunities"
+        return [Say(f"Noted: {count} new {noun} in the week of {week:%d %b}.{tip}", tone="success")]
 
     async def _plan_close(self, s, me: Person, talk: Conversation, _choice: str) -> list[Any]:
         if not await self.talks.close_plan(s, me, talk.id):
             return [Refused("That plan is already closed, or isn't yours to close.")]
         return [Say("Plan closed — its check-ins and reminders are off. Well done seeing it through.", tone="success")]
+
+
+@dataclass(frozen=True)
+class AskCount:
+    """Ask for the exact pulse count: a transport shows a number field (0..most, whole numbers) and presses
+    the "pulse" button of `nudge_id` with what was typed as its option."""
+
+    nudge_id: int
+    text: str
+    most: int = opportunities.MAX_COUNT
+
+
+def pulse_week(me: Person, n: Nudge) -> date:
+    """The Monday of the week a pulse asked about: kept in its payload, else the week it was due in."""
+    try:
+        return date.fromisoformat(json.loads(n.payload or "{}")["week"])
+    except (KeyError, TypeError, ValueError):
+        return cadence.week_start(n.due_at.astimezone(zone_of(me)).date())

@@ -97,13 +97,15 @@ async def plan_followups(s: AsyncSession, *, person: Person, followups: list, no
 
 
 async def ensure_weekly(s: AsyncSession, *, person: Person, kind: str, now: datetime) -> int:
-    """This week's digest (managers, Monday) or pipeline pulse (reps on a plan, Thursday), once."""
+    """This week's digest (managers, Monday) or pipeline pulse (reps with a confirmed manager, Thursday), once.
+    A pulse names the week it asks about (its Monday in the rep's zone), so a late answer lands there."""
     workspace = await s.get(Workspace, person.workspace_id)
     sched = schedule_of(person, workspace)
     weekday = 0 if kind == "digest" else 3
     spec = cadence.plan_weekly(person_key=subject("person", person.id), kind=kind, today=sched.local_today(now),
                                schedule=sched, weekday=weekday)
-    return await nudges.schedule(s, [placed(spec, person, workspace, now)], now=now)
+    week = {"week": cadence.week_start(spec.day).isoformat()} if kind == "pulse" else None
+    return await nudges.schedule(s, [placed(spec, person, workspace, now, week)], now=now)
 
 
 async def answered_checkin(s: AsyncSession, *, talk_id: int, who: str, now: datetime) -> int:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.core import planner
 from bot.ops.data_rights import purge_expired
-from storage import events, lines, nudges, people, talks
+from storage import events, lines, nudges, opportunities, people
 from storage.db import Database
 
 log = logging.getLogger("coachbot.housekeeping")
@@ -20,7 +20,8 @@ async def run(db: Database, clock, retention_months: int = 0) -> dict[str, int]:
     async with db.session() as s:
         for m in await people.managers(s):
             planned += await planner.ensure_weekly(s, person=m, kind="digest", now=now)
-        for r in await talks.reps_with_open_plans(s):
+        # Every rep with a confirmed manager, plan or not: a decline shows before a talk is needed.
+        for r in await opportunities.reps_to_pulse(s):
             planned += await planner.ensure_weekly(s, person=r, kind="pulse", now=now)
         purged = await events.forget_before(s, cutoff=now - timedelta(days=1))
         lapsed = await lines.expire(s, now=now)  # unanswered invitations: closed and logged

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.nudge_actions import PULSE_BUCKETS
+from bot.core.nudge_actions import PULSE_CHOICES
 from bot.core.views import NudgeMessage
+from flows.cadence import week_start
 from flows.dates import format_day
 from flows.subjects import subject_id
-from storage import checkins as checkins_repo, digest, lines, people, talks
+from storage import checkins as checkins_repo, digest, lines, opportunities, people, talks
 from storage.crypto import NotesCipher
 from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person, Retrospective
 
@@ -45,14 +46,16 @@ class Batch:
     """Facts looked up once for a whole claimed batch instead of once per nudge (None: not looked up,
     so a builder asks the database itself)."""
 
-    def __init__(self, reps_with_open_plans: set[int] | None = None):
-        self.reps_with_open_plans = reps_with_open_plans
+    def __init__(self, crm_workspaces: set[int] | None = None):
+        self.crm_workspaces = crm_workspaces  # workspaces whose CRM reports new deals: no pulse question
 
     @classmethod
     async def load(cls, s: AsyncSession, claimed: list[Nudge]) -> "Batch":
-        """One query for the pulse nudges' recipients (a weekly pulse goes to every rep on a plan)."""
-        pulse = {n.recipient_id for n in claimed if n.kind == "pulse"}
-        return cls(await talks.on_open_plans(s, rep_ids=pulse) if pulse else None)
+        """Which of the pulse nudges' workspaces count new deals from the CRM (no question there)."""
+        spaces = {n.workspace_id for n in claimed if n.kind == "pulse"}
+        if not spaces:
+            return cls(None)
+        return cls({w for w in spaces if await opportunities.crm_reports_new_deals(s, workspace_id=w)})
 
 
 async def build(s: AsyncSession, cipher: NotesCipher, nudge: Nudge, recipient: Person, now: datetime,
@@ -157,6 +160,11 @@ async def _review_pack(s, cipher, n, recipient, data, now, _batch):
             else ("you checked in" if c.kind == "manager" else f"pipeline pulse: {c.status} new opportunities")
         note = f" — “{cipher.decrypt(c.note_encrypted)}”" if c.note_encrypted else ""
         lines.append(f"• {format_day(c.created_at.date())}: {what}{note}")
+    weeks = await opportunities.weekly_counts(s, person_id=talk.rep_id, since=week_start(talk.created_at.date())) \
+        if confirmed else []
+    if weeks:
+        lines.append("New opportunities per week: " + ", ".join(
+            f"{format_day(week)}: {count}{' (CRM)' if source == 'crm' else ''}" for week, count, source in weeks))
     return NudgeMessage(n.id, n.kind, f"Review day with {data.get('rep', 'your rep')}. Here's the plan and how it went:",
                         (("plan_close", "Close the plan", str(talk.id)),), tuple(lines))
 
@@ -182,12 +190,13 @@ async def _followup_due(s, cipher, n, recipient, data, now, _batch):
 
 
 async def _pulse(s, cipher, n, recipient, data, now, batch: Batch):
-    known = batch.reps_with_open_plans
-    on_plan = recipient.id in known if known is not None else await talks.open_plan_count(s, rep=recipient)
-    if not on_plan:
-        raise Skip("no open plan")
+    known = batch.crm_workspaces
+    crm = n.workspace_id in known if known is not None else \
+        await opportunities.crm_reports_new_deals(s, workspace_id=n.workspace_id)
+    if crm:
+        raise Skip("the CRM reports new deals in this workspace")
     return NudgeMessage(n.id, n.kind, "Pipeline pulse: how many new opportunities did you open this week?",
-                        tuple(choice("pulse", label, n.id, label) for label in PULSE_BUCKETS))
+                        tuple(choice("pulse", label, n.id, option) for option, label in PULSE_CHOICES))
 
 
 async def _digest(s, cipher, n, recipient, data, now, _batch):

@@ -14,9 +14,11 @@ from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
 from bot.core.commands import Command, PersonRef, spec_of, unknown_text
 from bot.core.identity import Actor
+from bot.core.nudge_actions import AskCount
 from bot.core.profiles import ProfileRefresher
 from bot.core.screen import screen_of
 from bot.core.service import CoachService
+from bot.core.views import last_of
 from bot.scheduler.waiting import WaitingMessages
 from bot.teams.activities import PLATFORM, is_personal, text_activity
 from bot.teams.cards import read_answer
@@ -25,6 +27,7 @@ from bot.teams.inbound import MAX_MESSAGE, Submission, as_int, name_words, parse
 from bot.teams.markdown import safe
 from bot.teams.members import Members
 from bot.teams.messages import teams_help
+from bot.teams import pulse
 from flows.engine import Action, Answer
 
 PRIVATE_NOTE = "That's between you and me, so I've answered in our personal chat."
@@ -151,5 +154,9 @@ class CoachTeamsBot(Members, Delivery, ActivityHandler):
             else:  # the retrospective itself is filled in privately, not in the channel
                 await self.deliver_privately(ctx, actor, outputs)
         elif sub.kind == "nudge":
-            outputs = await self.service.buttons.press(actor, str(data.get("action", "")), str(data.get("value", "")))
+            outputs = await self.service.buttons.press(actor, str(data.get("action", "")), pulse.button_value(data))
+            ask = last_of(outputs, AskCount)
+            if ask is not None:  # "6 or more…": the exact number, in a card of its own in place of the buttons
+                await self.replace_card(ctx, pulse.count_card(ask))
+                return
             await self.show(ctx, actor, screen_of(outputs), pressed=BUTTON)

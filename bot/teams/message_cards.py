@@ -38,10 +38,24 @@ def loss_prompt_card(p: LossPrompt) -> dict:
                 [submit("Start retrospective", {"coachbot": "retro_start", "retro": p.retro_id}, style="positive")])
 
 
+# Teams renders at most this many actions in one set: maxActions of its host config (adaptivecards-designer
+# lib/hostConfigs/microsoft-teams-light.json), which the strict Teams double checks every card against.
+MAX_ACTIONS = 6
+
+
 def nudge_cards(m: NudgeMessage, *, budget: int = BUDGET) -> list[dict]:
-    """A scheduled nudge: its text, any detail lines, and its quick-answer buttons (on the last part)."""
-    return fit([], [text_block(safe(m.text))] + [text_block(safe(line), spacing="Small") for line in m.detail],
-               nudge_actions(m), budget=budget)
+    """A scheduled nudge: its text, any detail lines, and its quick-answer buttons (on the last part; in rows
+    of at most MAX_ACTIONS inside the card when there are more, like the pulse's 0-5 and "6 or more…")."""
+    body = [text_block(safe(m.text))] + [text_block(safe(line), spacing="Small") for line in m.detail]
+    actions = nudge_actions(m)
+    if len(actions) <= MAX_ACTIONS:
+        return fit([], body, actions, budget=budget)
+    return fit([], body + action_rows(actions), budget=budget)
+
+
+def action_rows(actions: list[dict]) -> list[dict]:
+    """Actions as ActionSets of at most MAX_ACTIONS each."""
+    return [{"type": "ActionSet", "actions": actions[i:i + MAX_ACTIONS]} for i in range(0, len(actions), MAX_ACTIONS)]
 
 
 def nudge_card(m: NudgeMessage) -> dict:
@@ -63,7 +77,7 @@ def backlog_cards(messages: list[NudgeMessage], *, budget: int = BUDGET) -> list
         items.append(text_block(safe(m.text), separator=True, spacing="Medium"))
         items += [text_block(safe(line), spacing="Small") for line in m.detail]
         if m.actions:
-            items.append({"type": "ActionSet", "actions": nudge_actions(m)})
+            items += action_rows(nudge_actions(m))
     head = [text_block("**While we hadn't chatted yet, these were waiting for you:**")]
     return fit(head, items, budget=budget)
 

@@ -14,7 +14,7 @@ import re
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.slack import blocks
+from bot.slack import blocks, pulse
 from bot.slack.auth import SkipRedeliveredEvents
 from bot.slack.listeners.commands import CommandListeners
 from bot.slack.listeners.flows import FlowListeners
@@ -34,6 +34,7 @@ class SlackListeners(CommandListeners, FlowListeners, RetroListeners, HomeListen
         app.view(blocks.SETTINGS)(self.on_settings)
         app.view(blocks.PICK_REP)(self.on_pick_rep)
         app.view(blocks.LOST_DEAL)(self.on_lost_deal)
+        app.view(pulse.PULSE_COUNT)(self.on_pulse_count)
         app.view(re.compile(".*"))(self.on_other_view)  # registered after every form of ours: none of them
         app.action("retro_start")(self.on_retro_start)
         # "nudge_checkin" (messages posted before action ids were unique per block) or "nudge_checkin.stuck"

@@ -5,10 +5,15 @@ import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.nudge_actions import AskCount
+from bot.core.outage import DB_DOWN, UNAVAILABLE
 from bot.core.screen import screen_of
-from bot.slack import blocks
+from bot.core.views import last_of
+from bot.slack import blocks, pulse
+from bot.slack.acks import errors_ack, view_ack
 from bot.slack.auth import actor_of
 from bot.slack.listeners.base import ListenerBase
+from flows.outputs import Refused
 
 log = logging.getLogger("coachbot.slack")
 # Pressing these changes what the presser's home tab shows.
@@ -24,7 +29,12 @@ class NudgeListeners(ListenerBase):
         actor = actor_of(context)
 
         async def work() -> None:
-            screen = screen_of(await self.service.buttons.press(actor, action["action_id"], action.get("value", "")))
+            outputs = await self.service.buttons.press(actor, action["action_id"], action.get("value", ""))
+            ask = last_of(outputs, AskCount)
+            if ask is not None:  # "6 or more…": the exact number in a modal; the message keeps its buttons
+                await self.open_view(client, body["trigger_id"], pulse.count_view(ask))
+                return
+            screen = screen_of(outputs)
             for notice in screen.notices:
                 if not notice.queued:  # a queued one is the dispatcher's, checked against the DM history
                     await self.dm(client, notice.external_id, notice.output, actor.workspace)
@@ -36,6 +46,32 @@ class NudgeListeners(ListenerBase):
             if action["action_id"].partition(".")[0] in HOME_CHANGING:
                 await self.publish_home(client, actor)
         self.later(work(), tell=respond)
+
+    async def on_pulse_count(self, ack, view: dict, context) -> None:
+        """The exact pulse count typed in its modal: pressed as the pulse's button with that number, so it is
+        checked like any press; a refusal is shown under the field, a success replaces the form."""
+        found = pulse.submitted_count(view)
+        if found is None:
+            await ack(view_ack(response_action="update", view=blocks.notice_view(
+                "Out of date", "This form didn't come back whole, so nothing was saved. Press “6 or more…” on "
+                "the pulse again.")))
+            return
+        nudge, typed = found
+        if not typed:
+            await ack(errors_ack(view, {pulse.COUNT_BLOCK: pulse.TYPE_A_NUMBER}))
+            return
+        try:
+            outputs = await self.service.buttons.press(actor_of(context), "pulse", f"{nudge}:{typed[:32]}")
+        except UNAVAILABLE:
+            log.warning("database unavailable while saving a pulse", exc_info=True)
+            await ack(errors_ack(view, {pulse.COUNT_BLOCK: DB_DOWN}))
+            return
+        refused = last_of(outputs, Refused)
+        if refused is not None:
+            await ack(errors_ack(view, {pulse.COUNT_BLOCK: refused.reason}))
+            return
+        await ack(view_ack(response_action="update",
+                           view=blocks.notice_view("Pipeline pulse", screen_of(outputs).words)))
 
     async def on_uninstalled(self, body: dict, context) -> None:
         """app_uninstalled: forget the install and stop the workspace's nudges, saying why."""

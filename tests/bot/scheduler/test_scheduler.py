@@ -1,6 +1,7 @@
 """The scheduler through the real service and the console transport, with a clock the test moves."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -201,3 +202,60 @@ async def test_a_removed_workspace_gets_nothing_planned_or_sent_until_it_is_back
     await world.service.workspace_back("console", "demo")
     await housekeeping.run(world.db, world.clock)
     assert {n.kind for n in await world.nudges(status="pending")} >= {"digest", "pulse"}
+
+
+async def pulses(world) -> dict[str, Nudge]:
+    async with world.db.session() as s:
+        rows = (await s.execute(select(Person.platform_user_id, Nudge).join(Person, Person.id == Nudge.recipient_id)
+                                .where(Nudge.kind == "pulse", Nudge.status == "pending"))).all()
+    return {user: n for user, n in rows}
+
+
+async def test_the_weekly_pulse_asks_every_rep_with_a_confirmed_manager_for_a_number(world):
+    from bot.core.nudge_actions import NOT_A_COUNT, AskCount
+    from bot.core.buttons import NOT_YOURS
+    from bot.scheduler import housekeeping
+    from storage import opportunities
+
+    await confirm_line(world.service, SAM, ALEX)  # confirmed, no plan
+    await world.service.command(SAM, parse("team add @jo"))  # invited only: not asked
+    await housekeeping.run(world.db, world.clock)
+    planned = await pulses(world)
+    assert set(planned) == {"alex"}
+    pulse = planned["alex"]
+    assert json.loads(pulse.payload)["week"] == "2026-11-23"  # the week it asks about, Monday in Alex's zone
+    await world.at(pulse.due_at + timedelta(minutes=1))
+    asked = world.sent_to("alex")[-1]
+    assert "Pipeline pulse: how many new opportunities" in asked
+    for label in ("0", "1", "2", "3", "4", "5", "6 or more…"):
+        assert f"] {label}" in "\n".join(world.lines)
+    assert isinstance((await world.service.buttons.press(ALEX, "pulse.more", f"{pulse.id}:more"))[0], AskCount)
+    for typed in ("501", "٣", "-1", "7.5"):
+        assert (await world.service.buttons.press(ALEX, "pulse", f"{pulse.id}:{typed}"))[0].reason == NOT_A_COUNT
+    assert (await world.service.buttons.press(SAM, "pulse", f"{pulse.id}:4"))[0].reason == NOT_YOURS
+    said = await world.service.buttons.press(ALEX, "pulse.3", f"{pulse.id}:3")
+    assert "Noted: 3 new opportunities in the week of 23 Nov." in said[0].text
+    said = await world.service.buttons.press(ALEX, "pulse", f"{pulse.id}:17")  # typed after "6 or more…": replaces
+    assert "Noted: 17 new opportunities" in said[0].text
+    async with world.db.session() as s:
+        alex = (await s.execute(select(Person).where(Person.platform_user_id == "alex"))).scalar_one()
+        assert await opportunities.weekly_counts(s, person_id=alex.id, since=MON.date() - timedelta(days=7)) == [
+            (MON.date(), 17, "pulse")]
+
+
+async def test_no_pulse_question_where_the_crm_reports_new_deals(world):
+    from bot.scheduler import housekeeping
+    from storage import opportunities
+
+    await confirm_line(world.service, SAM, ALEX)
+    await housekeeping.run(world.db, world.clock)
+    pulse = (await pulses(world))["alex"]
+    async with world.db.session() as s:  # turned on after the pulse was planned: it is not sent either
+        await opportunities.set_crm_reports_new_deals(s, workspace_id=pulse.workspace_id, on=True,
+                                                      now=world.clock.current)
+    await world.at(pulse.due_at + timedelta(minutes=1))
+    assert not any("Pipeline pulse" in line for line in world.sent_to("alex"))
+    assert (await world.nudges(id=pulse.id))[0].last_error == "the CRM reports new deals in this workspace"
+    world.clock.current += timedelta(days=7)
+    await housekeeping.run(world.db, world.clock)  # and next week's is not planned
+    assert await pulses(world) == {}

@@ -210,15 +210,36 @@ def test_every_kind_of_nudge_is_accepted_by_slack_and_its_buttons_answer(served,
         ids = [e["action_id"] for b in call.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
         assert len(ids) == len(set(ids)) > 1
     buttons = sent[pulse].body["blocks"][-1]["elements"]
-    assert [b["text"]["text"] for b in buttons] == ["0", "1-2", "3-5", "6+"]
+    assert [b["text"]["text"] for b in buttons] == ["0", "1", "2", "3", "4", "5", "6 or more…"]
     rid = press(served, fake, rep, buttons[3])
-    assert "Noted: 6+ new opportunities this week." in flat(fake.wait_for_response(rid.split("-")[0], containing="6+"))
+    assert "Noted: 3 new opportunities" in flat(fake.wait_for_response(rid.split("-")[0], containing="Noted: 3"))
     snooze = next(b for b in sent[mgr_checkin].body["blocks"][-1]["elements"] if b["text"]["text"] == "Tomorrow")
     assert snooze["action_id"] == "nudge_snooze.tomorrow"
     press(served, fake, mgr, snooze)
     assert fake.wait_for_response(mgr, containing="Snoozed")
-    assert sql(served, "SELECT status FROM checkins c JOIN people p ON p.id = c.rep_id WHERE c.kind = 'pulse' "
-                       "AND p.platform_user_id = :r", r=rep) == [("6+",)]
+    assert sql(served, "SELECT o.count, o.source FROM opportunity_counts o JOIN people p ON p.id = o.person_id "
+                       "WHERE p.platform_user_id = :r", r=rep) == [(3, "pulse")]
+    # "6 or more…" opens a modal with a whole-number field (the double checks it as Slack does), and what is
+    # typed there replaces the answer, through the same checks as a button
+    trigger = fake.trigger()
+    assert served.click(buttons[6]["action_id"], buttons[6]["value"], user=rep, channel="D" + rep[1:],
+                        message_ts="1.1", trigger_id=trigger).status == 200
+    view = fake.opened_view(fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trigger)[-1])
+    field = view["blocks"][-1]["element"]
+    assert (field["type"], field["is_decimal_allowed"], field["min_value"], field["max_value"]) == \
+        ("number_input", False, "0", "500")
+    typed = lambda text: {"count": {"value": {"type": "number_input", "value": text}}}  # noqa: E731
+    for wrong, why in (("501", "whole number from 0 to 500"), ("2.5", "whole number from 0 to 500"),
+                       ("", "Type the number")):
+        reply = served.submit(view, typed(wrong), user=rep)
+        assert reply.json()["response_action"] == "errors" and why in reply.json()["errors"]["count"], reply.text
+    assert not fake.take_refusals()  # every acknowledgement and view was one Slack takes
+    stranger = served.submit(view, typed("40"), user=mgr)  # the manager can't answer the rep's pulse
+    assert "someone else's message" in stranger.json()["errors"]["count"]
+    done = served.submit(view, typed("17"), user=rep)
+    assert "Noted: 17 new opportunities" in flat(done.json()["view"])
+    assert sql(served, "SELECT o.count FROM opportunity_counts o JOIN people p ON p.id = o.person_id "
+                       "WHERE p.platform_user_id = :r", r=rep) == [(17,)]
 
 
 def test_a_button_on_a_message_posted_before_ids_were_unique_still_works(served, fake):

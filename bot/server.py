@@ -18,6 +18,7 @@ from bot.core.identity import NewPerson
 from bot.core.service import CoachService
 from bot.ops.settings import Settings
 from bot.slack.forms import to_bolt_request as slack_request
+from bot.core.crm import NewDeals
 from bot.webhooks import WebhookRoutes
 from storage.db import Database
 
@@ -131,7 +132,7 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
         intake=intake,
         crm_secret=settings.crm_webhook_secret.get_secret_value() if settings.crm_webhook_secret else None,
         hubspot_secret=settings.hubspot_client_secret.get_secret_value() if settings.hubspot_client_secret else None,
-        public_url=settings.public_url)
+        public_url=settings.public_url, new_deals=NewDeals(db, clock))
     slack_http = settings.slack_signing_secret is not None
     runner = web.AppRunner(build_web_app(db, slack, slack_http=slack_http, webhooks=webhooks, teams=teams, keys=keys),
                             access_log=None)

@@ -1,8 +1,9 @@
-"""CRM webhooks for lost deals: a generic signed JSON hook and HubSpot's deal webhook (v3 signature).
+"""CRM webhooks for lost and new deals: generic signed JSON hooks and HubSpot's deal webhook (v3 signature).
 
-Both verify the signature over the raw body and a timestamp window before anything is parsed,
-refuse oversized or malformed bodies with a reason, and hand one neutral `CrmDeal` per lost deal
-to an intake (Slack's, for now) that finds the owner and posts the prompt.
+All verify the signature over the raw body and a timestamp window before anything is parsed, and
+refuse oversized or malformed bodies with a reason. A lost deal becomes one neutral `CrmDeal` for an
+intake (Slack's, for now) that finds the owner and posts the prompt; a new deal becomes a `NewDeal`
+counted once in its owner's week of new opportunities (`NewDeals`).
 """
 from __future__ import annotations
 
@@ -11,28 +12,18 @@ import hashlib
 import hmac
 import logging
 import time
-from datetime import date, datetime, timezone
 from typing import Any, Callable
-from urllib.parse import urlparse
 
 from aiohttp import web
 
 from bot.core import untrusted
-from bot.core.crm import CrmDeal, Intake, IntakeResult
+from bot.core.crm import CrmDeal, Intake, IntakeResult, NewDeal, NewDeals
+from bot.deal_payloads import (CREATED_SUBSCRIPTION, WebhookError, parse_generic, parse_hubspot,  # noqa: F401
+                               parse_hubspot_created, parse_new_deal)
 
 log = logging.getLogger("coachbot.webhooks")
 MAX_BODY = 64 * 1024
 TOLERANCE_SECONDS = 300
-LOST_STAGES = {"closedlost", "closed_lost", "closed lost", "lost"}
-
-
-class WebhookError(Exception):
-    """A request refused with an HTTP status and a reason the sender can act on."""
-
-    def __init__(self, status: int, reason: str):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 def sign_generic(secret: str, timestamp: str, body: bytes) -> str:
@@ -75,104 +66,14 @@ def verify_hubspot(secret: str, method: str, uri: str, body: bytes, timestamp_ms
         raise WebhookError(401, "signature does not match the body")
 
 
-DEAL_ID_MAX = 120  # "crm:" + the id is the retrospective's deal_key (128 characters)
-
-
-def parse_generic(data: Any) -> CrmDeal:
-    """The generic payload: {"deal_id", "name", "owner_email", "amount"?, "stage"?, "close_date"?, "url"?,
-    "workspace"?, "channel"?}. Raises WebhookError(422) naming every problem."""
-    if not isinstance(data, dict):
-        raise WebhookError(422, "the body must be a JSON object")
-    problems = []
-    deal_id = data.get("deal_id")
-    if not isinstance(deal_id, (str, int)) or isinstance(deal_id, bool) or not str(deal_id).strip():
-        problems.append("deal_id is required (a string or number)")
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        problems.append("name is required (a string of at most 200 characters)")
-    email = data.get("owner_email")
-    if not isinstance(email, str) or "@" not in email or len(email) > 320:
-        problems.append("owner_email is required (the deal owner's email)")
-    amount = data.get("amount")
-    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, (int, float))):
-        problems.append("amount must be a number")
-    else:
-        try:
-            amount = untrusted.amount(amount)
-        except untrusted.Refused as exc:
-            problems.append(str(exc))
-    close = data.get("close_date")
-    close_date = None
-    if close is not None:
-        try:
-            close_date = date.fromisoformat(str(close))
-        except ValueError:
-            problems.append("close_date must be a date like 2026-11-20")
-    url = data.get("url")
-    if url is not None and (not isinstance(url, str) or urlparse(url).scheme not in ("http", "https")):
-        problems.append("url must be an http(s) link")
-    if isinstance(deal_id, (str, int)) and len(str(deal_id).strip()) > DEAL_ID_MAX:
-        problems.append(f"deal_id must be at most {DEAL_ID_MAX} characters")
-    if isinstance(deal_id, str) and deal_id.strip().lower().startswith("hubspot:"):
-        problems.append("deal_id must not start with “hubspot:”, which names deals from the HubSpot webhook")
-    if isinstance(url, str) and len(url) > 500:
-        problems.append("url must be at most 500 characters")
-    for key, most in (("stage", 100), ("workspace", 64), ("channel", 32)):  # the columns they are kept in
-        if data.get(key) is not None and (not isinstance(data.get(key), str) or len(data[key]) > most):
-            problems.append(f"{key} must be a string of at most {most} characters")
-    if problems:
-        raise WebhookError(422, "; ".join(problems))
-    return CrmDeal(id=str(deal_id).strip(), name=name.strip(), owner_email=email.strip().lower(),
-                   amount=amount, stage=data.get("stage"),
-                   close_date=close_date, url=url, workspace=data.get("workspace"), channel=data.get("channel"))
-
-
-def parse_hubspot(data: Any) -> tuple[list[CrmDeal], int]:
-    """Deals from HubSpot's deal webhook (one deal object or a list): the lost ones, and how many were not."""
-    items = data if isinstance(data, list) else [data]
-    if not items or not all(isinstance(i, dict) for i in items):
-        raise WebhookError(422, "expected a HubSpot deal object or a list of them")
-    deals, ignored = [], 0
-    for item in items:
-        raw_props = item.get("properties") or {}
-        if not isinstance(raw_props, dict):
-            raise WebhookError(422, "properties must be an object of deal properties")
-        props = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in raw_props.items()}
-        stage = str(props.get("dealstage") or item.get("propertyValue") or "").strip().lower()
-        if stage not in LOST_STAGES and str(props.get("hs_is_closed_lost", "")).lower() != "true":
-            ignored += 1
-            continue
-        object_id = item.get("objectId") or props.get("hs_object_id")
-        email = props.get("hubspot_owner_email") or props.get("owner_email")
-        if not object_id or not props.get("dealname") or not email:
-            raise WebhookError(422, "a lost HubSpot deal needs objectId, properties.dealname and "
-                                    "properties.hubspot_owner_email (add them to the webhook's properties)")
-        try:
-            amount = untrusted.amount(props.get("amount"))
-        except untrusted.Refused as exc:
-            raise WebhookError(422, f"properties.{exc}")
-        close = props.get("closedate")
-        close_date = None
-        if close:
-            try:
-                close_date = datetime.fromtimestamp(int(close) / 1000, timezone.utc).date()
-            except (TypeError, ValueError, OverflowError, OSError):  # not milliseconds of a real date
-                close_date = None
-        if len(str(object_id)) > DEAL_ID_MAX - len("hubspot:"):
-            raise WebhookError(422, f"objectId must be at most {DEAL_ID_MAX - len('hubspot:')} characters")
-        name = str(props["dealname"]).strip()
-        deals.append(CrmDeal(id=f"hubspot:{object_id}", name=name if len(name) <= 200 else name[:199] + "…",
-                             owner_email=str(email).strip().lower(), amount=amount, stage=stage[:100] or None,
-                             close_date=close_date))
-    return deals, ignored
-
-
 class WebhookRoutes:
-    """POST /hooks/deals/lost and POST /hooks/hubspot."""
+    """POST /hooks/deals/lost, POST /hooks/deals/created and POST /hooks/hubspot."""
 
     def __init__(self, *, intake: Intake | None, crm_secret: str | None, hubspot_secret: str | None,
-                 public_url: str | None = None, clock: Callable[[], float] = time.time):
+                 public_url: str | None = None, clock: Callable[[], float] = time.time,
+                 new_deals: NewDeals | None = None):
         self.intake = intake
+        self.new_deals = new_deals
         self.crm_secret = crm_secret
         self.hubspot_secret = hubspot_secret
         self.public_url = public_url.rstrip("/") if public_url else None
@@ -180,19 +81,38 @@ class WebhookRoutes:
 
     def register(self, app: web.Application) -> None:
         app.router.add_post("/hooks/deals/lost", self.generic)
+        app.router.add_post("/hooks/deals/created", self.created)
         app.router.add_post("/hooks/hubspot", self.hubspot)
 
     async def generic(self, request: web.Request) -> web.Response:
         try:
-            if not self.crm_secret:
-                raise WebhookError(503, "CRM webhooks are not configured (set CRM_WEBHOOK_SECRET)")
-            body = await _read_limited(request)
-            verify_generic(self.crm_secret, request.headers.get("X-Coachbot-Timestamp"),
-                           request.headers.get("X-Coachbot-Signature"), body, self.clock())
-            deal = parse_generic(_json(body))
+            deal = parse_generic(_json(await self._signed(request)))
             return await self._take(deal, "webhook")
         except WebhookError as exc:
             return _refuse(exc)
+
+    async def created(self, request: web.Request) -> web.Response:
+        """A deal created in the CRM: counted once in its owner's week of new opportunities."""
+        try:
+            deal = parse_new_deal(_json(await self._signed(request)))
+            result = await self._count(deal)
+            return web.json_response(result.body, status=result.status)
+        except WebhookError as exc:
+            return _refuse(exc)
+
+    async def _signed(self, request: web.Request) -> bytes:
+        """The body of a request signed with the CRM secret (X-Coachbot-Signature), else WebhookError."""
+        if not self.crm_secret:
+            raise WebhookError(503, "CRM webhooks are not configured (set CRM_WEBHOOK_SECRET)")
+        body = await _read_limited(request)
+        verify_generic(self.crm_secret, request.headers.get("X-Coachbot-Timestamp"),
+                       request.headers.get("X-Coachbot-Signature"), body, self.clock())
+        return body
+
+    async def _count(self, deal: NewDeal) -> IntakeResult:
+        if self.new_deals is None:
+            raise WebhookError(503, "counting new deals is not configured on this server")
+        return await self.new_deals(deal)
 
     async def hubspot(self, request: web.Request) -> web.Response:
         try:
@@ -203,15 +123,28 @@ class WebhookRoutes:
             verify_hubspot(self.hubspot_secret, request.method, uri, body,
                            request.headers.get("X-HubSpot-Request-Timestamp"),
                            request.headers.get("X-HubSpot-Signature-v3"), self.clock())
-            deals, ignored = parse_hubspot(_json(body))
+            data = _json(body)
+            items = data if isinstance(data, list) else [data]
+            created = [i for i in items if isinstance(i, dict) and i.get("subscriptionType") == CREATED_SUBSCRIPTION]
+            rest = [i for i in items if not (isinstance(i, dict) and i.get("subscriptionType") == CREATED_SUBSCRIPTION)]
+            deals, ignored = parse_hubspot(rest if isinstance(data, list) else data) if rest or not created \
+                else ([], 0)
+            new, unowned = parse_hubspot_created(created)
             team = request.query.get("team")
             if team is not None and (len(team) > 64 or not team.isprintable()):
                 raise WebhookError(422, "the team query parameter must be a workspace id (at most 64 printable "
                                         "characters)")
             results = [await self._result(CrmDeal(**{**d.__dict__, "workspace": team}), "hubspot") for d in deals]
-            status = max((r.status for r in results), default=200)
-            return web.json_response({"ok": status < 400, "deals": [r.body for r in results], "ignored": ignored},
-                                     status=status)
+            counted = [await self._count(NewDeal(**{**d.__dict__, "workspace": team})) for d in new]
+            status = max((r.status for r in results + counted), default=200)
+            answer = {"ok": status < 400, "deals": [r.body for r in results], "ignored": ignored}
+            if created:
+                answer["created"] = [r.body for r in counted]
+            if unowned:  # HubSpot's own deal.creation events name no owner: say so rather than drop them quietly
+                answer["created_without_owner"] = unowned
+                log.warning("%d HubSpot deal.creation event(s) carried no properties.hubspot_owner_email; not counted",
+                            unowned)
+            return web.json_response(answer, status=status)
         except WebhookError as exc:
             return _refuse(exc)
 

@@ -1,10 +1,14 @@
-"""A lost deal as a CRM reports it, and what taking one in answered: shared by the webhooks and the
-transport that delivers the prompt."""
+"""Deals as a CRM reports them: a lost one (handed to the transport that delivers the retrospective
+prompt) and a new one (counted in its owner's week of new opportunities), and what taking one answered."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Awaitable, Callable
+
+from bot.core.identity import zone_of
+from flows.cadence import week_start
+from storage import opportunities, org_lines
 
 
 @dataclass(frozen=True)
@@ -29,3 +33,55 @@ class IntakeResult:
 
 
 Intake = Callable[[CrmDeal, str], Awaitable[IntakeResult]]
+
+
+@dataclass(frozen=True)
+class NewDeal:
+    """A deal a CRM reports as created: it counts once in its owner's week of new opportunities."""
+
+    key: str  # "crm:<deal id>" (HubSpot's: "crm:hubspot:<objectId>"), the same key a lost deal gets
+    owner: str  # a platform user id, or an email coachbot knows
+    created_at: datetime | None = None  # None: now
+    workspace: str | None = None  # the chat workspace (Slack team id, Teams tenant id) when several are known
+
+
+class NewDeals:
+    """Counts new CRM deals in their owners' weeks: the owner is found among the people coachbot knows."""
+
+    def __init__(self, db, clock):
+        self.db = db
+        self.clock = clock
+
+    async def __call__(self, deal: NewDeal) -> IntakeResult:
+        """Count the deal once, in the week (Monday, owner's zone) it was created; say what happened."""
+        now = self.clock.now()
+        async with self.db.session() as s:
+            owner = await self._owner(s, deal)
+            if isinstance(owner, str):
+                return IntakeResult(422, {"ok": False, "error": owner})
+            when = (deal.created_at or now).astimezone(zone_of(owner)).date()
+            week = week_start(when)
+            counted = await opportunities.add_crm_deal(s, workspace_id=owner.workspace_id, person_id=owner.id,
+                                                       deal_key=deal.key, week_start=week, now=now)
+        body = {"ok": True, "deal_id": deal.key.removeprefix("crm:"), "week": week.isoformat()}
+        return IntakeResult(201, body) if counted else IntakeResult(200, {**body, "duplicate": True})
+
+    async def _owner(self, s, deal: NewDeal):
+        """The one person the deal's owner names, or why there isn't one."""
+        spaces = await org_lines.workspaces_named(s, external_id=deal.workspace) if deal.workspace \
+            else await opportunities.installed_workspaces(s)
+        if deal.workspace and not spaces:
+            return f"coachbot doesn't know workspace {deal.workspace}"
+        found = []
+        for ws in spaces:
+            if "@" in deal.owner:
+                found += await org_lines.people_with_email(s, workspace_id=ws.id, email=deal.owner)
+            elif (person := await org_lines.people_with_id(s, workspace_id=ws.id, user=deal.owner)) is not None:
+                found.append(person)
+        if not found:
+            return (f"no one coachbot knows has the {'email' if '@' in deal.owner else 'user id'} {deal.owner}, "
+                    "so the deal wasn't counted (people are known once they have used coachbot)")
+        if len(found) > 1:
+            return (f"{deal.owner} names {len(found)} people in different workspaces: say which workspace in "
+                    "\"workspace\" (or ?team= for HubSpot)")
+        return found[0]

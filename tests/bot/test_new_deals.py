@@ -1,0 +1,104 @@
+"""New CRM deals over real signed HTTP: each counted once in its owner's week (Monday in their zone)."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from bot.webhooks import sign_generic
+from tests.bot.test_webhooks import HUBSPOT, SECRET, post_hubspot
+from tests.support.fakes.slack_api import FakeSlack
+from tests.support.served import Served, eventually, scalar
+
+OWNER = "U0KIWI"
+
+
+@pytest.fixture(scope="module")
+def fake():
+    f = FakeSlack().start()
+    f.add_user(OWNER, "Kiri Kiwi", email="kiri@acme.example", tz="Pacific/Auckland")
+    yield f
+    f.stop()
+
+
+@pytest.fixture(scope="module")
+def served(fake, tmp_path_factory):
+    s = Served(fake, tmp_path_factory.mktemp("new-deals"), extra_env={
+        "CRM_WEBHOOK_SECRET": SECRET, "HUBSPOT_CLIENT_SECRET": HUBSPOT})
+    assert s.command("team", user=OWNER).status == 200  # coachbot meets Kiri (and reads her email and zone)
+    assert eventually(lambda: scalar(s, "SELECT count(*) FROM people WHERE email = 'kiri@acme.example' "
+                                        "AND tz = 'Pacific/Auckland'") == 1)
+    yield s
+    s.stop()
+
+
+def post_created(served: Served, payload, *, secret: str = SECRET, signature: str | None = None):
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    stamp = str(int(time.time()))
+    return served.request("POST", "/hooks/deals/created", body, {
+        "Content-Type": "application/json", "X-Coachbot-Timestamp": stamp,
+        "X-Coachbot-Signature": signature or sign_generic(secret, stamp, body)})
+
+
+def counted(served: Served, week: str, source: str = "crm") -> int:
+    rows = scalar(served, "SELECT count(*) FROM opportunity_counts WHERE week_start = :w AND source = :s",
+                  w=week, s=source)
+    return scalar(served, "SELECT count FROM opportunity_counts WHERE week_start = :w AND source = :s",
+                  w=week, s=source) if rows else 0
+
+
+def test_a_new_deal_counts_once_in_the_owners_own_week(served):
+    # Sunday 20:00 UTC is already Monday morning in Auckland: the deal belongs to Kiri's new week.
+    deal = {"deal_id": "N-1", "owner": "Kiri@Acme.example", "created_at": "2026-11-29T20:00:00Z", "name": "Weta"}
+    first = post_created(served, deal)
+    assert first.status == 201 and first.json()["week"] == "2026-11-30", first.text
+    retried = post_created(served, deal)  # the CRM delivers it again (a new timestamp, the same deal)
+    assert retried.status == 200 and retried.json()["duplicate"] is True
+    assert counted(served, "2026-11-30") == 1 and counted(served, "2026-11-23") == 0
+    by_id = post_created(served, {"deal_id": 2, "owner": OWNER, "created_at": "2026-12-01T10:00:00+13:00"})
+    assert by_id.status == 201, by_id.text
+    assert counted(served, "2026-11-30") == 2
+
+
+@pytest.mark.parametrize("case,status,reason", [
+    ("bad_signature", 401, "signature does not match"),
+    ("wrong_secret", 401, "signature does not match"),
+    ("not_json", 400, "not valid JSON"),
+    ("no_owner", 422, "owner is required"),
+    ("no_deal_id", 422, "deal_id is required"),
+    ("naive_time", 422, "created_at must be a date-time with its offset"),
+    ("unknown_owner", 422, "no one coachbot knows has the email ghost@acme.example"),
+    ("oversized", 413, "larger than 64 KiB"),
+])
+def test_refused_deliveries_say_why_and_count_nothing(served, case, status, reason):
+    deal = {"deal_id": f"R-{case}", "owner": "kiri@acme.example", "created_at": "2026-11-04T09:00:00Z"}
+    if case == "bad_signature":
+        reply = post_created(served, deal, signature="v1=" + "0" * 64)
+    elif case == "wrong_secret":
+        reply = post_created(served, deal, secret="guessed")
+    elif case == "not_json":
+        reply = post_created(served, b"{nope")
+    elif case == "oversized":
+        reply = post_created(served, {**deal, "filler": "x" * 70_000})
+    else:
+        broken = {"no_owner": {"owner": None}, "no_deal_id": {"deal_id": ""},
+                  "naive_time": {"created_at": "2026-11-04T09:00:00"},
+                  "unknown_owner": {"owner": "ghost@acme.example"}}[case]
+        reply = post_created(served, {**deal, **broken})
+    assert reply.status == status and reason in reply.json()["error"], reply.text
+    assert counted(served, "2026-11-02") == 0
+
+
+def test_hubspot_deal_creation_events_carrying_the_owner_are_counted(served):
+    event = {"eventId": 1, "subscriptionType": "deal.creation", "objectId": 9001, "occurredAt": 1795647600000,
+             "changeFlag": "CREATED", "properties": {"hubspot_owner_email": {"value": "kiri@acme.example"}}}
+    bare = {"eventId": 2, "subscriptionType": "deal.creation", "objectId": 9002, "occurredAt": 1795647600000}
+    reply = post_hubspot(served, [event, bare])
+    assert reply.status == 201, reply.text
+    assert reply.json()["created_without_owner"] == 1  # HubSpot's own events name no owner: said, not dropped
+    assert counted(served, "2026-11-23") == 1  # 1795647600000 ms: Thu 26 Nov 2026, noon in Auckland
+    again = post_hubspot(served, [event])
+    assert again.status == 200 and again.json()["created"][0]["duplicate"] is True
+    assert counted(served, "2026-11-23") == 1
+    assert scalar(served, "SELECT count(*) FROM crm_deals_seen WHERE deal_key = 'crm:hubspot:9001'") == 1

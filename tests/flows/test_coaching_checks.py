@@ -57,7 +57,7 @@ OPINIONS = [
     ("You've given up on the Q4 number.", {"mind_reading"}),
     ("You obviously think the target of 20 calls is a joke.", {"mind_reading"}),
     ("You couldn't be bothered to prepare for Tuesday's call.", {"mind_reading"}),
-    ("You keep making excuses about the territory change in September.", {"label"}),
+    ("You keep making excuses about the territory change in September.", {"label", "absolute"}),
     ("Your work has gone downhill.", {"no_specifics"}),
 ]
 

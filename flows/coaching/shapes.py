@@ -1,0 +1,193 @@
+"""The sentence shapes behind the step-1 wording checks, as compiled patterns, and the parts they share.
+
+Each shape says where a word of a class (flows/coaching/wordclasses.py) turns a sentence into a
+judgement: a trait after "you are", a feeling after "I'm", a verb of the mind after "you", ...
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flows.coaching import wordclasses as wc
+from flows.coaching.wordclasses import alt
+
+I = re.IGNORECASE
+COPULA = (r"(?:\s*'re|\s*'s|\s+are|\s+were|\s+was|\s+is|\s+seems?|\s+seemed|\s+appears?|\s+appeared"
+          r"|\s+looks?|\s+looked|\s+sounds?|\s+sounded|\s+comes? across as|\s+came across as|\s*'ve become"
+          r"|\s+have become|\s+has become|\s+becomes?|\s+became|\s*'re being|\s+are being|\s+is being"
+          r"|\s+can be|\s+could be|\s+tends? to be|\s+have been|\s*'ve been|\s+has been|\s+get|\s+got"
+          r"|\s+remain|\s+remains)")
+MODS = (r"(?:\s+(?:so|such|too|really|very|pretty|quite|a bit|a little|way|just|incredibly|extremely|"
+        r"rather|kind of|sort of|honestly|frankly|far|often|always|sometimes|generally|clearly|"
+        r"obviously|simply|totally|completely|utterly|absolutely|seriously|genuinely|bloody|"
+        r"massively|hugely|a|an|such a|a real|a total|a complete|an absolute|a bit of a|bit of a|"
+        r"something of a|a little bit|fairly|somewhat|still|also|now|getting|increasingly|"
+        r"consistently|rather a|quite a|the|one of the|a pretty|a very|a really|becoming))*")
+SPEAKER = r"(?:i|i'm|i am|i've|i have|i was|i feel|i felt|me)"
+
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found: its kind, the user's words that show it, and where they start and end."""
+
+    kind: str
+    quote: str
+    start: int
+    end: int
+
+
+def clause_start(t: str, at: int) -> int:
+    """Where the clause holding position `at` begins (after the last full stop, semicolon, ", and")."""
+    last = 0
+    for m in re.finditer(r"[.;!?]\s|,\s+(?:and|but)\s|^", t[:at]):
+        last = m.end()
+    return last
+
+
+def simple(kind: str, t: str, patterns: list[re.Pattern[str]]) -> list[Finding]:
+    """A finding of `kind` for every match of the named group `q` of any pattern."""
+    return [Finding(kind, m.group("q"), m.start("q"), m.end("q")) for pattern in patterns for m in pattern.finditer(t)]
+
+
+@lru_cache(maxsize=64)
+def patterns(rep: str) -> dict[str, list[re.Pattern[str]]]:
+    """Every pattern, with the rep's first name standing beside "you" as the person judged."""
+    name = rep.split()[0] if rep and rep.strip() and rep.strip().lower() != "the rep" else ""
+    rep_words = [r"you", r"he", r"she", r"the rep"] + ([re.escape(name)] if name else [])
+    subj = r"\b" + alt(rep_words)
+    trait = alt(wc.TRAITS_ANYWHERE + wc.TRAITS_OF_PERSON)
+    states = alt(wc.STATES)
+    person = r"(?!" + alt(wc.NOT_PERSON_ER) + r"\b)" + alt(wc.PERSON_NOUNS)
+    sup = r"(?:(?:most|least)\s+[\w-]+|(?!(?:interest|request|honest|modest|rest|test|west|latest|biggest|largest)\b)[a-z]+est|worst|best)"
+    group = r"(?:\s+(?:on|in|of|at|among|across)\s+(?:the|my|our|this|your|his|her|all)\s+(?:whole\s+|entire\s+)?[\w-]+)?"
+    quality = alt(wc.QUALITIES)
+    verbs_aux = (r"(?:\s*(?:'re|are|is|'s|were|was|'ve|have|has|had|'d|do|does|did|don't|doesn't|didn't|"
+                 r"do not|does not|did not|just|really|clearly|obviously|simply|only|still|no longer|even|"
+                 r"actually|genuinely|secretly|mentally|probably|seem to|seems to|seemed to|must|would|"
+                 r"will|'ll|can't|cannot|couldn't|could|never|always|now|also|not|no|kind of|sort of|"
+                 r"honestly|basically|completely|totally|pretty much|already|ever|somehow|apparently|be|been|being)\b)*")
+    feeling_adj = r"(?:" + alt(wc.FEELING_STEMS) + r"(?:ed|d)\b|" + alt(wc.FEELING_WORDS) + r")"
+    feeling_ing = r"(?!concerning\s+(?:the|your|his|her|their|a|an|this|that)\b)" + alt(wc.FEELING_STEMS) + r"(?:ing|ful)\b"
+    third = r"(?:the|a|an|one|some|several|two|three|many|most|other|our|my|his|her|their|your|[A-Z])"
+    return {
+        "label": [
+            re.compile(r"(?<![\w'])(?P<q>" + alt(wc.TRAITS_ANYWHERE) + r")(?![\w'])", I),
+            # "you're the weakest closer on the team", "one of the worst forecasters I've managed"
+            re.compile(subj + COPULA + r"\s+(?:just\s+|simply\s+|probably\s+|honestly\s+)?(?P<q>(?:one of |among )?the\s+" + sup
+                       + r"(?:\s+[\w-]+){0,2}?\s+" + person + r"\b" + group + r")", I),
+            re.compile(subj + COPULA + r"\s+(?:just\s+|simply\s+)?(?P<q>(?:one of )?the\s+(?:worst|weakest|laziest|slowest|"
+                       r"least\s+[\w-]+|most\s+(?:" + trait + r"))\b" + group + r")", I),
+            # "you are such a know-it-all", "you come across as cocky", "Alex is a complainer"
+            re.compile(subj + COPULA + MODS + r"\s+(?P<q>(?:" + trait + r")(?:\s+" + person + r")?)(?![\w'-])", I),
+            # "you're a poor closer", "a mediocre negotiator": grading a person as a role
+            re.compile(subj + COPULA + MODS + r"\s+(?P<q>(?:" + trait + r"|bad|weak|poor|mediocre|average|lousy|"
+                       r"second-rate|so-so|middling|below-average|subpar|sub-par|nice|natural)\s+(?:" + person + r"))\b", I),
+            # "you're too soft", "not hungry enough", "not a natural salesperson", "not cut out for"
+            re.compile(subj + COPULA + r"\s+(?:\w+\s+)?(?P<q>(?:way\s+|far\s+|much\s+)?too\s+(?!" + states
+                       + r"\b|much|many|long|soon|few|little|often)[a-z-]+)", I),
+            re.compile(subj + COPULA + r"\s+(?:\w+\s+)?(?P<q>not\s+(?:\w+\s+)?(?!" + states + r"\b)[a-z-]+\s+enough)", I),
+            re.compile(subj + COPULA + r"\s+(?:just\s+|simply\s+)?(?P<q>not\s+(?:a|an)\s+(?:natural|real|good|great|strong|born|"
+                       r"team|people|proper|true)\b(?:\s+[\w-]+){0,2})", I),
+            re.compile(subj + COPULA + r"\s+(?:just\s+|simply\s+|really\s+)?(?P<q>not\s+(?:a|an)\s+" + person + r")\b", I),
+            re.compile(r"(?P<q>\bnot cut out for(?:\s+[\w-]+){0,2})", I),
+            # "you have zero drive", "no backbone", "little initiative", "a lack of urgency"
+            re.compile(subj + r"(?:\s*'ve|\s*'d|\s+have|\s+has|\s+had|\s+show|\s+shows|\s+showed|\s+have shown|\s*'ve shown)?"
+                       r"(?:\s+got)?\s+(?P<q>(?:no|zero|little|nil|not much|not enough|no real|absolutely no|hardly any|barely any|scarcely any|"
+                       r"very little|a (?:complete |total |real |worrying )?lack of)\s+(?:real\s+|sense of\s+|kind of\s+)?"
+                       + quality + r")\b", I),
+            re.compile(r"(?P<q>\b(?:your|his|her)\s+(?:complete\s+|total\s+|obvious\s+)?lack of\s+(?:\w+\s+){0,2}?" + quality + r")\b", I),
+            re.compile(subj + r"\s+(?:\w+ly\s+)?(?:lacks?|lacked|lacking|are lacking|'re lacking|is lacking)\b"
+                       r"(?P<q>(?:\s+(?:in\s+)?(?:any\s+)?[\w-]+){1,3})", I),
+            # "your whole approach to prospecting is amateurish", "your follow-up discipline is nonexistent"
+            re.compile(r"\b(?:your|his|her)\s+(?:whole\s+|entire\s+|general\s+|overall\s+)?(?:[\w-]+\s+){0,2}?"
+                       r"(?:" + alt(wc.CONDUCT_NOUNS) + r")(?:\s+(?:to|in|on|with|at|for|around|towards)(?:\s+[\w-]+){1,3}?)?"
+                       r"\s+(?:is|are|was|were|has been|have been|seems|looks)" + MODS
+                       + r"\s+(?P<q>non-?existent|lacking|missing|absent|(?:" + trait + r")|poor|bad|weak|lousy|subpar|sub-par|"
+                       r"second-rate|not good enough|below par|shoddy|slapdash|lax|patchy)\b", I),
+            # "you act like a junior rep", "behaving like a child"
+            re.compile(r"(?P<q>\b(?:act|acts|acted|acting|behave|behaves|behaved|behaving)\s+like\s+(?:a|an|the|some)\s+[\w-]+(?:\s+[\w-]+)?)", I),
+            re.compile(subj + COPULA + r"\s+(?P<q>like\s+(?:a|an)\s+[\w-]+(?:\s+[\w-]+)?)", I),
+        ],
+        "absolute": [
+            re.compile(r"(?<![\w'])(?P<q>always|never|every time|every single time|each and every|all the time|constantly|"
+                       r"continually|continuously|forever|invariably|not once|never once|nothing ever|nobody ever|"
+                       r"no one ever|without fail|without exception|no matter (?:what|how|when|who)|whenever|"
+                       r"each (?:time|week|day|month|quarter|call|meeting|demo|deal)|every (?:single |last )?(?:one|\w+)|week (?:after|in,?) week|day (?:after|in,?) day|"
+                       r"month after month|time after time|time and (?:time )?again|again and again|over and over|"
+                       r"across the board|non-stop|nonstop|24/7|round the clock|around the clock|at no point|"
+                       r"not (?:a )?single|not one(?: of)?|(?:don't|doesn't|didn't|haven't|hasn't|not|never) (?:even )?once|none of (?:your|his|her|their)|at all times|the whole time|"
+                       r"all (?:of )?(?:your|his|her|their) (?![\d])\w+|(?:keeps?|kept) (?:on )?\w+ing|ever)(?![\w'])", I),
+        ],
+        "hearsay": [
+            re.compile(r"(?<![\w'])(?P<q>(?:so )?i'm told|i am told|i (?:was|have been|'ve been|got|had been) "
+                       r"(?:told|informed|warned|advised|made aware)|i'm hearing|i've been hearing|i have been hearing|"
+                       r"i hear(?: that| from| about| through| rumou?rs)?|i(?:'ve| have)? heard (?:that|from|about|through|"
+                       r"rumou?rs|talk|grumbles|stories|reports|word)|people (?:say|are saying|said|tell me|have said)|"
+                       r"(?:someone|somebody|some people|others|colleagues|everyone|everybody) (?:told|tells|says|said|say)"
+                       r"(?: me| that)?|apparently|rumou?rs?(?: has it| is)?|word (?:is|has it|reached me|got back to me|"
+                       r"gets around)|there's talk|by all accounts|according to|from what (?:\w+ ){0,3}?(?:tell|tells|"
+                       r"told|say|says|said|hear|gather|understand)(?: me)?|i gather|i understand from|supposedly|"
+                       r"allegedly|reportedly|it (?:came|has come|was brought|has been brought|'s been brought) to my "
+                       r"attention|(?:it's|it has|it was|it's been|it has been|has been|was) (?:reported|mentioned|flagged|"
+                       r"raised|brought up|pointed out|suggested)(?: to me)?|(?:via|through|on) the grapevine|the feedback "
+                       r"(?:from|is|was)|feedback from|i(?:'ve| have)? (?:got|had|received|been getting|been receiving) "
+                       r"(?:a |some |several |a few |a couple of |more |two |three |many |lots of |a lot of |an? )?"
+                       r"(?:\w+ )?(?:complaints?|feedback|reports?|grumbles|comments|word|emails?|messages?|calls?)"
+                       r"(?= from| about| that| saying)|it seems people|the word is|"
+                       r"(?:[\w-]+'s|their) (?:view|take|impression|feeling|sense|opinion|feedback|verdict|read|"
+                       r"perception|understanding|account|version|story|complaint) (?:is|was|seems to be|has been) that|"
+                       r"in (?:[\w-]+'s|their) (?:view|opinion|words|eyes|book))(?![\w'])", I),
+        ],
+        "hearsay_report": [
+            re.compile(r"(?<![\w'])(?P<v>" + alt(wc.REPORT_VERBS) + r")(?![\w'])", I),
+        ],
+        "hearsay_opinion": [
+            re.compile(r"(?<![\w'])(?P<v>" + alt(wc.OPINION_VERBS) + r")(?:\s+that)?\s+(?=" + alt(rep_words + [r"your", r"him", r"her"])
+                       + r"\b)", I),
+        ],
+        "hearsay_complaint": [
+            re.compile(r"(?<![\w'])(?P<v>" + alt(wc.COMPLAINT_VERBS) + r")(?![\w'])", I),
+        ],
+        "heard_you": [
+            re.compile(r"\b(?P<q>i(?:'ve| have)? heard)\s+(?:that\s+)?" + alt(rep_words) + r"\s+(?P<next>[\w']+)", I),
+        ],
+        "mind_reading": [
+            re.compile(r"(?P<q>" + subj + verbs_aux + r"\s*(?:" + alt(wc.MENTAL_VERBS) + r"))(?![\w'])", I),
+            re.compile(r"(?P<q>" + subj + COPULA + r"(?:\s+(?:not|no longer|just|only|really|clearly|obviously|simply|"
+                       r"still|secretly|genuinely|actually|too|so|very|quite|a bit|a little|mentally|totally))*\s+"
+                       + alt(wc.MENTAL_STATES) + r")(?![\w'])", I),
+            re.compile(r"(?P<q>" + subj + r"(?:\s*'ve|\s+have|\s+has)?\s+(?:mentally\s+|completely\s+|totally\s+)?"
+                       r"(?:checked out|given up|switched off|lost interest|stopped caring|stopped trying|tuned out))", I),
+            re.compile(r"(?<![\w'])(?P<q>" + alt(wc.MOTIVE_WORDS) + r")(?![\w'])", I),
+            re.compile(r"(?P<q>" + subj + r"\s*(?:'d|would)\s+(?:much\s+)?(?:rather|prefer))", I),
+            re.compile(r"(?P<q>\b(?:you|he|she)\s+(?:only|just)\s+(?:care|cares|want|wants|think|thinks)\b)", I),
+        ],
+        "mind_exempt": [
+            # the rep's own account of their mind, heard first-hand: "you told me you want to ..."
+            re.compile(subj + r"\s+(?:\w+\s+)?(?:told|said|wrote|mentioned|explained|admitted|confirmed|emailed|"
+                       r"messaged|replied|asked|shared|agreed)\b", I),
+        ],
+        "emotion": [
+            re.compile(r"(?P<q>\b" + SPEAKER + r"(?:\s*'m|\s+am|\s+was|\s*'ve been|\s+have been|\s+feel|\s+felt|"
+                       r"\s+get|\s+got|\s+am getting|\s*'m getting|\s+become|\s*'ve become|\s+find myself|\s+was left|"
+                       r"\s+am left|\s*'m left|\s+was feeling|\s*'m feeling|\s+am feeling)?"
+                       r"(?:\s+(?:so|really|very|quite|a bit|a little|getting|increasingly|deeply|extremely|honestly|"
+                       r"frankly|pretty|rather|bloody|utterly|totally|completely|genuinely|incredibly|more than a little|"
+                       r"not|just|absolutely|seriously|somewhat|growing|more and more|rather|also|now|still))*\s+"
+                       + feeling_adj + r")", I),
+            re.compile(r"(?P<q>\b(?:it|this|that|which|these|they|what|numbers|results|it all)?\s*(?:\w+\s+)?"
+                       r"(?:make|makes|made|making|leave|leaves|left|get|gets|got)\s+me\s+(?:feel\s+)?(?:so\s+|really\s+|very\s+)?"
+                       r"(?:" + feeling_adj + r"|want to (?:\w+)|sick|mad|crazy|angry|sad|worried|nervous|anxious|despair))", I),
+            re.compile(r"(?P<q>\b" + alt(wc.FEELING_STEMS) + r"(?:s|es|ed)?\s+me\b)", I),
+            re.compile(r"(?<![\w'])(?P<q>" + feeling_ing + r")", I),
+            re.compile(r"(?<![\w'])(?P<q>" + alt(wc.FEELING_EXCLAIMS) + r")(?![\w'])", I),
+            re.compile(r"(?P<q>\b(?:it's|it is|this is|that's|that is|it was|this was|that was|it's been|it has been)\s+"
+                       r"(?:\w+\s+)?(?:a|an)\s+(?:real\s+|total\s+|absolute\s+|complete\s+|constant\s+|big\s+|huge\s+)?"
+                       + alt(wc.FEELING_NOUNS) + r")\b", I),
+            re.compile(r"(?P<q>\b(?:a|an)\s+(?:real\s+|total\s+|absolute\s+|complete\s+|constant\s+|big\s+|huge\s+)?"
+                       + alt(wc.FEELING_NOUNS) + r"\s+(?:for|to)\s+me)\b", I),
+        ],
+        "third_subject": [re.compile(third)],
+    }

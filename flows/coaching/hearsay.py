@@ -36,6 +36,9 @@ def find_hearsay(t: str, p, rep: str) -> list[Finding]:
             subject = _subject_before(t, m.start("v"))
             if subject is None or _is_first_hand(subject, rep):
                 continue
+            if key == "hearsay_report" and re.fullmatch(alt(wc.ACT_VERBS), m.group("v"), I) and not re.match(
+                    r"\s+(?:to me\s+)?(?:that|you|he|she|" + re.escape(rep.split()[0] if rep.strip() else "rep") + r")\b", t[m.end("v"):], I):
+                continue
             if key == "hearsay_report" and not _about_the_rep(t, m.end("v"), rep):
                 continue
             if key == "hearsay_report" and re.match(r"\s+(?:no|yes)\b", t[m.end("v"):], I):

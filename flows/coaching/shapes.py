@@ -106,6 +106,19 @@ def patterns(rep: str) -> dict[str, list[re.Pattern[str]]]:
                        r"\s+(?:is|are|was|were|has been|have been|seems|looks)" + MODS
                        + r"\s+(?P<q>non-?existent|lacking|missing|absent|(?:" + trait + r")|poor|bad|weak|lousy|subpar|sub-par|"
                        r"second-rate|not good enough|below par|shoddy|slapdash|lax|patchy)\b", I),
+            # "you come across as ...": an impression is a judgement whatever word follows
+            re.compile(subj + r"\s+(?:\w+\s+)?(?:come|comes|came|coming) (?:across|off) as\s+(?P<q>(?:\w+\s+){0,2}?[\w-]+)\b", I),
+            # "a bit of a wallflower", "a real cynic", "turned into a ...": a noun graded as the person
+            re.compile(subj + r"(?:" + COPULA + r"|\s*'ve turned into|\s+have turned into|\s+turned into)\s+(?:\w+\s+)?(?P<q>(?:a bit of a|"
+                       r"a real|such an?|a total|a complete|an absolute|something of an?|quite the|a right|a proper|"
+                       r"turned into an?)\s+[\w-]+)", I),
+            re.compile(subj + r"(?:\s*'ve|\s+have|\s+has)?\s+(?:\w+\s+)?(?:turned|become|grown) into\s+(?P<q>(?:a|an)\s+(?:\w+\s+)?[\w-]+)", I),
+            # "an order-taker", "a box-ticker"; "hard-headed", "thin-skinned", "narrow-minded"
+            re.compile(subj + COPULA + MODS + r"\s+(?P<q>[a-z]+-(?:tak|tick|watch|push|pleas|wast|fill|chas)ers?)\b", I),
+            re.compile(subj + COPULA + MODS + r"\s+(?P<q>[a-z]+-(?:headed|skinned|minded|hearted|willed|mouthed|tempered))\b", I),
+            # un-/in-/dis- + an adjective ending: "unambitious", "inattentive", "disloyal"
+            re.compile(subj + COPULA + MODS + r"\s+(?P<q>(?!" + states + r"\b)(?:un|in|im|ir|dis)[a-z]{3,}(?:ous|ive|ent|ant|able|ible|al|ful|ed|ic|ing))\b(?!\s+(?:for|to|with|by|from|on|at|in)\b)", I),
+            re.compile(r",\s+(?P<q>not (?:a|an) " + person + r")\b", I),
             # "you act like a junior rep", "behaving like a child"
             re.compile(r"(?P<q>\b(?:act|acts|acted|acting|behave|behaves|behaved|behaving)\s+like\s+(?:a|an|the|some)\s+[\w-]+(?:\s+[\w-]+)?)", I),
             re.compile(subj + COPULA + r"\s+(?P<q>like\s+(?:a|an)\s+[\w-]+(?:\s+[\w-]+)?)", I),
@@ -114,7 +127,9 @@ def patterns(rep: str) -> dict[str, list[re.Pattern[str]]]:
             re.compile(r"(?<![\w'])(?P<q>always|never|every time|every single time|each and every|all the time|constantly|"
                        r"continually|continuously|forever|invariably|not once|never once|nothing ever|nobody ever|"
                        r"no one ever|without fail|without exception|no matter (?:what|how|when|who)|whenever|"
-                       r"each (?:time|week|day|month|quarter|call|meeting|demo|deal)|every (?:single |last )?(?:one|\w+)|week (?:after|in,?) week|day (?:after|in,?) day|"
+                       r"each (?:time|week|day|month|quarter|call|meeting|demo|deal)|each of (?:your|his|her|their|the)|"
+                       r"(?:absolutely |literally )?(?:everything|everyone|everybody)|permanently|perpetually|consistently|"
+                       r"habitually|unfailingly|eternally|(?:isn't|wasn't|hasn't|haven't|didn't|don't|doesn't|aren't|weren't) (?:a|one) single|every (?:single |last )?(?:one|\w+)|week (?:after|in,?) week|day (?:after|in,?) day|"
                        r"month after month|time after time|time and (?:time )?again|again and again|over and over|"
                        r"across the board|non-stop|nonstop|24/7|round the clock|around the clock|at no point|"
                        r"not (?:a )?single|not one(?: of)?|(?:don't|doesn't|didn't|haven't|hasn't|not|never) (?:even )?once|none of (?:your|his|her|their)|at all times|the whole time|"
@@ -135,7 +150,8 @@ def patterns(rep: str) -> dict[str, list[re.Pattern[str]]]:
                        r"(?:from|is|was)|feedback from|i(?:'ve| have)? (?:got|had|received|been getting|been receiving) "
                        r"(?:a |some |several |a few |a couple of |more |two |three |many |lots of |a lot of |an? )?"
                        r"(?:\w+ )?(?:complaints?|feedback|reports?|grumbles|comments|word|emails?|messages?|calls?)"
-                       r"(?= from| about| that| saying)|it seems people|the word is|"
+                       r"(?= from| about| that| saying)|it seems people|the word is|word (?:\w+ ){1,3}?(?:is|has it)|"
+                       r"the (?:feedback|word|story|sense|impression|view|message) (?:[\w']+ ){1,4}?(?:is|was) that|"
                        r"(?:[\w-]+'s|their) (?:view|take|impression|feeling|sense|opinion|feedback|verdict|read|"
                        r"perception|understanding|account|version|story|complaint) (?:is|was|seems to be|has been) that|"
                        r"in (?:[\w-]+'s|their) (?:view|opinion|words|eyes|book))(?![\w'])", I),
@@ -186,8 +202,7 @@ def patterns(rep: str) -> dict[str, list[re.Pattern[str]]]:
             re.compile(r"(?P<q>\b(?:it's|it is|this is|that's|that is|it was|this was|that was|it's been|it has been)\s+"
                        r"(?:\w+\s+)?(?:a|an)\s+(?:real\s+|total\s+|absolute\s+|complete\s+|constant\s+|big\s+|huge\s+)?"
                        + alt(wc.FEELING_NOUNS) + r")\b", I),
-            re.compile(r"(?P<q>\b(?:a|an)\s+(?:real\s+|total\s+|absolute\s+|complete\s+|constant\s+|big\s+|huge\s+)?"
-                       + alt(wc.FEELING_NOUNS) + r"\s+(?:for|to)\s+me)\b", I),
+            re.compile(r"(?P<q>\b(?:a|an)\s+(?:[\w-]+\s+)?" + alt(wc.FEELING_NOUNS) + r"\s+(?:for|to)\s+me)\b", I),
         ],
         "third_subject": [re.compile(third)],
     }

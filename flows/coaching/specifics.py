@@ -19,7 +19,11 @@ _DATE_LEAD = (r"(?i:in|on|since|during|by|until|till|through|throughout|before|a
 # "1:1" and "one-to-one" name a meeting, not a count.
 _NOT_NUMBERS = re.compile(r"\b1:1s?\b|\bone[- ]to[- ]ones?\b|\bone[- ]on[- ]ones?\b", I)
 _DIGIT = re.compile(r"\d")
-_WORDS = re.compile(r"\b(?:" + alt(wc.NUMBER_WORDS) + r"|" + alt(wc.WEEKDAYS) + r"|" + alt(wc.RELATIVE_TIMES)
+# "the Friday wrap-up" is a recurring meeting; "on Friday", "Friday's call", "was Friday" are dates.
+_WEEKDAY_AS_DATE = re.compile(r"\b(?:on|last|next|this|by|since|until|till|from|before|after|that|was|is|of|,)\s+"
+                              + alt(wc.WEEKDAYS) + r"\b(?!s\b)|\b" + alt(wc.WEEKDAYS) + r"(?:'s|\s+(?:morning|afternoon|"
+                              r"evening|night|lunchtime))\b|^\s*" + alt(wc.WEEKDAYS) + r"\b(?!s\b)", I)
+_WORDS = re.compile(r"\b(?:" + alt(wc.NUMBER_WORDS) + r"|" + alt(wc.RELATIVE_TIMES)
                     + r")\b", I)
 _ONE_COUNT = re.compile(r"\b(?<!not )(?<!no )one\s+(?!of\b|another\b|thing\b|day\b|way\b|bit\b)(?:[\w-]+\s+)?"
                         + alt(wc.DEAL_NOUNS + [r"calls?", r"emails?", r"demos?", r"meetings?", r"leads?", r"weeks?",
@@ -30,7 +34,7 @@ _MONTH_AS_DATE = re.compile(
 _NAMED = re.compile(r"(?<![.!?]\s)(?<!^)\b(?P<name>[A-Z][\w&-]+)(?!'s)\s+" + alt(wc.DEAL_NOUNS) + r"\b"
                     r"|\b" + alt(wc.DEAL_NOUNS) + r"\s+(?:at|with|for|from|to)\s+(?P<name2>[A-Z][\w&-]+)(?!'s)\b", I)
 _SENTENCE_WORDS = {"the", "a", "an", "your", "my", "our", "his", "her", "their", "this", "that", "every", "each",
-                   "no", "any", "some", "i", "you", "we", "he", "she", "they", "it", "monday", "tuesday"}
+                   "no", "any", "some", "i", "you", "we", "he", "she", "they", "it", *(d.lower() for d in wc.WEEKDAYS)}
 
 
 def has_specifics(text: str, quotes: tuple[str, ...] = (), rep: str = "the rep") -> bool:
@@ -40,7 +44,7 @@ def has_specifics(text: str, quotes: tuple[str, ...] = (), rep: str = "the rep")
     plain = _NOT_NUMBERS.sub(" ", text)
     if _DIGIT.search(plain) or _WORDS.search(plain) or _ONE_COUNT.search(plain):
         return True
-    if _MONTH_AS_DATE.search(plain):
+    if _MONTH_AS_DATE.search(plain) or _WEEKDAY_AS_DATE.search(plain):
         return True
     rep_first = rep.split()[0].lower() if rep and rep.strip() else ""
     for m in _NAMED.finditer(plain):

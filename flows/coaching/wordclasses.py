@@ -111,6 +111,13 @@ REPORT_VERBS = [
     r"notices", r"spotted", r"saw", r"sees", r"overheard", r"heard", r"observed", r"seen",
     r"admitted", r"confided", r"whispered", r"shared", r"feeds? back", r"fed back", r"implied",
 ]
+# Of those, the ones that also act on a thing ("flagged 8 orders", "shared her deck with you"):
+# they report only when a clause follows ("flagged that ...", "noticed you were ...").
+ACT_VERBS = [
+    r"flagged", r"flags", r"raised", r"noted", r"pointed out", r"reported", r"reports", r"escalated",
+    r"brought up", r"shared", r"passed (?:on|along)", r"passes (?:on|along)", r"observed", r"noticed",
+    r"notices", r"spotted", r"saw", r"sees", r"seen", r"heard", r"overheard",
+]
 OPINION_VERBS = [
     r"thinks?", r"thought", r"feels?", r"felt", r"found", r"finds?", r"reckons?", r"reckoned",
     r"considers?", r"considered", r"described", r"describes", r"views?",
@@ -146,7 +153,9 @@ MENTAL_VERBS = [
     r"switched off", r"tuned out", r"give a damn", r"give up", r"care less", r"couldn't care",
     r"take (?:it|this|the job|your job|(?:him|her)self|yourself|\w+) (?:seriously|for granted)",
     r"takes? (?:it|this|the job|your job|\w+) (?:seriously|for granted)",
-    r"rather", r"prefer",
+    r"rather", r"prefer", r"(?:convinced|persuaded|told|kidding|fooling|telling) (?:your|him|her)self",
+    r"lost (?:all |any |your |his |her |the )?(?:motivation|interest|appetite|enthusiasm|passion|will|desire|"
+    r"faith|heart|hunger|drive|belief)",
 ]
 # Inner states: "you're scared of the phone", "Alex is bored with small accounts".
 MENTAL_STATES = [
@@ -160,7 +169,8 @@ MENTAL_STATES = [
     r"out for (?:your|him|her)sel(?:f|ves)", r"out to", r"hoping", r"(?:just|only) waiting for", r"waiting for (?:me|us|someone|\w+) to",
     r"trying to", r"looking to", r"aiming to", r"holding back", r"hiding", r"sandbagging", r"coasting",
     r"gaming", r"avoiding", r"dodging", r"stalling", r"pretending", r"determined to", r"set on",
-    r"above", r"beneath", r"too good for",
+    r"above", r"beneath", r"too good for", r"holding out for", r"angling (?:for|to)", r"gunning for",
+    r"too (?:proud|scared|afraid|lazy|stubborn|embarrassed|ashamed|busy thinking|comfortable|shy) to",
 ]
 # Words that put an intention into a sentence wherever they stand.
 MOTIVE_WORDS = [
@@ -182,7 +192,7 @@ FEELING_STEMS = [
     r"puzzl", r"depress", r"irk", r"madden", r"sicken", r"horrif(?:y|i)", r"distress", r"discourag",
     r"dishearten", r"deflat", r"demorali[sz]", r"terrif(?:y|i)", r"scar", r"unnerv", r"surpris",
     r"amaz", r"stunn?", r"disturb", r"offend", r"insult", r"gall", r"vex", r"perturb", r"dispirit",
-    r"disillusion", r"upsett?", r"aggravat", r"exasperat", r"disheart", r"flabbergast", r"gutt",
+    r"disillusion", r"upsett?", r"bugg?", r"aggravat", r"exasperat", r"disheart", r"flabbergast", r"gutt",
     r"dumbfound", r"bewilder", r"nag", r"tir", r"wear(?:y|i)", r"tortur", r"pain", r"hurt",
 ]
 FEELING_WORDS = [
@@ -209,7 +219,8 @@ FEELING_EXCLAIMS = [
     r"drives? me (?:mad|crazy|nuts|insane|up the wall|round the bend|round the twist|to distraction)",
     r"driving me (?:mad|crazy|nuts|insane|up the wall|round the bend|round the twist|to distraction)",
     r"gets? on my nerves", r"getting on my nerves", r"does my head in", r"doing my head in",
-    r"breaks? my heart", r"my heart sinks", r"keeps? me (?:up|awake) at night", r"i (?:can't|cannot) (?:stand|bear)",
+    r"breaks? my heart", r"gets? to me", r"getting to me", r"eats? at me", r"grates? on me", r"gets? me down",
+    r"wears? me down", r"i feel (?:like|as if|as though) i(?:'m| am)?\b", r"(?:banging|bang) my head against", r"my heart sinks", r"keeps? me (?:up|awake) at night", r"i (?:can't|cannot) (?:stand|bear)",
     r"i (?:\w+ )?(?:can't|cannot|can no longer) (?:stand|bear|take)", r"i (?:\w+ )?hate", r"i (?:\w+ )?dread", r"i despair", r"i'm dreading", r"i've had enough", r"i've had it",
     r"i am dreading", r"i have had enough", r"fed up with", r"i'm fed up", r"what a (?:mess|shambles|joke|letdown|disappointment)",
     r"i'm sick of", r"i'm tired of", r"i'm losing sleep",

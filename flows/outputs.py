@@ -104,10 +104,16 @@ class Refused:
 
 @dataclass(frozen=True)
 class Notify:
-    """Deliver an output to someone other than the person acting (a DM)."""
+    """Deliver an output to someone other than the person acting: a DM, or a post in a channel (its thread)."""
 
     person_id: int
     person_name: str
     output: Any
     external_id: str = ""  # the platform's user id, so the transport can address a DM
     queued: bool = False  # already in the outbox: the dispatcher delivers it, the transport only says so
+    # Whose words it carries besides the actor's: erasing any of them drops the queued message too.
+    about: tuple[int, ...] = ()
+    # A post in this channel (in the thread of `thread`) instead of a DM; the person then names whom it is
+    # sent for. Set only from a stored row (a retrospective's channel), never from what a client sent.
+    channel: str | None = None
+    thread: str | None = None

@@ -1,7 +1,7 @@
 """The outbox: what a finished flow tells other people is stored with the flow's result, not sent by hand.
 
-A finished talk's shared plan, a check-in's "stuck" alert, a retrospective's summary for the manager:
-each is written as a "message" nudge inside the transaction that stores what was agreed, so a crash
+A finished talk's shared plan, a check-in's "stuck" alert, a retrospective's summary for the manager and
+its reply in the deal channel's thread: each is written as a "message" nudge inside the transaction that stores what was agreed, so a crash
 after the commit cannot lose it and a crash before it leaves neither. The dispatcher delivers it
 (woken right after the commit), with its retries, back-off, waiting and Slack's history check.
 """
@@ -36,12 +36,21 @@ async def keep(s, cipher: NotesCipher, me: Person, outputs: list[Any], now: date
         # A microsecond apart, so messages from one finish go out in the order they were made.
         rows.append(NewNudge(me.workspace_id, output.person_id, "message", subject("person", output.person_id),
                              f"done:{origin}:{len(rows)}", now + timedelta(microseconds=len(rows)),
-                             # "about": whose words it carries, so erasing that person finds it too
-                             {"enc": cipher.encrypt(_text(output.output)), "about": [me.id]}))
+                             payload(cipher, me, output)))
         shown.append(replace(output, queued=True))
     if rows:
         await nudges.schedule(s, rows, now=now)
     return shown, len(rows)
+
+
+def payload(cipher: NotesCipher, me: Person, note: Notify) -> dict[str, Any]:
+    """A queued message's row: its words sealed, whose words they are, and where it goes if not a DM."""
+    # "about": everyone whose words it carries (the actor and the flow's others), so erasing any of them finds it
+    data: dict[str, Any] = {"enc": cipher.encrypt(_text(note.output)),
+                            "about": sorted({me.id, *(i for i in note.about if i is not None)})}
+    if note.channel:
+        data["target"] = {"channel": note.channel, "thread": note.thread}
+    return data
 
 
 def _text(output: Any) -> str:

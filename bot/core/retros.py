@@ -11,7 +11,7 @@ from bot.core import planner
 from bot.core.commands import Command, PersonRef
 from bot.core.identity import Actor, effective_tz, person_for, person_named, zone_of
 from bot.core.runner import UNREADABLE, Context, FlowRunner, StateUnreadable
-from bot.core.views import LossPrompt, ThreadReply
+from bot.core.views import LossPrompt
 from flows import retro as retro_flow
 from flows.dates import add_business_days, format_day
 from flows.outputs import Done, Notify, Refused, Say
@@ -211,13 +211,18 @@ class RetroService:
                     f"{reason.lower()}. Lesson: {answers.get('lesson', '')}")
         else:
             text = f"{rep.name if rep else 'The rep'} finished the retrospective on {retro.deal_name} ✅ (shared with their manager)."
-        outputs.append(ThreadReply(retro.id, retro.channel_id, retro.message_ts, text))
+        # Both go through the outbox (queued with what was stored): the rep's answers and whoever logged the loss.
+        about = tuple(i for i in (retro.rep_id, retro.opened_by_id) if i is not None)
+        if retro.channel_id:
+            # Where the prompt was posted, as stored on the retrospective: the reply goes into its thread.
+            outputs.append(Notify(me.id, me.name, Say(text), me.platform_user_id, about=about,
+                                  channel=retro.channel_id, thread=retro.message_ts))
         manager = await people.get_person(s, workspace_id=me.workspace_id, person_id=retro.manager_id) \
             if retro.manager_id else None
         if manager is not None and manager.id != me.id:
             outputs.append(Notify(manager.id, manager.name,
                                   replace(done, title=f"Loss retrospective: {retro.deal_name}"),
-                                  manager.platform_user_id))
+                                  manager.platform_user_id, about=about))
         thanks = "Thanks — that's the most useful thing to do with a lost deal."
         if followups:
             thanks += f" I'll remind you about {len(followups)} follow-up{'s' if len(followups) > 1 else ''}: " + \

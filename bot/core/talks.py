@@ -125,5 +125,6 @@ class Talks:
             agreed = plan_lines(done.answers.get("plan") or [], rep.name, me.name)
             text = (f"{me.name} shared the plan you agreed together:\n" + "\n".join(f"• {line}" for line in agreed)
                     + f"\nYou'll review it together on {format_day(talk.review_on)}.")
-            outputs.append(Notify(rep.id, rep.name, Say(text), rep.platform_user_id))
+            # The plan carries the manager's words and what the rep said in the talk.
+            outputs.append(Notify(rep.id, rep.name, Say(text), rep.platform_user_id, about=(rep.id,)))
         return outputs

@@ -7,6 +7,7 @@ message is already there (Slack message metadata carries the nudge id) before se
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 import os
@@ -49,7 +50,30 @@ class SendError(Exception):
         self.waiting = waiting
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where a queued message goes instead of its recipient's DM: a channel, in the thread of `thread`
+    (a retrospective's deal channel, as stored on its row)."""
+
+    channel: str
+    thread: str | None = None
+
+
+def target_of(n: Nudge) -> Target | None:
+    """The channel a "message" nudge is posted in, if its payload names one (else it is a DM)."""
+    if n.kind != "message":
+        return None
+    found = json.loads(n.payload or "{}").get("target") or {}
+    channel, thread = found.get("channel"), found.get("thread")
+    if not isinstance(channel, str) or not channel:
+        return None
+    return Target(channel, thread if isinstance(thread, str) and thread else None)
+
+
 class Sender(Protocol):
+    """Delivers nudges on one platform. `target` is passed only for a message posted in a channel: a sender
+    that takes such messages accepts it as a keyword on both methods."""
+
     async def send(self, workspace: Workspace, recipient: Person, message: NudgeMessage) -> str: ...
 
     async def delivered(self, workspace: Workspace, recipient: Person, nudge_id: int) -> str | None: ...
@@ -218,12 +242,15 @@ class Dispatcher:
     async def _send(self, n: Nudge, recipient: Person, workspace: Workspace, message: NudgeMessage,
                     now: datetime) -> _Outcome:
         sender = self.senders[workspace.platform]
+        # A channel post is checked and sent where its payload says; a DM as before (so a sender that
+        # takes no channel posts needs no new argument).
+        where = {"target": target} if (target := target_of(n)) is not None else {}
         try:
             if n.attempts > 1:
-                ref = await sender.delivered(workspace, recipient, n.id)
+                ref = await sender.delivered(workspace, recipient, n.id, **where)
                 if ref:
                     return _Outcome(n, "sent", ref=ref, reason="already delivered before a restart")
-            return _Outcome(n, "sent", ref=await sender.send(workspace, recipient, message))
+            return _Outcome(n, "sent", ref=await sender.send(workspace, recipient, message, **where))
         except SendError as exc:
             if exc.waiting:
                 return _Outcome(n, "wait", reason=exc.reason)

@@ -1,4 +1,5 @@
-"""Delivering nudges as Slack DMs, tagged with message metadata so a re-send can check what arrived."""
+"""Delivering nudges as Slack DMs (and a retrospective's reply in its deal channel's thread), tagged with
+message metadata so a re-send can check what arrived."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.scheduler.dispatch import SendError
+from bot.scheduler.dispatch import SendError, Target
 from bot.slack import blocks, scopes
 from bot.slack.tokens import bot_token_for, client_with
 from bot.core.views import NudgeMessage
@@ -23,6 +24,11 @@ log = logging.getLogger("coachbot.slack.sender")
 DEAD_TOKEN = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 EVENT_TYPE = "coachbot_nudge"
 # Errors no retry can fix: the person or the bot's access is gone. Shown to the admin as failed.
+# Why a channel's history can't be read, so a re-sent channel post goes out again (at least once, as on
+# Teams) rather than never: the install lacks channels:history / groups:history, or the thread is gone.
+UNCHECKABLE = ("slack: missing_scope", "slack: thread_not_found", "slack: not_in_channel",
+               "slack: channel_not_found")
+REPLIES_PAGES = 5  # a retrospective's thread is short; a longer one is checked this far (1000 replies)
 PERMANENT = {"user_not_found", "account_inactive", "user_disabled", "channel_not_found", "not_in_channel",
              "is_archived", "cannot_dm_bot", "invalid_auth", "not_authed", "token_revoked", "token_expired",
              "no_permission", "missing_scope", "team_access_not_granted", "ekm_access_denied"}
@@ -117,25 +123,64 @@ class SlackSender:
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise SendError(f"network: {exc.__class__.__name__}") from exc
 
-    async def send(self, workspace: Workspace, recipient: Person, message: NudgeMessage) -> str:
-        """Post the nudge as a DM; returns "channel:ts"."""
+    async def send(self, workspace: Workspace, recipient: Person, message: NudgeMessage, *,
+                   target: Target | None = None) -> str:
+        """Post the nudge as a DM (or in the `target` channel's thread); returns "channel:ts"."""
+        where = {"channel": recipient.platform_user_id} if target is None else \
+            {"channel": target.channel, **({"thread_ts": target.thread} if target.thread else {})}
         sent = await self._call(workspace, lambda client: client.chat_postMessage(
-            channel=recipient.platform_user_id, unfurl_links=False, unfurl_media=False,
+            **where, unfurl_links=False, unfurl_media=False,
             metadata={"event_type": EVENT_TYPE, "event_payload": {"nudge_id": message.nudge_id}},
             **blocks.nudge_message(message)))
         return f"{sent['channel']}:{sent['ts']}"
 
-    async def delivered(self, workspace: Workspace, recipient: Person, nudge_id: int) -> str | None:
-        """Whether this nudge already reached the DM (found by its metadata), as "channel:ts"."""
+    async def delivered(self, workspace: Workspace, recipient: Person, nudge_id: int, *,
+                        target: Target | None = None) -> str | None:
+        """Whether this nudge already reached the DM (or the `target` thread), found by its metadata, as
+        "channel:ts"."""
+        if target is not None:
+            return await self._posted_in(workspace, target, nudge_id)
+
         async def look(client: AsyncWebClient) -> tuple[str, Any]:
             channel = (await client.conversations_open(users=recipient.platform_user_id))["channel"]["id"]
             return channel, await client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
         channel, history = await self._call(workspace, look)
-        for msg in history.get("messages") or []:
-            meta = msg.get("metadata") or {}
-            if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("nudge_id") == nudge_id:
-                return f"{channel}:{msg.get('ts')}"
-        return None
+        return _marked(channel, history.get("messages") or [], nudge_id)
+
+    async def _posted_in(self, workspace: Workspace, target: Target, nudge_id: int) -> str | None:
+        """Look for the nudge in the target's thread (conversations.replies: a thread's replies are not in
+        conversations.history, docs.slack.dev/reference/methods/conversations.replies) or, with no
+        thread, in the channel's latest messages."""
+        try:
+            if target.thread is None:
+                history = await self._call(workspace, lambda client: client.conversations_history(
+                    channel=target.channel, limit=100, include_all_metadata=True))
+                return _marked(target.channel, history.get("messages") or [], nudge_id)
+            cursor = None
+            for _ in range(REPLIES_PAGES):  # oldest first: the whole (short) thread, a page at a time
+                page = await self._call(workspace, lambda client: client.conversations_replies(
+                    channel=target.channel, ts=target.thread, limit=200, include_all_metadata=True,
+                    **({"cursor": cursor} if cursor else {})))
+                found = _marked(target.channel, page.get("messages") or [], nudge_id)
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if found or not cursor:
+                    return found
+            return None
+        except SendError as exc:
+            if not exc.reason.startswith(UNCHECKABLE):
+                raise
+            log.warning("can't check channel %s for nudge %s (%s); posting it again", target.channel, nudge_id,
+                        exc.reason)
+            return None
+
+
+def _marked(channel: str, messages: list[dict], nudge_id: int) -> str | None:
+    """The message among `messages` whose metadata carries this nudge's id, as "channel:ts"."""
+    for msg in messages:
+        meta = msg.get("metadata") or {}
+        if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("nudge_id") == nudge_id:
+            return f"{channel}:{msg.get('ts')}"
+    return None
 
 
 def _code(exc: SlackApiError) -> str:

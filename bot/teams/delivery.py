@@ -155,6 +155,8 @@ class Delivery(Reach):
         """Send each notification to its person's personal chat. Someone who has not opened one yet gets it
         when they do (and the sender is told); a failed send is queued for the scheduler. Never dropped."""
         for note in notes:
+            if note.channel and note.queued:
+                continue  # a post in a channel's thread, in the outbox: the dispatcher sends it there
             target = Actor(PLATFORM, actor.workspace, note.external_id)
             ref = await self.service.account.chat_of(target)
             if ref is None:

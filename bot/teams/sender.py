@@ -3,7 +3,8 @@
 Every send reports its real outcome to the dispatcher: the connector's 429 (with Retry-After), 412 and
 5xx are tried again with back-off; 403 and 404 mean the person or the bot's place in the chat is gone,
 so the nudge fails with a reason an admin can read; a message too large for Teams is split and sent in
-parts; and a person who never opened a chat with the bot has their nudges wait until they do.
+parts; and a person who never opened a chat with the bot has their nudges wait until they do. A message
+for a channel (a retrospective's reply in the thread of its prompt) is sent there, at least once.
 """
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ import json
 import logging
 
 import aiohttp
+from microsoft_agents.activity import ConversationAccount, ConversationReference
 
-from bot.scheduler.dispatch import SendError
-from bot.teams.activities import PACE, card_activity, patiently
+from bot.scheduler.dispatch import SendError, Target
+from bot.teams.activities import PACE, card_activity, patiently, text_activity
 from bot.teams.app import CoachTeamsBot
 from bot.teams.fit import size, split_card
+from bot.teams.markdown import safe
 from bot.teams.message_cards import nudge_cards
 from bot.teams.reach import UnsafeReference
 from bot.core.views import NudgeMessage
@@ -41,10 +44,15 @@ class TeamsSender:
     def __init__(self, bot: CoachTeamsBot):
         self.bot = bot
 
-    async def send(self, workspace: Workspace, recipient: Person, message: NudgeMessage) -> str:
-        """Post the nudge card(s) into the person's personal chat; returns the (first) message id."""
+    async def send(self, workspace: Workspace, recipient: Person, message: NudgeMessage, *,
+                   target: Target | None = None) -> str:
+        """Post the nudge card(s) into the person's personal chat (or the `target` channel's thread);
+        returns the (first) message id."""
         if not recipient.chat_ref:
             raise SendError(f"waiting for {recipient.name} to open a chat with coachbot in Teams", waiting=True)
+        if target is not None:  # a short reply in a thread, as text (as a person's reply there would be)
+            sent = await self.send_activity(in_channel(recipient.chat_ref, target), text_activity(safe(message.text)))
+            return str(getattr(sent, "id", "") or "")
         first = ""
         queue = nudge_cards(message)
         sends = 0
@@ -75,12 +83,25 @@ class TeamsSender:
         except UnsafeReference as exc:
             raise SendError(f"teams: {exc}", permanent=True) from exc
 
-    async def delivered(self, workspace: Workspace, recipient: Person, nudge_id: int) -> str | None:
+    async def delivered(self, workspace: Workspace, recipient: Person, nudge_id: int, *,
+                        target: Target | None = None) -> str | None:
         """Teams gives bots no read access to chat history, so a reclaimed nudge can't be checked."""
         return None
 
     async def close(self) -> None:
         """Nothing to close: the adapter's connector clients are per turn."""
+
+
+def in_channel(chat_ref: str, target: Target) -> str:
+    """A reference to the target channel's thread, reached the way the person's stored chat is (its service
+    URL, channel and bot): the conversation id is the stored channel's, with ";messageid=" naming the
+    thread's first message (learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/send-proactive-messages)."""
+    base = ConversationReference.model_validate_json(chat_ref)
+    conversation = target.channel if ";messageid=" in target.channel or not target.thread \
+        else f"{target.channel};messageid={target.thread}"
+    ref = ConversationReference(channel_id=base.channel_id, service_url=base.service_url, agent=base.agent,
+                                conversation=ConversationAccount(id=conversation))
+    return ref.model_dump_json(by_alias=True, exclude_none=True)
 
 
 def classify(exc: aiohttp.ClientResponseError) -> SendError:

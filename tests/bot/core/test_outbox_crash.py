@@ -1,6 +1,7 @@
 """The outbox across a crash: a real `coachbot serve` is SIGKILLed right after a flow's finishing step is
 acknowledged, or while its message is on the way to Slack, then started again on the same database.
-Every message the finished flow owes reaches Slack exactly once."""
+Every message the finished flow owes reaches Slack exactly once: the DMs, and a retrospective's reply in
+its deal channel's thread."""
 from __future__ import annotations
 
 import json
@@ -11,11 +12,12 @@ import pytest
 
 from storage.crypto import NotesCipher
 from tests.support import slack_requests as sr
-from tests.support.fakes.slack_api import FakeSlack
+from tests.support.fakes.slack_api import FakeSlack, manifest_scopes
 from tests.bot.slack.test_slack_retro import walk_retro
 from tests.support.served import Served, eventually, flat, new_person, query
 
 FAST = {"COACHBOT_TICK_SECONDS": "0.5", "COACHBOT_LEASE_SECONDS": "3"}
+DEALS = "C0DEALS"
 
 
 @pytest.fixture(scope="module")
@@ -84,24 +86,53 @@ def finish_checkin(served: Served, manager: str, rep: str) -> dict:
 
 
 def finish_retro(served: Served, manager: str, rep: str) -> dict:
-    served.fake.join("C0DEALS")
-    assert served.command("lost Globex renewal 12k", user=rep, channel="C0DEALS").status == 200
-    assert eventually(lambda: query(served, "SELECT count(*) FROM retrospectives")[0][0] == 1)
+    served.fake.join(DEALS)
+    assert served.command("lost Globex renewal 12k", user=rep, channel=DEALS).status == 200
+    prompt = "SELECT message_ts FROM retrospectives WHERE channel_id = :c"  # remembered once Slack answered
+    assert eventually(lambda: query(served, prompt, c=DEALS) and query(served, prompt, c=DEALS)[0][0])
     return walk_retro(served, rep, served.open_modal("retro", user=rep))
 
 
-# flow: (finish it, who receives the message, words it carries)
+# flow: (finish it, the messages it owes: (whose, the channel it is posted in (None: their DM), words it carries))
 FLOWS = {
-    "talk shared with the rep": (finish_talk, "rep", "shared the plan you agreed together"),
-    "stuck check-in": (finish_checkin, "manager", "checked in: stuck"),
-    "retrospective summary": (finish_retro, "manager", "Loss retrospective: Globex renewal — summary"),
+    "talk shared with the rep": (finish_talk, [("rep", None, "shared the plan you agreed together")]),
+    "stuck check-in": (finish_checkin, [("manager", None, "checked in: stuck")]),
+    "retrospective": (finish_retro, [("manager", None, "Loss retrospective: Globex renewal — summary"),
+                                     ("rep", DEALS, "finished the retrospective on Globex renewal")]),
 }
+MOMENTS = ["after the acknowledgement", "while the message is on its way"]
+# Finding a thread reply after a restart takes conversations.replies, with channels:history
+# (docs.slack.dev/reference/methods/conversations.replies). Until the double answers it and the manifest
+# asks for that scope, a reply cut off by the kill can't be checked for: it is posted again (or, on the
+# double, retried). Cut off for sure while on its way; by chance after the acknowledgement.
+THREAD_CHECKS = ("conversations.replies", "conversations.history")
+CHECKS_THREADS = hasattr(FakeSlack, "m_conversations_replies") and "channels:history" in manifest_scopes()
+UNCHECKED = "the Slack double has no conversations.replies, or the manifest no channels:history"
 
 
-def posts(fake: FakeSlack, user: str, words: str) -> list:
-    """The DMs that reached `user` carrying `words` (a post Slack refused delivered nothing)."""
+def case(flow: str, moment: str):
+    """One flow killed at one moment (expected to fail where a thread reply can't be checked for yet)."""
+    threads = any(channel for _, channel, _ in FLOWS[flow][1])
+    if not threads or CHECKS_THREADS:
+        return pytest.param(flow, moment)
+    return pytest.param(flow, moment, marks=pytest.mark.xfail(strict=moment == MOMENTS[1], reason=UNCHECKED))
+
+
+CASES = [case(flow, moment) for flow in FLOWS for moment in MOMENTS]
+
+
+def posts(fake: FakeSlack, where: str, words: str, thread: str | None = None) -> list:
+    """The posts that reached `where` (a person's DM, or a channel's `thread`) carrying `words` (a post
+    Slack refused delivered nothing)."""
     return [c for c in fake.calls_to("chat.postMessage")
-            if c.delivered and c.body.get("channel") == user and words in flat(c.body)]
+            if c.delivered and c.body.get("channel") == where and words in flat(c.body)
+            and c.body.get("thread_ts") == thread]
+
+
+def thread_of(served: Served, channel: str | None) -> str | None:
+    """The thread of the newest retrospective prompted in `channel` (None for a DM)."""
+    return query(served, "SELECT message_ts FROM retrospectives WHERE channel_id = :c ORDER BY id DESC",
+                 c=channel)[0][0] if channel else None
 
 
 def outbox(served: Served, user: str) -> list:
@@ -109,22 +140,25 @@ def outbox(served: Served, user: str) -> list:
                          "WHERE p.platform_user_id = :u AND n.kind = 'message'", u=user)
 
 
-@pytest.mark.parametrize("flow", list(FLOWS))
-@pytest.mark.parametrize("moment", ["after the acknowledgement", "while the message is on its way"])
+@pytest.mark.parametrize(("flow", "moment"), CASES)
 def test_a_kill_after_a_finishing_step_loses_no_message_and_sends_none_twice(fake, db_url, tmp_path, flow, moment):
-    finish, to, words = FLOWS[flow]
+    finish, owed = FLOWS[flow]
     people = {"manager": new_person(fake, "Ada Manager"), "rep": new_person(fake, "Ben Rep")}
-    recipient = people[to]
     key = NotesCipher.generate_key()
     first = serve(fake, tmp_path / "first", db_url, key)
+    threads: dict[str | None, str | None] = {None: None}
     try:
         reports_to(first, people["rep"], people["manager"])
         if moment == "while the message is on its way":
             fake.slow("chat.postMessage", 2.0)  # Slack takes it, but answers after the server is gone
         done = finish(first, people["manager"], people["rep"])
         assert "summary" in flat(done["view"]).lower()
+        # The channel is shared by the tests; this retrospective's thread is not.
+        threads.update({channel: thread_of(first, channel) for _, channel, _ in owed if channel})
         if moment == "while the message is on its way":
-            fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == recipient and words in flat(c.body))
+            for to, channel, words in owed:
+                fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == (channel or people[to])
+                              and words in flat(c.body) and c.body.get("thread_ts") == threads[channel])
         kill(first)
     finally:
         if first.proc.poll() is None:
@@ -133,12 +167,24 @@ def test_a_kill_after_a_finishing_step_loses_no_message_and_sends_none_twice(fak
     fake.settle(quiet=0.5, timeout=10)  # a post held when the server died lands (or not) now
     second = serve(fake, tmp_path / "second", db_url, key)
     try:
-        assert eventually(lambda: outbox(second, recipient) and outbox(second, recipient)[0][0] == "sent", timeout=30), \
-            outbox(second, recipient)
+        for to, _, _ in owed:
+            recipient = people[to]
+            assert eventually(lambda: outbox(second, recipient) and outbox(second, recipient)[0][0] == "sent",
+                              timeout=30), outbox(second, recipient)
         time.sleep(1.5)  # several ticks more: a second copy would have gone out by now
-        assert len(posts(fake, recipient, words)) == 1, [c.body for c in posts(fake, recipient, words)]
-        assert len(outbox(second, recipient)) == 1
-        if moment == "while the message is on its way":  # taken again after the kill, found in the DM history
-            assert outbox(second, recipient)[0] == ("sent", 2)
+        for to, channel, words in owed:
+            where, thread = channel or people[to], threads[channel]
+            assert len(posts(fake, where, words, thread)) == 1, [c.body for c in posts(fake, where, words, thread)]
+            assert len(outbox(second, people[to])) == 1
+            if moment == "while the message is on its way":  # taken again after the kill, found in the history
+                assert outbox(second, people[to])[0] == ("sent", 2)
     finally:
         second.stop()
+        if not CHECKS_THREADS:  # what the xfail above is about; any other refusal still fails the test
+            _drop_thread_checks(fake)
+
+
+def _drop_thread_checks(fake: FakeSlack) -> None:
+    """Take the refusals of the thread check (UNCHECKED), leaving any other for the autouse check to fail on."""
+    other = [r for r in fake.take_refusals() if r[0] not in THREAD_CHECKS]
+    assert not other, "Slack refused calls during this test:\n" + "\n".join(map(str, other))

@@ -145,3 +145,86 @@ async def test_a_queued_alert_outlasts_a_long_outage_and_is_delivered_once_it_en
     assert down.tries > 6  # past the attempts a nudge gets
     assert [n.status for n in await messages(db)] == ["sent"]
     assert len([line for line in lines if "to @sam:" in line and "Alex checked in: stuck" in line]) == 1
+
+
+RETRO = {"primary": "price", "secondary": "", "evidence": "buyer_told", "meetings": "4", "correspondence": "balanced",
+         "stage": "Proposal", "stage_moves": "", "support": "yes", "answered": "all",
+         "lesson": "I will confirm the signer before any proposal.", "at_risk": "", "share": "channel"}
+
+
+async def fill_retro(service: CoachService, actor: Actor) -> list:
+    """Walk the retrospective waiting for `actor`, step by step; the finishing turn's outputs."""
+    from flows.outputs import Prompt
+
+    out = await service.command(actor, parse("retro"))
+    for _ in range(2 * len(RETRO)):
+        prompt = next((o for o in out if isinstance(o, Prompt)), None)
+        if prompt is None:
+            return out
+        out = await service.answer(actor, Answer(RETRO[prompt.step_id]))  # a hint shown again is kept
+    raise AssertionError(f"the retrospective did not finish: {out}")
+
+
+class Recording:
+    """A platform that records where each message went (its DM, or the channel a target names)."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, str, str]] = []  # (recipient handle, channel or "", text)
+        self.checked: list[tuple[str, str]] = []
+
+    async def send(self, workspace, recipient, message, *, target=None):
+        self.sent.append((recipient.platform_user_id, f"{target.channel}/{target.thread}" if target else "",
+                          message.text))
+        return f"ref:{message.nudge_id}"
+
+    async def delivered(self, workspace, recipient, nudge_id, *, target=None):
+        self.checked.append((recipient.platform_user_id, target.channel if target else ""))
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_shared_plan_is_about_both_the_manager_and_the_rep(world):
+    service, dispatcher, lines, db = world
+    await service.command(SAM, parse("talk @alex"))
+    for value in TALK:
+        await service.answer(SAM, Answer(value))
+    sam, alex = await service.identify(SAM), await service.identify(ALEX)
+    (plan,) = await messages(db)
+    assert plan.recipient_id == alex.id and json.loads(plan.payload)["about"] == sorted([sam.id, alex.id])
+
+
+async def test_a_retrospective_reply_goes_to_its_stored_thread_through_the_outbox(world):
+    """The manager logs the loss in a channel; the rep's finish queues the manager's summary and the
+    thread reply with the retrospective, both about the rep and whoever logged it, the reply addressed
+    to the channel and thread stored on the retrospective."""
+    service, _, _, db = world
+    platform = Recording()
+    dispatcher = Dispatcher(db, service.cipher, service.clock, {"console": platform}, owner="test-thread")
+    await service.command(SAM, parse("lost Globex renewal 12k @alex"), channel="C0DEALS")
+    async with db.session() as s:
+        from storage.models import Retrospective
+        (retro,) = (await s.execute(select(Retrospective))).scalars()
+    await service.retros.record_prompt(("console", "demo"), retro.id, "C0DEALS", "1700000000.000100")
+    out = await fill_retro(service, ALEX)
+    notes = [o for o in out if isinstance(o, Notify)]
+    assert all(n.queued for n in notes) and {n.channel for n in notes} == {None, "C0DEALS"}
+    sam, alex = await service.identify(SAM), await service.identify(ALEX)
+    queued = {n.recipient_id: json.loads(n.payload) for n in await messages(db)}
+    assert queued[alex.id]["target"] == {"channel": "C0DEALS", "thread": "1700000000.000100"}
+    assert "target" not in queued[sam.id]
+    assert queued[alex.id]["about"] == queued[sam.id]["about"] == sorted([sam.id, alex.id])
+    service.clock.current += timedelta(seconds=1)  # a finish's messages are due a microsecond apart, in order
+    await dispatcher.run_until_idle()
+    to_thread = [(who, where) for who, where, text in platform.sent if "Retrospective on Globex renewal" in text]
+    assert to_thread == [("alex", "C0DEALS/1700000000.000100")]
+    assert [who for who, where, text in platform.sent if "Loss retrospective: Globex renewal" in text] == ["sam"]
+    assert [n.status for n in await messages(db)] == ["sent", "sent"]
+
+
+async def test_a_retrospective_with_no_channel_posts_nothing_in_one(world):
+    service, dispatcher, lines, db = world
+    await service.command(SAM, parse("lost Initech 5k @alex"))
+    out = await fill_retro(service, ALEX)
+    assert [n.channel for n in out if isinstance(n, Notify)] == [None]  # only the manager's summary

@@ -60,7 +60,7 @@ def patterns(rep: str) -> dict[str, list[re.Pattern[str]]]:
     trait = alt(wc.TRAITS_ANYWHERE + wc.TRAITS_OF_PERSON)
     states = alt(wc.STATES)
     person = r"(?!" + alt(wc.NOT_PERSON_ER) + r"\b)" + alt(wc.PERSON_NOUNS)
-    sup = r"(?:(?:most|least)\s+[\w-]+|(?!(?:interest|request|honest|modest|rest|test|west|latest|biggest|largest)\b)[a-z]+est|worst|best)"
+    sup = r"(?:(?:most|least|more|less)\s+[\w-]+|(?!(?:interest|request|honest|modest|rest|test|west|latest|biggest|largest)\b)[a-z]+est|worst|best)"
     group = r"(?:\s+(?:on|in|of|at|among|across)\s+(?:the|my|our|this|your|his|her|all)\s+(?:whole\s+|entire\s+)?[\w-]+)?"
     quality = alt(wc.QUALITIES)
     verbs_aux = (r"(?:\s*(?:'re|are|is|'s|were|was|'ve|have|has|had|'d|do|does|did|don't|doesn't|didn't|"
@@ -75,7 +75,7 @@ def patterns(rep: str) -> dict[str, list[re.Pattern[str]]]:
         "label": [
             re.compile(r"(?<![\w'])(?P<q>" + alt(wc.TRAITS_ANYWHERE) + r")(?![\w'])", I),
             # "you're the weakest closer on the team", "one of the worst forecasters I've managed"
-            re.compile(subj + COPULA + r"\s+(?:just\s+|simply\s+|probably\s+|honestly\s+)?(?P<q>(?:one of |among )?the\s+" + sup
+            re.compile(subj + COPULA + r"\s+(?:just\s+|simply\s+|probably\s+|honestly\s+)?(?P<q>(?:not\s+)?(?:one of |among )?the\s+" + sup
                        + r"(?:\s+[\w-]+){0,2}?\s+" + person + r"\b" + group + r")", I),
             re.compile(subj + COPULA + r"\s+(?:just\s+|simply\s+)?(?P<q>(?:one of )?the\s+(?:worst|weakest|laziest|slowest|"
                        r"least\s+[\w-]+|most\s+(?:" + trait + r"))\b" + group + r")", I),
@@ -119,6 +119,16 @@ def patterns(rep: str) -> dict[str, list[re.Pattern[str]]]:
             # un-/in-/dis- + an adjective ending: "unambitious", "inattentive", "disloyal"
             re.compile(subj + COPULA + MODS + r"\s+(?P<q>(?!" + states + r"\b)(?:un|in|im|ir|dis)[a-z]{3,}(?:ous|ive|ent|ant|able|ible|al|ful|ed|ic|ing))\b(?!\s+(?:for|to|with|by|from|on|at|in)\b)", I),
             re.compile(r",\s+(?P<q>not (?:a|an) " + person + r")\b", I),
+            # "rubbish at forecasting", "not good at cold outreach": a verdict on an ability
+            re.compile(subj + COPULA + MODS + r"\s+(?P<q>(?:not\s+)?(?!" + states + r"\b|there\b|here\b|back\b|home\b|still\b|"
+                       r"already\b|all\b|even\b|in\b|out\b|onsite\b|on\b|both\b)[a-z-]+\s+at\s+(?:[\w-]+ing|\w+)(?:\s+[\w-]+)?)", I),
+            # "bossy", "chatty", "flaky": an adjective in -y said of the person
+            re.compile(subj + COPULA + MODS + r"\s+(?P<q>(?!" + states + r"\b|happy|sorry|busy|ready|early|away|angry|worry|"
+                       r"very|pretty|only|fairly|really|likely|unlikely|lucky|unlucky|healthy|any|many|key|ready|by|my|"
+                       r"[a-z]+ly\b|[a-z]+ty\b)[a-z]{2,}y)\b(?![\w'-])", I),
+            # "a born procrastinator", "a serial over-promiser"
+            re.compile(subj + COPULA + r"\s+(?:\w+\s+)?(?P<q>(?:a|an)\s+(?:born|natural|typical|classic|serial|habitual|chronic|"
+                       r"compulsive|notorious|total|complete|real)\s+[\w-]+)", I),
             # "you act like a junior rep", "behaving like a child"
             re.compile(r"(?P<q>\b(?:act|acts|acted|acting|behave|behaves|behaved|behaving)\s+like\s+(?:a|an|the|some)\s+[\w-]+(?:\s+[\w-]+)?)", I),
             re.compile(subj + COPULA + r"\s+(?P<q>like\s+(?:a|an)\s+[\w-]+(?:\s+[\w-]+)?)", I),
@@ -186,6 +196,9 @@ def patterns(rep: str) -> dict[str, list[re.Pattern[str]]]:
                        r"messaged|replied|asked|shared|agreed)\b", I),
         ],
         "emotion": [
+            re.compile(r"(?P<q>\bi\s+(?:feel|felt|am feeling|'m feeling|was feeling)\s+(?:so\s+|really\s+|very\s+|quite\s+|"
+                       r"a bit\s+|a little\s+|pretty\s+|totally\s+|completely\s+|deeply\s+|increasingly\s+|utterly\s+)*"
+                       r"(?:[a-z]+ed|taken for granted|let down)\b)", I),
             re.compile(r"(?P<q>\b" + SPEAKER + r"(?:\s*'m|\s+am|\s+was|\s*'ve been|\s+have been|\s+feel|\s+felt|"
                        r"\s+get|\s+got|\s+am getting|\s*'m getting|\s+become|\s*'ve become|\s+find myself|\s+was left|"
                        r"\s+am left|\s*'m left|\s+was feeling|\s*'m feeling|\s+am feeling)?"

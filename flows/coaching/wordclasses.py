@@ -32,7 +32,8 @@ TRAITS_ANYWHERE = [
     r"dismissive", r"argumentative", r"indecisive", r"irresponsible", r"inconsistent",
     r"negligent", r"lethargic", r"apathetic", r"thoughtless", r"tactless", r"aimless",
     r"cut corners", r"cutting corners", r"weak link", r"loose cannon", r"prima donna", r"diva",
-    r"pushover", r"doormat", r"people-pleaser", r"people pleaser", r"show-off", r"smooth talker", r"know it all", r"sloppily", r"lazily", r"carelessly",
+    r"pushover", r"doormat", r"people-pleaser", r"people pleaser", r"show-off", r"smooth talker",
+    r"drama queen", r"control freak", r"wet blanket", r"busybody", r"chatterbox", r"free rider", r"know it all", r"sloppily", r"lazily", r"carelessly",
 ]
 
 # Words that judge the person when said of them ("you are ...", "Alex seems ..."), but are
@@ -109,7 +110,7 @@ REPORT_VERBS = [
     r"messaged me", r"pinged me", r"wrote to me", r"called me", r"rang me", r"texted me",
     r"informed me", r"tipped me off", r"alerted me", r"escalated", r"brought up", r"noticed",
     r"notices", r"spotted", r"saw", r"sees", r"overheard", r"heard", r"observed", r"seen",
-    r"admitted", r"confided", r"whispered", r"shared", r"feeds? back", r"fed back", r"implied",
+    r"admitted", r"confided", r"whispered", r"shared", r"let slip", r"let on", r"revealed", r"disclosed", r"feeds? back", r"fed back", r"implied",
 ]
 # Of those, the ones that also act on a thing ("flagged 8 orders", "shared her deck with you"):
 # they report only when a clause follows ("flagged that ...", "noticed you were ...").
@@ -146,6 +147,7 @@ MENTAL_VERBS = [
     r"dreads?", r"dreaded", r"reckons?", r"figures?", r"figured", r"imagines?", r"imagined",
     r"supposes?", r"realise", r"realize", r"understand", r"doubts?", r"doubted",
     r"see(?:s)? (?:why|the point|the value|it as|this as|\w+ as|yourself as|(?:him|her)self as)",
+    r"see(?:s)? (?:[\w'-]+ ){1,3}?as (?:a|an|someone|something|somebody|beneath|below|the|a waste|pointless|optional)",
     r"knows? (?:full|perfectly|very|damn) well", r"knew (?:full|perfectly|very|damn) well",
     r"like (?:it|this|being|to|the|your|having|doing)", r"likes? (?:it|this|being|to)",
     r"decided(?: to| that| the| this)", r"lost interest", r"losing interest", r"stopped caring",
@@ -169,7 +171,8 @@ MENTAL_STATES = [
     r"out for (?:your|him|her)sel(?:f|ves)", r"out to", r"hoping", r"(?:just|only) waiting for", r"waiting for (?:me|us|someone|\w+) to",
     r"trying to", r"looking to", r"aiming to", r"holding back", r"hiding", r"sandbagging", r"coasting",
     r"gaming", r"avoiding", r"dodging", r"stalling", r"pretending", r"determined to", r"set on",
-    r"above", r"beneath", r"too good for", r"holding out for", r"angling (?:for|to)", r"gunning for",
+    r"above", r"beneath", r"too good for", r"holding out for", r"angling (?:for|to)",
+    r"looking for (?:an? |the )?(?:easy |quick )?(?:way out|excuses?|reasons? to|shortcuts?|an out|exit|easy ride)", r"gunning for",
     r"too (?:proud|scared|afraid|lazy|stubborn|embarrassed|ashamed|busy thinking|comfortable|shy) to",
 ]
 # Words that put an intention into a sentence wherever they stand.
@@ -205,7 +208,8 @@ FEELING_WORDS = [
     r"losing sleep", r"beside myself", r"done with", r"over it", r"in despair", r"despairing",
     r"ashamed", r"hurt", r"upset", r"disgusted", r"sorry", r"sick", r"fuming", r"seething",
     r"exhausted", r"drained", r"worn out", r"stressed(?: out)?", r"scared", r"afraid",
-    r"fearful", r"apprehensive", r"uncomfortable", r"unsettled", r"on edge",
+    r"fearful", r"apprehensive", r"uncomfortable", r"unsettled", r"on edge", r"at (?:my|the) limit",
+    r"reached my limit", r"at breaking point",
 ]
 # Things a manager calls a situation when it is really how they feel about it.
 FEELING_NOUNS = [

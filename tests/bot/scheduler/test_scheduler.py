@@ -259,3 +259,21 @@ async def test_no_pulse_question_where_the_crm_reports_new_deals(world):
     world.clock.current += timedelta(days=7)
     await housekeeping.run(world.db, world.clock)  # and next week's is not planned
     assert await pulses(world) == {}
+
+
+async def test_the_review_pack_shows_the_reps_weekly_new_opportunities(world):
+    from bot.scheduler import nudge_messages
+    from storage import opportunities
+
+    await world.talk()
+    (pack,) = [n for n in await world.nudges(kind="review_pack")]
+    async with world.db.session() as s:
+        alex = (await s.execute(select(Person).where(Person.platform_user_id == "alex"))).scalar_one()
+        sam = (await s.execute(select(Person).where(Person.platform_user_id == "sam"))).scalar_one()
+        await opportunities.record_pulse(s, workspace_id=alex.workspace_id, person_id=alex.id,
+                                         week_start=MON.date(), count=4, now=MON)
+        await opportunities.add_crm_deal(s, workspace_id=alex.workspace_id, person_id=alex.id, deal_key="crm:1",
+                                         week_start=MON.date() + timedelta(days=7), now=MON)
+    async with world.db.session() as s:
+        shown = await nudge_messages.build(s, world.service.cipher, pack, sam, MON + timedelta(days=28))
+    assert "New opportunities per week: Mon 23 Nov 2026: 4, Mon 30 Nov 2026: 1 (CRM)" in shown.detail

@@ -138,6 +138,7 @@ def prompt_for(
         errors=tuple(errors),
         hints=tuple(hints),
         can_go_back=bool(state.history),
+        notes=step.notes(ctx) if step.notes else (),
     )
 
 

@@ -50,7 +50,8 @@ class Step:
     placeholder: str = ""
     checks: tuple[Check, ...] = ()
     parse: Parser | None = None
-    suggest: Callable[[Context], str] | None = None
+    suggest: Callable[[Context], str | None] | None = None
+    notes: Callable[[Context], tuple[Section, ...]] | None = None  # facts shown above the question
     next: str | Callable[[Mapping[str, Any]], str | None] | None = NEXT
     branches: tuple[str | None, ...] = ()  # every target a callable `next` may return
 

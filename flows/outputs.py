@@ -61,6 +61,7 @@ class Prompt:
     errors: tuple[Feedback, ...] = ()
     hints: tuple[Feedback, ...] = ()
     can_go_back: bool = False
+    notes: tuple[Section, ...] = ()  # facts to read before answering (e.g. the brief before a talk)
 
 
 @dataclass(frozen=True)

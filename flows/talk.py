@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Mapping
 
+from flows.brief import draft_of, from_params
 from flows.coaching.facts import check_observed
 from flows.coaching.ownership import check_own_part, check_rep_view
 from flows.coaching.plan import check_options, check_plan, check_review, parse_plan, suggest_review
@@ -50,6 +51,27 @@ def _suggest_review(ctx: Context) -> str:
     return suggest_review(ctx.today).isoformat()
 
 
+def _brief(ctx: Context) -> tuple[Section, ...]:
+    # Only a talk started on a confirmed line carries a brief (bot/core/talks.py decides).
+    return from_params(ctx.params, "sections")
+
+
+def _brief_and_draft(ctx: Context) -> tuple[Section, ...]:
+    if draft_of(ctx.params) is None:
+        return _brief(ctx)
+    return _brief(ctx) + (Section("A start from the facts", (
+        "Your answer below starts as a draft made only of these records. Make it yours: cut what doesn't "
+        "matter, add what you saw yourself, or clear it and write your own.",)),)
+
+
+def _draft(ctx: Context) -> str | None:
+    return draft_of(ctx.params)
+
+
+def _own(ctx: Context) -> tuple[Section, ...]:
+    return from_params(ctx.params, "own")
+
+
 STEPS = (
     Step(
         id="raised_before",
@@ -57,6 +79,7 @@ STEPS = (
         title="Raised before?",
         prompt="Have you already talked to {rep} about this?",
         guidance="Before the six steps: a quick bit of context so the summary shows the history.",
+        notes=_brief,
         next=lambda a: "last_time" if a.get("raised_before") else "observed",
         branches=("last_time", "observed"),
     ),
@@ -81,6 +104,8 @@ STEPS = (
         ),
         placeholder="e.g. In October you booked 2 demos; the team target is 8.",
         checks=(_observed,),
+        notes=_brief_and_draft,
+        suggest=_draft,  # a draft made only of the records above, to edit (or clear)
     ),
     Step(
         id="own_part",
@@ -94,6 +119,7 @@ STEPS = (
         ),
         placeholder="e.g. I haven't joined one of your calls since September, and I want to change that.",
         checks=(_own_part,),
+        notes=_own,
     ),
     Step(
         id="listen",

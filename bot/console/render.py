@@ -53,6 +53,10 @@ def render(output: Any) -> list[tuple[str, str]]:
 def _prompt(p: Prompt) -> list[tuple[str, str]]:
     head = f"{p.stage} · {p.title}" if p.stage else p.title
     out: list[tuple[str, str]] = [("", "plain"), (f"── {head} " + "─" * max(3, 60 - len(head)), "title")]
+    for note in p.notes:
+        out.append((note.heading, "bold"))
+        for line in note.lines:
+            out += [("   " + w, "plain") for w in _wrap(str(line), WIDTH - 3)]
     if p.guidance:
         out += [(line, "dim") for line in _wrap(p.guidance)]
     out += [(line, "bold") for line in _wrap(p.text)]
@@ -67,6 +71,9 @@ def _prompt(p: Prompt) -> list[tuple[str, str]]:
         out.append(("  (press Enter when you're ready to go on)", "dim"))
     elif p.kind == InputKind.DATE and p.suggestion:
         out.append((f"  (press Enter for {format_day(p.suggestion)}, or type a date: “Friday”, “in 3 weeks”, “2026-12-18”)", "dim"))
+    elif p.kind in (InputKind.SHORT_TEXT, InputKind.LONG_TEXT) and p.suggestion:
+        out.append(("  Draft — press Enter to use it as it is, or type your own answer:", "dim"))
+        out += [("   " + w, "plain") for w in _wrap(p.suggestion, WIDTH - 3)]
     elif p.kind == InputKind.LONG_TEXT and p.placeholder and "\n" in p.placeholder:
         out.append(("  (one line here: separate items with “;”)", "dim"))
         out.append(("  " + p.placeholder.replace("\n", " ; "), "dim"))

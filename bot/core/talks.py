@@ -12,14 +12,18 @@ from bot.core.identity import Actor, effective_tz, person_for, person_named
 from bot.core.lines import Lines
 from bot.core.runner import Context, FlowRunner
 from bot.core.views import Plans
+from flows import brief
 from flows.dates import format_day
 from flows.outputs import Done, Notify, Refused, Say
 from flows.talk import NAME as TALK, plan_lines
 from flows.subjects import subject
-from storage import lines, nudges, people, retros, sessions, talks
+from storage import lines, nudges, people, rep_facts, retros, sessions, talks
+from storage.last_plan import last_plan
 from storage.models import FlowSession, Person
 
 
+LATER_BRIEF = ("Once {rep} accepts, a talk with them opens with what coachbot has on record about their recent "
+               "weeks: their numbers, lost deals, check-in answers and your last plan together.")
 PRIVATE = ("{rep} hasn't confirmed they report to you, so this conversation stays your private notes: "
            "nothing is shared with {rep} and no check-ins go to them until they accept.")
 
@@ -66,7 +70,22 @@ class Talks:
                 return notes + [Say(f"Picking up your unfinished conversation with {rep.name}.")] + list(turn.outputs)
             params = {"rep": rep.name, "rep_id": rep.id, "manager": me.name, "manager_id": me.id,
                       "tz": effective_tz(me)}
+            if rep.manager_id == me.id:
+                # The rep's records go only to their confirmed manager, and only into the encrypted flow state.
+                params["brief"] = await self.brief(s, me, rep, now)
+            else:
+                notes.append(Say(LATER_BRIEF.format(rep=rep.name)))
             return notes + await self.runner.start(s, me, TALK, params, rep.id, now, actor=actor)
+
+    async def brief(self, s, me: Person, rep: Person, now: datetime) -> dict[str, Any]:
+        """What the records say about `rep`'s recent weeks, for their confirmed manager `me` (flow params)."""
+        tz = rep_facts.zone(rep)
+        today = now.astimezone(tz).date()
+        facts = await rep_facts.rep_facts(s, rep=rep, manager_id=me.id, today=today, weeks=brief.WEEKS + 1,
+                                          cipher=self.ctx.cipher)
+        plan = await last_plan(s, self.ctx.cipher, manager=me, rep=rep, tz=tz)
+        found = brief.build_brief(facts, plan, rep.name, today)
+        return brief.to_params(found, brief.own_part_sections(facts, today, plan, rep.name))
 
     async def plans(self, actor: Actor, cmd: Command, channel: str | None = None) -> list[Any]:
         """`plans`: the open plans the actor leads or is on, and the things they said they would check."""

@@ -33,6 +33,7 @@ def prompt_card(p: Prompt, notice: str | None = None, intro: str | None = None) 
         body.append(text_block("⚠️ " + safe(teams_words(notice)), color="Warning"))
     if p.stage:
         body.append(text_block(f"**{safe(p.stage)}** · {safe(p.title)}", isSubtle=True, spacing="Small"))
+    body += notes_blocks(p)
     if p.guidance:
         body.append(text_block(safe(p.guidance)))
     for err in p.errors:
@@ -54,6 +55,15 @@ def prompt_card(p: Prompt, notice: str | None = None, intro: str | None = None) 
     body.append(text_block("Every step is saved as you go: type the same command again to pick this up later.",
                            isSubtle=True, size="Small"))
     return card(body, actions)
+
+
+def notes_blocks(p: Prompt) -> list[dict]:
+    """The facts a step shows above its question: a bold heading per part, then its lines (escaped)."""
+    blocks = []
+    for note in p.notes:
+        blocks.append(text_block(f"**{safe(note.heading)}**", spacing="Medium"))
+        blocks.append(text_block("\n".join(safe(f"• {line}") for line in note.lines), spacing="Small"))
+    return blocks
 
 
 def input_for(p: Prompt) -> dict:

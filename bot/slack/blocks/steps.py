@@ -7,7 +7,7 @@ from typing import Any
 from bot.core.wording import iso_date, yes_no
 from bot.slack.mrkdwn import (
     BUTTON_TEXT, MODAL_BLOCKS, MODAL_TITLE, OPTION_TEXT, PLACEHOLDER, clip, context, escape, long_text_sections,
-    plain, section,
+    plain, section, text_sections,
 )
 from flows.outputs import Done, InputKind, Prompt
 
@@ -28,6 +28,7 @@ def prompt_view(p: Prompt, notice: str | None = None) -> dict:
         blocks.append(context("⚠️ " + escape(notice)))
     if p.stage:
         blocks.append(context(f"*{escape(p.stage)}* · {escape(p.title)}"))
+    blocks += notes_blocks(p)
     if p.guidance:
         blocks.append(section(escape(p.guidance)))
     for hint in p.hints:
@@ -69,6 +70,17 @@ def prompt_view(p: Prompt, notice: str | None = None) -> dict:
         "private_metadata": meta,
         "blocks": blocks,
     }
+
+
+def notes_blocks(p: Prompt) -> list[dict]:
+    """The facts a step shows above its question: each part's heading in bold, then its lines (typed
+    text in them escaped), packed into sections and never clipped."""
+    blocks: list[dict] = []
+    for note in p.notes:
+        blocks += text_sections([f"*{escape(note.heading)}*"] + [escape(f"• {line}") for line in note.lines])
+    if blocks:
+        blocks.append({"type": "divider"})
+    return blocks
 
 
 def element_for(p: Prompt) -> dict:

@@ -228,3 +228,18 @@ async def test_a_retrospective_with_no_channel_posts_nothing_in_one(world):
     await service.command(SAM, parse("lost Initech 5k @alex"))
     out = await fill_retro(service, ALEX)
     assert [n.channel for n in out if isinstance(n, Notify)] == [None]  # only the manager's summary
+
+
+async def test_erasing_whoever_logged_the_loss_drops_the_thread_reply_queued_for_the_rep(world):
+    """The reply is the rep's to post, and it carries what the manager logged: erasing the manager finds it
+    by its "about" list, though it is queued for someone else."""
+    from storage import privacy
+
+    service, _, _, db = world
+    await service.command(SAM, parse("lost Globex renewal 12k @alex"), channel="C0DEALS")
+    await fill_retro(service, ALEX)
+    sam, alex = await service.identify(SAM), await service.identify(ALEX)
+    assert [n.recipient_id for n in await messages(db) if "target" in json.loads(n.payload)] == [alex.id]
+    async with db.session() as s:
+        await privacy.erase_person(s, service.cipher, person=await s.get(Person, sam.id))
+    assert [n for n in await messages(db) if "target" in json.loads(n.payload)] == []

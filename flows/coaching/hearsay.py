@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from flows.coaching import wordclasses as wc
-from flows.coaching.shapes import Finding, clause_start, simple
+from flows.coaching.shapes import REP_MARK, REP_WORDS, Finding, clause_start, simple
 from flows.coaching.wordclasses import alt
 
 I = re.IGNORECASE
@@ -20,8 +20,8 @@ WITNESS = re.compile(
     r"|\bwith me (?:there|present|on the call|in the room)\b|\bi (?:was )?on the call\b", I)
 
 
-def find_hearsay(t: str, p, rep: str) -> list[Finding]:
-    """Hearsay in the prepared text `t`, using the compiled shapes `p` for this rep."""
+def find_hearsay(t: str, p) -> list[Finding]:
+    """Hearsay in the prepared text `t` (the rep's name marked), using the compiled shapes `p`."""
     out = simple("hearsay", t, p["hearsay"])
     for m in p["heard_you"][0].finditer(t):
         # "I heard you tell the buyer ..." is the manager listening; "I heard you were ..." is a report.
@@ -34,12 +34,12 @@ def find_hearsay(t: str, p, rep: str) -> list[Finding]:
             if _used_as_noun(t, m.start("v")):
                 continue
             subject = _subject_before(t, m.start("v"))
-            if subject is None or _is_first_hand(subject, rep):
+            if subject is None or _is_first_hand(subject):
                 continue
             if key == "hearsay_report" and re.fullmatch(alt(wc.ACT_VERBS), m.group("v"), I) and not re.match(
-                    r"\s+(?:to me\s+)?(?:that|you|he|she|" + re.escape(rep.split()[0] if rep.strip() else "rep") + r")\b", t[m.end("v"):], I):
+                    r"\s+(?:to me\s+)?(?:that|" + alt(REP_WORDS) + r")\b", t[m.end("v"):], I):
                 continue
-            if key == "hearsay_report" and not _about_the_rep(t, m.end("v"), rep):
+            if key == "hearsay_report" and not _about_the_rep(t, m.end("v")):
                 continue
             if key == "hearsay_report" and re.match(r"\s+(?:no|yes)\b", t[m.end("v"):], I):
                 continue
@@ -83,20 +83,19 @@ def _subject_before(t: str, at: int) -> tuple[str, int] | None:
     return None
 
 
-def _is_first_hand(subject: tuple[str, int], rep: str) -> bool:
+def _is_first_hand(subject: tuple[str, int]) -> bool:
+    """The manager, the rep, or a pronoun pointing back into the sentence: not someone else's account."""
     word = subject[0].lower()
-    rep_first = (rep.split()[0].lower() if rep and rep.strip() else "")
     return word in {"i", "we", "you", "i'm", "we're", "you're", "i've", "you've", "he", "she", "they", "it",
-                    "this", "that", "which", "who", rep_first, "x"} or word.startswith("xx")
+                    "this", "that", "which", "who", "x"} or word.startswith("xx") or word.startswith(REP_MARK.lower())
 
 
-def _about_the_rep(t: str, at: int, rep: str) -> bool:
+ABOUT_THE_REP = re.compile(r"\b" + alt([r"you", r"your", r"yours", r"yourself", r"the rep", REP_MARK + r"+(?:'s)?"]) + r"\b", I)
+
+
+def _about_the_rep(t: str, at: int) -> bool:
     """Whether what is reported, up to the end of its clause, is about the rep (or a 'that' clause)."""
-    rest = t[at:]
+    rest = t[at:at + 300]
     end = CLAUSE_END.search(rest)
     clause = rest[:end.start()] if end else rest
-    words = [r"you", r"your", r"yours", r"yourself", r"the rep"]
-    name = rep.split()[0] if rep and rep.strip() and rep.strip().lower() != "the rep" else ""
-    if name:
-        words += [re.escape(name), re.escape(name) + "'s"]
-    return bool(re.search(r"\b" + alt(words) + r"\b", clause, I)) or bool(re.match(r"\s+(?:to me\s+)?that\b", clause, I))
+    return bool(ABOUT_THE_REP.search(clause)) or bool(re.match(r"\s+(?:to me\s+)?that\b", clause, I))

@@ -40,9 +40,11 @@ class Finding:
 
 def clause_start(t: str, at: int) -> int:
     """Where the clause holding position `at` begins (after the last full stop, semicolon, ", and")."""
-    last = 0
-    for m in re.finditer(r"[.;!?]\s|,\s+(?:and|but)\s|^", t[:at]):
-        last = m.end()
+    # a clause is short: looking back a few hundred characters keeps long pasted text linear
+    window = max(0, at - 300)
+    last = window
+    for m in re.finditer(r"[.;!?]\s|,\s+(?:and|but)\s|^", t[window:at]):
+        last = window + m.end()
     return last
 
 
@@ -51,11 +53,16 @@ def simple(kind: str, t: str, patterns: list[re.Pattern[str]]) -> list[Finding]:
     return [Finding(kind, m.group("q"), m.start("q"), m.end("q")) for pattern in patterns for m in pattern.finditer(t)]
 
 
-@lru_cache(maxsize=64)
-def patterns(rep: str) -> dict[str, list[re.Pattern[str]]]:
-    """Every pattern, with the rep's first name standing beside "you" as the person judged."""
-    name = rep.split()[0] if rep and rep.strip() and rep.strip().lower() != "the rep" else ""
-    rep_words = [r"you", r"he", r"she", r"the rep"] + ([re.escape(name)] if name else [])
+# The rep's name is replaced by this letter, repeated to the same length, before matching
+# (flows/coaching/wording.py), so the patterns are compiled once for every rep.
+REP_MARK = "Ṙ"
+REP_WORDS = [r"you", r"he", r"she", r"the rep", REP_MARK + "+"]
+
+
+@lru_cache(maxsize=1)
+def patterns() -> dict[str, list[re.Pattern[str]]]:
+    """Every pattern, compiled once; the rep's name (marked) stands beside "you" as the person judged."""
+    rep_words = REP_WORDS
     subj = r"\b" + alt(rep_words)
     trait = alt(wc.TRAITS_ANYWHERE + wc.TRAITS_OF_PERSON)
     states = alt(wc.STATES)
@@ -146,7 +153,7 @@ def patterns(rep: str) -> dict[str, list[re.Pattern[str]]]:
                        r"all (?:of )?(?:your|his|her|their) (?![\d])\w+|(?:keeps?|kept) (?:on )?\w+ing|ever)(?![\w'])", I),
         ],
         "hearsay": [
-            re.compile(r"(?<![\w'])(?P<q>(?:so )?i'm told|i am told|i (?:was|have been|'ve been|got|had been) "
+            re.compile(r"(?<![\w'])(?P<q>(?:so )?i'm told|i am told|i(?: was| have been|'ve been| got| had been) "
                        r"(?:told|informed|warned|advised|made aware)|i'm hearing|i've been hearing|i have been hearing|"
                        r"i hear(?: that| from| about| through| rumou?rs)?|i(?:'ve| have)? heard (?:that|from|about|through|"
                        r"rumou?rs|talk|grumbles|stories|reports|word)|people (?:say|are saying|said|tell me|have said)|"

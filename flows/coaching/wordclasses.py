@@ -155,7 +155,8 @@ MENTAL_VERBS = [
     r"switched off", r"tuned out", r"give a damn", r"give up", r"care less", r"couldn't care",
     r"take (?:it|this|the job|your job|(?:him|her)self|yourself|\w+) (?:seriously|for granted)",
     r"takes? (?:it|this|the job|your job|\w+) (?:seriously|for granted)",
-    r"rather", r"prefer", r"(?:convinced|persuaded|told|kidding|fooling|telling) (?:your|him|her)self",
+    r"rather", r"prefer", r"sandbag(?:s|ged|ging)?", r"undermin(?:e|es|ed|ing)", r"sabotag(?:e|es|ed|ing)",
+    r"(?:convinced|persuaded|told|kidding|fooling|telling) (?:your|him|her)self",
     r"lost (?:all |any |your |his |her |the )?(?:motivation|interest|appetite|enthusiasm|passion|will|desire|"
     r"faith|heart|hunger|drive|belief)",
 ]
@@ -183,8 +184,7 @@ MOTIVE_WORDS = [
     r"(?:your|his|her) (?:heart|head|mind) (?:isn't|is not|wasn't|was not|is no longer|is elsewhere|"
     r"is somewhere else|was elsewhere|is not really|isn't really)",
     r"(?:your|his|her) (?:real )?(?:plan|aim|goal|motive|motivation|intention|agenda|game) (?:is|was|seems) to",
-    r"(?:your|his|her) (?:real )?(?:motives?|intentions?|agenda)", r"sandbag(?:s|ged|ging)?",
-    r"undermin(?:e|es|ed|ing)", r"sabotag(?:e|es|ed|ing)",
+    r"(?:your|his|her) (?:real )?(?:motives?|intentions?|agenda)",
 ]
 
 # Feelings, as stems: frustrat(ed|ing), disappoint(ed|ing), ...

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flows.coaching import wordclasses as wc
 from flows.coaching.hearsay import find_hearsay
-from flows.coaching.shapes import Finding, clause_start, patterns
+from flows.coaching.shapes import REP_MARK, Finding, clause_start, patterns
 from flows.coaching.wordclasses import alt
 
 I = re.IGNORECASE
@@ -40,15 +40,39 @@ def prepare(text: str) -> Prepared:
 def find(text: str, rep: str = "the rep") -> list[Finding]:
     """Every problem of wording in a statement, in reading order within each kind."""
     prepared = prepare(text)
-    t = prepared.text
-    p = patterns(rep)
+    t = _mark_rep(prepared.text, rep)
+    p = patterns()
     found: list[Finding] = []
     found += _label(t, p)
     found += _absolute(t, p)
-    found += find_hearsay(t, p, rep)
+    found += find_hearsay(t, p)
     found += _mind_reading(t, p)
     found += _emotion(t, p)
-    return [_widen_absolute(t, f) if f.kind == "absolute" else f for f in _dedupe(found)]
+    kept = [_widen_absolute(t, f) if f.kind == "absolute" else f for f in _one_hearsay_per_sentence(t, _dedupe(found))]
+    # quote the user's own words: the marked name goes back to the name as typed
+    return [Finding(f.kind, prepared.text[f.start:f.end].strip(), f.start, f.end) for f in kept]
+
+
+def _mark_rep(t: str, rep: str) -> str:
+    """The rep's first name replaced, letter for letter, by REP_MARK (spans stay where they were)."""
+    name = rep.split()[0] if rep and rep.strip() and rep.strip().lower() != "the rep" else ""
+    if not name:
+        return t
+    return re.sub(r"(?<![\w'])" + re.escape(name) + r"(?![\w])", lambda m: REP_MARK * len(m.group(0)), t, flags=I)
+
+
+def _one_hearsay_per_sentence(t: str, found: list[Finding]) -> list[Finding]:
+    """"Jane mentioned the client found you pushy" is one second-hand account: one hint, the first."""
+    seen: set[int] = set()
+    kept = []
+    for f in found:
+        if f.kind == "hearsay":
+            sentence = len(re.findall(r"[.!?;]\s", t[:f.start]))
+            if sentence in seen:
+                continue
+            seen.add(sentence)
+        kept.append(f)
+    return kept
 
 
 def _widen_absolute(t: str, f: Finding) -> Finding:

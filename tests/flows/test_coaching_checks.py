@@ -134,3 +134,107 @@ def test_hints_name_the_rep():
 def test_curly_apostrophes_are_understood():
     assert "mind_reading" in codes(check_observed("You don’t care about the 3 open deals.", "Alex"))
     assert codes(check_own_part("It’s not my fault.", "Alex")) == {"deflection"}
+
+
+# Issue 17.7: the checks recognise a kind from how the sentence is built, not only from listed words.
+@pytest.mark.parametrize("sentence,expected", [
+    ("You're the weakest closer on the team", {"label", "no_specifics"}),
+    ("Jane mentioned the client found you pushy", {"hearsay", "label", "no_specifics"}),
+    ("You have zero drive", {"label", "no_specifics"}),
+])
+def test_the_statements_from_the_issue_are_named(sentence, expected):
+    assert codes(check_observed(sentence, "Alex")) == expected
+
+
+@pytest.mark.parametrize("sentence,kind", [
+    # label: a superlative about "you" against a group, "you are a <grade> <role>", "you have no <quality>"
+    ("You're the slowest responder in the region.", "label"),
+    ("You're one of the least coachable people I've managed.", "label"),
+    ("You are a mediocre negotiator.", "label"),
+    ("You have little initiative.", "label"),
+    ("You come across as smug with new hires.", "label"),
+    ("You're rubbish at forecasting.", "label"),
+    ("You're not assertive enough with buyers.", "label"),
+    # absolute: totalising words and habits
+    ("You keep forgetting to log your calls.", "absolute"),
+    ("Not a single proposal of yours goes out on time.", "absolute"),
+    ("Nobody on the team has ever seen your call plan.", "absolute"),
+    # hearsay: someone else reports or judges, the manager wasn't there
+    ("Priya said you were short with her.", "hearsay"),
+    ("The customer felt you were rushing her.", "hearsay"),
+    ("Ops flagged that your orders lack PO numbers.", "hearsay"),
+    ("The feedback I'm getting is that you're disengaged.", "hearsay"),
+    ("I've been told you take long lunches.", "hearsay"),
+    # mind-reading: what the rep thinks, wants, feels or means
+    ("You think you're above cold calling.", "mind_reading"),
+    ("You resent the new targets.", "mind_reading"),
+    ("Alex is scared of picking up the phone.", "mind_reading"),
+    ("You're deliberately sandbagging your forecast.", "mind_reading"),
+    ("You've convinced yourself the territory is dead.", "mind_reading"),
+    # emotion: the manager's feeling offered as the observation
+    ("It really worries me that your pipeline is so thin.", "emotion"),
+    ("Your numbers make me nervous.", "emotion"),
+    ("I feel undermined when you go over my head.", "emotion"),
+    ("Watching your demo was embarrassing.", "emotion"),
+])
+def test_kinds_are_recognised_from_the_shape_of_the_sentence(sentence, kind):
+    assert kind in codes(check_observed(sentence, "Alex"))
+
+
+@pytest.mark.parametrize("sentence", [
+    "Jane mentioned the deck to Mark.",
+    "Mark and Jane looked at your deck.",
+    "You may want to look at your forecast again.",
+    "June from finance asked about your expenses.",
+    "You skip the Friday wrap-up.",
+    "You're one of the reps on the enterprise team.",
+])
+def test_names_decks_and_may_do_not_pass_for_dates(sentence):
+    assert "no_specifics" in codes(check_observed(sentence, "Alex"))
+
+
+@pytest.mark.parametrize("sentence", [
+    "Since March your pipeline has dropped by half.",
+    "In May you were at 110% of quota.",
+    "You sent the Globex proposal after the date we promised on Friday.",
+    "The Acme renewal lapsed without a signed order.",
+    "On Tuesday's call you told the buyer \"we can knock something off\".",
+])
+def test_a_month_or_weekday_used_as_a_date_a_named_deal_or_quoted_words_are_specific(sentence):
+    assert "no_specifics" not in codes(check_observed(sentence, "Alex"))
+
+
+@pytest.mark.parametrize("sentence", [
+    "Your win rate in Q3 was 12%, the lowest on the team, where the average was 23%.",
+    "Last month you made 96 dials, the fewest of the six reps.",
+    "You told me on 1 Dec that you want to move into enterprise sales.",
+    "In February you told the team you felt ready for a bigger territory; the move happened in June.",
+    "I heard you tell the Acme buyer on 3 Nov that the price would hold.",
+    "On the 14 Nov call I sat in on, the Acme buyer said the price was too high and you agreed to 20% off.",
+    "Jane mentioned the Initech renewal at the 3 Nov review; it is due on 30 Nov.",
+    "June, our ops lead, flagged 8 of your orders as missing POs on 19 Nov.",
+    "Mark asked you on 2 Dec for the forecast and it arrived on 5 Dec.",
+    "On 7 Nov you said on the team call that you were \"not going to chase small deals\".",
+    "You told me on Monday, \"I haven't had time to prospect, I'm frustrated.\"",
+    "Every Monday in November you joined stand-up after 9:15.",
+    "The reports you send on Fridays had errors in 3 of the last 4 weeks.",
+    "You were away on 4 and 5 Nov and the Hooli quote went out on 6 Nov.",
+    "You were the top seller in Q2 with 410k.",
+])
+def test_hard_factual_statements_raise_no_hint(sentence):
+    assert check_observed(sentence, "Alex") == []
+
+
+@pytest.mark.parametrize("sentence,quote,advice", [
+    ("You're the weakest closer on the team", "the weakest closer on the team", "which deals, which numbers"),
+    ("You have zero drive", "zero drive", "label"),
+    ("Jane mentioned the client found you pushy", "Jane mentioned", "second-hand"),
+    ("You think you're above prospecting.", "You think", "behaviour"),
+    ("Your numbers make me nervous.", "numbers make me nervous", "feel"),
+])
+def test_structural_hints_quote_the_phrase_and_ask_for_specifics(sentence, quote, advice):
+    hints = check_observed(sentence, "Alex")
+    quoted = [h for h in hints if h.quote == quote]
+    assert quoted, [h.quote for h in hints]
+    assert f"“{quote}”" in quoted[0].message
+    assert advice in quoted[0].message.lower()

@@ -48,7 +48,7 @@ class CoachService:
         self.talks = Talks(ctx, self.runner, self.lines)
         self.checkins = CheckIns(ctx, self.runner)
         self.retros = RetroService(ctx, self.runner)
-        self.team = TeamService(ctx, self.lines)
+        self.team = TeamService(ctx, self.lines, wake=self.runner.wake)
         NudgeActions(ctx, self.talks, self.buttons)
         self._commands = {
             "help": self._help, "talk": self.talks.talk, "plans": self.talks.plans, "close": self.talks.close,

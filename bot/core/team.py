@@ -1,8 +1,10 @@
 """Who reports to whom (`team`, `team add|remove|accept|decline|set`) and why the team's deals were lost (`report`)."""
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Any, Callable
 
+from bot.core import outbox
 from bot.core.commands import Command, PersonRef
 from bot.core.identity import Actor, person_for, person_named, zone_of
 from bot.core.lines import Lines
@@ -21,9 +23,10 @@ SYNC_ELSEWHERE = ("/coach team sync reads the manager field of Slack profiles, s
 
 
 class TeamService:
-    def __init__(self, ctx: Context, lines_: Lines | None = None):
+    def __init__(self, ctx: Context, lines_: Lines | None = None, wake: Callable[[], None] | None = None):
         self.ctx = ctx
         self.lines = lines_ or Lines(ctx)
+        self._wake = wake  # the dispatcher's wake-up, after a change queued messages for others
         self.db, self.cipher, self.clock = ctx.db, ctx.cipher, ctx.clock
 
     # ---- reports -----------------------------------------------------------------------------
@@ -61,25 +64,34 @@ class TeamService:
         now = self.clock.now()
         async with self.db.session() as s:
             me = await person_for(s, actor, self.ctx.defaults)
-            if action == "list":
-                return [await self._view(s, me, now)]
-            if action in ("accept", "decline"):
-                return await self.lines.by_name(s, me, cmd.people, action == "accept", now)
-            if action == "sync":  # Slack's transport answers it before it gets here (bot/slack/org_chart.py)
-                return [Say(SYNC_ELSEWHERE, tone="error")]
-            if action == "set":
-                if len(cmd.people) != 2:
-                    return [Say("Usage: /coach team set @manager @rep (workspace admins only)", tone="error")]
-                manager, rep = [await person_named(s, me, ref, self.ctx.defaults) for ref in cmd.people]
-                return await self.lines.admin_set(s, me, manager, rep, now)
-            if action not in ("add", "remove") or not cmd.people:
-                return [Say(USAGE, tone="error")]
-            said, others = [], []
-            for ref in cmd.people:
-                text, notices = await self._team_change(s, me, ref, action, now)
-                said.append(text)
-                others += notices
-            view = await self._view(s, me, now)
+            out = await self._act(s, me, action, cmd, now)
+            # Whom a change tells (the rep, the manager, a previous manager) is queued with the change itself.
+            out, queued = await outbox.keep(s, self.cipher, me, out, now, origin=f"team:{uuid.uuid4().hex}")
+        if queued and self._wake is not None:
+            self._wake()
+        return out
+
+    async def _act(self, s, me: Person, action: str, cmd: Command, now) -> list[Any]:
+        """One `team` subcommand in the open session: what to show, and the notices for others."""
+        if action == "list":
+            return [await self._view(s, me, now)]
+        if action in ("accept", "decline"):
+            return await self.lines.by_name(s, me, cmd.people, action == "accept", now)
+        if action == "sync":  # Slack's transport answers it before it gets here (bot/slack/org_chart.py)
+            return [Say(SYNC_ELSEWHERE, tone="error")]
+        if action == "set":
+            if len(cmd.people) != 2:
+                return [Say("Usage: /coach team set @manager @rep (workspace admins only)", tone="error")]
+            manager, rep = [await person_named(s, me, ref, self.ctx.defaults) for ref in cmd.people]
+            return await self.lines.admin_set(s, me, manager, rep, now)
+        if action not in ("add", "remove") or not cmd.people:
+            return [Say(USAGE, tone="error")]
+        said, others = [], []
+        for ref in cmd.people:
+            text, notices = await self._team_change(s, me, ref, action, now)
+            said.append(text)
+            others += notices
+        view = await self._view(s, me, now)
         return [Say("\n".join(said)), view, *others]
 
     async def _view(self, s, me: Person, now) -> Team:

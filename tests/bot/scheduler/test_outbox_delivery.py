@@ -243,3 +243,20 @@ async def test_erasing_whoever_logged_the_loss_drops_the_thread_reply_queued_for
     async with db.session() as s:
         await privacy.erase_person(s, service.cipher, person=await s.get(Person, sam.id))
     assert [n for n in await messages(db) if "target" in json.loads(n.payload)] == []
+
+
+async def test_a_team_change_tells_the_rep_through_the_outbox(world):
+    """`team remove @alex`: the line ends and Alex's notice is queued in the same transaction, then
+    delivered once by the dispatcher (woken at once), not sent by the transport."""
+    service, dispatcher, lines, db = world
+    woken = []
+    service.runner.on_queued(lambda: woken.append(1))
+    out = await service.command(SAM, parse("team remove @alex"))
+    (notice,) = [o for o in out if isinstance(o, Notify)]
+    assert notice.queued and notice.person_name == "Alex" and woken == [1]
+    sam = await service.identify(SAM)
+    (queued,) = await messages(db)
+    assert json.loads(queued.payload)["about"] == [sam.id]
+    await dispatcher.run_until_idle()
+    await dispatcher.run_until_idle()
+    assert len([line for line in lines if "to @alex:" in line and "removed you from their team" in line]) == 1

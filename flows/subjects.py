@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-KINDS = ("talk", "item", "retro", "followup", "person", "invite")
+KINDS = ("talk", "item", "retro", "followup", "person", "invite", "flag")
 
 
 class Subject(NamedTuple):

@@ -277,3 +277,6 @@ class ReportingChange(SQLModel, table=True):
 from storage.models_crm import CrmDealSeen, CrmSetting, OpportunityCount  # noqa: E402
 
 CRM_TABLES = (OpportunityCount, CrmDealSeen, CrmSetting)
+from storage.models_signals import SignalFlag, SignalSettings  # noqa: E402
+
+SIGNAL_TABLES = (SignalFlag, SignalSettings)

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ActionItem, Conversation, FollowUp, Nudge
+from storage.models import ActionItem, Conversation, FollowUp, Nudge, SignalFlag
 
 # The table of each kind, and whose a row is: a nudge its recipient's, a plan item its owner's or the
 # plan's manager's (the rep's only once the plan is shared with them), a follow-up the person's who said
-# they would do it, a plan its manager's.
+# they would do it, a plan its manager's, a signal flag the manager's it was told to.
 KINDS = {
     "nudge": (Nudge, lambda person_id: Nudge.recipient_id == person_id),
     "item": (ActionItem, lambda person_id: ActionItem.conversation_id.in_(
@@ -23,6 +23,7 @@ KINDS = {
         & ActionItem.conversation_id.in_(select(Conversation.id).where(Conversation.shared_with_rep.is_(True))))),
     "followup": (FollowUp, lambda person_id: FollowUp.person_id == person_id),
     "plan": (Conversation, lambda person_id: Conversation.manager_id == person_id),
+    "flag": (SignalFlag, lambda person_id: SignalFlag.manager_id == person_id),
 }
 
 

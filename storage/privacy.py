@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.subjects import subject
 
-from storage import lines
+from storage import lines, signal_flags
 from storage.crypto import NotesCipher
 from storage.models import (
     ActionItem, CheckIn, Conversation, FlowSession, FollowUp, Nudge, Person, ReportingChange, ReportingInvite,
-    Retrospective,
+    Retrospective, SignalFlag, SignalSettings,
 )
 
 # A queued message's payload lists under this key the people whose words it carries, so `erase_person`
@@ -73,6 +73,12 @@ async def erase_person(s: AsyncSession, cipher: NotesCipher, *, person: Person) 
     await s.execute(update(Retrospective).where(Retrospective.manager_id == p).values(manager_id=None))
     await s.execute(update(Retrospective).where(Retrospective.opened_by_id == p).values(opened_by_id=None))
     counts["follow_ups"] = (await s.execute(delete(FollowUp).where(FollowUp.person_id == p))).rowcount
+    flags = [f for (f,) in await s.execute(select(SignalFlag.id).where(
+        or_(SignalFlag.rep_id == p, SignalFlag.manager_id == p)))]
+    if flags:  # the signals told about them (or to them), and any still queued
+        await s.execute(delete(Nudge).where(Nudge.subject.in_([subject("flag", f) for f in flags])))
+    counts["signal_flags"] = await signal_flags.erase_person(s, person_id=p)
+    await s.execute(update(SignalSettings).where(SignalSettings.updated_by == p).values(updated_by=None))
     invites = [i for (i,) in await s.execute(select(ReportingInvite.id).where(
         or_(ReportingInvite.rep_id == p, ReportingInvite.manager_id == p)))]
     if invites:
@@ -235,6 +241,7 @@ async def personal_data(s: AsyncSession, cipher: NotesCipher, *, person: Person)
         "follow_ups": [{"text": cipher.decrypt(f.text_encrypted), "due_on": f.due_on.isoformat() if f.due_on else None,
                         "status": f.status} for f in followups],
         "nudges": [{"kind": n.kind, "due_at": _when(n.due_at), "status": n.status} for n in sent],
+        "signal_flags": await signal_flags.export_rows(s, person_id=p),
     }
 
 

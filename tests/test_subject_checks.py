@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, insert, select
 from bot.core.buttons import NOT_YOURS
 from storage.crypto import NotesCipher
 from storage.db import sync_url
-from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person
+from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person, SignalFlag
 from tests.support.evidence import attempted
 from tests.support.fakes.slack_api import FakeSlack
 from tests.support.nudge_seed import slack_workspace
@@ -37,13 +37,16 @@ BUTTONS = {
     "plan_close": ("manager", "plan", ""),
     "line_accept": ("rep", "line_invite", ""),
     "line_decline": ("rep", "line_invite", ""),
+    "signal_prepare": ("manager", "flag", ""),
+    "signal_dismiss": ("manager", "flag", ""),
+    "signal_snooze": ("manager", "flag", ""),
 }
 NUDGE_KINDS = {"checkin_rep", "pulse", "line_invite", "checkin_manager"}
 _press = itertools.count(1)
 # Ids of each table from a range of its own, so an id named as another kind is never also one of the
 # presser's rows of the right kind by coincidence.
 _ids = {"nudges": itertools.count(700_001), "action_items": itertools.count(800_001),
-        "followups": itertools.count(900_001)}
+        "followups": itertools.count(900_001), "signal_flags": itertools.count(600_001)}
 
 
 @pytest.fixture(scope="module")
@@ -122,19 +125,27 @@ def seed(served: Served, team: str) -> dict[str, dict[str, int]]:
                                  "pulse": nudge("pulse", rep, f"talk:{talk}"),
                                  "line_invite": nudge("line_invite", rep, "invite:999999"), "item": item,
                                  "followup": followup}
-                mine[mgr_uid] = {"checkin_manager": nudge("checkin_manager", mgr, f"talk:{talk}"), "plan": talk}
+                flag = conn.execute(insert(SignalFlag).values(
+                    id=next(_ids["signal_flags"]), workspace_id=ws, rep_id=rep, manager_id=mgr,
+                    key=f"opportunities_falling:{rep}:{now.timestamp()}", kind="opportunities_falling",
+                    strength="strong", status="raised", told_at=now, created_at=now, updated_at=now,
+                ).returning(SignalFlag.id)).scalar_one()
+                mine[mgr_uid] = {"checkin_manager": nudge("checkin_manager", mgr, f"talk:{talk}"), "plan": talk,
+                                 "flag": flag}
     finally:
         engine.dispose()
     return mine
 
 
 def state_of(served: Served) -> tuple:
-    """What a wrongly accepted press would change: check-ins, and the status of every subject."""
+    """What a wrongly accepted press would change: check-ins, and the status of every subject (a signal's
+    "Prepare a conversation" notes the time on the flag)."""
     return (query(served, "SELECT count(*) FROM checkins")[0][0],
             tuple(query(served, "SELECT id, status, due_at FROM nudges ORDER BY id")),
             tuple(query(served, "SELECT id, status FROM conversations ORDER BY id")),
             tuple(query(served, "SELECT id, status FROM action_items ORDER BY id")),
-            tuple(query(served, "SELECT id, status FROM followups ORDER BY id")))
+            tuple(query(served, "SELECT id, status FROM followups ORDER BY id")),
+            tuple(query(served, "SELECT id, status, snoozed_until, prepared_at FROM signal_flags ORDER BY id")))
 
 
 def press(served: Served, fake: FakeSlack, user: str, team: str, action: str, value: str) -> str:

@@ -112,12 +112,13 @@ class AccountService:
                 errors = {"hours": str(exc)}
         elif field == "days" and value:
             errors = await self.update_settings(actor, work_days=_days(value))
-        elif field in workspace_settings.FIELDS and value:
+        elif field in workspace_settings.FIELDS and (value or field == "signals"):
             return await workspace_settings.change(self.db, self.defaults, actor, field, value)
         else:
             return [Say("Usage: /coach settings — or change one: /coach settings tz Europe/Berlin · "
                         "/coach settings hours 08:30-17:00 · /coach settings days sun-thu (workspace admins also: "
-                        "/coach settings checkin-days 1,3,7,14 · /coach settings holidays 2026-12-24,2026-12-25)",
+                        "/coach settings checkin-days 1,3,7,14 · /coach settings holidays 2026-12-24,2026-12-25 · "
+                        "/coach settings signals falling_weeks 3)",
                         tone="error")]
         if errors:
             return [Say(" ".join(errors.values()), tone="error")]

@@ -25,6 +25,14 @@ Handler = Callable[[Any, Person, Any, str], Awaitable[list[Any]]]
 
 
 @dataclass(frozen=True)
+class Then:
+    """What a press leads to after its own transaction is committed: work that takes a road of its own
+    (e.g. starting a talk the way `/coach talk @rep` does), run for the presser; its outputs take this place."""
+
+    run: Callable[[Actor], Awaitable[list[Any]]]
+
+
+@dataclass(frozen=True)
 class Subject:
     """What a pressed button names: a kind, an id, and for some buttons the option chosen ("stuck")."""
 
@@ -80,9 +88,13 @@ class Buttons:
             # A press that alerts someone (a "stuck" check-in) queues it with what the press stored; a press
             # repeated on the same subject and option queues nothing more.
             origin = f"press:{button.action}:{subject.kind}:{subject.id}:{subject.option}"
+            then = [o for o in outputs if isinstance(o, Then)]
+            outputs = [o for o in outputs if not isinstance(o, Then)]
             outputs, queued = await outbox.keep(s, self.ctx.cipher, me, outputs, self.ctx.clock.now(), origin=origin)
         if queued and self._wake is not None:
             self._wake()
+        for step in then:  # after the commit: the road it takes opens its own transaction
+            outputs += await step.run(actor)
         return outputs
 
     @staticmethod

@@ -60,6 +60,9 @@ COMMANDS = {
         Spec("checkin", "checkin [@rep]", "as a rep: tell your manager how your plan is going; "
              "as a manager: note that you checked in with a rep", ("/coach checkin", "/coach checkin @alex"),
              names_people=True),
+        Spec("signals", "signals", "as a rep: what coachbot tells your manager about you; as a manager: the signals "
+             "about your reps (a decline in new opportunities, repeated loss reasons, \u201cstuck\u201d answers...)",
+             ("/coach signals",)),
         Spec("settings", "settings", "your time zone, working hours and days (nudges only arrive inside them)",
              ("/coach settings",), form_when_bare=True),
         Spec("pause", "pause <duration|until date>", "no nudges for a while", ("/coach pause 2w",

@@ -18,6 +18,7 @@ from bot.core.lines import Lines
 from bot.core.nudge_actions import NudgeActions
 from bot.core.retros import RetroService
 from bot.core.runner import UNREADABLE, Clock, Context, FlowRunner, StateUnreadable
+from bot.core.signals import SignalActions
 from bot.core.talks import Talks
 from bot.core.team import TeamService
 from bot.core.views import Plans
@@ -50,11 +51,13 @@ class CoachService:
         self.retros = RetroService(ctx, self.runner)
         self.team = TeamService(ctx, self.lines, wake=self.runner.wake)
         NudgeActions(ctx, self.talks, self.buttons)
+        self.signals = SignalActions(ctx, self.buttons, self.talks.talk)
         self._commands = {
             "help": self._help, "talk": self.talks.talk, "plans": self.talks.plans, "close": self.talks.close,
             "cancel": self._cancel, "checkin": self.checkins.checkin, "settings": self.account.settings_command,
             "pause": self.account.pause, "resume": self.account.resume, "retro": self.retros.retro_command,
             "team": self.team.team, "report": self.team.report, "lost": self.retros.lost,
+            "signals": self.signals.command,
         }
         missing = set(COMMANDS) ^ set(self._commands)
         assert not missing, f"commands registered without a handler, or handled but not registered: {missing}"

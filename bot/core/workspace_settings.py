@@ -1,5 +1,6 @@
 """The workspace's own settings, which only its admins change: the check-in cadence after a talk
-(`settings checkin-days 1,3,7,14`) and the holidays when nobody is nudged (`settings holidays ...`)."""
+(`settings checkin-days 1,3,7,14`), the holidays when nobody is nudged (`settings holidays ...`) and the
+thresholds at which a rep is flagged to their manager (`settings signals falling_weeks 3`)."""
 from __future__ import annotations
 
 import logging
@@ -8,16 +9,21 @@ from typing import Any
 
 from bot.core.identity import Actor, NewPerson, person_for
 from flows.outputs import Refused, Say
+from flows.signals import Thresholds, ThresholdError
+from flows.signals.thresholds import RANGES
+from storage import signal_flags
 from storage.db import Database
 from storage.models import Workspace
+from storage.types import utcnow
 
 log = logging.getLogger("coachbot.settings")
 
-FIELDS = ("checkin-days", "holidays")
+FIELDS = ("checkin-days", "holidays", "signals")
 MAX_CHECKINS = 10  # check-ins after one talk
 MAX_DAY = 60  # working days after the talk
 MAX_HOLIDAYS = 150  # fits the column (ISO dates, comma-separated)
-ADMINS_ONLY = "Only a workspace admin can change the workspace's check-in days and holidays."
+ADMINS_ONLY = "Only a workspace admin can change the workspace's check-in days, holidays and signal thresholds."
+CLEAR = ("default", "none")  # `settings signals <name> default` goes back to the default (no target, for the target)
 
 
 def checkin_days(value: str) -> str | tuple[int, ...]:
@@ -50,7 +56,9 @@ def holidays(value: str) -> str | tuple[date, ...]:
 
 
 async def change(db: Database, defaults: NewPerson, actor: Actor, field: str, value: str) -> list[Any]:
-    """`settings checkin-days|holidays <value>`, for workspace admins."""
+    """`settings checkin-days|holidays <value>` and `settings signals [<name> <value>]`, for workspace admins."""
+    if field == "signals":
+        return await signals(db, defaults, actor, value)
     parsed = checkin_days(value) if field == "checkin-days" else holidays(value)
     async with db.session() as s:
         me = await person_for(s, actor, defaults)
@@ -69,3 +77,47 @@ async def change(db: Database, defaults: NewPerson, actor: Actor, field: str, va
         log.info("workspace setting changed workspace=%s field=%s by=%s", ws.id, field, me.id)
     return [Say(f"Saved for the whole workspace — {field}: {shown}. It applies to plans made from now on.",
                 tone="success")]
+
+
+async def signals(db: Database, defaults: NewPerson, actor: Actor, value: str) -> list[Any]:
+    """`settings signals` lists the thresholds (this workspace's and the defaults); `settings signals <name>
+    <value>` changes one ("default" restores it). Errors are shown as the thresholds word them."""
+    name, _, raw = value.strip().partition(" ")
+    name, raw = name.strip().lower().replace("-", "_"), raw.strip()
+    async with db.session() as s:
+        me = await person_for(s, actor, defaults)
+        if not me.is_admin:
+            return [Refused(ADMINS_ONLY)]
+        stored = await signal_flags.settings_of(s, workspace_id=me.workspace_id)
+        if not name:
+            return [Say(_listing(stored))]
+        if not raw:
+            return [Say(f"Give a value too: /coach settings signals {name} <number> (or “default”).", tone="error")]
+        changed = {k: v for k, v in stored.items() if k != name}
+        if raw.lower() not in CLEAR:
+            changed[name] = raw
+        try:
+            thresholds = Thresholds.from_settings(changed)
+        except ThresholdError as exc:
+            return [Say("Nothing was changed: " + "; ".join(exc.problems) + ".", tone="error")]
+        await signal_flags.save_settings(s, workspace_id=me.workspace_id, settings=thresholds.to_settings(),
+                                         by=me.id, now=utcnow())
+        log.info("signal threshold changed workspace=%s name=%s by=%s", me.workspace_id, name, me.id)
+        shown = getattr(thresholds, name)
+    return [Say(f"Saved for the whole workspace — {name}: {'none' if shown is None else shown}. Signals use it from "
+                "their next check (once a working day).", tone="success")]
+
+
+def _listing(stored: dict[str, Any]) -> str:
+    try:
+        current = Thresholds.from_settings(stored)
+    except ThresholdError:
+        current = Thresholds()  # unusable stored values: the defaults are what applies (logged where read)
+    default = Thresholds()
+    lines = ["Signal thresholds for this workspace (a rep is flagged to their manager at these; change one with "
+             "/coach settings signals <name> <value>, or <name> default):"]
+    for name, (low, high, meaning) in RANGES.items():
+        value, base = getattr(current, name), getattr(default, name)
+        mark = "" if value == base else f" (default {'none' if base is None else base})"
+        lines.append(f"• {name} = {'none' if value is None else value}{mark} — {meaning}; {low} to {high}")
+    return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""Periodic upkeep: this week's digests and pipeline pulses, and forgetting old event ids."""
+"""Periodic upkeep: this week's digests and pipeline pulses, the daily look at signals, and forgetting old
+event ids."""
 from __future__ import annotations
 
 import logging
@@ -6,6 +7,7 @@ from datetime import timedelta
 
 from bot.core import planner
 from bot.ops.data_rights import purge_expired
+from bot.scheduler import signals_job
 from storage import events, lines, nudges, opportunities, people
 from storage.db import Database
 
@@ -28,9 +30,10 @@ async def run(db: Database, clock, retention_months: int = 0) -> dict[str, int]:
         requeued = await nudges.requeue_reachable(s, now=now)
         if requeued:
             log.warning("%d waiting message(s) can be delivered now; due again", requeued)
+    signalled = await signals_job.run(db, clock)  # once a day per workspace; the other runs find it done
     expired = await purge_expired(db, now=now, months=retention_months)
     if any(expired.values()):
         log.warning("retention (%d months): purged %s", retention_months,
                     ", ".join(f"{v} {k}" for k, v in expired.items() if v))
-    return {"planned": planned, "purged_events": purged, "lapsed_invitations": lapsed,
+    return {"planned": planned, "purged_events": purged, "lapsed_invitations": lapsed, **signalled,
             **{f"expired_{k}": v for k, v in expired.items()}}

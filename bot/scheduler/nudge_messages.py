@@ -6,10 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import signals
 from bot.core.nudge_actions import PULSE_CHOICES
 from bot.core.views import NudgeMessage
 from flows.cadence import week_start
 from flows.dates import format_day
+from flows.signals import STRONG, describe
 from flows.subjects import subject_id
 from storage import checkins as checkins_repo, digest, lines, opportunities, people, talks
 from storage.crypto import NotesCipher
@@ -206,7 +208,8 @@ async def _digest(s, cipher, n, recipient, data, now, _batch):
     ranked = []
     for rep in reps:
         sig = await digest.need_signals(s, rep=rep, now=now, manager_id=recipient.id)
-        score, reasons = 0, []
+        found = await signals.digest_lines(s, cipher, rep=rep, manager=recipient, now=now)
+        score, reasons = sum(3 if f.strength == STRONG else 1 for f in found), []
         if sig.open_plans:
             score += 2
             reasons.append("on a plan")
@@ -224,11 +227,19 @@ async def _digest(s, cipher, n, recipient, data, now, _batch):
         if days is None or days >= 7:
             score += 1 + (days or 14) // 7
             reasons.append("no check-in from you yet" if days is None else f"last check-in from you {days} days ago")
-        ranked.append((score, rep.name, reasons))
+        ranked.append((score, rep.name, reasons, [f"   – {describe(f, rep.name)}" for f in found]))
     ranked.sort(key=lambda r: (-r[0], r[1]))
-    lines = tuple(f"{i}. {name} — {', '.join(reasons) or 'all quiet'}" for i, (_, name, reasons) in enumerate(ranked, 1))
+    lines = tuple(line for i, (_, name, reasons, facts) in enumerate(ranked, 1)
+                  for line in (f"{i}. {name} — {', '.join(reasons) or 'all quiet'}", *facts))
     return NudgeMessage(n.id, n.kind, "Who needs your time this week — before asking whether they failed, ask "
                         "whether they got enough of you:", (), lines)
+
+
+async def _signal(s, cipher, n, recipient, data, now, _batch):
+    message = await signals.signal_message(s, cipher, n, recipient, now)
+    if isinstance(message, str):
+        raise Skip(message)
+    return message
 
 
 def _count(n: int, noun: str) -> str:
@@ -268,5 +279,5 @@ BUILDERS = {
     "message": _message, "line_invite": _line_invite, "line_pending": _line_pending,
     "checkin_rep": _checkin_rep, "checkin_manager": _checkin_manager, "action_due": _action_due,
     "review_reminder": _review_reminder, "review_pack": _review_pack, "retro_reminder": _retro_reminder,
-    "followup_due": _followup_due, "pulse": _pulse, "digest": _digest,
+    "followup_due": _followup_due, "pulse": _pulse, "digest": _digest, "signal": _signal,
 }

@@ -14,7 +14,7 @@ from bot.core.service import CoachService
 from flows.engine import Answer
 from storage.crypto import NotesCipher
 from storage.db import Database, migrate
-from storage.models import ActionItem, CheckIn, Conversation, FollowUp, Nudge, Person
+from storage.models import ActionItem, CheckIn, Conversation, FollowUp, Nudge, Person, SignalFlag
 from tests.support.clock import FixedClock
 from tests.support.lines import confirm_line
 
@@ -51,6 +51,9 @@ async def world(sqlite_url):
             # an id no nudge has, so a follow-up also serves as "another kind" for buttons taking any nudge
             s.add(FollowUp(id=500 + alex.id, workspace_id=alex.workspace_id, person_id=alex.id,
                            text_encrypted=service.cipher.encrypt("x")))
+            # a signal told to the rep's manager, with an id no other row has
+            s.add(SignalFlag(id=900 + alex.id, workspace_id=alex.workspace_id, rep_id=alex.id, manager_id=alex.manager_id,
+                             key=f"stuck:{alex.id}:2026-11-23", kind="stuck", strength="strong", told_at=MON))
     yield service
     await db.close()
 
@@ -75,7 +78,8 @@ async def subjects(service: CoachService, workspace_rank: int, user: str) -> dic
              if i.owner_id == me.id]
     plans = [c.id for c in await rows_of(service, Conversation, manager_id=me.id)]
     followups = [f.id for f in await rows_of(service, FollowUp, person_id=me.id)]
-    return {**by_kind, "item": items, "plan": plans, "followup": followups}
+    flags = [f.id for f in await rows_of(service, SignalFlag, manager_id=me.id)]
+    return {**by_kind, "item": items, "plan": plans, "followup": followups, "flag": flags}
 
 
 def value_for(action: str, ident: int) -> str:
@@ -89,10 +93,11 @@ async def test_every_button_refuses_a_subject_that_is_not_the_pressers_own(world
     kinds = {"nudge_checkin": "nudge:checkin_rep", "nudge_checked_in": "nudge:checkin_manager",
              "nudge_send_checkin": "nudge:checkin_manager", "nudge_snooze": "nudge:checkin_rep",
              "pulse": "nudge:pulse", "item_done": "item", "followup_done": "followup", "plan_close": "plan",
-             "line_accept": "nudge:line_invite", "line_decline": "nudge:line_invite"}
+             "line_accept": "nudge:line_invite", "line_decline": "nudge:line_invite", "signal_prepare": "flag",
+             "signal_dismiss": "flag", "signal_snooze": "flag"}
     presser = {"nudge_checkin": alex, "nudge_checked_in": sam, "nudge_send_checkin": sam, "nudge_snooze": alex,
                "pulse": alex, "item_done": alex, "followup_done": alex, "plan_close": sam, "line_accept": alex,
-               "line_decline": alex}
+               "line_decline": alex, "signal_prepare": sam, "signal_dismiss": sam, "signal_snooze": sam}
     assert set(kinds) == set(world.buttons.actions)  # every action of the registry is tried
     checkins = len(await rows_of(world, CheckIn))
     nudge_count = len(await rows_of(world, Nudge))
@@ -115,6 +120,7 @@ async def test_every_button_refuses_a_subject_that_is_not_the_pressers_own(world
     assert len(await rows_of(world, CheckIn)) == checkins and len(await rows_of(world, Nudge)) == nudge_count
     assert all(c.status == "open" for c in await rows_of(world, Conversation))
     assert all(i.status == "open" for i in await rows_of(world, ActionItem))
+    assert all(f.status == "raised" and f.prepared_at is None for f in await rows_of(world, SignalFlag))
 
 
 @pytest.mark.parametrize("value", ["", "abc", "12:" + "x" * 40, "9" * 30, "-1", "1.5:stuck", "²:stuck", "３:stuck"])

@@ -1,0 +1,82 @@
+"""The daily look at every rep's signals: a strong flag not told yet is recorded and its manager hears it
+within a working day (a "signal" nudge placed in their next working hours).
+
+Once a day per workspace, at most `cap` reps a run: a run that stops at the cap says so in the log and
+in what it returns, and the next run goes on from the rep it reached.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.core import planner
+from bot.core.identity import zone_of
+from bot.core.signals import raised, thresholds_for
+from flows.cadence import NudgeSpec
+from flows.signals import STRONG, Thresholds
+from flows.subjects import subject
+from storage import nudges, people, signal_flags
+from storage.db import Database
+from storage.models import Person, SignalFlag, Workspace
+
+log = logging.getLogger("coachbot.signals")
+
+CAP = 300  # reps looked at in one run (each is a handful of bounded queries)
+
+
+async def run(db: Database, clock, *, cap: int = CAP) -> dict[str, int]:
+    """Close flags of lines that moved, then look at the reps of each workspace not yet looked at today."""
+    now = clock.now()
+    today = now.date()  # a workspace's day for this purpose; each rep's facts are read in their own days
+    checked = told = 0
+    async with db.session() as s:
+        closed = await signal_flags.close_moved(s, now=now)
+        todo = await signal_flags.workspaces_to_check(s, today=today)
+    waiting = 0
+    for workspace_id, after in todo:
+        room = cap - checked
+        if room <= 0:
+            waiting += 1
+            continue
+        async with db.session() as s:
+            reps = await signal_flags.reps_to_check(s, workspace_id=workspace_id, after=after, limit=room)
+            workspace = await s.get(Workspace, workspace_id)
+            thresholds = await thresholds_for(s, workspace_id=workspace_id)
+            for rep in reps:
+                told += await check_rep(s, rep=rep, workspace=workspace, thresholds=thresholds, now=now)
+            checked += len(reps)
+            more = len(reps) == room  # stopped at the cap: there may be more reps after the last one
+            if more:
+                waiting += 1
+            await signal_flags.mark_checked(s, workspace_id=workspace_id, today=today,
+                                            cursor=reps[-1].id if more and reps else None, now=now)
+    if waiting:
+        log.warning("signals: looked at %d reps (the cap per run); %d workspace(s) wait for the next run",
+                    checked, waiting)
+    return {"signals_checked": checked, "signals_told": told, "signals_closed": closed,
+            "signals_workspaces_waiting": waiting}
+
+
+async def check_rep(s, *, rep: Person, workspace: Workspace | None, thresholds: Thresholds, now: datetime) -> int:
+    """Record the rep's strong flags their manager hasn't been told (or whose snooze is over, still
+    raised) and queue one signal to the manager for each; returns how many were queued."""
+    manager = await people.get_person(s, workspace_id=rep.workspace_id, person_id=rep.manager_id or -1)
+    if manager is None:
+        return 0
+    strong = {f.key: f for f in await raised(s, rep=rep, manager_id=manager.id, now=now, thresholds=thresholds)
+              if f.strength == STRONG}
+    rows: list[SignalFlag] = []
+    for key, flag in strong.items():
+        row = await signal_flags.raise_flag(s, rep=rep, manager_id=manager.id, key=key, kind=flag.kind,
+                                            strength=flag.strength, now=now)
+        if row is not None:
+            rows.append(row)
+    rows += await signal_flags.wake_snoozed(s, rep_id=rep.id, manager_id=manager.id, keys=set(strong), now=now)
+    if not rows:
+        return 0
+    day = now.astimezone(zone_of(manager)).date()
+    placed = [planner.placed(NudgeSpec("signal", "manager", day, subject("flag", row.id),
+                                       f"{subject('flag', row.id)}:told:{int(row.told_at.timestamp())}"),
+                             manager, workspace, now, {"rep": rep.name})
+              for row in rows]
+    return await nudges.schedule(s, placed, now=now)

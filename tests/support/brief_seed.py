@@ -17,10 +17,11 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 async def seed_record(db: Database, cipher: NotesCipher, *, platform: str, team: str, manager: tuple[str, str],
-                      rep: tuple[str, str], today: date, confirmed: bool = True) -> dict:
+                      rep: tuple[str, str], today: date, confirmed: bool = True, more_losses: int = 0) -> dict:
     """Seed `rep` (platform id, name) reporting to `manager` since 60 days before `today` (UTC people), with
     a record in the four weeks before `today`'s week; returns the dates a test names. With `confirmed`
-    False the rep has the same record but no line to anyone (a manager who asks is only invited)."""
+    False the rep has the same record but no line to anyone (a manager who asks is only invited);
+    `more_losses` adds that many lost deals with long typed names (a brief too long to show whole)."""
     w = week_of(today)
     weeks = [w - timedelta(weeks=n) for n in (4, 3, 2, 1)]
     async with db.session() as s:
@@ -40,6 +41,12 @@ async def seed_record(db: Database, cipher: NotesCipher, *, platform: str, team:
                                                lost_on=lost, now=at(lost))
             await retros.complete(s, cipher, retro=retro, answers={"primary": reason, "evidence": evidence},
                                   now=at(lost + timedelta(days=1)))
+        for i in range(more_losses):
+            lost = weeks[i % 4] + timedelta(days=i % 5)
+            retro, _ = await retros.open_retro(s, workspace_id=ws.id, deal_key=f"seed:more:{i}", rep=alex, lost_on=lost,
+                                               deal_name=f"<{'Long deal name & more ' * 10}{i}>", now=at(lost))
+            await retros.complete(s, cipher, retro=retro, answers={"primary": "budget", "evidence": "our_read"},
+                                  now=at(lost))
         for day, status in ((weeks[0] + timedelta(days=1), "on_track"), (weeks[2] + timedelta(days=1), "need_hand"),
                             (weeks[3] + timedelta(days=1), "stuck")):
             await checkins.record_checkin(s, cipher, rep=alex, author=alex, kind="rep", status=status, note=None,

@@ -58,7 +58,8 @@ def _mark_rep(t: str, rep: str) -> str:
     name = rep.split()[0] if rep and rep.strip() and rep.strip().lower() != "the rep" else ""
     if not name:
         return t
-    return re.sub(r"(?<![\w'])" + re.escape(name) + r"(?![\w])", lambda m: REP_MARK * len(m.group(0)), t, flags=I)
+    # as typed: a rep called Will or May must not turn "you will" or "you may" into the rep
+    return re.sub(r"(?<![\w'])" + re.escape(name) + r"(?![\w])", lambda m: REP_MARK * len(m.group(0)), t)
 
 
 def _one_hearsay_per_sentence(t: str, found: list[Finding]) -> list[Finding]:

@@ -238,3 +238,12 @@ def test_structural_hints_quote_the_phrase_and_ask_for_specifics(sentence, quote
     assert quoted, [h.quote for h in hints]
     assert f"“{quote}”" in quoted[0].message
     assert advice in quoted[0].message.lower()
+
+
+def test_the_rep_is_judged_by_name_and_a_name_that_is_a_word_stays_a_word():
+    assert "mind_reading" in codes(check_observed("Priya doesn't care about the Acme renewal.", "Priya Raman"))
+    assert "label" in codes(check_observed("Priya is the weakest closer on the team.", "Priya Raman"))
+    # the rep's own words, heard first-hand, are not hearsay; someone else's are
+    assert "hearsay" not in codes(check_observed("Priya told me on 3 Nov that the quote was late.", "Priya Raman"))
+    assert "hearsay" in codes(check_observed("Sam told me Priya was late to the Acme call on 3 Nov.", "Priya Raman"))
+    assert check_observed("On 3 Nov you said you will send the Acme quote; it went out on 9 Nov.", "Will Smith") == []

@@ -136,6 +136,15 @@ def patterns() -> dict[str, list[re.Pattern[str]]]:
             # "a born procrastinator", "a serial over-promiser"
             re.compile(subj + COPULA + r"\s+(?:\w+\s+)?(?P<q>(?:a|an)\s+(?:born|natural|typical|classic|serial|habitual|chronic|"
                        r"compulsive|notorious|total|complete|real)\s+[\w-]+)", I),
+            # "you're a showboat", "a lightweight": in a statement of what was seen, "you are a X"
+            # is a verdict unless X is a role ("an AE", "a member of ...") or a measure ("a day late")
+            re.compile(subj + COPULA + r"\s+(?:just\s+|simply\s+|basically\s+|honestly\s+|frankly\s+|sort of\s+|kind of\s+)?"
+                       r"(?P<q>(?:a|an)\s+(?!" + alt(wc.ROLES) + r"\b)(?!" + states + r"\b)[a-z][\w-]*(?:\s+(?!" + alt(wc.ROLES)
+                       + r"\b|of\b|on\b|in\b|at\b|for\b|with\b|to\b|who\b|that\b|and\b|but\b)[a-z][\w-]*)?)\b", I),
+            # "you're very rigid", "way too casual": a graded adjective said of the person
+            re.compile(subj + COPULA + r"\s+(?P<q>" + alt(wc.INTENSIFIERS) + r"\s+(?!" + states + r"\b|" + alt(wc.MENTAL_STATES)
+                       + r"\b|much\b|many\b|long\b|soon\b|few\b|little\b|often\b|far\b|close\b|near\b|busy\b|quick\b|"
+                       r"fast\b|good\b|helpful\b|clear\b|sure\b|keen\b)[a-z][\w-]+)\b", I),
             # "you act like a junior rep", "behaving like a child"
             re.compile(r"(?P<q>\b(?:act|acts|acted|acting|behave|behaves|behaved|behaving)\s+like\s+(?:a|an|the|some)\s+[\w-]+(?:\s+[\w-]+)?)", I),
             re.compile(subj + COPULA + r"\s+(?P<q>like\s+(?:a|an)\s+[\w-]+(?:\s+[\w-]+)?)", I),

@@ -66,6 +66,26 @@ PERSON_NOUNS = [
     r"employee", r"individual", r"teammate", r"team member", r"account executive", r"salesman",
     r"saleswoman", r"[a-z]+(?:er|or|ist)s?",
 ]
+# What someone simply is at work: "you're an AE on the enterprise team", "a member of the Acme team".
+ROLES = [
+    r"rep", r"ae", r"sdr", r"bdr", r"se", r"csm", r"am", r"manager", r"member", r"part", r"lead",
+    r"owner", r"co-owner", r"account executive", r"account manager", r"senior", r"junior", r"new",
+    r"recent", r"first", r"second", r"third", r"contractor", r"guest", r"speaker", r"participant",
+    r"attendee", r"backup", r"sponsor", r"day", r"week", r"month", r"few", r"couple", r"lot", r"bit",
+    r"little", r"while", r"mentor", r"buddy", r"trainee", r"graduate", r"director", r"vp", r"founder",
+    r"hire", r"joiner", r"starter", r"salesperson", r"seller", r"user", r"admin", r"approver",
+    r"reviewer", r"signatory", r"champion", r"contact", r"point", r"full-time", r"part-time",
+    r"permanent", r"temporary", r"remote", r"regional", r"named", r"key", r"main", r"primary",
+    r"secondary", r"single", r"sole", r"one", r"no-show", r"day late", r"fan", r"candidate",
+]
+# Words that grade whatever adjective follows them: "you're very rigid", "way too casual".
+INTENSIFIERS = [
+    r"very", r"so", r"really", r"quite", r"incredibly", r"extremely", r"pretty", r"rather", r"fairly",
+    r"too", r"way too", r"far too", r"much too", r"a bit", r"a little", r"somewhat", r"overly",
+    r"excessively", r"super", r"hugely", r"deeply", r"painfully", r"terribly", r"awfully", r"bloody",
+    r"seriously", r"unbelievably", r"ridiculously", r"remarkably", r"notably", r"particularly",
+]
+
 # "-er" words that are not people ("the lowest number", "the biggest customer" is not the rep).
 NOT_PERSON_ER = [
     r"number", r"quarter", r"order", r"customer", r"buyer", r"partner", r"letter", r"answer",

@@ -79,4 +79,7 @@ async def check_rep(s, *, rep: Person, workspace: Workspace | None, thresholds: 
                                        f"{subject('flag', row.id)}:told:{int(row.told_at.timestamp())}"),
                              manager, workspace, now, {"rep": rep.name})
               for row in rows]
-    return await nudges.schedule(s, placed, now=now)
+    await nudges.schedule(s, placed, now=now)
+    # Each row is newly raised (or woken) here with a fresh key: counted by rows, since schedule's count comes
+    # from a rowcount that PostgreSQL's driver may give as -1 for a multi-row INSERT ... ON CONFLICT DO NOTHING.
+    return len(placed)

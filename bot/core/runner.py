@@ -258,7 +258,8 @@ class FlowRunner:
 
     async def _with_current_names(self, s, state: FlowState) -> FlowState:
         """The state with the names of the people it is about as stored now: a flow started under a
-        stand-in name (the profile arrived late) shows the real one from its next step on."""
+        stand-in name (the profile arrived late) shows the real one from its next step on. A talk's
+        brief of the rep's records is dropped once the rep no longer reports to the manager."""
         params = dict(state.params)
         for name_key, id_key in (("rep", "rep_id"), ("manager", "manager_id")):
             person_id = params.get(id_key)
@@ -266,4 +267,8 @@ class FlowRunner:
                 person = await s.get(Person, person_id)
                 if person is not None and person.name != params[name_key]:
                     params[name_key] = person.name
+        if "brief" in params:
+            rep = await s.get(Person, params["rep_id"]) if isinstance(params.get("rep_id"), int) else None
+            if rep is None or rep.manager_id != params.get("manager_id"):
+                del params["brief"]  # the line ended: the rep's records are no longer this manager's to see
         return state if params == state.params else replace(state, params=params)

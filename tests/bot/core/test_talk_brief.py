@@ -79,3 +79,19 @@ async def test_a_pending_manager_sees_none_of_the_reps_facts(service_on, db_url,
     async with service.db.session() as s:
         row = (await s.execute(select(FlowSession))).scalar_one()
     assert "brief" not in service.cipher.decrypt(row.state_encrypted)["params"]
+
+
+async def test_once_the_line_ends_a_talk_in_progress_shows_the_reps_facts_no_more(service_on, db_url, clock):
+    service = service_on(db_url)
+    await seed_record(service.db, service.cipher, platform="slack", team="T1", manager=("U0SAM", "Sam"), rep=ALEX,
+                      today=clock.now().date())
+    assert prompt_of(await service.command(SAM, parse("talk <@U0ALEX|Alex>"))).notes
+    removed = await service.command(SAM, parse("team remove <@U0ALEX|Alex>"))
+    assert "Removed Alex" in removed[0].text
+    again = prompt_of(await service.command(SAM, parse("talk <@U0ALEX|Alex>")))
+    assert again.step_id == "raised_before" and again.notes == ()
+    step1 = prompt_of(await service.answer(SAM, Answer("no")))
+    assert step1.notes == () and step1.value is None
+    async with service.db.session() as s:
+        row = (await s.execute(select(FlowSession))).scalar_one()
+    assert "brief" not in service.cipher.decrypt(row.state_encrypted)["params"]  # gone from the stored state too

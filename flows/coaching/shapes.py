@@ -24,6 +24,11 @@ MODS = (r"(?:\s+(?:so|such|too|really|very|pretty|quite|a bit|a little|way|just|
         r"massively|hugely|a|an|such a|a real|a total|a complete|an absolute|a bit of a|bit of a|"
         r"something of a|a little bit|fairly|somewhat|still|also|now|getting|increasingly|"
         r"consistently|rather a|quite a|the|one of the|a pretty|a very|a really|becoming))*")
+# The same grading words without articles: after "a"/"the" comes a noun ("a day late", "a speaker").
+ADV_MODS = (r"(?:\s+(?:so|too|really|very|pretty|quite|a bit|a little|way|just|incredibly|extremely|rather|"
+            r"kind of|sort of|honestly|frankly|far|often|always|sometimes|generally|clearly|obviously|simply|"
+            r"totally|completely|utterly|absolutely|seriously|genuinely|bloody|massively|hugely|fairly|"
+            r"somewhat|still|also|now|getting|increasingly|consistently|becoming|not))*")
 SPEAKER = r"(?:i|i'm|i am|i've|i have|i was|i feel|i felt|me)"
 
 
@@ -67,7 +72,8 @@ def patterns() -> dict[str, list[re.Pattern[str]]]:
     trait = alt(wc.TRAITS_ANYWHERE + wc.TRAITS_OF_PERSON)
     states = alt(wc.STATES)
     person = r"(?!" + alt(wc.NOT_PERSON_ER) + r"\b)" + alt(wc.PERSON_NOUNS)
-    sup = r"(?:(?:most|least|more|less)\s+[\w-]+|(?!(?:interest|request|honest|modest|rest|test|west|latest|biggest|largest)\b)[a-z]+est|worst|best)"
+    sup = (r"(?:(?:most|least|more|less)\s+[\w-]+|(?!(?:interest|request|honest|modest|rest|test|west|latest|biggest|largest|newest|oldest|youngest|earliest|"
+           r"longest|shortest|tallest|nearest)\b)[a-z]+est|worst|best)")
     group = r"(?:\s+(?:on|in|of|at|among|across)\s+(?:the|my|our|this|your|his|her|all)\s+(?:whole\s+|entire\s+)?[\w-]+)?"
     quality = alt(wc.QUALITIES)
     verbs_aux = (r"(?:\s*(?:'re|are|is|'s|were|was|'ve|have|has|had|'d|do|does|did|don't|doesn't|didn't|"
@@ -127,12 +133,12 @@ def patterns() -> dict[str, list[re.Pattern[str]]]:
             re.compile(subj + COPULA + MODS + r"\s+(?P<q>(?!" + states + r"\b)(?:un|in|im|ir|dis)[a-z]{3,}(?:ous|ive|ent|ant|able|ible|al|ful|ed|ic|ing))\b(?!\s+(?:for|to|with|by|from|on|at|in)\b)", I),
             re.compile(r",\s+(?P<q>not (?:a|an) " + person + r")\b", I),
             # "rubbish at forecasting", "not good at cold outreach": a verdict on an ability
-            re.compile(subj + COPULA + MODS + r"\s+(?P<q>(?:not\s+)?(?!" + states + r"\b|there\b|here\b|back\b|home\b|still\b|"
+            re.compile(subj + COPULA + ADV_MODS + r"\s+(?P<q>(?:not\s+)?(?!" + states + r"\b|there\b|here\b|back\b|home\b|still\b|"
                        r"already\b|all\b|even\b|in\b|out\b|onsite\b|on\b|both\b)[a-z-]+\s+at\s+(?:[\w-]+ing|\w+)(?:\s+[\w-]+)?)", I),
             # "bossy", "chatty", "flaky": an adjective in -y said of the person
-            re.compile(subj + COPULA + MODS + r"\s+(?P<q>(?!" + states + r"\b|happy|sorry|busy|ready|early|away|angry|worry|"
+            re.compile(subj + COPULA + ADV_MODS + r"\s+(?P<q>(?!" + states + r"\b|happy|sorry|busy|ready|early|away|angry|worry|"
                        r"very|pretty|only|fairly|really|likely|unlikely|lucky|unlucky|healthy|any|many|key|ready|by|my|"
-                       r"[a-z]+ly\b|[a-z]+ty\b)[a-z]{2,}y)\b(?![\w'-])", I),
+                       r"[a-z]+ly\b|[a-z]+ty\b|[a-z]+[aeiou]y\b|[a-z]+[ao]ry\b)[a-z]{2,}y)\b(?![\w'-])", I),
             # "a born procrastinator", "a serial over-promiser"
             re.compile(subj + COPULA + r"\s+(?:\w+\s+)?(?P<q>(?:a|an)\s+(?:born|natural|typical|classic|serial|habitual|chronic|"
                        r"compulsive|notorious|total|complete|real)\s+[\w-]+)", I),

@@ -77,6 +77,7 @@ ROLES = [
     r"reviewer", r"signatory", r"champion", r"contact", r"point", r"full-time", r"part-time",
     r"permanent", r"temporary", r"remote", r"regional", r"named", r"key", r"main", r"primary",
     r"secondary", r"single", r"sole", r"one", r"no-show", r"day late", r"fan", r"candidate",
+    r"hour", r"minute", r"quarter", r"year", r"half", r"fortnight", r"touch (?:late|early)",
 ]
 # Words that grade whatever adjective follows them: "you're very rigid", "way too casual".
 INTENSIFIERS = [

@@ -12,7 +12,7 @@ from bot.core.views import last_of
 from bot.slack import blocks, pulse
 from bot.slack.acks import errors_ack, view_ack
 from bot.slack.auth import actor_of
-from bot.slack.listeners.base import ListenerBase
+from bot.slack.listeners.show import Delivery
 from flows.outputs import Refused
 
 log = logging.getLogger("coachbot.slack")
@@ -20,7 +20,7 @@ log = logging.getLogger("coachbot.slack")
 HOME_CHANGING = ("item_done", "plan_close", "nudge_checked_in")
 
 
-class NudgeListeners(ListenerBase):
+class NudgeListeners(Delivery):
     """Buttons on nudge DMs, and the events that end an install."""
 
     async def on_nudge_button(self, ack, body: dict, action: dict, respond, client: AsyncWebClient, context) -> None:
@@ -35,6 +35,9 @@ class NudgeListeners(ListenerBase):
                 await self.open_view(client, body["trigger_id"], pulse.count_view(ask))
                 return
             screen = screen_of(outputs)
+            if screen.prompt is not None:  # a press that starts a flow (a signal's "Prepare a conversation")
+                await self.open_view(client, body["trigger_id"], self.view_of(screen))  # where /coach talk opens it
+                return
             for notice in screen.notices:
                 if not notice.queued:  # a queued one is the dispatcher's, checked against the DM history
                     await self.dm(client, notice.external_id, notice.output, actor.workspace)

@@ -89,6 +89,16 @@ def test_the_manager_hears_a_falling_pulse_once_and_only_they_can_act_on_it(serv
     served.command("signals", user=rep)
     assert fake.wait_for_response(rep, containing="Your manager was told: your new opportunities were 4, 2, 1, 0")
 
+    trigger = fake.trigger()
+    reply = served.click(buttons["Prepare a conversation with Alex Reed"]["action_id"],
+                         buttons["Prepare a conversation with Alex Reed"]["value"], user=mgr, channel="D" + mgr[1:],
+                         message_ts="1.1", container="message", trigger_id=trigger,
+                         response_url=fake.response_url(f"{mgr}-prepare"))
+    assert reply.status == 200, reply
+    opened = fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trigger)[-1]
+    assert "Alex Reed" in flat(opened.body) and opened.body["view"]["callback_id"] != "notice", opened.body  # the talk's first step, opened where /coach talk opens it
+    assert query(served, "SELECT prepared_at IS NOT NULL FROM signal_flags") in ([(1,)], [(True,)])
+
     press(served, fake, mgr, buttons["Dismiss"], "dismiss")
     assert fake.wait_for_response(mgr, containing="Dismissed — I won't raise this about Alex Reed again")
     assert eventually(lambda: query(served, "SELECT status FROM signal_flags") == [("dismissed",)])

@@ -17,37 +17,39 @@ DRAFT_MOST = DEFAULT_MAX[InputKind.LONG_TEXT]  # what a step-1 answer may hold
 
 def step1_draft(b: Brief) -> str:
     """An opening for step 1 made only of the brief's dated records, in the manager's voice ("you" is
-    the rep); empty when nothing is recorded. No labels or judgements: each sentence is a record."""
-    sentences: list[str] = []
+    the rep); empty when nothing is recorded. No labels or judgements: each sentence is a record, and
+    one the step-1 checks would question (a deal named like an opinion) is said without the typed name,
+    or left to the brief above and counted."""
+    facts: list[tuple[str, ...]] = []  # each fact as its wordings, the fullest first
     known = [w for w in b.weeks if w.count is not None]
     if known:
         counts = and_([str(w.count) if w.count is not None else "no answer" for w in b.weeks])
-        sentences.append(f"In the {span(b)}, your new opportunities were {counts} "
-                         f"({sources(known, 'your')}).")
+        facts.append((f"In the {span(b)}, your new opportunities were {counts} ({sources(known, 'your')}).",))
     for loss in b.losses[:MOST_LINES - 1]:
-        sentences.append(_loss_sentence(loss))
+        facts.append(_loss_sentences(loss))
     if len(b.losses) >= MOST_LINES:
         rest = b.losses[MOST_LINES - 1:]
-        sentences.append(f"{len(rest)} more deals were lost between {day(rest[0].on, True)} and "
-                         f"{day(rest[-1].on, True)}.")
+        facts.append((f"{len(rest)} more deals were lost between {day(rest[0].on, True)} and "
+                      f"{day(rest[-1].on, True)}.",))
     needs = [a for a in b.answers if a.status != "on_track"]
     if needs:
         said = and_([f"“{ANSWER_LABELS[a.status]}” on {day(a.on, True)}" for a in needs])
-        sentences.append(f"In your check-ins you answered {said}.")
+        facts.append((f"In your check-ins you answered {said}.",))
     if b.unanswered:
-        sentences.append(f"The check-in{'s' if len(b.unanswered) > 1 else ''} sent on "
-                         f"{and_([day(d, True) for d in b.unanswered])} "
-                         f"{'have' if len(b.unanswered) > 1 else 'has'} no answer.")
+        facts.append((f"The check-in{'s' if len(b.unanswered) > 1 else ''} sent on "
+                      f"{and_([day(d, True) for d in b.unanswered])} "
+                      f"{'have' if len(b.unanswered) > 1 else 'has'} no answer.",))
     if b.plan is not None:
-        sentences.append(_plan_sentence(b.plan, b.today))
-    return _within(sentences, DRAFT_MOST)
+        facts.append((_plan_sentence(b.plan, b.today),))
+    sentences = [next((w for w in wordings if _reads_as_fact(w, b.rep)), None) for wordings in facts]
+    return _within([w for w in sentences if w], DRAFT_MOST, sum(w is None for w in sentences))
 
 
-def _within(sentences: list[str], most: int) -> str:
-    """The sentences joined, as many whole ones as fit in `most` characters; the ones left out are
-    counted in a last sentence rather than cut."""
+def _within(sentences: list[str], most: int, left_out: int = 0) -> str:
+    """The sentences joined, as many whole ones as fit in `most` characters; the ones left out (and
+    `left_out` more) are counted in a last sentence rather than cut."""
     for keep in range(len(sentences), -1, -1):
-        left = len(sentences) - keep
+        left = len(sentences) - keep + left_out
         tail = [f"({left} more fact{'s are' if left != 1 else ' is'} in the brief above.)"] if left else []
         text = " ".join(sentences[:keep] + tail)
         if len(text) <= most:
@@ -55,20 +57,17 @@ def _within(sentences: list[str], most: int) -> str:
     return ""
 
 
-def _loss_sentence(loss: Loss) -> str:
+def _loss_sentences(loss: Loss) -> tuple[str, str]:
+    """A lost deal as a sentence with its typed name, and without it."""
     on = day(loss.on, True)
     if loss.cause is None:
         tail = "; its retrospective isn't finished yet"
     else:
         cause = REASON_LABELS.get(loss.cause, loss.cause).lower()
-        tail = {True: f"; the buyer told us the main reason was {cause}",
-                False: f"; the retrospective gives {cause} as the main reason, without the buyer's word"}.get(
-            loss.buyer_confirmed, f"; the retrospective gives {cause} as the main reason; the buyer wasn't asked")
-    named = f"The deal “{clip(loss.deal)}” was lost on {on}{tail}."
-    # A deal's name is typed by people: if it reads like an opinion to the step-1 checks, leave it out.
-    if _reads_as_fact(named):
-        return named
-    return f"A deal was lost on {on}{tail}."
+        how = {True: "the buyer's own answer", False: "our read; the buyer hasn't confirmed it"}.get(
+            loss.buyer_confirmed, "the buyer wasn't asked")
+        tail = f"; its retrospective gives {cause} as the main reason ({how})"
+    return f"The deal “{clip(loss.deal)}” was lost on {on}{tail}.", f"A deal was lost on {on}{tail}."
 
 
 def _plan_sentence(plan: LastPlan, today: date) -> str:
@@ -92,5 +91,5 @@ def _plan_sentence(plan: LastPlan, today: date) -> str:
             f"for you: {and_(parts)}.")
 
 
-def _reads_as_fact(sentence: str) -> bool:
-    return not [f for f in check_observed(sentence) if f.code != "no_specifics"]
+def _reads_as_fact(sentence: str, rep: str) -> bool:
+    return not [f for f in check_observed(sentence, rep) if f.code != "no_specifics"]

@@ -81,8 +81,10 @@ def test_the_draft_is_made_of_the_records_only_and_passes_the_step1_checks():
     draft = step1_draft(build_brief(FACTS, PLAN, "Alex", TODAY))
     assert draft.startswith("In the weeks of 2 Nov – 23 Nov 2026, your new opportunities were 4, 2, 1 and 0 "
                             "(from your weekly pulse answers).")
-    assert "The deal “Acme Corp” was lost on 12 Nov 2026; the buyer told us the main reason was price." in draft
-    assert "without the buyer's word" in draft and "the buyer wasn't asked" in draft
+    assert ("The deal “Acme Corp” was lost on 12 Nov 2026; its retrospective gives price as the main reason "
+            "(the buyer's own answer).") in draft
+    assert "timing as the main reason (our read; the buyer hasn't confirmed it)" in draft
+    assert "no decision / status quo as the main reason (the buyer wasn't asked)" in draft
     assert "“Could use a hand” on 17 Nov 2026 and “Stuck” on 24 Nov 2026" in draft
     assert "The check-in sent on 26 Nov 2026 has no answer." in draft
     assert "The plan we agreed on 20 Oct 2026 had 1 action for you: 1 not done (due 6 Nov 2026)." in draft
@@ -93,9 +95,17 @@ def test_a_deal_name_that_reads_as_an_opinion_never_makes_the_draft_draw_a_hint(
     facts = RepFacts(rep=7, losses=(Loss(date(2026, 11, 12), "He is always lazy, I heard", "price", True),))
     draft = step1_draft(build_brief(facts, None, "Alex", TODAY))
     # Quoted, the name is a record's name; were it ever read as the manager's words, it is left out.
-    assert draft in ("The deal “He is always lazy, I heard” was lost on 12 Nov 2026; the buyer told us the main "
-                     "reason was price.", "A deal was lost on 12 Nov 2026; the buyer told us the main reason was price.")
+    tail = "was lost on 12 Nov 2026; its retrospective gives price as the main reason (the buyer's own answer)."
+    assert draft in (f"The deal “He is always lazy, I heard” {tail}", f"A deal {tail}")
     assert check_observed(draft, "Alex") == []
+
+
+def test_a_fact_no_wording_of_which_reads_as_a_fact_is_left_to_the_brief_and_counted(monkeypatch):
+    from flows.brief import draft as module
+
+    monkeypatch.setattr(module, "_reads_as_fact", lambda sentence, rep: "deal" not in sentence.lower())
+    draft = step1_draft(build_brief(FACTS, PLAN, "Alex", TODAY))
+    assert "Acme" not in draft and draft.endswith("(4 more facts are in the brief above.)")
 
 
 def test_long_briefs_say_how_many_are_not_shown_and_the_draft_fits_its_box():

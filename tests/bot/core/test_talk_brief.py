@@ -45,7 +45,7 @@ async def test_a_confirmed_managers_talk_opens_with_the_brief_and_offers_a_draft
     step1 = prompt_of(await service.answer(SAM, Answer("no")))
     assert step1.step_id == "observed" and step1.value == step1.suggestion
     draft = step1.value
-    assert "your new opportunities were 4, 2, 1 and 0" in draft and "the buyer told us the main reason was price" in draft
+    assert "your new opportunities were 4, 2, 1 and 0" in draft and "price as the main reason (the buyer's own answer)" in draft
     assert check_observed(draft, "Alex") == []
 
     own = prompt_of(await service.answer(SAM, Answer(draft)))  # the draft taken as it is

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flows.coaching import wordclasses as wc
 from flows.coaching.hearsay import find_hearsay
 from flows.coaching.shapes import REP_MARK, Finding, clause_start, patterns
+from flows.coaching.specifics import has_specifics
 from flows.coaching.wordclasses import alt
 
 I = re.IGNORECASE
@@ -110,6 +111,12 @@ def _label(t: str, p) -> list[Finding]:
             quote = m.group("q").strip()
             if re.fullmatch(alt(wc.STATES), quote, I) or re.fullmatch(alt(wc.MENTAL_STATES), quote, I):
                 continue
+            out.append(Finding("label", quote, m.start("q"), m.start("q") + len(quote)))
+    for m in p["label_open"][0].finditer(t):
+        start = clause_start(t, m.start("q"))
+        end = re.search(r"[.;!?](?:\s|$)|,\s+(?:and|but|so|which)\b|\s+and\s+(?:you|i|the|he|she)\b|$", t[m.end("q"):])
+        if not has_specifics(t[start:m.end("q") + (end.start() if end else 0)]):
+            quote = m.group("q").strip()
             out.append(Finding("label", quote, m.start("q"), m.start("q") + len(quote)))
     return out
 

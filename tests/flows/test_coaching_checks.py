@@ -247,3 +247,17 @@ def test_the_rep_is_judged_by_name_and_a_name_that_is_a_word_stays_a_word():
     assert "hearsay" not in codes(check_observed("Priya told me on 3 Nov that the quote was late.", "Priya Raman"))
     assert "hearsay" in codes(check_observed("Sam told me Priya was late to the Acme call on 3 Nov.", "Priya Raman"))
     assert check_observed("On 3 Nov you said you will send the Acme quote; it went out on 9 Nov.", "Will Smith") == []
+
+
+@pytest.mark.parametrize("sentence,is_label", [
+    ("You're a showboat in team meetings.", True),
+    ("You're a lightweight in negotiations.", True),
+    ("You're very rigid in discovery.", True),
+    ("You were a day late with the Acme quote on 3 Nov.", False),
+    ("You were a judge at the 9 Nov hackathon, which overlapped with the Globex demo.", False),
+    ("You're an AE on the enterprise team, and your Q3 number was 210k against 400k.", False),
+    ("You were the most senior AE on the Umbrella pitch on 6 Nov and didn't speak until minute 35.", False),
+    ("You're the newest AE on the team, since 3 August, and you have closed 1 deal.", False),
+])
+def test_you_are_a_x_is_a_verdict_unless_x_is_a_role_held_in_a_dated_event(sentence, is_label):
+    assert ("label" in codes(check_observed(sentence, "Alex"))) is is_label

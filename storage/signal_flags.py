@@ -107,6 +107,15 @@ async def open_for_manager(s: AsyncSession, *, manager: Person) -> list[SignalFl
     return list((await s.execute(q)).scalars())
 
 
+async def prepared_for(s: AsyncSession, *, manager_id: int, rep_id: int) -> list[SignalFlag]:
+    """The manager's open flags about the rep from which they pressed "Prepare a conversation", latest first
+    (what a talk's opening brief can start from)."""
+    q = (select(SignalFlag).where(SignalFlag.manager_id == manager_id, SignalFlag.rep_id == rep_id,
+                                  SignalFlag.status != "closed", SignalFlag.prepared_at.is_not(None))
+         .order_by(SignalFlag.prepared_at.desc(), SignalFlag.id.desc()))
+    return list((await s.execute(q)).scalars())
+
+
 async def reps_to_check(s: AsyncSession, *, workspace_id: int, after: int, limit: int) -> list[Person]:
     """Reps with a confirmed manager in the workspace who haven't opted out, by id after `after`."""
     q = (select(Person).where(Person.workspace_id == workspace_id, Person.manager_id.is_not(None),

@@ -14,7 +14,7 @@ from bot.core.identity import Actor
 from bot.ops import data_rights
 from bot.scheduler import housekeeping
 from flows.outputs import Prompt
-from storage import opportunities
+from storage import opportunities, signal_flags
 from storage.models import Nudge, Person, SignalFlag, Workspace
 from tests.bot.scheduler.test_scheduler import World
 from tests.support.clock import FixedClock
@@ -155,7 +155,10 @@ async def test_prepare_starts_the_talk_by_its_own_road_and_notes_the_flag(world)
     _, action, value = world.sender.buttons[world.button("Prepare a conversation with Alex")]
     out = await world.service.buttons.press(SAM, action, value)
     assert any(isinstance(o, Prompt) for o in out), out
-    assert (await flag_row(world)).prepared_at is not None
+    row = await flag_row(world)
+    assert row.prepared_at is not None
+    async with world.db.session() as s:
+        assert [f.id for f in await signal_flags.prepared_for(s, manager_id=row.manager_id, rep_id=row.rep_id)] == [row.id]
 
 
 async def test_weak_flags_wait_for_the_digest_and_the_digest_lists_them(world):

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from flows.coaching.facts import check_observed  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
-SETS = ("wording_tune", "wording_heldout", "wording_fresh", "wording_unseen", "wording_final", "wording_labels", "wording_facts")
+SETS = ("wording_tune", "wording_heldout", "wording_fresh", "wording_unseen", "wording_final", "wording_labels", "wording_facts", "wording_last")
 KINDS = ("label", "absolute", "hearsay", "mind_reading", "emotion", "vague")
 CODE_TO_KIND = {"no_specifics": "vague"}
 BEFORE_REWRITE = "a3a71ad"

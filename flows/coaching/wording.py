@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from flows.coaching import wordclasses as wc
 from flows.coaching.hearsay import find_hearsay
@@ -112,9 +113,10 @@ def _label(t: str, p) -> list[Finding]:
             if re.fullmatch(alt(wc.STATES), quote, I) or re.fullmatch(alt(wc.MENTAL_STATES), quote, I):
                 continue
             out.append(Finding("label", quote, m.start("q"), m.start("q") + len(quote)))
-    for m in p["label_open"][0].finditer(t):
+    # each needs its clause read for specifics; a dozen is more than any statement holds
+    for m in islice(p["label_open"][0].finditer(t), 12):
         start = clause_start(t, m.start("q"))
-        end = re.search(r"[.;!?](?:\s|$)|,\s+(?:and|but|so|which)\b|\s+and\s+(?:you|i|the|he|she)\b|$", t[m.end("q"):])
+        end = re.search(r"[.;!?](?:\s|$)|,\s+(?:and|but|so|which)\b|\s+and\s+(?:you|i|the|he|she)\b|$", t[m.end("q"):m.end("q") + 300])
         if not has_specifics(t[start:m.end("q") + (end.start() if end else 0)]):
             quote = m.group("q").strip()
             out.append(Finding("label", quote, m.start("q"), m.start("q") + len(quote)))

@@ -12,7 +12,8 @@ import pytest
 from bench.wording import KINDS, load, score
 from flows.coaching.facts import check_observed
 
-HELD_OUT = ("wording_heldout", "wording_fresh", "wording_unseen", "wording_final", "wording_labels", "wording_facts")
+HELD_OUT = ("wording_heldout", "wording_fresh", "wording_unseen", "wording_final", "wording_labels", "wording_facts",
+            "wording_last")
 # wording_labels holds labels and factual statements only, wording_facts factual ones only: the
 # label shapes were the last to change.
 KINDS_HELD = {name: KINDS for name in HELD_OUT} | {"wording_labels": ("label",), "wording_facts": ()}

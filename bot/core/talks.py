@@ -11,13 +11,15 @@ from bot.core.commands import Command, usage_line
 from bot.core.identity import Actor, effective_tz, person_for, person_named
 from bot.core.lines import Lines
 from bot.core.runner import Context, FlowRunner
+from bot.core.signals import thresholds_for
 from bot.core.views import Plans
 from flows import brief
 from flows.dates import format_day
+from flows.signals import describe, flags
 from flows.outputs import Done, Notify, Refused, Say
 from flows.talk import NAME as TALK, plan_lines
 from flows.subjects import subject
-from storage import lines, nudges, people, rep_facts, retros, sessions, talks
+from storage import lines, nudges, people, rep_facts, retros, sessions, signal_flags, talks
 from storage.last_plan import last_plan
 from storage.models import FlowSession, Person
 
@@ -81,11 +83,16 @@ class Talks:
         """What the records say about `rep`'s recent weeks, for their confirmed manager `me` (flow params)."""
         tz = rep_facts.zone(rep)
         today = now.astimezone(tz).date()
-        facts = await rep_facts.rep_facts(s, rep=rep, manager_id=me.id, today=today, weeks=brief.WEEKS + 1,
-                                          cipher=self.ctx.cipher)
+        # The window the signals read (it holds the brief's weeks): a flag is matched to today's facts by its key.
+        facts = await rep_facts.rep_facts(s, rep=rep, manager_id=me.id, today=today, cipher=self.ctx.cipher)
         plan = await last_plan(s, self.ctx.cipher, manager=me, rep=rep, tz=tz)
+        prepared = {f.key for f in await signal_flags.prepared_for(s, manager_id=me.id, rep_id=rep.id)}
+        why: tuple[str, ...] = ()
+        if prepared:
+            th = await thresholds_for(s, workspace_id=rep.workspace_id)
+            why = tuple(describe(f, rep.name) for f in flags(facts, th, today) if f.key in prepared)
         found = brief.build_brief(facts, plan, rep.name, today)
-        return brief.to_params(found, brief.own_part_sections(facts, today, plan, rep.name))
+        return brief.to_params(found, brief.own_part_sections(facts, today, plan, rep.name), why)
 
     async def plans(self, actor: Actor, cmd: Command, channel: str | None = None) -> list[Any]:
         """`plans`: the open plans the actor leads or is on, and the things they said they would check."""

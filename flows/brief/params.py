@@ -9,9 +9,11 @@ from flows.brief.sections import sections
 from flows.outputs import Section
 
 
-def to_params(brief: Brief, own: tuple[Section, ...]) -> dict[str, Any]:
-    """What the talk flow needs of the brief, as JSON: the sections, the draft and the step-2 notes."""
-    return {"sections": [[s.heading, list(s.lines)] for s in sections(brief)],
+def to_params(brief: Brief, own: tuple[Section, ...], why: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What the talk flow needs of the brief, as JSON: the sections (led by `why`, the signals the manager
+    chose to prepare this talk from, when there are any), the step-1 draft and the step-2 notes."""
+    parts = ((Section("What prompted this talk", why),) if why else ()) + sections(brief)
+    return {"sections": [[s.heading, list(s.lines)] for s in parts],
             "draft": step1_draft(brief),
             "own": [[s.heading, list(s.lines)] for s in own]}
 

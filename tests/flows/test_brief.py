@@ -170,3 +170,12 @@ def test_a_talk_without_a_brief_shows_no_notes_and_no_draft():
     assert t.outputs[0].notes == ()
     step1 = advance(FLOW, t.state, Answer("no"), FIXED_NOW).outputs[0]
     assert step1.notes == () and step1.value is None and step1.suggestion is None
+
+
+def test_the_signals_a_talk_was_prepared_from_lead_the_brief():
+    b = build_brief(FACTS, PLAN, "Alex", TODAY)
+    stored = to_params(b, (), ("Alex: 4, 2, 1, 0 new opportunities in the four weeks of 2 Nov – 23 Nov 2026.",))
+    heads = [s.heading for s in from_params({"brief": stored}, "sections")]
+    assert heads == ["What prompted this talk", "New opportunities", "Lost deals", "Check-ins", "Last plan with Alex"]
+    assert [s.heading for s in from_params({"brief": to_params(b, ())}, "sections")][0] == "New opportunities"
+    assert from_params({"brief": "not a brief"}, "sections") == () and from_params({}, "own") == ()

@@ -34,7 +34,7 @@ async def test_a_confirmed_managers_talk_opens_with_the_brief_and_offers_a_draft
     w = seeded["weeks"]
     out = await service.command(SAM, parse("talk <@U0ALEX|Alex>"))
     first = prompt_of(out)
-    assert first.step_id == "raised_before"
+    assert first.step_id == "raised_before" and first.notes[0].heading == "New opportunities"  # no signal asked
     text = notes_text(first)
     assert f"{w[0].day} {w[0]:%b} – {w[3].day} {w[3]:%b %Y}: 4, 2, 1, 0 (from the rep's weekly pulse answers)" in text
     assert "“Acme <Corp> & *Co*” — Price (buyer confirmed)" in text  # plain here; each renderer escapes it
@@ -95,3 +95,26 @@ async def test_once_the_line_ends_a_talk_in_progress_shows_the_reps_facts_no_mor
     async with service.db.session() as s:
         row = (await s.execute(select(FlowSession))).scalar_one()
     assert "brief" not in service.cipher.decrypt(row.state_encrypted)["params"]  # gone from the stored state too
+
+
+async def test_a_talk_prepared_from_a_signal_opens_with_what_prompted_it(service_on, db_url, clock):
+    from bot.core.signals import raised
+    from flows.signals import describe
+    from storage import signal_flags
+    from storage.models import Person
+
+    service = service_on(db_url)
+    await seed_record(service.db, service.cipher, platform="slack", team="T1", manager=("U0SAM", "Sam"), rep=ALEX,
+                      today=clock.now().date())
+    async with service.db.session() as s:
+        rep = (await s.execute(select(Person).where(Person.platform_user_id == "U0ALEX"))).scalar_one()
+        found = await raised(s, rep=rep, manager_id=rep.manager_id, now=clock.now(), cipher=service.cipher)
+        assert found, "the seeded record raises at least one signal"
+        row = await signal_flags.raise_flag(s, rep=rep, manager_id=rep.manager_id, key=found[0].key,
+                                            kind=found[0].kind, strength=found[0].strength, now=clock.now())
+        row.prepared_at = clock.now()  # the manager pressed "Prepare a conversation"
+        s.add(row)
+    first = prompt_of(await service.command(SAM, parse("talk <@U0ALEX|Alex>")))
+    assert first.notes[0].heading == "What prompted this talk"
+    assert first.notes[0].lines == (describe(found[0], "Alex"),)
+    assert first.notes[1].heading == "New opportunities"

@@ -10,7 +10,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
@@ -116,12 +116,20 @@ async def prepared_for(s: AsyncSession, *, manager_id: int, rep_id: int) -> list
     return list((await s.execute(q)).scalars())
 
 
+def _reps(workspace_id: int, after: int):
+    return (Person.workspace_id == workspace_id, Person.manager_id.is_not(None), Person.opted_out.is_(False),
+            Person.id > after)
+
+
 async def reps_to_check(s: AsyncSession, *, workspace_id: int, after: int, limit: int) -> list[Person]:
     """Reps with a confirmed manager in the workspace who haven't opted out, by id after `after`."""
-    q = (select(Person).where(Person.workspace_id == workspace_id, Person.manager_id.is_not(None),
-                              Person.opted_out.is_(False), Person.id > after)
-         .order_by(Person.id).limit(limit))
+    q = select(Person).where(*_reps(workspace_id, after)).order_by(Person.id).limit(limit)
     return list((await s.execute(q)).scalars())
+
+
+async def count_reps(s: AsyncSession, *, workspace_id: int, after: int) -> int:
+    """How many of those reps come after `after` (what a capped run left for the next one)."""
+    return (await s.execute(select(func.count()).select_from(Person).where(*_reps(workspace_id, after)))).scalar_one()
 
 
 async def workspaces_to_check(s: AsyncSession, *, today: date) -> list[tuple[int, int]]:

@@ -32,11 +32,11 @@ async def run(db: Database, clock, *, cap: int = CAP) -> dict[str, int]:
     async with db.session() as s:
         closed = await signal_flags.close_moved(s, now=now)
         todo = await signal_flags.workspaces_to_check(s, today=today)
-    waiting = 0
+    waiting: list[tuple[int, int]] = []  # (workspace, the last rep id reached) left for the next run
     for workspace_id, after in todo:
         room = cap - checked
         if room <= 0:
-            waiting += 1
+            waiting.append((workspace_id, after))
             continue
         async with db.session() as s:
             reps = await signal_flags.reps_to_check(s, workspace_id=workspace_id, after=after, limit=room)
@@ -47,14 +47,18 @@ async def run(db: Database, clock, *, cap: int = CAP) -> dict[str, int]:
             checked += len(reps)
             more = len(reps) == room  # stopped at the cap: there may be more reps after the last one
             if more:
-                waiting += 1
+                waiting.append((workspace_id, reps[-1].id))
             await signal_flags.mark_checked(s, workspace_id=workspace_id, today=today,
                                             cursor=reps[-1].id if more and reps else None, now=now)
+    left = 0
     if waiting:
-        log.warning("signals: looked at %d reps (the cap per run); %d workspace(s) wait for the next run",
-                    checked, waiting)
+        async with db.session() as s:
+            for workspace_id, after in waiting:
+                left += await signal_flags.count_reps(s, workspace_id=workspace_id, after=after)
+        log.warning("signals: looked at %d reps (the cap per run); %d more in %d workspace(s) wait for the next run",
+                    checked, left, len(waiting))
     return {"signals_checked": checked, "signals_told": told, "signals_closed": closed,
-            "signals_workspaces_waiting": waiting}
+            "signals_workspaces_waiting": len(waiting), "signals_reps_waiting": left}
 
 
 async def check_rep(s, *, rep: Person, workspace: Workspace | None, thresholds: Thresholds, now: datetime) -> int:

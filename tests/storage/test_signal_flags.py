@@ -65,8 +65,9 @@ async def test_the_daily_check_is_capped_says_so_and_goes_on_from_where_it_stopp
     clock = FixedClock(NOW)
     with caplog.at_level(logging.WARNING, logger="coachbot.signals"):
         first = await signals_job.run(db, clock, cap=3)
-    assert first == {"signals_checked": 3, "signals_told": 3, "signals_closed": 0, "signals_workspaces_waiting": 1}
-    assert "looked at 3 reps (the cap per run); 1 workspace(s) wait for the next run" in caplog.text
+    assert first == {"signals_checked": 3, "signals_told": 3, "signals_closed": 0, "signals_workspaces_waiting": 1,
+                     "signals_reps_waiting": 2}
+    assert "looked at 3 reps (the cap per run); 2 more in 1 workspace(s) wait for the next run" in caplog.text
     second = await signals_job.run(db, clock, cap=3)
     assert (second["signals_checked"], second["signals_told"], second["signals_workspaces_waiting"]) == (2, 2, 0)
     third = await signals_job.run(db, clock, cap=3)  # done for today

@@ -64,7 +64,7 @@ def _quiet(row: SignalFlag | None, now: datetime) -> bool:
                                          and row.snoozed_until > now)
 
 
-async def digest_lines(s, cipher: NotesCipher, *, rep: Person, manager: Person, now: datetime) -> list[Flag]:
+async def for_digest(s, cipher: NotesCipher, *, rep: Person, manager: Person, now: datetime) -> list[Flag]:
     """The rep's flags for the manager's weekly digest (weak and strong), when the line is confirmed."""
     if rep.manager_id != manager.id or rep.workspace_id != manager.workspace_id:
         return []

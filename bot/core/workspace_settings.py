@@ -94,7 +94,7 @@ async def signals(db: Database, defaults: NewPerson, actor: Actor, value: str) -
         if not raw:
             return [Say(f"Give a value too: /coach settings signals {name} <number> (or “default”).", tone="error")]
         changed = {k: v for k, v in stored.items() if k != name}
-        if raw.lower() not in CLEAR:
+        if raw.lower() not in CLEAR or name not in RANGES:  # an unknown name is refused below, as it is named
             changed[name] = raw
         try:
             thresholds = Thresholds.from_settings(changed)

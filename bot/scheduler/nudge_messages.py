@@ -208,7 +208,7 @@ async def _digest(s, cipher, n, recipient, data, now, _batch):
     ranked = []
     for rep in reps:
         sig = await digest.need_signals(s, rep=rep, now=now, manager_id=recipient.id)
-        found = await signals.digest_lines(s, cipher, rep=rep, manager=recipient, now=now)
+        found = await signals.for_digest(s, cipher, rep=rep, manager=recipient, now=now)
         score, reasons = sum(3 if f.strength == STRONG else 1 for f in found), []
         if sig.open_plans:
             score += 2

@@ -178,6 +178,7 @@ async def test_settings_signals_are_for_admins_and_errors_are_shown_as_they_are(
     assert bad == "Nothing was changed: falling_weeks (weeks in a row that new opportunities fell) must be from 2 to 8, not 99."
     unknown = (await world.service.command(SAM, parse("settings signals nope 3")))[0].text
     assert "unknown signal setting 'nope'" in unknown
+    assert "unknown signal setting 'nope'" in (await world.service.command(SAM, parse("settings signals nope default")))[0].text
     refused = await world.service.command(ALEX, parse("settings signals falling_weeks 2"))
     assert "Only a workspace admin" in refused[0].reason
     await world.service.command(SAM, parse("settings signals min_weekly_opportunities 5"))

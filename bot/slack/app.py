@@ -31,10 +31,12 @@ log = logging.getLogger("coachbot.slack")
 # What each scope is for: commands (/coach), chat:write (DMs, channel prompts, ephemeral notes),
 # users:read (names, time zones), users:read.email (CRM owners by email), users.profile:read (the
 # manager field of profiles, /coach team sync), im:history (the DM
-# history a re-sent nudge is checked against, and message.im events), im:write (opening a DM),
+# history a re-sent nudge is checked against, and message.im events), channels:history and
+# groups:history (the deal thread a re-sent retrospective reply is checked against, so a crash
+# never posts it twice; no channel message events are subscribed), im:write (opening a DM),
 # files:write (the /coach report chart). slack/manifest.json must ask for the same list.
-SCOPES = ["commands", "chat:write", "users:read", "users:read.email", "users.profile:read", "im:history", "im:write",
-          "files:write"]
+SCOPES = ["commands", "chat:write", "users:read", "users:read.email", "users.profile:read", "im:history",
+          "channels:history", "groups:history", "im:write", "files:write"]
 NOT_INSTALLED = (":warning: coachbot isn't installed in this workspace, so nothing was done. "
                  "A Slack admin can add it from the app's install page (/slack/install).")
 

@@ -18,6 +18,8 @@ WHAT_NEEDS = {
     "users.profile:read": "reading who reports to whom from the manager field of Slack profiles (/coach team sync)",
     "im:write": "opening direct messages",
     "im:history": "checking a re-sent check-in against what already arrived",
+    "channels:history": "checking a re-sent reply in a deal's thread against what already arrived",
+    "groups:history": "checking a re-sent reply in a private deal channel's thread against what already arrived",
     "commands": "the /coach command",
 }
 

@@ -209,6 +209,11 @@ def test_a_response_url_refuses_invalid_blocks_with_400(fake):
 
 # ---- views (views.* answer invalid_arguments) ----------------------------------------------------
 
+def number_input(**element):
+    """An input block holding a number_input element with these fields."""
+    return {**text_input(), "element": {"type": "number_input", "action_id": "n", **element}}
+
+
 VIEW_CASES = [
     ("100 blocks per modal", modal([section()] * 100), modal([section()] * 101),
      "no more than 100 items allowed [json-pointer:/view/blocks]"),
@@ -269,7 +274,20 @@ VIEW_CASES = [
                                                                          "initial_date": "2026-12-04"}}]),
      modal([{**text_input(), "element": {"type": "datepicker", "action_id": "v", "initial_date": "4/12/2026"}}]),
      "must be a date in YYYY-MM-DD form"),
+    ("number input says whether decimals are allowed", modal([number_input(is_decimal_allowed=False)]),
+     modal([number_input()]), "is required [json-pointer:/view/blocks/0/element/is_decimal_allowed]"),
+    ("number input's flag is a boolean", modal([number_input(is_decimal_allowed=False)]),
+     modal([number_input(is_decimal_allowed="false")]), "must be a boolean"),
+    ("number input's bounds are strings", modal([number_input(is_decimal_allowed=False, max_value="500")]),
+     modal([number_input(is_decimal_allowed=False, max_value=500)]), "/element/max_value]"),
+    ("number input's min not above its max",
+     modal([number_input(is_decimal_allowed=False, min_value="0", max_value="0")]),
+     modal([number_input(is_decimal_allowed=False, min_value="5", max_value="1")]), "cannot be greater than max_value"),
+    ("number input's decimals only when allowed",
+     modal([number_input(is_decimal_allowed=True, initial_value="2.5")]),
+     modal([number_input(is_decimal_allowed=False, initial_value="2.5")]), "must be a number without decimals"),
 ]
+
 
 
 @pytest.mark.parametrize("rule,inside,breaking,detail", VIEW_CASES, ids=[c[0] for c in VIEW_CASES])
@@ -336,7 +354,8 @@ def test_a_method_needs_its_scope(fake):
     assert call(fake, "files.getUploadURLExternal", token="xoxb-old-install", filename="a.png",
                 length=3)[1]["needed"] == "files:write"
     assert call(fake, "conversations.history", token="xoxb-old-install", channel="D0X")[1]["needed"] == "im:history"
-    assert call(fake, "conversations.history", channel="C0JOINED")[1]["needed"] == "channels:history"
+    assert call(fake, "conversations.history", token="xoxb-old-install",
+                channel="C0JOINED")[1]["needed"] == "channels:history"
     assert len(fake.take_refusals()) == 4
 
 
@@ -447,3 +466,21 @@ def test_an_acknowledgement_after_three_seconds_is_a_timeout(fake):
     finally:
         server.shutdown()
     assert [r[1] for r in fake.take_refusals()] == ["operation_timeout"]
+
+
+def test_a_thread_reply_is_in_conversations_replies_not_in_history(fake):
+    fake.channels.add("C0DEALS")
+    fake.grant("xoxb-reader", {"chat:write", "channels:history"})
+    parent = call(fake, "chat.postMessage", channel="C0DEALS", text="Lost: Acme")[1]["ts"]
+    call(fake, "chat.postMessage", channel="C0DEALS", text="retro done", thread_ts=parent)
+    history = call(fake, "conversations.history", token="xoxb-reader", channel="C0DEALS")[1]["messages"]
+    thread = call(fake, "conversations.replies", token="xoxb-reader", channel="C0DEALS", ts=parent)[1]["messages"]
+    assert [m["text"] for m in history] == ["Lost: Acme"]
+    assert [m["text"] for m in thread] == ["Lost: Acme", "retro done"]
+    assert call(fake, "conversations.replies", token="xoxb-reader", channel="C0DEALS",
+                ts="1.000001")[1]["error"] == "thread_not_found"
+    assert call(fake, "conversations.replies", token="xoxb-reader", channel="C0NOPE",
+                ts=parent)[1]["error"] == "channel_not_found"
+    assert call(fake, "conversations.replies", token="xoxb-reader", channel="G0PRIV",
+                ts=parent)[1]["needed"] == "groups:history"
+    assert [r[1] for r in fake.take_refusals()] == ["thread_not_found", "channel_not_found", "missing_scope"]

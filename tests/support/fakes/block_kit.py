@@ -16,6 +16,10 @@ Sources (docs.slack.dev unless a full URL is given):
                                                                 action_id <= 255 and unique within its block
   TEXTIN   /reference/block-kit/block-elements/plain-text-input-element  placeholder <= 150,
                                                                 min_length 0..3000, max_length 1..3000
+  NUMBER   /reference/block-kit/block-elements/number-input-element  is_decimal_allowed required (boolean);
+                                                                initial_value, min_value, max_value strings;
+                                                                min_value not greater than max_value; decimals
+                                                                only when is_decimal_allowed is true
   RADIO    /reference/block-kit/block-elements/radio-button-group-element  <= 10 options
   CHECKS   /reference/block-kit/block-elements/checkboxes-element          <= 10 options
   SELECT   /reference/block-kit/block-elements/select-menu-element         <= 100 options
@@ -63,6 +67,8 @@ OPTION_LIMITS = {"radio_buttons": 10, "checkboxes": 10, "static_select": 100, "m
                  "overflow": 5}  # RADIO, CHECKS, SELECT
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+WHOLE = re.compile(r"^-?\d+$")  # NUMBER
+DECIMAL = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 
 
 class Check:
@@ -206,12 +212,36 @@ def _element(c: Check, at: str, el: Any, action_ids: set[str]) -> None:
         for j, o in enumerate(el.get("initial_options") or []):
             if o not in (options or []):
                 c.add(f"{at}/initial_options/{j}", "must match one of the options")
+    elif kind == "number_input":
+        _number_input(c, at, el)
     elif kind == "datepicker" and "initial_date" in el:
         if not ISO_DAY.match(str(el["initial_date"])):
             c.add(at + "/initial_date", "must be a date in YYYY-MM-DD form")
     elif kind == "timepicker" and "initial_time" in el:
         if not HH_MM.match(str(el["initial_time"])):
             c.add(at + "/initial_time", "must be a time in HH:mm form")
+
+
+def _number_input(c: Check, at: str, el: dict) -> None:
+    """NUMBER: the flag is required and boolean; bounds and initial value are numbers written as strings."""
+    decimals = el.get("is_decimal_allowed")
+    if not isinstance(decimals, bool):
+        c.add(at + "/is_decimal_allowed", "must be a boolean" if "is_decimal_allowed" in el else "is required")
+    numbers: dict[str, float] = {}
+    for key in ("initial_value", "min_value", "max_value"):
+        if key not in el:
+            continue
+        value = el[key]
+        if not isinstance(value, str):
+            c.add(f"{at}/{key}", "must be a string")
+            continue
+        number = DECIMAL.match(value) if decimals else WHOLE.match(value)
+        if not number:
+            c.add(f"{at}/{key}", "must be a number" + ("" if decimals else " without decimals"))
+            continue
+        numbers[key] = float(value)
+    if "min_value" in numbers and "max_value" in numbers and numbers["min_value"] > numbers["max_value"]:
+        c.add(at + "/min_value", "cannot be greater than max_value")
 
 
 def _option(c: Check, at: str, o: Any, *, plain_only: bool) -> None:

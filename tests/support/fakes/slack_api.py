@@ -68,6 +68,7 @@ SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "users.profile.get": "users.profile:read",
     "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),  # any one
     "conversations.history": "history",  # channels:/groups:/im:/mpim:history by the channel's kind
+    "conversations.replies": "history",  # the same four scopes, by the channel's kind
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
     "apps.connections.open": "connections:write",  # app-level token
@@ -595,8 +596,11 @@ class FakeSlack:
             channel = "D" + channel[1:]
         ts = f"{int(time.time())}.{next(self._ids):06d}"
         with self._lock:
+            # thread_ts marks a reply; conversations.history leaves replies out, conversations.replies holds them
+            thread = body.get("thread_ts")
             self.history.setdefault(channel, []).append(
-                {"type": "message", "ts": ts, "text": body.get("text", ""), "metadata": body.get("metadata")})
+                {"type": "message", "ts": ts, "text": body.get("text", ""), "metadata": body.get("metadata"),
+                 **({"thread_ts": thread} if thread else {})})
         return {"ok": True, "channel": channel, "ts": ts,
                 "message": {"type": "message", "text": body.get("text", ""), "ts": ts, "bot_id": "BBOT0001"}}
 
@@ -609,12 +613,34 @@ class FakeSlack:
         return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ids):06d}"}
 
     def m_conversations_history(self, body, token):
+        # Parent messages only: "conversations.history method returns only parent messages"
+        # (docs.slack.dev/reference/methods/conversations.replies).
         with self._lock:
-            messages = list(reversed(self.history.get(body.get("channel", ""), [])))
+            messages = [m for m in reversed(self.history.get(body.get("channel", ""), []))
+                        if m.get("thread_ts", m["ts"]) == m["ts"]]
         limit = int(body.get("limit") or 100)
         include = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
         out = [m if include else {k: v for k, v in m.items() if k != "metadata"} for m in messages[:limit]]
         return {"ok": True, "messages": out, "has_more": len(messages) > limit}
+
+    def m_conversations_replies(self, body, token):
+        """A thread: its parent then its replies, oldest first (docs.slack.dev/reference/methods/
+        conversations.replies: channel and ts required; ts must be an existing message; errors
+        channel_not_found, thread_not_found)."""
+        channel, ts = str(body.get("channel", "")), str(body.get("ts", ""))
+        if not channel or not ts:
+            return self.refuse("conversations.replies", "invalid_arguments", ["channel and ts are required"])
+        with self._lock:
+            known = channel in self.history
+            thread = [m for m in self.history.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts]
+        if not known:
+            return self.refuse("conversations.replies", "channel_not_found", [f"no conversation {channel!r}"])
+        if not any(m["ts"] == ts for m in thread):
+            return self.refuse("conversations.replies", "thread_not_found", [f"no message {ts} in {channel}"])
+        limit = int(body.get("limit") or 1000)
+        include = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        out = [m if include else {k: v for k, v in m.items() if k != "metadata"} for m in thread[:limit]]
+        return {"ok": True, "messages": out, "has_more": len(thread) > limit}
 
     @staticmethod
     def for_nudge(nudge_id: int):

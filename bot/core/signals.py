@@ -83,7 +83,7 @@ async def signal_message(s, cipher: NotesCipher, n: Nudge, manager: Person, now:
                   if f.key == flag_row.key), None)
     if found is None:
         return "the signal no longer holds"
-    return NudgeMessage(n.id, n.kind, f"A signal about {rep.name}, early while it's small: {describe(found, rep.name)}",
+    return NudgeMessage(n.id, n.kind, f"A signal about {rep.name}, early while it's small:\n{describe(found, rep.name)}",
                         buttons(flag_row.id, rep.name),
                         ("Your words with them matter more than the numbers. "
                          f"{rep.name} can see these same facts with /coach signals.",))

@@ -134,7 +134,7 @@ async def test_only_the_confirmed_manager_may_press_and_a_manager_who_lost_the_l
     out = await world.service.buttons.press(SAM, action, value)
     assert out[0].reason.startswith("Alex doesn't report to you now, so this signal is closed")
     assert (await world.service.command(SAM, parse("signals")))[-1].text.startswith("Signals are about a rep")
-    assert len(signals_to(world, "kim")) == 1 and FELL in signals_to(world, "kim")[0]
+    assert len(signals_to(world, "kim")) == 1 and FELL in " ".join(signals_to(world, "kim"))
     async with world.db.session() as s:
         rows = {(r.manager_id, r.status) for r in (await s.execute(select(SignalFlag))).scalars()}
     assert rows == {((await person(world, "sam")).id, "closed"), ((await person(world, "kim")).id, "raised")}
@@ -206,3 +206,16 @@ async def person(world: World, user: str) -> Person:
     async with world.db.session() as s:
         return (await s.execute(select(Person).join(Workspace, Workspace.id == Person.workspace_id).where(
             Person.platform_user_id == user, Workspace.external_id == "demo"))).scalar_one()
+
+
+async def test_an_old_managers_dismissal_is_not_the_new_managers(world):
+    await team(world)
+    await day(world, MON)
+    _, action, value = world.sender.buttons[world.button("Dismiss")]
+    await world.service.buttons.press(SAM, action, value)
+    await world.service.command(KIM, parse("team add @alex"))
+    await world.service.command(ALEX, parse("team accept @kim"))
+    await day(world, MON + timedelta(days=1))
+    assert len(signals_to(world, "kim")) == 1 and FELL in " ".join(signals_to(world, "kim"))
+    told = (await world.service.command(ALEX, parse("signals")))[0].text
+    assert "What coachbot tells Kim about you right now:" in told and "4, 2, 1, 0" in told

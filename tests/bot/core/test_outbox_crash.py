@@ -12,7 +12,7 @@ import pytest
 
 from storage.crypto import NotesCipher
 from tests.support import slack_requests as sr
-from tests.support.fakes.slack_api import FakeSlack, manifest_scopes
+from tests.support.fakes.slack_api import FakeSlack
 from tests.bot.slack.test_slack_retro import walk_retro
 from tests.support.served import Served, eventually, flat, new_person, query
 
@@ -101,24 +101,8 @@ FLOWS = {
                                      ("rep", DEALS, "finished the retrospective on Globex renewal")]),
 }
 MOMENTS = ["after the acknowledgement", "while the message is on its way"]
-# Finding a thread reply after a restart takes conversations.replies, with channels:history
-# (docs.slack.dev/reference/methods/conversations.replies). Until the double answers it and the manifest
-# asks for that scope, a reply cut off by the kill can't be checked for: it is posted again (or, on the
-# double, retried). Cut off for sure while on its way; by chance after the acknowledgement.
-THREAD_CHECKS = ("conversations.replies", "conversations.history")
-CHECKS_THREADS = hasattr(FakeSlack, "m_conversations_replies") and "channels:history" in manifest_scopes()
-UNCHECKED = "the Slack double has no conversations.replies, or the manifest no channels:history"
-
-
-def case(flow: str, moment: str):
-    """One flow killed at one moment (expected to fail where a thread reply can't be checked for yet)."""
-    threads = any(channel for _, channel, _ in FLOWS[flow][1])
-    if not threads or CHECKS_THREADS:
-        return pytest.param(flow, moment)
-    return pytest.param(flow, moment, marks=pytest.mark.xfail(strict=moment == MOMENTS[1], reason=UNCHECKED))
-
-
-CASES = [case(flow, moment) for flow in FLOWS for moment in MOMENTS]
+# A thread reply cut off by the kill is found again with conversations.replies (channels:history).
+CASES = [pytest.param(flow, moment) for flow in FLOWS for moment in MOMENTS]
 
 
 def posts(fake: FakeSlack, where: str, words: str, thread: str | None = None) -> list:
@@ -180,11 +164,5 @@ def test_a_kill_after_a_finishing_step_loses_no_message_and_sends_none_twice(fak
                 assert outbox(second, people[to])[0] == ("sent", 2)
     finally:
         second.stop()
-        if not CHECKS_THREADS:  # what the xfail above is about; any other refusal still fails the test
-            _drop_thread_checks(fake)
 
 
-def _drop_thread_checks(fake: FakeSlack) -> None:
-    """Take the refusals of the thread check (UNCHECKED), leaving any other for the autouse check to fail on."""
-    other = [r for r in fake.take_refusals() if r[0] not in THREAD_CHECKS]
-    assert not other, "Slack refused calls during this test:\n" + "\n".join(map(str, other))

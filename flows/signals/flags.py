@@ -17,6 +17,7 @@ from flows.signals.weekly import WEEK, days_since_manager_checkin, unanswered_as
 KINDS = ("stuck", "repeated_loss_cause", "opportunities_falling", "opportunities_below_target", "overdue_actions",
          "silent", "manager_absent", "manager_commitments_missed")
 STRONG, WEAK = "strong", "weak"
+AT_ONCE = frozenset({"opportunities_falling", "repeated_loss_cause", "stuck"})
 IGNORED_CAUSES = frozenset({"other"})  # two "something else" losses are not one cause repeated
 T = TypeVar("T")
 
@@ -61,8 +62,11 @@ def flags(history: RepFacts, thresholds: Thresholds, today: date) -> list[Flag]:
 
 def _flag(kind: str, facts: RepFacts, first: date, measure: int, threshold: int, evidence: Iterable[Any],
           today: date, step: int = 1, **extra: Any) -> Flag:
-    # At the threshold a flag is weak; one step past it (one more week, deal, answer... or a week of days), strong.
-    strength = STRONG if measure >= threshold + step else WEAK
+    # A decline the method says to act on at once (opportunities falling, the same loss cause again, "stuck"
+    # answers) is strong at its threshold: the manager hears it within a working day. The softer ones are
+    # weak at the threshold (the weekly digest) and strong one step past it (one more item, or a week of days).
+    past = 0 if kind in AT_ONCE else step
+    strength = STRONG if measure >= threshold + past else WEAK
     return Flag(kind, facts.rep, strength, first, measure, threshold, tuple(evidence), today, **extra)
 
 

@@ -75,9 +75,9 @@ def test_a_pulse_answer_is_a_number_or_nothing(answer, count):
 
 # --- new opportunities falling ----------------------------------------------------------------------------------
 
-def test_falling_three_weeks_running_is_flagged_weak_at_the_threshold():
+def test_falling_three_weeks_running_is_flagged_strong_at_the_threshold():
     flag = one(facts(opportunities=weeks(4, 2, 1, 0)), "opportunities_falling")
-    assert (flag.strength, flag.measure, flag.threshold) == ("weak", 3, 3)
+    assert (flag.strength, flag.measure, flag.threshold) == ("strong", 3, 3)
     assert [c.count for c in flag.facts] == [4, 2, 1, 0]
     assert flag.key == "opportunities_falling:7:2026-11-02"
 
@@ -106,7 +106,7 @@ def test_a_series_that_stopped_weeks_ago_raises_nothing_now():
 def test_a_falling_flag_keeps_its_key_while_the_episode_lasts_and_a_new_episode_gets_a_new_one():
     first = one(facts(opportunities=weeks(6, 4, 2, 1)), "opportunities_falling")
     later = one(facts(opportunities=weeks(6, 4, 2, 1, 0)), "opportunities_falling", today=date(2026, 12, 3))
-    assert first.key == later.key and (first.strength, later.strength) == ("weak", "strong")
+    assert first.key == later.key and (first.measure, later.measure) == (3, 4)
     again = one(facts(opportunities=weeks(6, 4, 2, 1, 3, 2, 1, 0)), "opportunities_falling", today=date(2026, 12, 24))
     assert again.key == "opportunities_falling:7:2026-11-30" != first.key
 
@@ -121,7 +121,8 @@ def test_falling_across_the_new_year_is_described_with_both_years():
 
 def test_a_workspace_may_flag_after_two_falling_weeks():
     th = Thresholds.from_settings({"falling_weeks": 2})
-    assert one(facts(opportunities=weeks(None, 2, 1, 0)), "opportunities_falling", th=th).strength == "weak"
+    assert one(facts(opportunities=weeks(None, 2, 1, 0)), "opportunities_falling", th=th).strength == "strong"
+    assert raised(facts(opportunities=weeks(None, 2, 1, 0))) == []  # two drops: below the default three
 
 
 def test_falling_described_to_the_manager_and_to_the_rep():
@@ -164,10 +165,10 @@ def loss(day, cause="price", deal="Acme", buyer=None):
     return Loss(on=day, deal=deal, cause=cause, buyer_confirmed=buyer)
 
 
-def test_two_losses_with_the_same_cause_in_two_weeks_is_flagged_weak():
+def test_two_losses_with_the_same_cause_in_two_weeks_is_flagged_strong():
     f = facts(losses=(loss(date(2026, 11, 17), buyer=True), loss(date(2026, 11, 24), deal="Globex", buyer=False)))
     flag = one(f, "repeated_loss_cause")
-    assert (flag.strength, flag.measure, flag.cause) == ("weak", 2, "price")
+    assert (flag.strength, flag.measure, flag.cause) == ("strong", 2, "price")
     assert flag.key == "repeated_loss_cause:7:2026-11-16:price"
     assert describe(flag, "Alex") == ("Alex: 2 lost deals with the same main reason (“Price”) within two weeks: "
                                       "Acme on 17 Nov and Globex on 24 Nov 2026; the buyer confirmed it for 1 of "
@@ -186,11 +187,11 @@ def test_losses_that_do_not_repeat_a_cause_within_the_window_are_not_flagged(los
     assert raised(facts(losses=losses)) == []
 
 
-def test_three_same_cause_losses_are_strong_and_two_causes_get_two_keys():
+def test_two_causes_repeated_get_two_flags_with_two_keys():
     f = facts(losses=(loss(date(2026, 11, 16)), loss(date(2026, 11, 18)), loss(date(2026, 11, 23)),
                       loss(date(2026, 11, 17), "timing"), loss(date(2026, 11, 24), "timing")))
     found = raised(f, kind="repeated_loss_cause")
-    assert [(x.cause, x.strength) for x in found] == [("price", "strong"), ("timing", "weak")]
+    assert [(x.cause, x.measure, x.strength) for x in found] == [("price", 3, "strong"), ("timing", 2, "strong")]
     assert len({x.key for x in found}) == 2
 
 
@@ -208,7 +209,7 @@ def test_stuck_answers_at_below_and_above_the_threshold():
     at = facts(answers=(CheckinAnswer(date(2026, 11, 17), "stuck"), CheckinAnswer(date(2026, 11, 20), "on_track"),
                         CheckinAnswer(date(2026, 11, 24), "need_hand")))
     flag = one(at, "stuck")
-    assert (flag.strength, flag.measure, flag.key) == ("weak", 2, "stuck:7:2026-11-16")
+    assert (flag.strength, flag.measure, flag.key) == ("strong", 2, "stuck:7:2026-11-16")
     assert describe(flag, "Alex") == ("Alex: they answered “Stuck” or “Could use a hand” twice within two weeks: "
                                       "“Stuck” on 17 Nov and “Could use a hand” on 24 Nov 2026.")
     assert describe_for_rep(flag) == ("Your manager was told: you answered “Stuck” or “Could use a hand” twice "
@@ -446,9 +447,8 @@ def test_strong_flags_come_first_and_every_flag_has_words_for_both_readers():
     absent = replace(everything(), manager_checkins=(ManagerCheckin(date(2026, 11, 3)),))  # 23 days: strong
     found = flags(absent, Thresholds(min_weekly_opportunities=3, falling_weeks=2), TODAY)
     assert [(f.kind, f.strength) for f in found] == [
-        ("manager_absent", "strong"), ("stuck", "weak"), ("repeated_loss_cause", "weak"),
-        ("opportunities_falling", "weak"), ("opportunities_below_target", "weak"),
-        ("manager_commitments_missed", "weak")]
+        ("stuck", "strong"), ("repeated_loss_cause", "strong"), ("opportunities_falling", "strong"),
+        ("manager_absent", "strong"), ("opportunities_below_target", "weak"), ("manager_commitments_missed", "weak")]
     for f in found:
         assert describe(f, "Alex").startswith("Alex: ") and describe_for_rep(f).startswith("Your manager was told: ")
         assert any(ch.isdigit() for ch in describe(f, "Alex"))

@@ -161,10 +161,10 @@ async def test_prepare_starts_the_talk_by_its_own_road_and_notes_the_flag(world)
         assert [f.id for f in await signal_flags.prepared_for(s, manager_id=row.manager_id, rep_id=row.rep_id)] == [row.id]
 
 
-async def test_weak_flags_wait_for_the_digest_and_the_digest_lists_them(world):
-    await team(world, falling_weeks=None)  # default 3: three falls is weak
+async def test_by_default_three_falls_are_told_within_the_day_and_the_digest_lists_them_too(world):
+    await team(world, falling_weeks=None)  # default 3: 4, 2, 1, 0 is three falls, at the threshold
     await day(world, MON)
-    assert signals_to(world, "sam") == []
+    assert len(signals_to(world, "sam")) == 1
     digest = [line for line in world.sent_to("sam") if "Who needs your time" in line]
     assert digest
     assert any(line.strip() == f"– {FELL}" for line in world.lines), world.lines[-12:]

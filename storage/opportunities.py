@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
@@ -81,3 +81,9 @@ async def reps_to_pulse(s: AsyncSession) -> list[Person]:
 async def installed_workspaces(s: AsyncSession) -> list[Workspace]:
     """The workspaces coachbot is installed in (a CRM deal's owner is looked for there)."""
     return list((await s.execute(select(Workspace).where(Workspace.id.in_(active_workspaces())))).scalars())
+
+
+async def erase_person(s: AsyncSession, *, person_id: int) -> int:
+    """Delete a person's weekly counts and the CRM deals counted for them; returns how many weeks went."""
+    await s.execute(delete(CrmDealSeen).where(CrmDealSeen.person_id == person_id))
+    return (await s.execute(delete(OpportunityCount).where(OpportunityCount.person_id == person_id))).rowcount or 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.subjects import subject
 
-from storage import lines, signal_flags
+from storage import lines, opportunities, signal_flags
 from storage.crypto import NotesCipher
 from storage.models import (
     ActionItem, CheckIn, Conversation, FlowSession, FollowUp, Nudge, Person, ReportingChange, ReportingInvite,
@@ -78,6 +78,7 @@ async def erase_person(s: AsyncSession, cipher: NotesCipher, *, person: Person) 
     if flags:  # the signals told about them (or to them), and any still queued
         await s.execute(delete(Nudge).where(Nudge.subject.in_([subject("flag", f) for f in flags])))
     counts["signal_flags"] = await signal_flags.erase_person(s, person_id=p)
+    counts["opportunity_weeks"] = await opportunities.erase_person(s, person_id=p)
     await s.execute(update(SignalSettings).where(SignalSettings.updated_by == p).values(updated_by=None))
     invites = [i for (i,) in await s.execute(select(ReportingInvite.id).where(
         or_(ReportingInvite.rep_id == p, ReportingInvite.manager_id == p)))]
@@ -242,6 +243,8 @@ async def personal_data(s: AsyncSession, cipher: NotesCipher, *, person: Person)
                         "status": f.status} for f in followups],
         "nudges": [{"kind": n.kind, "due_at": _when(n.due_at), "status": n.status} for n in sent],
         "signal_flags": await signal_flags.export_rows(s, person_id=p),
+        "new_opportunities": [{"week_start": w.isoformat(), "count": c, "source": src}
+                              for w, c, src in await opportunities.weekly_counts(s, person_id=p, since=date.min)],
     }
 
 

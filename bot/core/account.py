@@ -118,7 +118,7 @@ class AccountService:
             return [Say("Usage: /coach settings — or change one: /coach settings tz Europe/Berlin · "
                         "/coach settings hours 08:30-17:00 · /coach settings days sun-thu (workspace admins also: "
                         "/coach settings checkin-days 1,3,7,14 · /coach settings holidays 2026-12-24,2026-12-25 · "
-                        "/coach settings signals falling_weeks 3)",
+                        "/coach settings signals falling_weeks 3 · /coach settings crm-new-deals on)",
                         tone="error")]
         if errors:
             return [Say(" ".join(errors.values()), tone="error")]

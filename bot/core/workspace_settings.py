@@ -11,18 +11,19 @@ from bot.core.identity import Actor, NewPerson, person_for
 from flows.outputs import Refused, Say
 from flows.signals import Thresholds, ThresholdError
 from flows.signals.thresholds import RANGES
-from storage import signal_flags
+from storage import opportunities, signal_flags
 from storage.db import Database
 from storage.models import Workspace
 from storage.types import utcnow
 
 log = logging.getLogger("coachbot.settings")
 
-FIELDS = ("checkin-days", "holidays", "signals")
+FIELDS = ("checkin-days", "holidays", "signals", "crm-new-deals")
 MAX_CHECKINS = 10  # check-ins after one talk
 MAX_DAY = 60  # working days after the talk
 MAX_HOLIDAYS = 150  # fits the column (ISO dates, comma-separated)
-ADMINS_ONLY = "Only a workspace admin can change the workspace's check-in days, holidays and signal thresholds."
+ADMINS_ONLY = ("Only a workspace admin can change the workspace's check-in days, holidays, signal thresholds "
+               "and whether the CRM reports new deals.")
 CLEAR = ("default", "none")  # `settings signals <name> default` goes back to the default (no target, for the target)
 
 
@@ -55,11 +56,22 @@ def holidays(value: str) -> str | tuple[date, ...]:
     return tuple(sorted(found))
 
 
+def on_off(value: str) -> str | bool:
+    """"on" or "off" (yes/no, true/false too), or what is wrong with it."""
+    word = value.strip().lower()
+    if word in ("on", "yes", "true"):
+        return True
+    if word in ("off", "no", "false"):
+        return False
+    return "Say on or off: e.g. settings crm-new-deals on, when your CRM sends every new deal to coachbot."
+
+
 async def change(db: Database, defaults: NewPerson, actor: Actor, field: str, value: str) -> list[Any]:
-    """`settings checkin-days|holidays <value>` and `settings signals [<name> <value>]`, for workspace admins."""
+    """`settings checkin-days|holidays|crm-new-deals <value>` and `settings signals [<name> <value>]`, for
+    workspace admins."""
     if field == "signals":
         return await signals(db, defaults, actor, value)
-    parsed = checkin_days(value) if field == "checkin-days" else holidays(value)
+    parsed = {"checkin-days": checkin_days, "holidays": holidays, "crm-new-deals": on_off}[field](value)
     async with db.session() as s:
         me = await person_for(s, actor, defaults)
         if not me.is_admin:
@@ -67,6 +79,13 @@ async def change(db: Database, defaults: NewPerson, actor: Actor, field: str, va
         if isinstance(parsed, str):
             return [Say(parsed, tone="error")]
         ws = await s.get(Workspace, me.workspace_id)
+        if field == "crm-new-deals":
+            await opportunities.set_crm_reports_new_deals(s, workspace_id=ws.id, on=parsed, now=utcnow())
+            log.info("workspace setting changed workspace=%s field=%s by=%s", ws.id, field, me.id)
+            return [Say("Saved for the whole workspace — the CRM reports new deals: " + (
+                "on. Nobody is asked the weekly pulse question; the new deals your CRM sends "
+                "(POST /hooks/deals/created, or HubSpot) fill each rep's week." if parsed else
+                "off. Reps with a confirmed manager get the weekly pulse question again."), tone="success")]
         if field == "checkin-days":
             ws.checkin_days = ",".join(str(d) for d in parsed)
             shown = ws.checkin_days

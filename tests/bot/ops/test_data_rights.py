@@ -280,3 +280,22 @@ async def test_the_cli_exports_forgets_and_refuses_a_rotation_without_the_old_ke
     assert again.returncode == 2 and "Nobody with user id" in again.stderr
     refused = run_cli("rotate-key", env=env)
     assert refused.returncode == 2 and "COACHBOT_PREVIOUS_KEYS" in refused.stderr
+
+
+async def test_a_reps_weekly_counts_are_exported_and_forgotten(world):
+    from datetime import date
+
+    from storage import opportunities
+    from storage.models import CrmDealSeen, OpportunityCount
+    async with world.db.session() as s:
+        alex = (await s.execute(select(Person).where(Person.platform_user_id == "U0ALEX"))).scalar_one()
+        await opportunities.record_pulse(s, workspace_id=alex.workspace_id, person_id=alex.id,
+                                         week_start=date(2026, 11, 23), count=4, now=world.clock.now())
+        await opportunities.add_crm_deal(s, workspace_id=alex.workspace_id, person_id=alex.id, deal_key="crm:77",
+                                         week_start=date(2026, 11, 23), now=world.clock.now())
+    exported = await export_person(world.db, world.cipher, "U0ALEX")
+    assert {"week_start": "2026-11-23", "count": 4, "source": "pulse"} in exported["new_opportunities"]
+    _, counts = await forget(world.db, world.cipher, "U0ALEX")
+    assert counts["opportunity_weeks"] == 2
+    for model in (OpportunityCount, CrmDealSeen):
+        assert await count(world.db, select(func.count()).select_from(model).where(model.person_id == alex.id)) == 0

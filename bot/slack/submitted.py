@@ -19,7 +19,7 @@ import json
 import re
 from typing import Any, Callable, NamedTuple
 
-from bot.slack import blocks
+from bot.slack import blocks, pulse
 from bot.slack.acks import errors_ack, view_ack
 
 _TIME = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
@@ -49,6 +49,9 @@ ELEMENTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "static_select": ("selected_option", _option),
     "checkboxes": ("selected_options", _options),
     "multi_static_select": ("selected_options", _options),
+    # number_input's value is the typed number as a string (docs.slack.dev/reference/interaction-payloads/
+    # view-interactions-payload#view_submission); its range is checked where the count is read.
+    "number_input": ("value", _text),
 }
 
 
@@ -67,6 +70,7 @@ FORMS: dict[str, dict[str, Field]] = {
     blocks.PICK_REP: {"rep": Field(("users_select",))},
     blocks.LOST_DEAL: {"deal": Field(("plain_text_input",)), "amount": Field(("plain_text_input",), optional=True),
                        "rep": Field(("users_select",))},
+    pulse.PULSE_COUNT: {pulse.COUNT_BLOCK: Field(("number_input",))},
 }
 
 # A step's input kind (`flows.outputs.InputKind`, in the step's private_metadata) -> the elements it may be.

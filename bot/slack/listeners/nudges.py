@@ -9,7 +9,7 @@ from bot.core.nudge_actions import AskCount
 from bot.core.outage import DB_DOWN, UNAVAILABLE
 from bot.core.screen import screen_of
 from bot.core.views import last_of
-from bot.slack import blocks, pulse
+from bot.slack import blocks, pulse, submitted
 from bot.slack.acks import errors_ack, view_ack
 from bot.slack.auth import actor_of
 from bot.slack.listeners.show import Delivery
@@ -53,6 +53,10 @@ class NudgeListeners(Delivery):
     async def on_pulse_count(self, ack, view: dict, context) -> None:
         """The exact pulse count typed in its modal: pressed as the pulse's button with that number, so it is
         checked like any press; a refusal is shown under the field, a success replaces the form."""
+        problem = submitted.form_check(view, pulse.PULSE_COUNT)
+        if problem is not None:
+            await ack(problem)
+            return
         found = pulse.submitted_count(view)
         if found is None:
             await ack(view_ack(response_action="update", view=blocks.notice_view(

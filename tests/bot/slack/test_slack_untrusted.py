@@ -58,6 +58,7 @@ WRONG_VALUES = {  # element type -> (its value key, a value of the wrong type or
     "users_select": ("selected_user", {"id": "U0X"}),
     "radio_buttons": ("selected_option", "yes"),
     "checkboxes": ("selected_options", "mon"),
+    "number_input": ("value", 7),
 }
 EXTRA = {"zz_extra": {"value": {"type": "plain_text_input", "value": "not a field of ours"}}}
 EXTRA_BLOCK = {"type": "input", "block_id": "zz_extra", "label": {"type": "plain_text", "text": "Extra"},
@@ -67,7 +68,8 @@ EXTRA_BLOCK = {"type": "input", "block_id": "zz_extra", "label": {"type": "plain
 def forms(served, fake) -> list[tuple[str, dict, dict, str]]:
     """Every form coachbot registers for view_submission: (callback_id, the view as opened, valid
     state values, who submits it)."""
-    from bot.slack import blocks
+    from bot.core.nudge_actions import AskCount
+    from bot.slack import blocks, pulse
     from tests.support import slack_requests as sr
     from tests.support.lines import confirm_served
 
@@ -89,6 +91,8 @@ def forms(served, fake) -> list[tuple[str, dict, dict, str]]:
             "amount": {"value": {"type": "plain_text_input", "value": "12k"}},
             "rep": {"value": {"type": "users_select", "selected_user": rep}}}, me),
         (blocks.FLOW_STEP, step, sr.radio_answer("no"), me),  # the talk's first step; its answer advances it
+        (pulse.PULSE_COUNT, pulse.count_view(AskCount(999_999, "How many new opportunities this week?")),
+         {pulse.COUNT_BLOCK: {"value": {"type": "number_input", "value": "7"}}}, me),  # a pulse nobody owns
     ]
 
 
@@ -98,11 +102,12 @@ def test_every_form_we_register_is_in_the_forged_submission_table():
     from pathlib import Path
 
     import bot.slack.listeners as listeners
-    from bot.slack import blocks
+    from bot.slack import blocks, pulse
 
     source = Path(listeners.__file__).read_text()
-    registered = {getattr(blocks, name) for name in re.findall(r"app\.view\(blocks\.(\w+)\)", source)}
-    assert registered == {blocks.SETTINGS, blocks.PICK_REP, blocks.LOST_DEAL, blocks.FLOW_STEP}
+    modules = {"blocks": blocks, "pulse": pulse}
+    registered = {getattr(modules[m], name) for m, name in re.findall(r"app\.view\((\w+)\.(\w+)\)", source)}
+    assert registered == {blocks.SETTINGS, blocks.PICK_REP, blocks.LOST_DEAL, blocks.FLOW_STEP, pulse.PULSE_COUNT}
 
 
 def _ack(reply) -> dict:

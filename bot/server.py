@@ -162,7 +162,7 @@ async def serve(settings: Settings, host: str, port: int, *, scheduler: bool = T
         from bot.scheduler.dispatch import Dispatcher
 
         dispatcher = Dispatcher(db, cipher, clock, senders, batch=settings.nudge_batch,
-                                lease=timedelta(seconds=settings.lease_seconds))
+                                lease=timedelta(seconds=settings.lease_seconds), budget=settings.message_budget)
         jobs = start_scheduler(settings, db, dispatcher, clock)
         service.runner.on_queued(dispatcher.wake)
         log.warning("scheduler on: nudges every %ss as %s", settings.tick_seconds, dispatcher.owner)

@@ -56,6 +56,8 @@ class Person(SQLModel, table=True):
     paused_until: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
     snoozed_until: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
     opted_out: bool = Field(default=False)
+    # Asked for fewer messages: at most one scheduled message a working day (else one per half-day).
+    fewer_messages: bool = Field(default=False)
     profile_refreshed_at: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
     # Teams: the conversation reference (JSON) of the bot's personal chat with this person, stored on
     # every turn there, so DMs, nudges and prompts can reach them later (Slack DMs need no reference).

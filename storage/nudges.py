@@ -260,3 +260,22 @@ async def due_backlog(s: AsyncSession, *, now: datetime) -> tuple[int, datetime 
     q = select(func.count(), func.min(Nudge.due_at)).where(Nudge.status == "pending", Nudge.due_at <= now)
     count, oldest = (await s.execute(q)).one()
     return count, oldest
+
+
+async def claim_due_before(s: AsyncSession, *, recipient_id: int, before: datetime, owner: str, now: datetime,
+                           lease: timedelta, exclude_kinds: Iterable[str], limit: int = 20) -> list[Nudge]:
+    """Take one person's other pending nudges due before `before` (the end of their half-day), for `owner`,
+    so they go out in one message with what is due now."""
+    condition = and_(Nudge.status == "pending", Nudge.recipient_id == recipient_id, Nudge.due_at < before,
+                     Nudge.kind.not_in(list(exclude_kinds)))
+    return await _claim_where(s, condition, owner=owner, now=now, lease=lease, limit=limit)
+
+
+async def sent_between(s: AsyncSession, *, recipient_id: int, start: datetime, end: datetime,
+                       exclude_kinds: Iterable[str]) -> int:
+    """How many scheduled messages (kinds not excluded) reached a person in [start, end); a merged message
+    counts once per item, which is all the budget needs (zero or not)."""
+    q = select(func.count()).where(Nudge.recipient_id == recipient_id, Nudge.status == "sent",
+                                   Nudge.sent_at >= start, Nudge.sent_at < end,
+                                   Nudge.kind.not_in(list(exclude_kinds)))
+    return (await s.execute(q)).scalar_one()

@@ -22,8 +22,15 @@ class ConsoleSender:
         """Show the nudge; returns a reference for the nudges table."""
         at = self.clock.now().strftime("%a %d %b %H:%M UTC")
         self.write(f"📬 [{at}] to @{recipient.platform_user_id}: {message.text}", "info")
-        for line in message.detail:
-            self.write(f"     {line}", "plain")
+        for part in message.parts or (message,):
+            if message.parts:
+                self.write(f"   • {part.text}", "info")
+            for line in part.detail:
+                self.write(f"     {line}", "plain")
+            self._buttons(recipient, part)
+        return f"console:{message.nudge_id}"
+
+    def _buttons(self, recipient: Person, message: NudgeMessage) -> None:
         if message.actions:
             labels = []
             for action_id, label, value in message.actions:
@@ -31,7 +38,6 @@ class ConsoleSender:
                 self.buttons[letter] = (recipient.platform_user_id, action_id, value)
                 labels.append(f"[{letter}] {label}")
             self.write("     " + "  ".join(labels) + "   (/tap <letter>)", "dim")
-        return f"console:{message.nudge_id}"
 
     async def close(self) -> None:
         """Nothing to release."""

@@ -122,6 +122,40 @@ class NudgeMessage:
     text: str
     actions: tuple[tuple[str, str, str], ...] = ()
     detail: tuple[str, ...] = ()  # further lines (a review pack, a digest)
+    # A merged message: each item with its own text and buttons (action ids made unique across items),
+    # and `nudge_ids` every nudge it carries (the first is `nudge_id`). Empty for a single nudge.
+    parts: tuple["NudgeMessage", ...] = ()
+    nudge_ids: tuple[int, ...] = ()
+
+    @property
+    def all_ids(self) -> tuple[int, ...]:
+        """Every nudge this message delivers."""
+        return self.nudge_ids or (self.nudge_id,)
+
+
+def merge(messages: list[NudgeMessage], *, later: int = 0) -> NudgeMessage:
+    """Several nudges for one person as one message: a short lead, then each item with its own buttons.
+
+    Slack refuses two buttons with one action_id in a message, so each item's ids get a suffix after a
+    dot (the button registry reads the action before the first dot). `later` counts the items that did
+    not fit and come in the next message; the lead says so rather than leaving them unseen.
+    """
+    if len(messages) == 1 and not later:
+        return messages[0]
+    parts = tuple(NudgeMessage(m.nudge_id, m.kind, m.text,
+                               tuple((f"{a}.{i}" if len(messages) > 1 else a, label, value)
+                                     for a, label, value in m.actions), m.detail)
+                  for i, m in enumerate(messages))
+    lead = f"{_count(len(messages), 'thing')} for you today" if len(messages) > 1 else "One thing for you"
+    if later:
+        lead += f" ({_count(later, 'more reminder').lower()} in your next message)"
+    return NudgeMessage(messages[0].nudge_id, messages[0].kind, lead + ":",
+                        tuple(a for p in parts for a in p.actions), (), parts, tuple(m.nudge_id for m in messages))
+
+
+def _count(n: int, noun: str) -> str:
+    words = {1: "One", 2: "Two", 3: "Three", 4: "Four"}
+    return f"{words.get(n, str(n))} {noun}{'s' if n != 1 else ''}"
 
 
 def plain_text(output: Any) -> str:

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(10, alias="COACHBOT_TICK_SECONDS", gt=0)
     nudge_batch: int = Field(200, alias="COACHBOT_NUDGE_BATCH", gt=0, le=5000)
     lease_seconds: float = Field(120, alias="COACHBOT_LEASE_SECONDS", gt=0)
+    # One scheduled message per person per half-day, merged (off only for load tests that seed many due
+    # nudges for one person and count each as its own message).
+    message_budget: bool = Field(True, alias="COACHBOT_MESSAGE_BUDGET")
     key_check_seconds: float = Field(60, alias="COACHBOT_KEY_CHECK_SECONDS", gt=0)
 
     crm_webhook_secret: SecretStr | None = Field(None, alias="CRM_WEBHOOK_SECRET")

@@ -7,9 +7,7 @@ message is already there (Slack message metadata carries the nudge id) before se
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import math
 import os
 import socket
 import time
@@ -19,55 +17,21 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.scheduler import nudge_messages
+from bot.scheduler import budgeting, nudge_messages
+from bot.scheduler.budgeting import Ready as _Ready
+from bot.scheduler.delivery import MAX_RETRY_AFTER, SendError, Target, target_of
 from bot.ops import observe
 from bot.core.planner import schedule_of
-from bot.core.views import NudgeMessage
+from bot.core.views import NudgeMessage, merge
 from flows import cadence
 from storage import nudges, people as people_repo
 from storage.crypto import NotesCipher
 from storage.db import Database
 from storage.models import Nudge, Person, Workspace
 
+__all__ = ["Dispatcher", "MAX_RETRY_AFTER", "SendError", "Sender", "Target", "TickResult", "replica_id", "target_of"]
 log = logging.getLogger("coachbot.dispatch")
 MAX_ATTEMPTS = 6
-MAX_RETRY_AFTER = 3600.0  # a platform's Retry-After beyond an hour (or infinite) waits an hour
-
-
-class SendError(Exception):
-    """A failed send: `permanent` ones are never retried; `retry_after` is the platform's wish, in seconds;
-    `waiting` ones wait (status 'waiting') until the recipient can be reached at all (a Teams user who
-    has not opened a chat with the bot yet), and are delivered then."""
-
-    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None,
-                 waiting: bool = False):
-        super().__init__(reason)
-        self.reason = reason
-        self.permanent = permanent
-        # A header from the network: NaN or a negative wait is no wish at all, and no wait overflows.
-        self.retry_after = None if retry_after is None or math.isnan(retry_after) or retry_after < 0 \
-            else min(retry_after, MAX_RETRY_AFTER)
-        self.waiting = waiting
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a queued message goes instead of its recipient's DM: a channel, in the thread of `thread`
-    (a retrospective's deal channel, as stored on its row)."""
-
-    channel: str
-    thread: str | None = None
-
-
-def target_of(n: Nudge) -> Target | None:
-    """The channel a "message" nudge is posted in, if its payload names one (else it is a DM)."""
-    if n.kind != "message":
-        return None
-    found = json.loads(n.payload or "{}").get("target") or {}
-    channel, thread = found.get("channel"), found.get("thread")
-    if not isinstance(channel, str) or not channel:
-        return None
-    return Target(channel, thread if isinstance(thread, str) and thread else None)
 
 
 class Sender(Protocol):
@@ -108,7 +72,7 @@ def replica_id() -> str:
 class Dispatcher:
     def __init__(self, db: Database, cipher: NotesCipher, clock, senders: dict[str, Sender], *,
                  owner: str | None = None, lease: timedelta = timedelta(minutes=2), batch: int = 200,
-                 concurrency: int = 32):
+                 concurrency: int = 32, budget: bool = True):
         self.db = db
         self.cipher = cipher
         self.clock = clock
@@ -117,6 +81,9 @@ class Dispatcher:
         self.lease = lease
         self.batch = batch
         self.concurrency = concurrency
+        # The message budget (one scheduled message per person per half-day, merged); off only to measure
+        # what it saves (bench/messages.py).
+        self.budget = budget
         self._draining = asyncio.Lock()
         self._again = False
         self._woken: asyncio.Task | None = None
@@ -133,8 +100,13 @@ class Dispatcher:
         async with self.db.session() as s:
             people = await people_repo.by_ids(s, {n.recipient_id for n in claimed})
             spaces = await people_repo.workspaces_by_ids(s, {n.workspace_id for n in claimed})
+        if self.budget:
+            async with self.db.session() as s:
+                claimed += await budgeting.pull_in(s, claimed, people, spaces, now, owner=self.owner,
+                                                   lease=self.lease)
+            result.claimed = len(claimed)
         # Phase 1, one session: decide each nudge and build the messages that should go out.
-        ready: list[tuple[Nudge, Person, Workspace, NudgeMessage]] = []
+        singles: list[tuple[Nudge, Person, Workspace, NudgeMessage]] = []
         outcomes: list[_Outcome] = []
         async with self.db.session() as s:
             batch = await nudge_messages.Batch.load(s, claimed)
@@ -148,24 +120,28 @@ class Dispatcher:
                 if isinstance(decided, _Outcome):
                     outcomes.append(decided)
                 else:
-                    ready.append(decided)
+                    singles.append(decided)
+            ready, held = await budgeting.group(s, singles, now, on=self.budget, alone=lambda n: target_of(n) is not None)
+            outcomes += [_Outcome(n, "move", due_at=due, reason=why) for n, due, why in held]
         # Phase 2, no transaction open: send, many at a time — but never past our lease. A send still
         # running when the lease ends could race another replica that reclaimed it; cancelled here, it
         # comes back after a back-off as a second attempt, which checks the DM history first.
         gate = asyncio.Semaphore(self.concurrency)
         deadline = time.monotonic() + self.lease.total_seconds() * 0.8
 
-        async def one(item) -> _Outcome:
+        async def one(item: _Ready) -> list[_Outcome]:
             async with gate:
                 try:
-                    return await asyncio.wait_for(self._send(*item, now), max(0.05, deadline - time.monotonic()))
+                    return await asyncio.wait_for(self._send(item, now), max(0.05, deadline - time.monotonic()))
                 except asyncio.TimeoutError:
-                    return self._retry_or_fail(item[0], now, "sending took longer than the nudge's lease")
+                    return [self._retry_or_fail(n, now, "sending took longer than the nudge's lease")
+                            for n in item.nudges]
                 except Exception as exc:  # noqa: BLE001
-                    log.exception("nudge %s: unexpected error while sending", item[0].id)
-                    return self._retry_or_fail(item[0], now, f"{exc.__class__.__name__}: {exc}")
+                    log.exception("nudge %s: unexpected error while sending", item.nudges[0].id)
+                    return [self._retry_or_fail(n, now, f"{exc.__class__.__name__}: {exc}") for n in item.nudges]
 
-        outcomes += await asyncio.gather(*(one(item) for item in ready))
+        for sent in await asyncio.gather(*(one(item) for item in ready)):
+            outcomes += sent
         # Phase 3, one transaction: record every outcome under the lease.
         async with self.db.session() as s:
             await self._record_all(s, outcomes, now, result)
@@ -239,24 +215,42 @@ class Dispatcher:
             return _Outcome(n, "cancel", reason=str(skip))
         return n, recipient, workspace, message
 
-    async def _send(self, n: Nudge, recipient: Person, workspace: Workspace, message: NudgeMessage,
-                    now: datetime) -> _Outcome:
-        sender = self.senders[workspace.platform]
+    async def _send(self, item: _Ready, now: datetime) -> list[_Outcome]:
+        sender = self.senders[item.workspace.platform]
+        workspace, recipient = item.workspace, item.recipient
         # A channel post is checked and sent where its payload says; a DM as before (so a sender that
         # takes no channel posts needs no new argument).
-        where = {"target": target} if (target := target_of(n)) is not None else {}
+        where = {"target": target} if (target := target_of(item.nudges[0])) is not None else {}
+        done: list[_Outcome] = []
+        left: list[tuple[Nudge, NudgeMessage]] = []
         try:
-            if n.attempts > 1:
-                ref = await sender.delivered(workspace, recipient, n.id, **where)
+            # A retried item may have gone out (alone, or in a merged message) before a restart: ask first.
+            for n, message in zip(item.nudges, item.messages):
+                ref = await sender.delivered(workspace, recipient, n.id, **where) if n.attempts > 1 else None
                 if ref:
-                    return _Outcome(n, "sent", ref=ref, reason="already delivered before a restart")
-            return _Outcome(n, "sent", ref=await sender.send(workspace, recipient, message, **where))
+                    done.append(_Outcome(n, "sent", ref=ref, reason="already delivered before a restart"))
+                else:
+                    left.append((n, message))
         except SendError as exc:
-            if exc.waiting:
-                return _Outcome(n, "wait", reason=exc.reason)
-            if exc.permanent:
-                return _Outcome(n, "fail", reason=exc.reason)
-            return self._retry_or_fail(n, now, exc.reason, exc.retry_after)
+            return [self._failed_send(n, now, exc) for n in item.nudges]
+        if not left:
+            return done
+        if done and item.budgeted:  # that message was this half-day's: the rest wait for the next one
+            return done + [_Outcome(n, "move", due_at=due, reason=why) for n, due, why in
+                           budgeting.held_after_retry(recipient, workspace, [n for n, _ in left], now)]
+        message = merge([m for _, m in left], later=item.later)
+        try:
+            ref = await sender.send(workspace, recipient, message, **where)
+        except SendError as exc:
+            return done + [self._failed_send(n, now, exc) for n, _ in left]
+        return done + [_Outcome(n, "sent", ref=ref) for n, _ in left]
+
+    def _failed_send(self, n: Nudge, now: datetime, exc: SendError) -> _Outcome:
+        if exc.waiting:
+            return _Outcome(n, "wait", reason=exc.reason)
+        if exc.permanent:
+            return _Outcome(n, "fail", reason=exc.reason)
+        return self._retry_or_fail(n, now, exc.reason, exc.retry_after)
 
     def _retry_or_fail(self, n: Nudge, now: datetime, reason: str, retry_after: float | None = None) -> _Outcome:
         if n.attempts >= MAX_ATTEMPTS and n.kind not in cadence.OWED:

@@ -130,7 +130,7 @@ class SlackSender:
             {"channel": target.channel, **({"thread_ts": target.thread} if target.thread else {})}
         sent = await self._call(workspace, lambda client: client.chat_postMessage(
             **where, unfurl_links=False, unfurl_media=False,
-            metadata={"event_type": EVENT_TYPE, "event_payload": {"nudge_id": message.nudge_id}},
+            metadata={"event_type": EVENT_TYPE, "event_payload": _payload(message)},
             **blocks.nudge_message(message)))
         return f"{sent['channel']}:{sent['ts']}"
 
@@ -174,11 +174,23 @@ class SlackSender:
             return None
 
 
+def _payload(message: NudgeMessage) -> dict:
+    """The metadata payload: the nudge's id, and for a merged message every item's id too, so a re-send
+    of any of them finds the message (a single nudge's payload stays as it always was)."""
+    if not message.nudge_ids:
+        return {"nudge_id": message.nudge_id}
+    return {"nudge_id": message.nudge_id, "nudge_ids": list(message.nudge_ids)}
+
+
 def _marked(channel: str, messages: list[dict], nudge_id: int) -> str | None:
-    """The message among `messages` whose metadata carries this nudge's id, as "channel:ts"."""
+    """The message among `messages` whose metadata carries this nudge's id (alone or among a merged
+    message's ids), as "channel:ts"."""
     for msg in messages:
         meta = msg.get("metadata") or {}
-        if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("nudge_id") == nudge_id:
+        payload = meta.get("event_payload") or {}
+        ids = payload.get("nudge_ids")
+        if meta.get("event_type") == EVENT_TYPE and (
+                payload.get("nudge_id") == nudge_id or (isinstance(ids, list) and nudge_id in ids)):
             return f"{channel}:{msg.get('ts')}"
     return None
 

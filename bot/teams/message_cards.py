@@ -47,6 +47,14 @@ def nudge_cards(m: NudgeMessage, *, budget: int = BUDGET) -> list[dict]:
     """A scheduled nudge: its text, any detail lines, and its quick-answer buttons (on the last part; in rows
     of at most MAX_ACTIONS inside the card when there are more, like the pulse's 0-5 and "6 or more…")."""
     body = [text_block(safe(m.text))] + [text_block(safe(line), spacing="Small") for line in m.detail]
+    if m.parts:  # a merged message: each item with its own buttons under it
+        items: list[dict] = []
+        for p in m.parts:
+            items.append(text_block(safe(p.text), separator=True, spacing="Medium"))
+            items += [text_block(safe(line), spacing="Small") for line in p.detail]
+            if p.actions:
+                items += action_rows(nudge_actions(p))
+        return fit(body, items, budget=budget)
     actions = nudge_actions(m)
     if len(actions) <= MAX_ACTIONS:
         return fit([], body, actions, budget=budget)

@@ -146,18 +146,21 @@ def _is_slack_id(value: str) -> bool:
     return bool(value) and value[0] in "UW" and value[1:].isalnum() and value.upper() == value
 
 
-def nudge_message(m: NudgeMessage) -> dict:
+def nudge_message(m: NudgeMessage, most: int = MESSAGE_BLOCKS) -> dict:
     """A nudge DM: its text, any detail lines, and its quick-answer buttons, in one message.
 
     A nudge is one message (its metadata is what a re-send is checked against), so detail lines
-    that would not fit are counted in a closing note instead of being dropped unseen.
+    that would not fit are counted in a closing note instead of being dropped unseen. A merged
+    message shows its lead, then each item with its own buttons, sharing the message's blocks.
     """
+    if m.parts:
+        return _merged(m, most)
     buttons = [{"type": "button", "action_id": action_id, "text": plain(label, BUTTON_TEXT), "value": value}
                for action_id, label, value in m.actions]
     actions = [{"type": "actions", "block_id": f"nudge_{m.nudge_id}" + (f"_{i // 25}" if i else ""),
                 "elements": buttons[i:i + 25]} for i in range(0, len(buttons), 25)]
     lines = [escape(m.text)] + [escape(d) for d in m.detail]
-    room = MESSAGE_BLOCKS - len(actions) - 1
+    room = most - len(actions) - 1
     out = text_sections(lines)
     if len(out) > room:
         shown = text_sections(lines[:_lines_fitting(lines, room)])
@@ -165,6 +168,19 @@ def nudge_message(m: NudgeMessage) -> dict:
         out = shown + [context(f"{left} more line{'s' if left != 1 else ''} didn't fit in this message: "
                                "`/coach plans` shows every plan in full.")]
     return {"text": fallback("\n".join((m.text, *m.detail))), "blocks": out + actions}
+
+
+def _merged(m: NudgeMessage, most: int) -> dict:
+    """A merged nudge: the lead, then each item (Slack: at most 50 blocks a message, docs.slack.dev/reference/
+    block-kit/blocks); an item with long detail gets the room the others leave, and says what didn't fit."""
+    head = text_sections([escape(m.text)])
+    rendered = [nudge_message(p) for p in m.parts]
+    room = most - len(head)
+    if sum(len(r["blocks"]) for r in rendered) > room:
+        share = room // len(m.parts)
+        rendered = [nudge_message(p, max(share, 3)) for p in m.parts]
+    return {"text": fallback("\n".join([m.text] + [r["text"] for r in rendered])),
+            "blocks": head + [b for r in rendered for b in r["blocks"]]}
 
 
 def answered(message: dict, outcome: str) -> dict:

@@ -32,7 +32,7 @@ def wait_all_sent(url: str, ids: list[int], timeout: float) -> dict[str, int]:
 
 
 def test_two_replicas_race_over_ten_thousand_due_nudges(pg_url, fake, tmp_path):
-    env = {"COACHBOT_TICK_SECONDS": "0.2", "COACHBOT_NUDGE_BATCH": "200"}
+    env = {"COACHBOT_MESSAGE_BUDGET": "false", "COACHBOT_TICK_SECONDS": "0.2", "COACHBOT_NUDGE_BATCH": "200"}
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     first = Served(fake, tmp_path / "a", database_url=pg_url, extra_env=env)
@@ -53,7 +53,7 @@ def test_two_replicas_race_over_ten_thousand_due_nudges(pg_url, fake, tmp_path):
 
 def test_a_replica_killed_mid_batch_loses_nothing_and_doubles_nothing(pg_url, fake, tmp_path):
     fake.delay["chat.postMessage"] = 0.02  # slow sends, so the kill lands inside a batch
-    env = {"COACHBOT_TICK_SECONDS": "0.2", "COACHBOT_NUDGE_BATCH": "500", "COACHBOT_LEASE_SECONDS": "3"}
+    env = {"COACHBOT_MESSAGE_BUDGET": "false", "COACHBOT_TICK_SECONDS": "0.2", "COACHBOT_NUDGE_BATCH": "500", "COACHBOT_LEASE_SECONDS": "3"}
     (tmp_path / "a").mkdir()
     doomed = Served(fake, tmp_path / "a", database_url=pg_url, extra_env=env)
     ids = seed_due_nudges(pg_url, nudges=2_000, people=50)

@@ -148,7 +148,7 @@ def test_no_request_waits_for_auth_test(served, fake):
 @pytest.fixture(scope="module")
 def ticking(fake, tmp_path_factory):
     """A server whose dispatcher ticks fast, for the token tests (each on a workspace of its own)."""
-    s = Served(fake, tmp_path_factory.mktemp("tokens"), oauth=True, extra_env={"COACHBOT_TICK_SECONDS": "0.3"})
+    s = Served(fake, tmp_path_factory.mktemp("tokens"), oauth=True, extra_env={"COACHBOT_TICK_SECONDS": "0.3", "COACHBOT_MESSAGE_BUDGET": "false"})
     yield s
     s.stop()
 
@@ -218,7 +218,7 @@ def test_another_replica_uses_the_new_token_within_seconds_though_the_old_one_st
     try:
         key = {"COACHBOT_ENCRYPTION_KEY": installer.key}
         sender = Served(fake, tmp_path / "b", oauth=True, database_url=pg_url,
-                        extra_env={"COACHBOT_TICK_SECONDS": "0.3", **key})
+                        extra_env={"COACHBOT_TICK_SECONDS": "0.3", "COACHBOT_MESSAGE_BUDGET": "false", **key})
         install(installer, "T9")
         (first,) = seed_due_nudges(pg_url, nudges=1, people=1, team="T9")
         wait_status(sender, first, "sent")

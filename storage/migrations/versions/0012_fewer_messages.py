@@ -1,0 +1,23 @@
+"""people.fewer_messages: a person's choice of at most one scheduled message a day
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-03 09:50:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0012'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('people') as batch:
+        batch.add_column(sa.Column('fewer_messages', sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('people') as batch:
+        batch.drop_column('fewer_messages')

@@ -115,7 +115,7 @@ class ConsoleDemo:
                 actor = Actor("console", "demo", handle, name=handle.capitalize(), tz=self.default_tz)
                 if typed.strip() and action_id.startswith("pulse"):  # the exact count after "6 or more…"
                     value = f"{value.partition(':')[0]}:{typed.strip()[:32]}"
-                if action_id == "retro_start":
+                if action_id.partition(".")[0] == "retro_start":
                     self.user, outputs = handle, await self.service.retros.start(actor, int(value))
                 else:
                     outputs = await self.service.buttons.press(actor, action_id, value)

@@ -136,16 +136,19 @@ class NudgeMessage:
 def merge(messages: list[NudgeMessage], *, later: int = 0) -> NudgeMessage:
     """Several nudges for one person as one message: a short lead, then each item with its own buttons.
 
-    Slack refuses two buttons with one action_id in a message, so each item's ids get a suffix after a
-    dot (the button registry reads the action before the first dot). `later` counts the items that did
+    Slack refuses two buttons with one action_id in a message, so an id an earlier item already uses gets a
+    suffix after a dot (the button registry reads the action before the first dot). `later` counts the items that did
     not fit and come in the next message; the lead says so rather than leaving them unseen.
     """
     if len(messages) == 1 and not later:
         return messages[0]
-    parts = tuple(NudgeMessage(m.nudge_id, m.kind, m.text,
-                               tuple((f"{a}.{i}" if len(messages) > 1 else a, label, value)
-                                     for a, label, value in m.actions), m.detail)
-                  for i, m in enumerate(messages))
+    seen: set[str] = set()
+    parts = []
+    for i, m in enumerate(messages):
+        actions = tuple((f"{a}.{i}" if a in seen else a, label, value) for a, label, value in m.actions)
+        seen.update(a for a, _, _ in actions)
+        parts.append(NudgeMessage(m.nudge_id, m.kind, m.text, actions, m.detail))
+    parts = tuple(parts)
     lead = f"{_count(len(messages), 'thing')} for you today" if len(messages) > 1 else "One thing for you"
     if later:
         lead += f" ({_count(later, 'more reminder').lower()} in your next message)"

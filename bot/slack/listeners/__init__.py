@@ -36,9 +36,11 @@ class SlackListeners(CommandListeners, FlowListeners, RetroListeners, HomeListen
         app.view(blocks.LOST_DEAL)(self.on_lost_deal)
         app.view(pulse.PULSE_COUNT)(self.on_pulse_count)
         app.view(re.compile(".*"))(self.on_other_view)  # registered after every form of ours: none of them
-        app.action("retro_start")(self.on_retro_start)
-        # "nudge_checkin" (messages posted before action ids were unique per block) or "nudge_checkin.stuck"
-        app.action(re.compile("^(" + "|".join(self.service.buttons.actions) + r")(\.[\w-]+)?$"))(self.on_nudge_button)
+        # "retro_start", or "retro_start.1" for a second one in a merged message
+        app.action(re.compile(r"^retro_start(\.\d+)?$"))(self.on_retro_start)
+        # "nudge_checkin" (messages posted before action ids were unique per block), "nudge_checkin.stuck", or
+        # "nudge_checkin.stuck.2" in a merged message that carries two of them
+        app.action(re.compile("^(" + "|".join(self.service.buttons.actions) + r")(\.[\w-]+)*$"))(self.on_nudge_button)
         app.shortcut("start_loss_retro")(self.on_loss_shortcut)
         app.action("flow_back")(self.on_back)
         app.action("flow_discard")(self.on_discard)

@@ -20,7 +20,10 @@ _seq = iter(range(1, 10**6))
 
 @pytest.fixture(scope="module")
 def served(fake, tmp_path_factory):
-    s = Served(fake, tmp_path_factory.mktemp("nudges"), extra_env={"COACHBOT_TICK_SECONDS": "0.3"})
+    # Each nudge as a message of its own here, whatever else is due for the person; the message budget's
+    # merged messages are tested in test_slack_budget.py.
+    s = Served(fake, tmp_path_factory.mktemp("nudges"), extra_env={"COACHBOT_TICK_SECONDS": "0.3",
+                                                                   "COACHBOT_MESSAGE_BUDGET": "false"})
     yield s
     s.stop()
 

@@ -68,7 +68,7 @@ class AccountService:
 
     async def update_settings(
         self, actor: Actor, *, tz: str | None = None, clear_tz: bool = False, work_start: str | None = None,
-        work_end: str | None = None, work_days: list[str] | None = None,
+        work_end: str | None = None, work_days: list[str] | None = None, fewer_messages: bool | None = None,
     ) -> dict[str, str]:
         """Validate and store new settings; returns problems by field name (empty when saved)."""
         errors: dict[str, str] = {}
@@ -93,6 +93,8 @@ class AccountService:
             me.work_end = end or me.work_end
             if work_days is not None:
                 me.work_days = ",".join(d for d in DAYS if d in work_days)
+            if fewer_messages is not None:
+                me.fewer_messages = fewer_messages
             s.add(me)
         return {}
 
@@ -112,11 +114,14 @@ class AccountService:
                 errors = {"hours": str(exc)}
         elif field == "days" and value:
             errors = await self.update_settings(actor, work_days=_days(value))
+        elif field == "fewer" and value.lower() in ("on", "off"):
+            errors = await self.update_settings(actor, fewer_messages=value.lower() == "on")
         elif field in workspace_settings.FIELDS and (value or field == "signals"):
             return await workspace_settings.change(self.db, self.defaults, actor, field, value)
         else:
             return [Say("Usage: /coach settings — or change one: /coach settings tz Europe/Berlin · "
-                        "/coach settings hours 08:30-17:00 · /coach settings days sun-thu (workspace admins also: "
+                        "/coach settings hours 08:30-17:00 · /coach settings days sun-thu · "
+                        "/coach settings fewer on|off (one scheduled message a day) (workspace admins also: "
                         "/coach settings checkin-days 1,3,7,14 · /coach settings holidays 2026-12-24,2026-12-25 · "
                         "/coach settings signals falling_weeks 3 · /coach settings crm-new-deals on)",
                         tone="error")]
@@ -187,7 +192,8 @@ class AccountService:
 
 def _view(p: Person) -> SettingsView:
     return SettingsView(tz=effective_tz(p), profile_tz=p.tz, tz_override=p.tz_override, work_start=p.work_start,
-                        work_end=p.work_end, work_days=tuple(p.work_days.split(",")), paused_until=p.paused_until)
+                        work_end=p.work_end, work_days=tuple(p.work_days.split(",")), paused_until=p.paused_until,
+                        fewer_messages=p.fewer_messages)
 
 
 def _latest(*times: datetime | None) -> datetime | None:

@@ -31,6 +31,7 @@ class SettingsView:
     work_end: str
     work_days: tuple[str, ...]
     paused_until: datetime | None
+    fewer_messages: bool = False  # at most one scheduled message a working day, in the morning
 
 
 @dataclass(frozen=True)

@@ -66,11 +66,14 @@ def settings_lines(v: SettingsView, *, how_to_change: bool = True) -> list[Line]
              Line(f"{v.work_start}–{v.work_end}", label="Working hours", kind="field"),
              Line(", ".join(DAY_NAMES[d][:3] for d in v.work_days if d in DAY_NAMES), label="Working days",
                   kind="field")]
+    lines.append(Line("fewer: one a day, in the morning" if v.fewer_messages else
+                      "up to one in the morning and one in the afternoon", label="Scheduled messages", kind="field"))
     if v.paused_until:
         lines.append(Line(f"{v.paused_until:%Y-%m-%d %H:%M} UTC", label="Paused until", kind="field"))
     if how_to_change:
         lines.append(Line("Change them by typing, e.g.", kind="hint", commands=(
-            "settings tz Europe/Berlin", "settings hours 08:30-17:00", "settings days sun,mon,tue,wed,thu")))
+            "settings tz Europe/Berlin", "settings hours 08:30-17:00", "settings days sun,mon,tue,wed,thu",
+            "settings fewer on")))
     return lines
 
 

@@ -98,7 +98,9 @@ def test_the_rep_sees_the_plan_and_overdue_items_after_time_passes(tmp_path):
     assert "book 5 discovery calls by Friday" in second_plans and "⚠ overdue" in second_plans
     # the scheduler ran while the clock moved: check-ins and the due-date reminder arrived on the way
     assert "to @alex: Quick check-in on the plan you agreed with Sam" in during_clock
-    assert "to @alex: Reminder: “book 5 discovery calls by Friday” is due" in during_clock
+    # due the same morning as a check-in, the reminder comes in the same message (the message budget)
+    assert "to @alex: Two things for you today:" in during_clock
+    assert "   • Reminder: “book 5 discovery calls by Friday” is due" in during_clock
     assert "to @sam: It's been" in during_clock
 
 

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
-from storage.models import Nudge, Person
+from bot.core.commands import parse
+from storage.models import Nudge
 from tests.bot.scheduler import test_scheduler as base
 from tests.bot.scheduler.test_scheduler import ALEX, MON, SAM
 
@@ -86,8 +87,8 @@ async def test_a_stuck_alert_reaches_the_manager_at_once_whatever_the_budget(wor
 
 async def test_fewer_messages_means_one_scheduled_message_a_day(world):
     first, second, _ = await alex_three_on_tuesday_morning(world)
-    async with world.db.session() as s:
-        await s.execute(update(Person).where(Person.platform_user_id == "alex").values(fewer_messages=True))
+    out = await world.service.command(ALEX, parse("settings fewer on"))  # the person's own choice
+    assert out[0].text == "Saved." and out[1].fewer_messages
     await due(world, second.id, TUE + timedelta(days=3))
     before = len(world.sent_to("alex"))
     await world.at(TUE + timedelta(hours=9, minutes=30))
@@ -97,3 +98,12 @@ async def test_fewer_messages_means_one_scheduled_message_a_day(world):
     (held,) = [n for n in await world.nudges() if n.id == second.id]
     assert "per day" in held.last_error and held.due_at.date() == (TUE + timedelta(days=1)).date()
     assert held.due_at.hour < 12
+
+
+async def test_fewer_messages_is_off_until_the_person_turns_it_on_and_back_off(world):
+    assert not (await world.service.command(ALEX, parse("settings")))[0].fewer_messages
+    await world.service.command(ALEX, parse("settings fewer on"))
+    await world.service.command(ALEX, parse("settings fewer off"))
+    assert not (await world.service.command(ALEX, parse("settings")))[0].fewer_messages
+    wrong = await world.service.command(ALEX, parse("settings fewer maybe"))
+    assert "settings fewer on|off" in wrong[0].text

@@ -60,9 +60,9 @@ class Recording(ConsoleSender):
         return await super().send(workspace, recipient, message)
 
 
-async def run(budget: bool, folder: Path) -> list[tuple[str, datetime, int]]:
+async def run(budget: bool, folder: Path, fewer: bool = False) -> list[tuple[str, datetime, int]]:
     """Six weeks of one plan; every message sent, as (person, when, items)."""
-    url = f"sqlite+aiosqlite:///{folder / ('on' if budget else 'off')}.db"
+    url = f"sqlite+aiosqlite:///{folder / f'{budget}-{fewer}'}.db"
     migrate(url)
     db = Database(url)
     clock = Clock(START)
@@ -71,6 +71,9 @@ async def run(budget: bool, folder: Path) -> list[tuple[str, datetime, int]]:
     dispatcher = Dispatcher(db, service.cipher, clock, {"console": sender}, owner="bench", budget=budget)
     await service.command(SAM, parse("team add @alex"))
     await service.command(ALEX, parse("team accept @sam"))
+    if fewer:  # both asked for fewer messages
+        for who in (SAM, ALEX):
+            await service.command(who, parse("settings fewer on"))
     await service.command(SAM, parse("talk @alex"))
     for value in TALK:
         await service.answer(SAM, Answer(value))
@@ -100,12 +103,14 @@ def table(sent: list[tuple[str, datetime, int]]) -> tuple[str, dict[str, int]]:
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        for budget in (False, True):
-            sent = await run(budget, Path(folder))
+        for budget, fewer, name in ((False, False, "OFF (one message per nudge)"), (True, False, "ON (merged)"),
+                                    (True, True, "ON, both chose fewer messages")):
+            sent = await run(budget, Path(folder), fewer)
             text, most = table(sent)
             items = sum(n for _, _, n in sent)
-            print(f"\nmessage budget {'ON (merged)' if budget else 'OFF (one message per nudge)'}: "
-                  f"{len(sent)} messages carrying {items} nudges")
+            days = Counter((who, when.date()) for who, when, _ in sent)
+            print(f"\nmessage budget {name}: {len(sent)} messages carrying {items} nudges; "
+                  f"most in one day: {max(days.values(), default=0)}")
             print(text)
             print("most in one half-day: " + ", ".join(f"{who} {n}" for who, n in most.items()))
 

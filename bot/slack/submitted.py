@@ -135,6 +135,16 @@ def _input_blocks(view: dict) -> set[str] | None:
     return {b["block_id"] for b in found if b.get("type") == "input" and isinstance(b.get("block_id"), str)}
 
 
+def fewer_choice(values: dict) -> bool | None:
+    """The settings modal's "fewer messages" box: ticked or not, or None from a modal opened before it had
+    one (or a malformed one), which leaves the setting as it was."""
+    element = (values.get("fewer") or {}).get(blocks.ANSWER_ACTION) if isinstance(values.get("fewer"), dict) else None
+    chosen = element.get("selected_options") if isinstance(element, dict) else None
+    if not isinstance(chosen, list):
+        return None
+    return any(isinstance(o, dict) and o.get("value") == "fewer" for o in chosen)
+
+
 def form_check(view: Any, callback_id: str) -> str | None:
     """`form_problem` for one of the fixed forms."""
     return form_problem(view, FORMS[callback_id])

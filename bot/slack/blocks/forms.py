@@ -47,6 +47,10 @@ def settings_view(v: SettingsView) -> dict:
     if v.tz_override:
         tz_el["initial_value"] = v.tz_override
     day_options = [option(k, name) for k, name in DAY_NAMES.items()]
+    fewer = option("fewer", "Fewer messages: one a day, in the morning")
+    fewer_el: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": [fewer]}
+    if v.fewer_messages:  # Slack refuses initial_options that are not among the options; none is left out
+        fewer_el["initial_options"] = [fewer]
     return {
         "type": "modal", "callback_id": SETTINGS, "title": plain("Your settings", MODAL_TITLE),
         "submit": plain("Save", 24), "close": plain("Cancel", 24),
@@ -62,6 +66,10 @@ def settings_view(v: SettingsView) -> dict:
             {"type": "input", "block_id": "work_days", "label": plain("Working days"),
              "element": {"type": "checkboxes", "action_id": "value", "options": day_options,
                          "initial_options": [o for o in day_options if o["value"] in v.work_days]}},
+            {"type": "input", "block_id": "fewer", "optional": True, "label": plain("Scheduled messages"),
+             "element": fewer_el,
+             "hint": plain("Otherwise up to one in the morning and one in the afternoon, with everything due "
+                           "then in it. What someone sends you (a plan, an alert) always comes at once.")},
         ],
     }
 

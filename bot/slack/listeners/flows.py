@@ -95,6 +95,7 @@ class FlowListeners(Delivery):
                 work_start=values["work_start"]["value"].get("selected_time"),
                 work_end=values["work_end"]["value"].get("selected_time"),
                 work_days=[o["value"] for o in values["work_days"]["value"].get("selected_options") or []],
+                fewer_messages=submitted.fewer_choice(values),
             )
         except UNAVAILABLE:
             log.warning("database unavailable while saving settings", exc_info=True)

@@ -272,6 +272,17 @@ def test_settings_modal_validates_and_saves(served, fake):
     saved = rows(served, "SELECT tz, tz_override, work_start, work_end, work_days FROM people "
                          "WHERE platform_user_id = :u", u=me)
     assert saved == [("Europe/London", "Asia/Dubai", "08:30", "17:00", "mon,tue,wed,thu,sun")]
+    assert rows(served, "SELECT fewer_messages FROM people WHERE platform_user_id = :u", u=me) == [(False,)]
+    # "fewer messages" ticked: one scheduled message a day, and the modal shows it ticked next time
+    view = served.open_modal("settings", user=me)
+    box = next(b for b in view["blocks"] if b.get("block_id") == "fewer")["element"]
+    assert "initial_options" not in box
+    values["fewer"] = {"value": {"type": "checkboxes", "selected_options": [{"value": "fewer"}]}}
+    assert served.submit(view, values, user=me).text == ""
+    assert rows(served, "SELECT fewer_messages FROM people WHERE platform_user_id = :u", u=me) == [(True,)]
+    view = served.open_modal("settings", user=me)
+    box = next(b for b in view["blocks"] if b.get("block_id") == "fewer")["element"]
+    assert [o["value"] for o in box["initial_options"]] == ["fewer"]
 
 
 def test_start_a_talk_from_app_home_by_picking_the_rep(served, fake):

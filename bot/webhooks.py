@@ -161,9 +161,12 @@ class WebhookRoutes:
 async def _read_limited(request: web.Request) -> bytes:
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise WebhookError(413, f"body larger than {MAX_BODY // 1024} KiB")
-    body = await request.content.read(MAX_BODY + 1)
-    if len(body) > MAX_BODY:
-        raise WebhookError(413, f"body larger than {MAX_BODY // 1024} KiB")
+    # read(n) answers with what has arrived so far, so a body in several network pieces is read to its end.
+    body = b""
+    while chunk := await request.content.read(MAX_BODY + 1 - len(body)):
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise WebhookError(413, f"body larger than {MAX_BODY // 1024} KiB")
     return body
 
 

@@ -102,3 +102,61 @@ def test_hubspot_deal_creation_events_carrying_the_owner_are_counted(served):
     assert again.status == 200 and again.json()["created"][0]["duplicate"] is True
     assert counted(served, "2026-11-23") == 1
     assert scalar(served, "SELECT count(*) FROM crm_deals_seen WHERE deal_key = 'crm:hubspot:9001'") == 1
+
+
+def test_a_body_that_arrives_in_pieces_is_read_whole(served):
+    """A faulty network: the signed body reaches the server in two TCP segments a moment apart. It is the
+    same body, so it is counted; reading only the first piece would refuse it as a signature mismatch."""
+    import socket
+
+    body = json.dumps({"deal_id": "SLOW-1", "owner": "kiri@acme.example",
+                       "created_at": "2026-10-05T09:00:00Z", "name": "x" * 150}).encode()
+    stamp = str(int(time.time()))
+    head = (f"POST /hooks/deals/created HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nX-Coachbot-Timestamp: {stamp}\r\n"
+            f"X-Coachbot-Signature: {sign_generic(SECRET, stamp, body)}\r\nConnection: close\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as conn:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.sendall(head + body[:40])
+        time.sleep(0.3)
+        conn.sendall(body[40:])
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    status = int(answer.split(b" ", 2)[1])
+    assert status == 201, answer.decode(errors="replace")
+    assert counted(served, "2026-10-05") == 1
+
+
+def test_an_oversized_chunked_body_is_refused_as_too_large(served):
+    """No Content-Length, 70 KiB sent as chunks a moment apart: refused for its size (413), not for a
+    signature the server never read whole."""
+    import socket
+
+    from tests.support.evidence import attempted
+
+    body = json.dumps({"deal_id": "BIG-1", "owner": "kiri@acme.example", "filler": "y" * 70_000}).encode()
+    stamp = str(int(time.time()))
+    head = (f"POST /hooks/deals/created HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Transfer-Encoding: chunked\r\nX-Coachbot-Timestamp: {stamp}\r\n"
+            f"X-Coachbot-Signature: {sign_generic(SECRET, stamp, body)}\r\nConnection: close\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as conn:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.sendall(head)
+        try:
+            for i in range(0, len(body), 8192):
+                piece = body[i:i + 8192]
+                conn.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                time.sleep(0.05)
+            conn.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer and close before the rest is sent
+        answer = b""
+        try:
+            while chunk := conn.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass
+    status = int(answer.split(b" ", 2)[1])
+    attempted("CRM webhook oversized chunked body (no Content-Length)", status == 413)
+    assert status == 413 and b"larger than 64 KiB" in answer, answer.decode(errors="replace")

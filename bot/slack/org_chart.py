@@ -62,7 +62,10 @@ class OrgChart:
             return [Say(f"coachbot has met {total} people here, so there's nobody from number {start} on. "
                         f"Run /coach team sync to start from the first.")]
         profiles = await _read(client, ids)
-        wanted = {v for p in profiles.values() if isinstance(p, dict) for v in _values(p, field["id"])} - set(ids)
+        # Only a field naming one person is used, so only those managers are read: a field listing hundreds
+        # of ids (anyone may edit their own profile) costs no profile reads beyond the page.
+        named = (_values(p, field["id"]) for p in profiles.values() if isinstance(p, dict))
+        wanted = {values[0] for values in named if len(values) == 1} - set(ids)
         everyone = profiles | await _read(client, sorted(wanted))  # names for managers met here first
         names = {uid: _name(p) for uid, p in everyone.items()}
         data, empty, said = [], 0, []

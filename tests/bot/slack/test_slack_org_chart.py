@@ -140,6 +140,26 @@ def test_a_big_workspace_is_read_a_page_at_a_time(fake, tmp_path):
         served.stop()
 
 
+def test_a_field_naming_hundreds_of_people_costs_no_more_reads(fake, tmp_path):
+    """A person who can edit their profile lists 300 user ids as their manager: the sync says it names
+    several people, and reads no profile beyond the page and one manager each (not 300 more)."""
+    served = serve(fake, tmp_path)
+    try:
+        ada, lee, pat = admin(served, fake), person(fake, "Lee Lead"), person(fake, "Pat Padded")
+        meet(served, lee, pat)
+        fake.set_field(pat, FIELD, ",".join(f"U0PAD{i:04d}" for i in range(300)))
+        fake.set_field(lee, FIELD, ada)
+        before = len(fake.calls_to("users.profile.get"))
+        served.command("team sync", user=ada)
+        said = flat(fake.wait_for_response(ada, containing="Read the")[-1])
+        reads = len(fake.calls_to("users.profile.get")) - before
+        attempted("team sync: a profile field listing hundreds of ids (bounded profile reads)", reads <= 4)
+        assert "Pat Padded: the field names several people" in said and "1 line(s) confirmed" in said, said
+        assert reads <= 4, reads  # Ada, Lee, Pat; Ada is also Lee's manager, already read
+    finally:
+        served.stop()
+
+
 def test_a_missing_permission_or_field_is_said_plainly(fake, tmp_path):
     served = serve(fake, tmp_path)
     try:

@@ -183,16 +183,32 @@ def _merged(m: NudgeMessage, most: int) -> dict:
             "blocks": head + [b for r in rendered for b in r["blocks"]]}
 
 
-def answered(message: dict, outcome: str) -> dict:
+def answered(message: dict, outcome: str, pressed: str | None = None) -> dict:
     """A message whose button was pressed, as Slack handed it back: the same content without its buttons,
-    then what pressing did. Slack hands text back as it was sent (escaped), so it goes back unchanged."""
-    kept = [b for b in message.get("blocks") or [] if b.get("type") != "actions"]
+    then what pressing did. Slack hands text back as it was sent (escaped), so it goes back unchanged.
+
+    In a merged message (several items, each with its buttons in blocks `nudge_<id>`, `nudge_<id>_1`...)
+    only the buttons of the item whose button (action id `pressed`, unique in the message) was pressed go:
+    the others are still to be answered."""
+    found = message.get("blocks") or []
+    actions = [b for b in found if b.get("type") == "actions"]
+    items = {_item_of(b.get("block_id")) for b in actions}
+    hit = [b.get("block_id") for b in actions for e in b.get("elements") or [] if e.get("action_id") == pressed]
+    gone = _item_of(hit[0]) if len(items) > 1 and hit else None  # None: every button goes
+    kept = [b for b in found
+            if b.get("type") != "actions" or (gone is not None and _item_of(b.get("block_id")) != gone)]
     if not kept and message.get("text"):  # a message from before blocks: its text is all there is
         kept = text_sections([message["text"]])
     result = long_text_sections(outcome)
     room = MESSAGE_BLOCKS - len(result)
     text = message.get("text") or ""
     return {"text": (text + "\n" if text else "") + fallback(outcome), "blocks": kept[:room] + result}
+
+
+def _item_of(block_id: object) -> str:
+    """Which nudge a button block belongs to: `nudge_5` for `nudge_5` and its overflow rows `nudge_5_1`..."""
+    parts = str(block_id or "").split("_")
+    return "_".join(parts[:2])
 
 
 def _lines_fitting(lines: list[str], sections: int) -> int:

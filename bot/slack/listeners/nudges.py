@@ -43,7 +43,8 @@ class NudgeListeners(Delivery):
                     await self.dm(client, notice.external_id, notice.output, actor.workspace)
             if screen.words:
                 try:
-                    await respond(replace_original=True, **blocks.answered(body.get("message") or {}, screen.words))
+                    await respond(replace_original=True, **blocks.answered(body.get("message") or {}, screen.words,
+                                                                           pressed=action["action_id"]))
                 except Exception as exc:  # noqa: BLE001 - the action itself is done; only the echo failed
                     log.warning("could not update the nudge message: %s", exc)
             if action["action_id"].partition(".")[0] in HOME_CHANGING:

@@ -70,3 +70,19 @@ def test_a_merged_dm_cut_off_by_a_crash_is_found_by_any_of_its_items_and_not_sen
         _, attempts, _, ref = wait_status(served, nudge, "sent")
         assert attempts == 2 and ref.endswith("1700000000.000777")
     assert not merged_calls(fake, pulse) and checkin not in fake.nudge_ids_sent()
+
+
+def test_a_merged_message_of_long_items_keeps_within_slacks_fifty_blocks_and_says_what_did_not_fit():
+    """Slack takes at most 50 blocks a message (docs.slack.dev/reference/block-kit/blocks): four digests of
+    40 lines each share them, every item keeps its text and buttons, and each says how much it left out."""
+    from bot.core.views import NudgeMessage, merge
+    from bot.slack.blocks import nudge_message
+
+    long = [NudgeMessage(i, "digest", f"Digest {i}", (("nudge_snooze.tomorrow", "Tomorrow", f"{i}:tomorrow"),),
+                         tuple(f"{n}. Rep {n} — on a plan, {'x' * 2000}" for n in range(40))) for i in range(1, 5)]
+    out = nudge_message(merge(long))
+    assert len(out["blocks"]) <= 50
+    ids = [e["action_id"] for b in out["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert len(ids) == len(set(ids)) == 4
+    shown = str(out["blocks"])
+    assert all(f"Digest {i}" in shown for i in range(1, 5)) and shown.count("didn't fit in this message") == 4

@@ -159,4 +159,5 @@ class CoachTeamsBot(Members, Delivery, ActivityHandler):
             if ask is not None:  # "6 or more…": the exact number, in a card of its own in place of the buttons
                 await self.replace_card(ctx, pulse.count_card(ask))
                 return
-            await self.show(ctx, actor, screen_of(outputs), pressed=BUTTON)
+            # A merged card's other items are still to be answered: its outcome comes below it instead.
+            await self.show(ctx, actor, screen_of(outputs), pressed=None if data.get("merged") else BUTTON)

@@ -52,8 +52,8 @@ def nudge_cards(m: NudgeMessage, *, budget: int = BUDGET) -> list[dict]:
         for p in m.parts:
             items.append(text_block(safe(p.text), separator=True, spacing="Medium"))
             items += [text_block(safe(line), spacing="Small") for line in p.detail]
-            if p.actions:
-                items += action_rows(nudge_actions(p))
+            if p.actions:  # marked, so a press answers below instead of replacing the others' buttons
+                items += action_rows([{**a, "data": {**a["data"], "merged": 1}} for a in nudge_actions(p)])
         return fit(body, items, budget=budget)
     actions = nudge_actions(m)
     if len(actions) <= MAX_ACTIONS:

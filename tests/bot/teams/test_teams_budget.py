@@ -46,7 +46,10 @@ def test_two_nudges_due_together_are_one_card_teams_accepts_and_each_items_butto
     assert all(len(row["actions"]) <= 6 for row in rows)
     buttons = [a for row in rows for a in row["actions"]]
     assert [b["title"] for b in buttons] == ["0", "1", "2", "3", "4", "5", "6 or more…"] * 2
-    press(teams, bot, rep, teams.activities_id(got), buttons[7 + 3]["data"])  # "3" under the second item
+    aid = teams.activities_id(got)
+    press(teams, bot, rep, aid, buttons[7 + 3]["data"])  # "3" under the second item
     assert "Noted: 3 new opportunities" in shown(last_in(teams, rep, where=lambda a: "Noted: 3" in shown(a)))
+    # the answer comes below: the card keeps the first item's buttons, still to be answered
+    assert teams.activities[aid]["activity"] == {k: v for k, v in got.items() if k != "_id"}
     assert query(bot, "SELECT o.week_start, o.count FROM opportunity_counts o JOIN people p ON p.id = o.person_id "
                       "WHERE p.platform_user_id = :r", r=rep) == [("2026-11-30", 3)]

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Person, Workspace
+from storage.privacy import ERASED_PREFIX
 
 
 async def workspaces_named(s: AsyncSession, *, external_id: str, platform: str = "") -> list[Workspace]:
@@ -17,7 +18,9 @@ async def workspaces_named(s: AsyncSession, *, external_id: str, platform: str =
 
 
 async def people_with_id(s: AsyncSession, *, workspace_id: int, user: str) -> Person | None:
-    """The person of the workspace with this platform user id."""
+    """The person of the workspace with this platform user id (never an erased person's left-over row)."""
+    if user.startswith(ERASED_PREFIX):
+        return None
     return (await s.execute(select(Person).where(Person.workspace_id == workspace_id,
                                                  Person.platform_user_id == user))).scalar_one_or_none()
 

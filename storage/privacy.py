@@ -26,6 +26,8 @@ ABOUT = "about"
 ENCRYPTED = ((FlowSession, "state_encrypted"), (Conversation, "notes_encrypted"), (ActionItem, "text_encrypted"),
              (CheckIn, "note_encrypted"), (Retrospective, "answers_encrypted"), (FollowUp, "text_encrypted"))
 
+ERASED_PREFIX = "erased-"  # an erased person's row keeps only this id: nothing may name it again
+
 
 async def _drop_conversations(s: AsyncSession, talk_ids: list[int]) -> dict[str, int]:
     """Delete conversations with their items, check-ins and the nudges about them."""
@@ -95,7 +97,7 @@ async def erase_person(s: AsyncSession, cipher: NotesCipher, *, person: Person) 
     counts["reps_unlinked"] = (await s.execute(update(Person).where(Person.manager_id == p).values(manager_id=None))
                                ).rowcount
     person.name = f"Erased person {p}"
-    person.platform_user_id = f"erased-{p}"
+    person.platform_user_id = f"{ERASED_PREFIX}{p}"
     person.email = None
     person.chat_ref = None
     person.tz, person.tz_override = "UTC", None

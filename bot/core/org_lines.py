@@ -24,6 +24,7 @@ from bot.ops.import_team import ImportRefused, Row, read_rows
 from bot.ops.settings import Settings
 from flows.outputs import Refused
 from storage import lines, org_lines
+from storage.privacy import ERASED_PREFIX
 from storage.crypto import NotesCipher
 from storage.db import Database
 from storage.models import Person, Workspace
@@ -141,6 +142,8 @@ class OrgLines:
                 return f"the {role} “{who.ref}” matches several people; use their user id"
             return (f"the {role} “{who.ref}” isn't an email coachbot knows in that workspace, so it can't tell who "
                     f"that is there; use their {_platform(ws)} user id instead")
+        if who.ref.startswith(ERASED_PREFIX):
+            return f"the {role} “{who.ref}” is what is left of someone whose data was erased; they can't be in a line"
         known = await org_lines.people_with_id(s, workspace_id=ws.id, user=who.ref)
         if known is not None:
             return known

@@ -157,3 +157,22 @@ async def test_team_sync_outside_slack_points_to_the_import(sqlite_url):
     out = await coach.command(Actor("console", "demo", "dana", "Dana"), parse("team sync"))
     await db.close()
     assert out[0].tone == "error" and "works in Slack" in out[0].text and "coachbot import-team" in out[0].text
+
+
+async def test_an_erased_person_cannot_be_named_back_into_a_line(sqlite_url, tmp_path):
+    """`coachbot forget` leaves a row named erased-<id>: a file (or a CRM hook) naming that id must not
+    give the erased person a manager or reps again."""
+    await meet(sqlite_url, "dana", "sam", "jo")
+    env = {"DATABASE_URL": sqlite_url, "COACHBOT_ENCRYPTION_KEY": KEY}
+    assert run_cli("forget", "sam", "--yes", env=env).returncode == 0
+    erased = [u for u in await managers(sqlite_url) if u.startswith("erased-")]
+    assert len(erased) == 1
+    for row in (f"demo,{erased[0]},dana", f"demo,jo,{erased[0]}"):
+        csv = tmp_path / "team.csv"
+        csv.write_text(f"workspace,rep,manager\n{row}\n")
+        done = run_cli("import-team", str(csv), env=env)
+        lines = await managers(sqlite_url)
+        attempted("import-team naming an erased person's id", done.returncode != 0 and lines[erased[0]] is None
+                  and lines["jo"] is None)
+        assert done.returncode != 0 and "erased" in done.stderr, (done.stdout, done.stderr)
+        assert lines[erased[0]] is None and lines["jo"] is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Mapping
 
+from flows import prospecting
 from flows.brief import draft_of, from_params
 from flows.coaching.facts import check_observed
 from flows.coaching.ownership import check_own_part, check_rep_view
@@ -36,7 +37,32 @@ def _options(value: str, ctx: Context) -> list[Feedback]:
 
 
 def _parse_plan(text: str, ctx: Context):
-    return parse_plan(text, ctx.today, _rep(ctx), str(ctx.params.get("manager", "")))
+    # A "target: 5 new opportunities a week" line is the weekly target, not an action item.
+    lines = text.splitlines()
+    targets = [line for line in lines if prospecting.is_target_line(line)]
+    rest = "\n".join(line for line in lines if not prospecting.is_target_line(line))
+    if len(targets) > 1:
+        return [], [Feedback("error", "target_many", "There are two target lines; keep one weekly target, "
+                             "e.g. “target: 5 new opportunities a week”.")]
+    items, errors = parse_plan(rest, ctx.today, _rep(ctx), str(ctx.params.get("manager", ""))) if rest.strip() \
+        else ([], [])
+    if targets:
+        value, problems = prospecting.parse_target(targets[0])
+        errors += problems
+        if value is not None:
+            items.append({"owner": "rep", "text": prospecting.target_text(value), "due": None, "due_phrase": None,
+                          "target": value})
+    if not items and not errors:
+        errors.append(Feedback("error", "empty", "Write at least one action item, one per line."))
+    return items, errors
+
+
+def _options_notes(ctx: Context) -> tuple[Section, ...]:
+    return prospecting.options_notes(ctx.params)
+
+
+def _plan_notes(ctx: Context) -> tuple[Section, ...]:
+    return prospecting.plan_notes(ctx.params)
 
 
 def _plan(items: list[dict[str, Any]], ctx: Context) -> list[Feedback]:
@@ -154,6 +180,7 @@ STEPS = (
         ),
         placeholder="e.g. A prospecting campaign to the old accounts\nShadow Sam's discovery calls",
         checks=(_options,),
+        notes=_options_notes,  # prospecting and opportunity-coaching ideas when opportunities are the issue
     ),
     Step(
         id="plan",
@@ -169,6 +196,7 @@ STEPS = (
         placeholder="{rep}: book 5 discovery calls by Friday\nme: join two of {rep}'s calls in 2 weeks",
         parse=_parse_plan,
         checks=(_plan,),
+        notes=_plan_notes,
     ),
     Step(
         id="review",
@@ -203,7 +231,8 @@ def summarize(answers: Mapping[str, Any], params: Mapping[str, Any]) -> tuple[Se
         Section("2. Your part", (answers.get("own_part", ""),)),
         Section(f"3. {rep}'s view", (answers.get("rep_view", ""),)),
         Section("4. Options explored", (answers.get("options", ""),)),
-        Section("5. Action plan", plan_lines(answers.get("plan") or [], rep, str(params.get("manager", "you")))),
+        Section("5. Action plan", plan_lines(answers.get("plan") or [], rep, str(params.get("manager", "you")))
+                + _target_lines(answers.get("plan") or [])),
         Section("6. Review", (format_day(answers["review"]),) if answers.get("review") else ("not set",)),
     ]
     if "share" in answers:
@@ -216,10 +245,17 @@ def plan_lines(items: list[Mapping[str, Any]], rep: str, manager: str = "you") -
     """One readable line per action item: owner, text and due date."""
     lines = []
     for item in items:
+        if "target" in item:
+            continue  # shown on its own line (`_target_lines`)
         who = manager if item["owner"] == "manager" else rep
         due = f" — due {format_day(item['due'])}" if item.get("due") else " — no date"
         lines.append(f"{who}: {item['text']}{due}")
     return tuple(lines)
+
+
+def _target_lines(items: list[Mapping[str, Any]]) -> tuple[str, ...]:
+    target = prospecting.target_of(items)
+    return (f"Weekly target: {prospecting.target_text(target)}",) if target else ()
 
 
 FLOW = Flow(

@@ -106,6 +106,7 @@ class Conversation(SQLModel, table=True):
     review_on: date
     status: str = Field(default="open", max_length=16)  # open | closed
     shared_with_rep: bool = Field(default=False)
+    weekly_target: Optional[int] = Field(default=None)  # new opportunities a week, 1..100; None: no target
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc())
     closed_at: Optional[datetime] = Field(default=None, sa_column=_utc(nullable=True))
 

@@ -65,11 +65,14 @@ async def record_conversation(
         notes_encrypted=cipher.encrypt(answers),
         review_on=date.fromisoformat(answers["review"]),
         shared_with_rep=bool(answers.get("share")),
+        weekly_target=_target(answers.get("plan") or []),
         created_at=now,
     )
     s.add(talk)
     await s.flush()
     for item in answers.get("plan") or []:
+        if "target" in item:
+            continue  # the weekly target lives on the conversation, not as an item to tick off
         owner = manager if item["owner"] == "manager" else rep
         s.add(
             ActionItem(
@@ -84,6 +87,22 @@ async def record_conversation(
         )
     await s.flush()
     return talk
+
+
+def _target(items: list[dict[str, Any]]) -> int | None:
+    found = [i["target"] for i in items if isinstance(i.get("target"), int) and not isinstance(i["target"], bool)]
+    return found[0] if found else None
+
+
+async def open_target(s: AsyncSession, rep_id: int, manager_id: int) -> int | None:
+    """The weekly new-opportunities target of the rep's open plan with this manager (the newest one that
+    set a target), or None: what the signals read as the rep's `min_weekly_opportunities`."""
+    q = (select(Conversation.weekly_target)
+         .where(Conversation.rep_id == rep_id, Conversation.manager_id == manager_id,
+                Conversation.status == "open", Conversation.weekly_target.is_not(None))
+         .order_by(Conversation.created_at.desc(), Conversation.id.desc())
+         .limit(1))
+    return (await s.execute(q)).scalar_one_or_none()
 
 
 async def open_plans(s: AsyncSession, cipher: NotesCipher, *, viewer: Person) -> list[Plan]:

@@ -14,6 +14,7 @@ from bot.core.runner import Context, FlowRunner
 from bot.core.signals import thresholds_for
 from bot.core.views import Plans
 from flows import brief
+from flows import prospecting
 from flows.dates import format_day
 from flows.signals import describe, flags
 from flows.outputs import Done, Notify, Refused, Say
@@ -74,24 +75,32 @@ class Talks:
                       "tz": effective_tz(me)}
             if rep.manager_id == me.id:
                 # The rep's records go only to their confirmed manager, and only into the encrypted flow state.
-                params["brief"] = await self.brief(s, me, rep, now)
+                params["brief"] = await self.brief(s, me, rep, now, params)
             else:
                 notes.append(Say(LATER_BRIEF.format(rep=rep.name)))
             return notes + await self.runner.start(s, me, TALK, params, rep.id, now, actor=actor)
 
-    async def brief(self, s, me: Person, rep: Person, now: datetime) -> dict[str, Any]:
-        """What the records say about `rep`'s recent weeks, for their confirmed manager `me` (flow params)."""
+    async def brief(self, s, me: Person, rep: Person, now: datetime,
+                    params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What the records say about `rep`'s recent weeks, for their confirmed manager `me` (flow params);
+        the opportunity facts that decide the prospecting focus go into `params` too."""
         tz = rep_facts.zone(rep)
         today = now.astimezone(tz).date()
         # The window the signals read (it holds the brief's weeks): a flag is matched to today's facts by its key.
         facts = await rep_facts.rep_facts(s, rep=rep, manager_id=me.id, today=today, cipher=self.ctx.cipher)
         plan = await last_plan(s, self.ctx.cipher, manager=me, rep=rep, tz=tz)
         prepared = {f.key for f in await signal_flags.prepared_for(s, manager_id=me.id, rep_id=rep.id)}
-        why: tuple[str, ...] = ()
-        if prepared:
-            th = await thresholds_for(s, workspace_id=rep.workspace_id)
-            why = tuple(describe(f, rep.name) for f in flags(facts, th, today) if f.key in prepared)
+        th = await thresholds_for(s, workspace_id=rep.workspace_id)
+        target = await talks.open_target(s, rep.id, me.id)
+        if target is not None:
+            th = replace(th, min_weekly_opportunities=target)
+        raised = flags(facts, th, today)
+        why = tuple(describe(f, rep.name) for f in raised if f.key in prepared)
         found = brief.build_brief(facts, plan, rep.name, today)
+        if params is not None:
+            params["opportunities"] = prospecting.facts_param(
+                (f.kind for f in raised if f.key in prepared), (f.kind for f in raised),
+                (w.count for w in found.weeks), th.min_weekly_opportunities)
         return brief.to_params(found, brief.own_part_sections(facts, today, plan, rep.name), why)
 
     async def plans(self, actor: Actor, cmd: Command, channel: str | None = None) -> list[Any]:
@@ -149,6 +158,8 @@ class Talks:
             outputs.append(Say(PRIVATE.format(rep=rep.name)))
         elif answers.get("share"):
             agreed = plan_lines(done.answers.get("plan") or [], rep.name, me.name)
+            target = prospecting.target_of(done.answers.get("plan") or [])
+            agreed += (f"Weekly target: {prospecting.target_text(target)}",) if target else ()
             text = (f"{me.name} shared the plan you agreed together:\n" + "\n".join(f"• {line}" for line in agreed)
                     + f"\nYou'll review it together on {format_day(talk.review_on)}.")
             # The plan carries the manager's words and what the rep said in the talk.

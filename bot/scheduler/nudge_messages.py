@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import signals
 from bot.core.nudge_actions import PULSE_CHOICES
 from bot.core.views import NudgeMessage
+from bot.scheduler import target_series
 from flows.cadence import week_start
 from flows.dates import format_day
 from flows.signals import STRONG, describe
@@ -101,12 +102,13 @@ def _kept_from(talk: Conversation, nudge: Nudge) -> None:
 
 
 async def _checkin_rep(s, cipher, n, recipient, data, now, _batch):
-    await _open_talk(s, n)
+    talk = await _open_talk(s, n)
     return NudgeMessage(n.id, n.kind, f"Quick check-in on the plan you agreed with {data.get('manager', 'your manager')}: "
                         "how's it going this week?",
                         (choice("nudge_checkin", "On track", n.id, "on_track"),
                          choice("nudge_checkin", "Could use a hand", n.id, "need_hand"),
-                         choice("nudge_checkin", "Stuck", n.id, "stuck")))
+                         choice("nudge_checkin", "Stuck", n.id, "stuck")),
+                        await target_series.series(s, talk, now.date()))
 
 
 async def _checkin_manager(s, cipher, n, recipient, data, now, _batch):
@@ -164,7 +166,9 @@ async def _review_pack(s, cipher, n, recipient, data, now, _batch):
         lines.append(f"• {format_day(c.created_at.date())}: {what}{note}")
     weeks = await opportunities.weekly_counts(s, person_id=talk.rep_id, since=week_start(talk.created_at.date())) \
         if confirmed else []
-    if weeks:
+    against = await target_series.series(s, talk, today) if confirmed else ()
+    lines += against
+    if weeks and not against:
         lines.append("New opportunities per week: " + ", ".join(
             f"{format_day(week)}: {count}{' (CRM)' if source == 'crm' else ''}" for week, count, source in weeks))
     return NudgeMessage(n.id, n.kind, f"Review day with {data.get('rep', 'your rep')}. Here's the plan and how it went:",

@@ -46,8 +46,10 @@ def parse_plan(text: str, today: date, rep: str, manager: str = "") -> tuple[lis
 
 
 def check_plan(items: list[dict[str, Any]], rep: str) -> list[Feedback]:
-    """Hints for items without dates, vague items, and a plan where only one side commits."""
+    """Hints for items without dates, vague items, and a plan where only one side commits (a weekly
+    target line is not an action item, so it is left out of these checks)."""
     hints: list[Feedback] = []
+    items = [i for i in items if "target" not in i]
     for item in items:
         if not item["due"]:
             hints.append(Feedback("hint", "no_date", f"“{item['text']}” has no date. When will it be done — "

@@ -98,8 +98,8 @@ class ListenerBase:
                            admin=bool(data.get("is_admin") or data.get("is_owner")))
         return fetch
 
-    async def open_view(self, client: AsyncWebClient, trigger_id: str, view: dict) -> None:
-        """Open a modal; an expired trigger (older than 3 s) is logged, not lost silently.
+    async def open_view(self, client: AsyncWebClient, trigger_id: str, view: dict) -> bool:
+        """Open a modal; False when Slack refused it (an expired trigger, older than 3 s), which is logged.
 
         Never retried: a trigger works once, so a second try after a 5xx or a 429 could only be
         refused (exchanged_trigger_id or expired_trigger_id).
@@ -108,6 +108,8 @@ class ListenerBase:
             await client_with(client, client.token, retry_handlers=[]).views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as exc:
             log.warning("views.open failed: %s", error_code(exc))
+            return False
+        return True
 
     async def dm(self, client: AsyncWebClient, user: str, output: Any, workspace: str | None) -> None:
         """Send a DM (in as many messages as it takes). The client retries 429/5xx/network errors at once;

@@ -13,9 +13,13 @@ from bot.slack import blocks, pulse, submitted
 from bot.slack.acks import errors_ack, view_ack
 from bot.slack.auth import actor_of
 from bot.slack.listeners.show import Delivery
-from flows.outputs import Refused
+from flows.outputs import Refused, Say
 
 log = logging.getLogger("coachbot.slack")
+# Slack gives a press 3 seconds to open its form; when that passed, the press itself is kept (a talk started
+# is saved and picked up again), so pressing once more opens it.
+NOT_OPENED = ("Slack didn't let me open the form in time, so it isn't showing. Nothing was lost: press the "
+              "button again to open it.")
 # Pressing these changes what the presser's home tab shows.
 HOME_CHANGING = ("item_done", "plan_close", "nudge_checked_in")
 
@@ -32,11 +36,16 @@ class NudgeListeners(Delivery):
             outputs = await self.service.buttons.press(actor, action["action_id"], action.get("value", ""))
             ask = last_of(outputs, AskCount)
             if ask is not None:  # "6 or more…": the exact number in a modal; the message keeps its buttons
-                await self.open_view(client, body["trigger_id"], pulse.count_view(ask))
+                if not await self.open_view(client, body["trigger_id"], pulse.count_view(ask)):
+                    await respond(response_type="ephemeral", replace_original=False,
+                                  **blocks.message(Say(NOT_OPENED, tone="warning")))
                 return
             screen = screen_of(outputs)
             if screen.prompt is not None:  # a press that starts a flow (a signal's "Prepare a conversation")
-                await self.open_view(client, body["trigger_id"], self.view_of(screen))  # where /coach talk opens it
+                # where /coach talk opens it; a press again picks the saved conversation up
+                if not await self.open_view(client, body["trigger_id"], self.view_of(screen)):
+                    await respond(response_type="ephemeral", replace_original=False,
+                                  **blocks.message(Say(NOT_OPENED, tone="warning")))
                 return
             for notice in screen.notices:
                 if not notice.queued:  # a queued one is the dispatcher's, checked against the DM history

@@ -111,3 +111,28 @@ def test_the_manager_hears_a_falling_pulse_once_and_only_they_can_act_on_it(serv
         asyncio.run(db.close())
     assert again["signals_told"] == 0 and again["signals_checked"] >= 1
     assert sum("A signal about" in flat(c.body) for c in fake.calls_to("chat.postMessage")) == told
+
+
+def test_a_prepare_press_whose_form_slack_wont_open_says_so_and_a_second_press_opens_it(served, fake):
+    """A slow moment: Slack refuses the press's trigger (expired after 3 s), so the talk's form can't open.
+    The manager is told so, instead of seeing nothing happen, and pressing again opens it."""
+    mgr, rep = new_person(fake, "Nia Park", tz="UTC"), new_person(fake, "Theo Hart", tz="UTC")
+    confirm_served(served, mgr, rep)
+    around_the_clock(served, mgr, rep)
+    seed_falling_pulse(served, rep)
+    query(served, "UPDATE nudges SET due_at = :d WHERE kind = 'signal' AND status = 'pending'",
+          d=utc_text(datetime.now(timezone.utc) - timedelta(minutes=1)))
+    dm = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == mgr
+                       and "A signal about Theo Hart" in flat(c.body))[-1]
+    prepare = next(b for b in dm.body["blocks"][-1]["elements"] if b["text"]["text"].startswith("Prepare"))
+    stale = "1.1.expired0000"  # a trigger Slack no longer takes (invalid_trigger_id / expired_trigger_id)
+    served.click(prepare["action_id"], prepare["value"], user=mgr, channel="D" + mgr[1:], message_ts="1.1",
+                 container="message", trigger_id=stale, response_url=fake.response_url(f"{mgr}-slow"))
+    told = fake.wait_for_response(mgr, containing="didn't let me open the form in time")
+    assert [r[0] for r in fake.take_refusals()] == ["views.open"]
+    assert told
+    trigger = fake.trigger()
+    served.click(prepare["action_id"], prepare["value"], user=mgr, channel="D" + mgr[1:], message_ts="1.1",
+                 container="message", trigger_id=trigger, response_url=fake.response_url(f"{mgr}-again"))
+    opened = fake.wait_for("views.open", where=lambda c: c.body.get("trigger_id") == trigger)[-1]
+    assert "Theo Hart" in flat(opened.body) and opened.body["view"]["callback_id"] != "notice", opened.body

@@ -153,6 +153,8 @@ def parse_hubspot_created(items: list[Any]) -> tuple[list[NewDeal], int]:
                 at = datetime.fromtimestamp(occurred / 1000, timezone.utc)
             except (OverflowError, OSError, ValueError):
                 at = None
+            if at is not None and not 2000 <= at.year <= 2100:  # as the generic hook's created_at: else "now"
+                at = None
         deals.append(NewDeal(key=f"crm:hubspot:{object_id}", owner=email.strip().lower(), created_at=at))
     return deals, unowned
 

@@ -160,3 +160,17 @@ def test_an_oversized_chunked_body_is_refused_as_too_large(served):
     status = int(answer.split(b" ", 2)[1])
     attempted("CRM webhook oversized chunked body (no Content-Length)", status == 413)
     assert status == 413 and b"larger than 64 KiB" in answer, answer.decode(errors="replace")
+
+
+def test_a_hubspot_event_dated_in_year_9999_counts_in_this_week(served):
+    """occurredAt far outside any real week (a clock or a forged event) is not filed in a week that never
+    comes: the deal counts when it arrived, as a generic created_at outside 2000-2100 is refused."""
+    from datetime import datetime, timedelta, timezone
+
+    event = {"eventId": 7, "subscriptionType": "deal.creation", "objectId": 9777, "occurredAt": 253402214400000,
+             "properties": {"hubspot_owner_email": "kiri@acme.example"}}
+    reply = post_hubspot(served, [event])
+    assert reply.status == 201, reply.text
+    week = reply.json()["created"][0]["week"]
+    assert not week.startswith("9999")
+    assert abs(datetime.fromisoformat(week).date() - datetime.now(timezone.utc).date()) <= timedelta(days=8)

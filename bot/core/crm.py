@@ -68,10 +68,15 @@ class NewDeals:
 
     async def _owner(self, s, deal: NewDeal):
         """The one person the deal's owner names, or why there isn't one."""
-        spaces = await org_lines.workspaces_named(s, external_id=deal.workspace) if deal.workspace \
-            else await opportunities.installed_workspaces(s)
-        if deal.workspace and not spaces:
-            return f"coachbot doesn't know workspace {deal.workspace}"
+        installed = await opportunities.installed_workspaces(s)
+        spaces = installed
+        if deal.workspace:
+            named = await org_lines.workspaces_named(s, external_id=deal.workspace)
+            if not named:
+                return f"coachbot doesn't know workspace {deal.workspace}"
+            spaces = [w for w in named if w.id in {i.id for i in installed}]
+            if not spaces:  # nothing is counted for a workspace that removed coachbot
+                return f"coachbot isn't installed in workspace {deal.workspace} any more, so the deal wasn't counted"
         found = []
         for ws in spaces:
             if "@" in deal.owner:

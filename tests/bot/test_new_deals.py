@@ -9,7 +9,7 @@ import pytest
 from bot.webhooks import sign_generic
 from tests.bot.test_webhooks import HUBSPOT, SECRET, post_hubspot
 from tests.support.fakes.slack_api import FakeSlack
-from tests.support.served import Served, eventually, scalar
+from tests.support.served import Served, eventually, query, scalar
 
 OWNER = "U0KIWI"
 
@@ -174,3 +174,22 @@ def test_a_hubspot_event_dated_in_year_9999_counts_in_this_week(served):
     week = reply.json()["created"][0]["week"]
     assert not week.startswith("9999")
     assert abs(datetime.fromisoformat(week).date() - datetime.now(timezone.utc).date()) <= timedelta(days=8)
+
+
+def test_a_deal_for_a_workspace_that_removed_coachbot_is_not_counted(served):
+    """The app was uninstalled from the owner's workspace: a new deal naming it is refused with that reason
+    (422), not counted for someone coachbot no longer serves."""
+    from tests.support.evidence import attempted
+
+    team = scalar(served, "SELECT external_id FROM workspaces WHERE id = (SELECT workspace_id FROM people "
+                          "WHERE platform_user_id = :u)", u=OWNER)
+    query(served, "UPDATE workspaces SET removed_at = '2026-11-01 00:00:00.000000' WHERE external_id = :t", t=team)
+    try:
+        reply = post_created(served, {"deal_id": "GONE-1", "owner": OWNER, "workspace": team,
+                                      "created_at": "2026-09-08T09:00:00Z"})
+        refused = reply.status == 422 and "isn't installed" in reply.json()["error"]
+        attempted("CRM new deal for a workspace that uninstalled coachbot", refused)
+        assert refused, reply.text
+        assert counted(served, "2026-09-07") == 0
+    finally:
+        query(served, "UPDATE workspaces SET removed_at = NULL WHERE external_id = :t", t=team)

@@ -114,3 +114,4 @@ def test_the_series_writes_the_numbers_and_a_dash_for_a_week_with_no_answer():
     assert lines[2] == "wk 9 Nov  ·········· —/5 (no answer)"
     assert lines[3] == "wk 16 Nov  ██████████ 5/5 ✓"
     assert lines[4] == "Target met in 1 of 2 answered weeks."
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
+from flows.prospecting import Week
 from tests.support.served import query as sql, utc_text, wait_status
 from tests.bot.slack.test_slack_nudges import make_due, pair, served  # noqa: F401 (the fixture)
 from tests.bot.slack.test_slack_serve import walk_talk
@@ -37,3 +38,12 @@ def test_a_checkin_shows_the_weeks_against_the_plans_target(served, fake):  # no
     text = json.dumps(dm.body, ensure_ascii=False)
     assert "against the target of 3" in text
     assert f"wk {(monday - timedelta(days=7)).day} {(monday - timedelta(days=7)):%b}  ███████░░░ 2/3" in text
+
+
+def test_the_slack_chart_of_the_weeks_against_the_target_is_a_png():
+    from bot.slack.charts import target_chart
+
+    weeks = (Week(date(2026, 11, 2), 4), Week(date(2026, 11, 9), None),
+             Week(date(2026, 11, 16), 6))
+    png = target_chart(weeks, 5)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000

@@ -146,6 +146,9 @@ class SignalActions:
         rep, refused = await self._line(s, me, flag)
         if refused:
             return [refused]
+        if flag.status == "dismissed":  # Dismiss promised never again; a later Snooze must not undo that
+            return [Say(f"You already dismissed this signal about {rep.name}, so it stays dismissed and I won't "
+                        "raise it again. If a new decline starts, that's a new signal.")]
         now = self.ctx.clock.now()
         until = now + SNOOZE
         await signal_flags.set_status(s, flag=flag, status="snoozed", now=now, until=until)

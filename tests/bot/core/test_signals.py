@@ -219,3 +219,18 @@ async def test_an_old_managers_dismissal_is_not_the_new_managers(world):
     assert len(signals_to(world, "kim")) == 1 and FELL in " ".join(signals_to(world, "kim"))
     told = (await world.service.command(ALEX, parse("signals")))[0].text
     assert "What coachbot tells Kim about you right now:" in told and "4, 2, 1, 0" in told
+
+
+async def test_a_snooze_pressed_after_dismiss_keeps_the_promise_of_never_again(world):
+    """Dismiss, then Snooze on the same message (a second device, or both pressed in a hurry): Dismiss said
+    "I won't raise this again", so the flag stays dismissed and is not told again a week later."""
+    await team(world)
+    await day(world, MON)
+    _, dismiss, value = world.sender.buttons[world.button("Dismiss")]
+    _, snooze, _ = world.sender.buttons[world.button("Snooze a week")]
+    await world.service.buttons.press(SAM, dismiss, value)
+    out = await world.service.buttons.press(SAM, snooze, value)
+    assert "already dismissed" in out[0].text, out
+    assert (await flag_row(world)).status == "dismissed"
+    await day(world, MON + timedelta(days=8))
+    assert len(signals_to(world, "sam")) == 1

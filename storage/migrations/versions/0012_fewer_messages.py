@@ -14,10 +14,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('people') as batch:
-        batch.add_column(sa.Column('fewer_messages', sa.Boolean(), nullable=False, server_default=sa.false()))
+    # In place (no table copy): on SQLite a batch copy of `people` would drop a table other rows point at.
+    op.add_column('people', sa.Column('fewer_messages', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('people') as batch:
-        batch.drop_column('fewer_messages')
+    op.drop_column('people', 'fewer_messages')  # SQLite 3.35+ drops a column in place

@@ -20,7 +20,7 @@ from bot.core.screen import screen_of
 from bot.core.service import CoachService
 from bot.core.views import last_of
 from bot.scheduler.waiting import WaitingMessages
-from bot.teams.activities import PLATFORM, is_personal, text_activity
+from bot.teams.activities import PLATFORM, card_activity, is_personal, send, text_activity
 from bot.teams.cards import read_answer
 from bot.teams.delivery import BUTTON, STEP, Delivery
 from bot.teams.inbound import MAX_MESSAGE, Submission, as_int, name_words, parse_message, parse_submission
@@ -157,7 +157,10 @@ class CoachTeamsBot(Members, Delivery, ActivityHandler):
             outputs = await self.service.buttons.press(actor, str(data.get("action", "")), pulse.button_value(data))
             ask = last_of(outputs, AskCount)
             if ask is not None:  # "6 or more…": the exact number, in a card of its own in place of the buttons
-                await self.replace_card(ctx, pulse.count_card(ask))
+                if data.get("merged"):  # below a merged card instead, which keeps its other items' buttons
+                    await send(ctx, card_activity(pulse.count_card(ask)))
+                else:
+                    await self.replace_card(ctx, pulse.count_card(ask))
                 return
             # A merged card's other items are still to be answered: its outcome comes below it instead.
             await self.show(ctx, actor, screen_of(outputs), pressed=None if data.get("merged") else BUTTON)

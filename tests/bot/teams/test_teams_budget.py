@@ -51,5 +51,11 @@ def test_two_nudges_due_together_are_one_card_teams_accepts_and_each_items_butto
     assert "Noted: 3 new opportunities" in shown(last_in(teams, rep, where=lambda a: "Noted: 3" in shown(a)))
     # the answer comes below: the card keeps the first item's buttons, still to be answered
     assert teams.activities[aid]["activity"] == {k: v for k, v in got.items() if k != "_id"}
-    assert query(bot, "SELECT o.week_start, o.count FROM opportunity_counts o JOIN people p ON p.id = o.person_id "
-                      "WHERE p.platform_user_id = :r", r=rep) == [("2026-11-30", 3)]
+    press(teams, bot, rep, aid, buttons[6]["data"])  # "6 or more…" under the first item: a field below
+    form = last_in(teams, rep, where=lambda a: "Input.Number" in shown(a))
+    assert teams.activities[aid]["activity"] == {k: v for k, v in got.items() if k != "_id"}
+    press(teams, bot, rep, teams.activities_id(form), card_of(form)["actions"][0]["data"], count=9)
+    assert "Noted: 9 new opportunities" in shown(last_in(teams, rep, where=lambda a: "Noted: 9" in shown(a)))
+    assert sorted(query(bot, "SELECT o.week_start, o.count FROM opportunity_counts o JOIN people p "
+                             "ON p.id = o.person_id WHERE p.platform_user_id = :r", r=rep)) == \
+        [("2026-11-23", 9), ("2026-11-30", 3)]

@@ -176,10 +176,12 @@ class SlackSender:
 
 def _payload(message: NudgeMessage) -> dict:
     """The metadata payload: the nudge's id, and for a merged message every item's id too, so a re-send
-    of any of them finds the message (a single nudge's payload stays as it always was)."""
+    of any of them finds the message (a single nudge's payload stays as it always was). The ids are one
+    string, "12,13": a payload value is a string, number, boolean or object, or a list of objects, in the
+    SDK's published types (@slack/types MessageMetadata) — a list of numbers is not among them."""
     if not message.nudge_ids:
         return {"nudge_id": message.nudge_id}
-    return {"nudge_id": message.nudge_id, "nudge_ids": list(message.nudge_ids)}
+    return {"nudge_id": message.nudge_id, "nudge_ids": ",".join(str(i) for i in message.nudge_ids)}
 
 
 def _marked(channel: str, messages: list[dict], nudge_id: int) -> str | None:
@@ -190,7 +192,7 @@ def _marked(channel: str, messages: list[dict], nudge_id: int) -> str | None:
         payload = meta.get("event_payload") or {}
         ids = payload.get("nudge_ids")
         if meta.get("event_type") == EVENT_TYPE and (
-                payload.get("nudge_id") == nudge_id or (isinstance(ids, list) and nudge_id in ids)):
+                payload.get("nudge_id") == nudge_id or (isinstance(ids, str) and str(nudge_id) in ids.split(","))):
             return f"{channel}:{msg.get('ts')}"
     return None
 

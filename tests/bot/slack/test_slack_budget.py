@@ -32,7 +32,8 @@ def checkin_and_pulse(served: Served, fake: FakeSlack) -> tuple[str, int, int]:
 
 def merged_calls(fake: FakeSlack, nudge_id: int) -> list:
     return [c for c in fake.calls_to("chat.postMessage") if c.delivered
-            and nudge_id in ((c.body.get("metadata") or {}).get("event_payload") or {}).get("nudge_ids", [])]
+            and str(nudge_id) in str(((c.body.get("metadata") or {}).get("event_payload") or {}).get("nudge_ids", "")
+                                     ).split(",")]
 
 
 def test_a_checkin_and_a_pulse_due_together_are_one_dm_slack_accepts_and_both_buttons_work(served, fake):
@@ -42,7 +43,7 @@ def test_a_checkin_and_a_pulse_due_together_are_one_dm_slack_accepts_and_both_bu
     (_, _, _, ref_a), (_, _, _, ref_b) = wait_status(served, checkin, "sent"), wait_status(served, pulse, "sent")
     assert ref_a == ref_b
     (call,) = merged_calls(fake, pulse)
-    assert call.body["metadata"]["event_payload"] == {"nudge_id": checkin, "nudge_ids": [checkin, pulse]}
+    assert call.body["metadata"]["event_payload"] == {"nudge_id": checkin, "nudge_ids": f"{checkin},{pulse}"}
     ids = [e["action_id"] for b in call.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert len(ids) == len(set(ids)) == 3 + 7  # the check-in's three answers and the pulse's 0-5 and "6 or more…"
     assert not fake.take_refusals()  # blocks, ids and metadata as Slack takes them
@@ -62,7 +63,7 @@ def test_a_merged_dm_cut_off_by_a_crash_is_found_by_any_of_its_items_and_not_sen
     fake.history.setdefault("D" + rep[1:], []).append(
         {"type": "message", "ts": "1700000000.000777", "text": "Two things for you today:",
          "metadata": {"event_type": "coachbot_nudge", "event_payload": {"nudge_id": checkin,
-                                                                         "nudge_ids": [checkin, pulse]}}})
+                                                                         "nudge_ids": f"{checkin},{pulse}"}}})
     sql(served, "UPDATE nudges SET status = 'sending', attempts = 1, lease_owner = 'dead-replica', "
                 "lease_expires_at = :t, due_at = :t WHERE id IN (:a, :b)",
         t=utc_text(datetime.now(timezone.utc) - timedelta(seconds=5)), a=checkin, b=pulse)

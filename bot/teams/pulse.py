@@ -33,4 +33,5 @@ def button_value(data: dict[str, Any]) -> str:
     text = str(typed).strip()
     if isinstance(typed, float) and typed.is_integer():
         text = str(int(typed))
-    return f"{value.partition(':')[0]}:{text[:32]}"
+    # Too long to be a count: passed on as something that is not one (refused), never cut to a number.
+    return f"{value.partition(':')[0]}:{text if len(text) <= 32 else 'too-long'}"

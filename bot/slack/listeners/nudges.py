@@ -78,7 +78,8 @@ class NudgeListeners(Delivery):
             await ack(errors_ack(view, {pulse.COUNT_BLOCK: pulse.TYPE_A_NUMBER}))
             return
         try:
-            outputs = await self.service.buttons.press(actor_of(context), "pulse", f"{nudge}:{typed[:32]}")
+            typed = typed if len(typed) <= 32 else "too-long"  # not a count: refused, never cut to one
+            outputs = await self.service.buttons.press(actor_of(context), "pulse", f"{nudge}:{typed}")
         except UNAVAILABLE:
             log.warning("database unavailable while saving a pulse", exc_info=True)
             await ack(errors_ack(view, {pulse.COUNT_BLOCK: DB_DOWN}))

@@ -233,6 +233,7 @@ def test_every_kind_of_nudge_is_accepted_by_slack_and_its_buttons_answer(served,
         ("number_input", False, "0", "500")
     typed = lambda text: {"count": {"value": {"type": "number_input", "value": text}}}  # noqa: E731
     for wrong, why in (("501", "whole number from 0 to 500"), ("2.5", "whole number from 0 to 500"),
+                       ("0" * 36 + "7", "whole number from 0 to 500"),  # too long to be a count, not cut to 0
                        ("", "Type the number")):
         reply = served.submit(view, typed(wrong), user=rep)
         assert reply.json()["response_action"] == "errors" and why in reply.json()["errors"]["count"], reply.text

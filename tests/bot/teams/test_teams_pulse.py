@@ -52,3 +52,9 @@ def test_six_or_more_asks_for_the_exact_number_in_a_card(teams, bot):
     assert "Noted: 23 new opportunities" in shown(last_in(teams, rep, where=lambda a: "Noted: 23" in shown(a)))
     assert query(bot, "SELECT o.week_start, o.count, o.source FROM opportunity_counts o JOIN people p "
                       "ON p.id = o.person_id WHERE p.platform_user_id = :r", r=rep) == [("2026-11-30", 23, "pulse")]
+
+
+def test_a_typed_count_too_long_to_be_one_is_passed_on_as_no_count_not_cut():
+    from bot.teams.pulse import COUNT_INPUT, button_value
+    assert button_value({"value": "5:more", "action": "pulse", COUNT_INPUT: "0" * 36 + "7"}) == "5:too-long"
+    assert button_value({"value": "5:more", "action": "pulse", COUNT_INPUT: 17.0}) == "5:17"

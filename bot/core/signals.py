@@ -8,7 +8,7 @@ flag's words are described again from the stored facts whenever shown, never kep
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
 
@@ -21,7 +21,7 @@ from flows.dates import format_day
 from flows.outputs import Refused, Say
 from flows.signals import STRONG, Flag, Thresholds, ThresholdError, describe, describe_for_rep, flags
 from flows.subjects import subject, subject_id
-from storage import nudges, people, signal_flags
+from storage import nudges, people, signal_flags, talks
 from storage.crypto import NotesCipher
 from storage.models import Nudge, Person, SignalFlag
 from storage.rep_facts import rep_facts
@@ -51,10 +51,17 @@ async def raised(s, *, rep: Person, manager_id: int, now: datetime, cipher: Note
     """The rep's flags the manager is told about now: every flag the facts raise, less those this manager
     dismissed or snoozed (until the snooze is over)."""
     today = now.astimezone(zone_of(rep)).date()
-    th = thresholds or await thresholds_for(s, workspace_id=rep.workspace_id)
+    th = await with_target(s, thresholds or await thresholds_for(s, workspace_id=rep.workspace_id), rep,
+                           manager_id)
     found = flags(await rep_facts(s, rep=rep, manager_id=manager_id, today=today, cipher=cipher), th, today)
     rows = await signal_flags.rows_for(s, rep_id=rep.id, manager_id=manager_id)
     return [f for f in found if not _quiet(rows.get(f.key), now)]
+
+
+async def with_target(s, th: Thresholds, rep: Person, manager_id: int) -> Thresholds:
+    """The thresholds for this rep: an open plan's weekly target is their own minimum of new opportunities."""
+    target = await talks.open_target(s, rep.id, manager_id)
+    return th if target is None else replace(th, min_weekly_opportunities=target)
 
 
 def _quiet(row: SignalFlag | None, now: datetime) -> bool:

@@ -11,7 +11,7 @@ from bot.core.commands import Command, usage_line
 from bot.core.identity import Actor, effective_tz, person_for, person_named
 from bot.core.lines import Lines
 from bot.core.runner import Context, FlowRunner
-from bot.core.signals import thresholds_for
+from bot.core.signals import thresholds_for, with_target
 from bot.core.views import Plans
 from flows import brief
 from flows import prospecting
@@ -90,10 +90,7 @@ class Talks:
         facts = await rep_facts.rep_facts(s, rep=rep, manager_id=me.id, today=today, cipher=self.ctx.cipher)
         plan = await last_plan(s, self.ctx.cipher, manager=me, rep=rep, tz=tz)
         prepared = {f.key for f in await signal_flags.prepared_for(s, manager_id=me.id, rep_id=rep.id)}
-        th = await thresholds_for(s, workspace_id=rep.workspace_id)
-        target = await talks.open_target(s, rep.id, me.id)
-        if target is not None:
-            th = replace(th, min_weekly_opportunities=target)
+        th = await with_target(s, await thresholds_for(s, workspace_id=rep.workspace_id), rep, me.id)
         raised = flags(facts, th, today)
         why = tuple(describe(f, rep.name) for f in raised if f.key in prepared)
         found = brief.build_brief(facts, plan, rep.name, today)

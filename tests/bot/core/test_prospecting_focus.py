@@ -34,8 +34,9 @@ async def test_a_talk_prepared_from_an_opportunities_flag_suggests_prospecting_a
                       today=clock.now().date())  # weekly counts 4, 2, 1, 0
     async with service.db.session() as s:
         rep = (await s.execute(select(Person).where(Person.platform_user_id == "U0ALEX"))).scalar_one()
-        found = [f for f in await raised(s, rep=rep, manager_id=rep.manager_id, now=clock.now(), cipher=service.cipher)
-                 if f.kind == "opportunities_falling"]
+        before = await raised(s, rep=rep, manager_id=rep.manager_id, now=clock.now(), cipher=service.cipher)
+        assert "opportunities_below_target" not in {f.kind for f in before}
+        found = [f for f in before if f.kind == "opportunities_falling"]
         assert found, "the seeded weeks raise 'opportunities falling'"
         row = await signal_flags.raise_flag(s, rep=rep, manager_id=rep.manager_id, key=found[0].key,
                                             kind=found[0].kind, strength=found[0].strength, now=clock.now())
@@ -68,6 +69,10 @@ async def test_a_talk_prepared_from_an_opportunities_flag_suggests_prospecting_a
         assert await talks.open_target(s, talk.rep_id, talk.rep_id) is None  # another manager's: none
         items = await talks.items_of(s, conversation_id=talk.id)
         assert len(items) == 2  # the target is on the plan, not an item to tick off
+        rep = await s.get(Person, talk.rep_id)
+        kinds = {f.kind: f for f in await raised(s, rep=rep, manager_id=talk.manager_id, now=clock.now())}
+        # With the plan's target of 5 the signals read the last weeks (1, 0) as below it; before, no target.
+        assert kinds["opportunities_below_target"].target == 5
 
 
 async def test_a_plain_talk_shows_no_prospecting_ideas(service_on, db_url):

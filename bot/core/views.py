@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flows.outputs import Done
+from flows.prospecting import Week
 from flows.report import Report
 from storage.talks import Plan
 
@@ -127,6 +128,9 @@ class NudgeMessage:
     # and `nudge_ids` every nudge it carries (the first is `nudge_id`). Empty for a single nudge.
     parts: tuple["NudgeMessage", ...] = ()
     nudge_ids: tuple[int, ...] = ()
+    # The review pack's weeks against the plan's weekly target, (weeks, target), for a platform that can
+    # show a chart beside the text (Slack); the text lines carry every number either way.
+    series: tuple[tuple[Week, ...], int] | None = None
 
     @property
     def all_ids(self) -> tuple[int, ...]:
@@ -154,7 +158,8 @@ def merge(messages: list[NudgeMessage], *, later: int = 0) -> NudgeMessage:
     if later:
         lead += f" ({_count(later, 'more reminder').lower()} in your next message)"
     return NudgeMessage(messages[0].nudge_id, messages[0].kind, lead + ":",
-                        tuple(a for p in parts for a in p.actions), (), parts, tuple(m.nudge_id for m in messages))
+                        tuple(a for p in parts for a in p.actions), (), parts, tuple(m.nudge_id for m in messages),
+                        next((m.series for m in messages if m.series), None))
 
 
 def _count(n: int, noun: str) -> str:

@@ -166,13 +166,16 @@ async def _review_pack(s, cipher, n, recipient, data, now, _batch):
         lines.append(f"• {format_day(c.created_at.date())}: {what}{note}")
     weeks = await opportunities.weekly_counts(s, person_id=talk.rep_id, since=week_start(talk.created_at.date())) \
         if confirmed else []
-    against = await target_series.series(s, talk, today) if confirmed else ()
+    target = talk.weekly_target if confirmed else None
+    shown = await target_series.weeks(s, talk, today) if target else ()
+    against = target_series.lines(shown, target) if target else ()
     lines += against
     if weeks and not against:
         lines.append("New opportunities per week: " + ", ".join(
             f"{format_day(week)}: {count}{' (CRM)' if source == 'crm' else ''}" for week, count, source in weeks))
     return NudgeMessage(n.id, n.kind, f"Review day with {data.get('rep', 'your rep')}. Here's the plan and how it went:",
-                        (("plan_close", "Close the plan", str(talk.id)),), tuple(lines))
+                        (("plan_close", "Close the plan", str(talk.id)),), tuple(lines),
+                        series=(shown, target) if shown else None)
 
 
 async def _retro_reminder(s, cipher, n, recipient, data, now, _batch):

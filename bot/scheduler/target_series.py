@@ -8,19 +8,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import prospecting
 from flows.cadence import week_start
+from flows.prospecting import Week
 from storage import opportunities
 from storage.models import Conversation
+
+
+async def weeks(s: AsyncSession, talk: Conversation, today: date) -> tuple[Week, ...]:
+    """The rep's full weeks since the talk, each with its count or None (this week only once answered)."""
+    first = week_start(talk.created_at.date())
+    counts = await opportunities.weekly_counts(s, person_id=talk.rep_id, since=first)
+    shown = list(prospecting.weeks_since(counts, first, today))
+    if shown and shown[-1].count is None and shown[-1].start == week_start(today):
+        shown.pop()  # this week is still running: no answer yet is not a missed week
+    return tuple(shown)
+
+
+def lines(shown: tuple[Week, ...], target: int) -> tuple[str, ...]:
+    """The weeks against the target as text lines."""
+    if not shown:
+        return (f"Weekly target: {prospecting.target_text(target)}. No full week to show yet.",)
+    return prospecting.series_lines(shown, target)
 
 
 async def series(s: AsyncSession, talk: Conversation, today: date) -> tuple[str, ...]:
     """The weeks since the talk against its target (nothing when the plan set no target)."""
     if not talk.weekly_target:
         return ()
-    first = week_start(talk.created_at.date())
-    counts = await opportunities.weekly_counts(s, person_id=talk.rep_id, since=first)
-    weeks = list(prospecting.weeks_since(counts, first, today))
-    if weeks and weeks[-1].count is None and weeks[-1].start == week_start(today):
-        weeks.pop()  # this week is still running: no answer yet is not a missed week
-    if not weeks:
-        return (f"Weekly target: {prospecting.target_text(talk.weekly_target)}. No full week to show yet.",)
-    return prospecting.series_lines(weeks, talk.weekly_target)
+    return lines(await weeks(s, talk, today), talk.weekly_target)

@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.scheduler.dispatch import SendError, Target
 from bot.slack import blocks, scopes
 from bot.slack.tokens import bot_token_for, client_with
+from bot.slack.uploads import post_chart
 from bot.core.views import NudgeMessage
 from storage.models import Person, Workspace
 
@@ -132,7 +133,24 @@ class SlackSender:
             **where, unfurl_links=False, unfurl_media=False,
             metadata={"event_type": EVENT_TYPE, "event_payload": _payload(message)},
             **blocks.nudge_message(message)))
+        if message.series and target is None:
+            await self._chart(workspace, sent["channel"], message)
         return f"{sent['channel']}:{sent['ts']}"
+
+    async def _chart(self, workspace: Workspace, channel: str, message: NudgeMessage) -> None:
+        """The review pack's weeks against the target as a PNG under it in the DM. The message is already
+        posted and its text has every number, so a failed upload (no files:write, the network) is logged
+        and the nudge stays sent: never retried, and the text never posted twice for a picture."""
+        from bot.slack.charts import target_chart
+
+        weeks, goal = message.series
+        try:
+            await self._call(workspace, lambda client: post_chart(
+                client, channel, target_chart, weeks, goal, filename="weeks-against-target.png",
+                title=f"New opportunities per week against the target of {goal}"))
+        except Exception as exc:  # noqa: BLE001 — nothing about a picture may undo a delivered message
+            log.warning("the review pack's chart for nudge %s was not uploaded (%s); the text was sent",
+                        message.nudge_id, getattr(exc, "reason", None) or exc.__class__.__name__)
 
     async def delivered(self, workspace: Workspace, recipient: Person, nudge_id: int, *,
                         target: Target | None = None) -> str | None:

@@ -2,7 +2,6 @@
 person, to others by DM, and posts in channels."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Awaitable, Callable
 
@@ -14,6 +13,7 @@ from bot.core.screen import Screen
 from bot.core.views import LossPrompt, ReportView, ThreadReply
 from bot.slack import blocks, scopes
 from bot.slack.listeners.base import ListenerBase, error_code
+from bot.slack.uploads import post_chart
 from flows.outputs import Say
 
 log = logging.getLogger("coachbot.slack")
@@ -81,12 +81,11 @@ class Delivery(ListenerBase):
         what went wrong, for the person, when it could not be delivered."""
         from bot.slack.charts import reasons_chart
 
-        png = await asyncio.to_thread(reasons_chart, view.report)
         try:
             dm = (await client.conversations_open(users=actor.user))["channel"]["id"]
             self.scope_gaps.works(actor.workspace, "im:write")
-            await client.files_upload_v2(channel=dm, content=png, filename="loss-reasons.png",
-                                         title=f"Why deals were lost — {view.report.period.label}")
+            await post_chart(client, dm, reasons_chart, view.report, filename="loss-reasons.png",
+                             title=f"Why deals were lost — {view.report.period.label}")
             self.scope_gaps.works(actor.workspace, "files:write")
         except SlackApiError as exc:
             log.warning("chart upload failed: %s", error_code(exc))

@@ -29,6 +29,7 @@ EVENT_TYPE = "coachbot_nudge"
 # Teams) rather than never: the install lacks channels:history / groups:history, or the thread is gone.
 UNCHECKABLE = ("slack: missing_scope", "slack: thread_not_found", "slack: not_in_channel",
                "slack: channel_not_found")
+CHART_GRACE = 5.0  # seconds a shutdown waits for review-pack charts still uploading (the text is sent)
 REPLIES_PAGES = 5  # a retrospective's thread is short; a longer one is checked this far (1000 replies)
 PERMANENT = {"user_not_found", "account_inactive", "user_disabled", "channel_not_found", "not_in_channel",
              "is_archived", "cannot_dm_bot", "invalid_auth", "not_authed", "token_revoked", "token_expired",
@@ -55,6 +56,7 @@ class SlackSender:
         self._read_at: dict[str, float] = {}  # team -> when its token was read (monotonic)
         self._reading: dict[str, asyncio.Task] = {}  # team -> the store read in flight
         self._http: aiohttp.ClientSession | None = None
+        self._charts: set[asyncio.Task] = set()  # review-pack charts still uploading
 
     async def _token(self, team: str) -> str | None:
         """The team's bot token as stored now (one read for all the sends that ask at the same time)."""
@@ -96,7 +98,9 @@ class SlackSender:
         self._read_at.pop(team, None)
 
     async def close(self) -> None:
-        """Close the shared HTTP session (on shutdown)."""
+        """Close the shared HTTP session (on shutdown), after a moment for charts still uploading."""
+        if self._charts:
+            await asyncio.wait(set(self._charts), timeout=CHART_GRACE)
         if self._http is not None and not self._http.closed:
             await self._http.close()
 
@@ -134,7 +138,11 @@ class SlackSender:
             metadata={"event_type": EVENT_TYPE, "event_payload": _payload(message)},
             **blocks.nudge_message(message)))
         if message.series and target is None:
-            await self._chart(workspace, sent["channel"], message)
+            # After the send, not within it: a slow upload must not hold the nudge past its lease (and so
+            # retry it); the nudge is recorded sent as soon as its text is posted.
+            task = asyncio.ensure_future(self._chart(workspace, sent["channel"], message))
+            self._charts.add(task)
+            task.add_done_callback(self._charts.discard)
         return f"{sent['channel']}:{sent['ts']}"
 
     async def _chart(self, workspace: Workspace, channel: str, message: NudgeMessage) -> None:

@@ -70,7 +70,8 @@ def test_the_review_pack_brings_a_chart_of_the_weeks_against_the_target_into_the
     (sent,) = _packs_to(fake, mgr)
     text = json.dumps(sent.body, ensure_ascii=False)
     assert "against the target of 3" in text and f"wk {last_week.day} {last_week:%b}  ███████░░░ 2/3" in text
-    (shared,) = fake.calls_to("files.completeUploadExternal")[uploads_before:]
+    # the chart follows the posted text, outside the send
+    (shared,) = fake.wait_for("files.completeUploadExternal", count=uploads_before + 1)[uploads_before:]
     assert shared.body["channel_id"] == dm and attempts == 1
     files = shared.body["files"]
     (file,) = json.loads(files) if isinstance(files, str) else files
@@ -83,9 +84,11 @@ def test_without_files_write_the_review_pack_is_still_sent_once_and_only_the_cha
     mgr, rep, last_week = plan_with_a_target(served, fake)
     pack = _nudge(served, mgr, "review_pack")
     fake.grant(fake.bot_token, manifest_scopes() - {"files:write"})
+    posted = time.monotonic()
     try:
         make_due(served, [pack])
         _, attempts, error, ref = wait_status(served, pack, "sent")
+        fake.wait_for("files.getUploadURLExternal", where=lambda c: c.token == fake.bot_token and c.at > posted)
         time.sleep(1.5)  # a few ticks: a nudge wrongly retried for its picture would post again
     finally:
         fake.scopes.pop(fake.bot_token)

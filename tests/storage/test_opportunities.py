@@ -61,9 +61,17 @@ async def test_a_crm_deal_counts_once_even_when_delivered_at_the_same_moment_twi
         assert await opportunities.weekly_counts(s, person_id=alex, since=WEEK) == [(WEEK, 2, "crm")]
 
 
-async def test_deliveries_racing_each_other_count_each_deal_once(db_url, db):
-    if db_url.startswith("sqlite"):
-        pytest.skip("SQLite writes one at a time; the race is PostgreSQL's")
+@pytest.fixture
+async def pg_db(pg_url):
+    migrate(pg_url)
+    database = Database(pg_url)
+    yield database
+    await database.close()
+
+
+async def test_deliveries_racing_each_other_count_each_deal_once(pg_db):
+    """PostgreSQL only: SQLite writes one at a time, so there is no race to lose there."""
+    db = pg_db
     ws, alex = await rep(db)
 
     async def deliver(key: str) -> bool:

@@ -25,6 +25,18 @@ class WebhookError(Exception):
 DEAL_ID_MAX = 120  # "crm:" + the id is the retrospective's deal_key (128 characters)
 
 
+def _deal_id_problems(deal_id: Any) -> list[str]:
+    """What is wrong with a generic hook's deal_id (the same rules for lost and new deals), if anything."""
+    if not isinstance(deal_id, (str, int)) or isinstance(deal_id, bool) or not str(deal_id).strip():
+        return ["deal_id is required (a string or number)"]
+    problems = []
+    if len(str(deal_id).strip()) > DEAL_ID_MAX:
+        problems.append(f"deal_id must be at most {DEAL_ID_MAX} characters")
+    if isinstance(deal_id, str) and deal_id.strip().lower().startswith("hubspot:"):
+        problems.append("deal_id must not start with “hubspot:”, which names deals from the HubSpot webhook")
+    return problems
+
+
 def parse_generic(data: Any) -> CrmDeal:
     """The generic payload: {"deal_id", "name", "owner_email", "amount"?, "stage"?, "close_date"?, "url"?,
     "workspace"?, "channel"?}. Raises WebhookError(422) naming every problem."""
@@ -32,8 +44,7 @@ def parse_generic(data: Any) -> CrmDeal:
         raise WebhookError(422, "the body must be a JSON object")
     problems = []
     deal_id = data.get("deal_id")
-    if not isinstance(deal_id, (str, int)) or isinstance(deal_id, bool) or not str(deal_id).strip():
-        problems.append("deal_id is required (a string or number)")
+    problems += _deal_id_problems(deal_id)
     name = data.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > 200:
         problems.append("name is required (a string of at most 200 characters)")
@@ -58,10 +69,6 @@ def parse_generic(data: Any) -> CrmDeal:
     url = data.get("url")
     if url is not None and (not isinstance(url, str) or urlparse(url).scheme not in ("http", "https")):
         problems.append("url must be an http(s) link")
-    if isinstance(deal_id, (str, int)) and len(str(deal_id).strip()) > DEAL_ID_MAX:
-        problems.append(f"deal_id must be at most {DEAL_ID_MAX} characters")
-    if isinstance(deal_id, str) and deal_id.strip().lower().startswith("hubspot:"):
-        problems.append("deal_id must not start with “hubspot:”, which names deals from the HubSpot webhook")
     if isinstance(url, str) and len(url) > 500:
         problems.append("url must be at most 500 characters")
     for key, most in (("stage", 100), ("workspace", 64), ("channel", 32)):  # the columns they are kept in
@@ -86,12 +93,7 @@ def parse_new_deal(data: Any) -> NewDeal:
         raise WebhookError(422, "the body must be a JSON object")
     problems = []
     deal_id = data.get("deal_id")
-    if not isinstance(deal_id, (str, int)) or isinstance(deal_id, bool) or not str(deal_id).strip():
-        problems.append("deal_id is required (a string or number)")
-    elif len(str(deal_id).strip()) > DEAL_ID_MAX:
-        problems.append(f"deal_id must be at most {DEAL_ID_MAX} characters")
-    elif isinstance(deal_id, str) and deal_id.strip().lower().startswith("hubspot:"):
-        problems.append("deal_id must not start with “hubspot:”, which names deals from the HubSpot webhook")
+    problems += _deal_id_problems(deal_id)
     owner = data.get("owner", data.get("owner_email"))
     if not isinstance(owner, str) or not owner.strip() or len(owner) > OWNER_MAX or not owner.strip().isprintable():
         problems.append("owner is required: the deal owner's user id (e.g. U0123ABCD) or email")

@@ -34,11 +34,7 @@ def reasons_chart(report: Report) -> bytes:
             ax.text(value + 0.5, y + 0.2, f"{value:.0f}%", va="center", fontsize=8)
         ax.set_title("Why deals were lost", loc="left", fontsize=11)
         ax.legend(loc="lower right", fontsize=8, frameon=False)
-        ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
-        out = io.BytesIO()
-        fig.savefig(out, format="png")
-        return out.getvalue()
+        return _png(fig, ax)
     finally:
         plt.close(fig)
 
@@ -65,10 +61,15 @@ def target_chart(weeks: Sequence[Week], target: int) -> bytes:
         ax.set_ylim(0, max([*counts, target]) * 1.25 + 0.5)
         ax.set_title("New opportunities a week", loc="left", fontsize=10)
         ax.legend(loc="upper left", fontsize=7, frameon=False)
-        ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
-        out = io.BytesIO()
-        fig.savefig(out, format="png")
-        return out.getvalue()
+        return _png(fig, ax)
     finally:
         plt.close(fig)
+
+
+def _png(fig, ax) -> bytes:
+    """The chart as PNG bytes, in the plain frame every chart here uses."""
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()

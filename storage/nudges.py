@@ -39,9 +39,10 @@ async def schedule(s: AsyncSession, nudges: Iterable[NewNudge], *, now: datetime
         return 0
     added = 0
     for i in range(0, len(rows), 500):
+        # Counted by RETURNING: PostgreSQL's driver reports a rowcount of -1 for this multi-row insert.
         result = await s.execute(dialect_insert(s, Nudge).values(rows[i:i + 500]).on_conflict_do_nothing(
-            index_elements=["dedupe_key"]))
-        added += result.rowcount or 0
+            index_elements=["dedupe_key"]).returning(Nudge.id))
+        added += len(result.all())
     return added
 
 

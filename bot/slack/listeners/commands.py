@@ -12,6 +12,7 @@ from bot.core.screen import screen_of
 from bot.slack import blocks, scopes
 from bot.slack.auth import actor_of
 from bot.slack.inbound import loose_handles, parse_command
+from bot.slack.listeners.nudges import NOT_OPENED_COMMAND
 from bot.slack.listeners.show import Delivery
 from bot.slack.org_chart import OrgChart
 from flows.outputs import Say
@@ -65,17 +66,24 @@ class CommandListeners(Delivery):
             await self._tell_gaps(respond, actor)  # e.g. users:read missing: nobody's admin flag is known
             return
         if spec_of(cmd).form_when_bare and not cmd.args:
-            await self.open_view(client, command["trigger_id"], blocks.settings_view(await self.service.account.settings(actor)))
+            view = blocks.settings_view(await self.service.account.settings(actor))
+            await self._open_or_say(respond, client, command["trigger_id"], view)
             return
         screen = screen_of(await self.service.command(actor, cmd, channel=command.get("channel_id")))
         if screen.prompt is not None:
-            await self.open_view(client, command["trigger_id"], self.view_of(screen))
+            await self._open_or_say(respond, client, command["trigger_id"], self.view_of(screen))
             return
 
         async def answer(output) -> None:
             await self.reply(respond, output, client=client, actor=actor)
         await self.deliver(client, actor, screen, answer)
         await self._tell_gaps(respond, actor)
+
+    async def _open_or_say(self, respond, client: AsyncWebClient, trigger_id: str, view: dict) -> None:
+        """Open the command's form, or tell the person privately that Slack refused it (else nothing happens)."""
+        if not await self.open_view(client, trigger_id, view):
+            await respond(response_type="ephemeral", replace_original=False,
+                          **blocks.message(Say(NOT_OPENED_COMMAND, tone="warning")))
 
     async def _tell_gaps(self, respond, actor: Actor) -> None:
         """Explain the permissions this workspace's install lacks that the person hasn't heard of yet."""

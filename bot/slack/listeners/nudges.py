@@ -18,8 +18,10 @@ from flows.outputs import Refused, Say
 log = logging.getLogger("coachbot.slack")
 # Slack gives a press 3 seconds to open its form; when that passed, the press itself is kept (a talk started
 # is saved and picked up again), so pressing once more opens it.
-NOT_OPENED = ("Slack didn't let me open the form in time, so it isn't showing. Nothing was lost: press the "
-              "button again to open it.")
+NOT_OPENED_WHY = "Slack didn't let me open the form in time, so it isn't showing. Nothing was lost: "
+NOT_OPENED = NOT_OPENED_WHY + "press the button again to open it."
+# The same after a /coach command (its trigger lives 3 seconds too).
+NOT_OPENED_COMMAND = NOT_OPENED_WHY + "run the same /coach command again to open it."
 # Pressing these changes what the presser's home tab shows.
 HOME_CHANGING = ("item_done", "plan_close", "nudge_checked_in")
 

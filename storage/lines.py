@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import Database
 from storage.models import Conversation, Nudge, Person, ReportingChange, ReportingInvite, Retrospective
 from storage.types import utcnow
 
@@ -17,6 +18,19 @@ INVITE_DAYS = 14  # an invitation nobody answers lapses after two weeks; the man
 INVITES_PER_DAY = 3
 INVITE_WINDOW = timedelta(hours=24)
 MAX_DEPTH = 200  # a chain of managers longer than any organisation's
+
+
+_REPORTS_TO_SQL = "SELECT 1 FROM people WHERE id = :rep AND manager_id = :manager"
+_REPORTS_TO = text(_REPORTS_TO_SQL)
+
+
+async def still_reports_to(db: Database, *, rep_id: int, manager_id: int) -> bool:
+    """Whether the rep's confirmed line to this manager stands now (one indexed read, off SQLite's queue)."""
+    params = {"rep": rep_id, "manager": manager_id}
+    if db.sqlite_worker is not None:
+        return bool(await db.sqlite_worker.run(lambda conn: conn.execute(_REPORTS_TO_SQL, params).fetchall()))
+    async with db.engine.connect() as conn:
+        return bool((await conn.execute(_REPORTS_TO, params)).all())
 
 
 async def manages(s: AsyncSession, *, boss: Person, person: Person) -> bool:

@@ -21,7 +21,7 @@ from flows.dates import format_day
 from flows.engine import Answer, FlowState, Turn
 from flows.outputs import Done, Prompt, Refused, Say
 from flows.registry import get_flow
-from storage import sessions
+from storage import lines, sessions
 from storage.crypto import NotesCipher
 from storage.db import Database
 from storage.models import FlowSession, Person
@@ -157,6 +157,11 @@ class FlowRunner:
         owner = owner_of(actor)
         recheck = self.steps.must_recheck(session_id)  # a name in it changed: read it, with the names
         cached = None if recheck else self.steps.get(session_id, owner, answer.version)
+        if cached is not None and not await self._brief_still_theirs(cached.state):
+            # The line ended since (here, on another replica, or by an admin): the full path reads the
+            # row and drops the rep's records from the talk, so none of them is shown from memory.
+            self.steps.drop(session_id)
+            cached = None
         while True:
             try:
                 before = cached.state if cached is not None else await self._read(actor, session_id)
@@ -183,6 +188,15 @@ class FlowRunner:
             if cached is None:
                 return [STEP_RACED]
             cached = None  # the database moved on since this process wrote it: decide again on what is stored
+
+    async def _brief_still_theirs(self, state: FlowState) -> bool:
+        """Whether a remembered talk may show its brief: it has none, or the rep still reports to its manager."""
+        if "brief" not in state.params:
+            return True
+        rep_id, manager_id = state.params.get("rep_id"), state.params.get("manager_id")
+        if not (isinstance(rep_id, int) and isinstance(manager_id, int)):
+            return False
+        return await lines.still_reports_to(self.ctx.db, rep_id=rep_id, manager_id=manager_id)
 
     async def _current_session(self, actor: Actor) -> str | None:
         async with self.ctx.db.session() as s:

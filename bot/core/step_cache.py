@@ -10,7 +10,9 @@ check that the session is still stored at that version (`sessions.still_at`). So
 forget` runs in another process, a running server can neither write an erased person's state back
 nor show it; the entry itself is gone when it is next used, or at the first step taken after it
 expired. A session's owner never changes, and every write of a session bumps its version, so one
-version means one state.
+version means one state. A talk's brief (the rep's records) is not covered by the version: a reporting
+line can end without the session being written, so an entry carrying one is used only after a one-row
+check that the rep still reports to that manager (`storage.lines.still_reports_to`, in the runner).
 
 Entries hold decrypted notes, so they are few and short-lived: at most `size`, each for `ttl`.
 """

@@ -60,6 +60,17 @@ async def get_retro(s: AsyncSession, *, workspace_id: int, retro_id: int) -> Ret
     return (await s.execute(q)).scalar_one_or_none()
 
 
+async def record_prompt(s: AsyncSession, *, workspace_id: int, retro_id: int, channel: str, ts: str) -> bool:
+    """Remember where a retrospective's prompt was posted (the thread its summary goes into); False when
+    the retrospective is gone."""
+    retro = await get_retro(s, workspace_id=workspace_id, retro_id=retro_id)
+    if retro is None:
+        return False
+    retro.channel_id, retro.message_ts = channel, ts
+    s.add(retro)
+    return True
+
+
 async def pending_for(s: AsyncSession, *, rep: Person) -> list[Retrospective]:
     """The rep's retrospectives not yet done, oldest first."""
     q = (select(Retrospective)

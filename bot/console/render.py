@@ -4,7 +4,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from bot.core.views import LossPrompt, Plans, ReportView, SettingsView, Team, ThreadReply
+from bot.core.views import LossPrompt, Plans, ReportView, SettingsView, Team
 from bot.core.wording import Line, plans_lines, settings_lines, team_lines
 from flows.report import lines as report_lines
 from flows.dates import format_day
@@ -43,8 +43,6 @@ def render(output: Any) -> list[tuple[str, str]]:
     if isinstance(output, ReportView):
         text = report_lines(output.report)
         return [(text[0], "bold")] + [(line, "plain") for line in text[1:]]
-    if isinstance(output, ThreadReply):
-        return [(f"🧵 In the thread: {output.text}", "info")]
     if isinstance(output, Team):
         return styled(team_lines(output))
     raise TypeError(f"no console text for {type(output).__name__}")

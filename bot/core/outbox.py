@@ -1,7 +1,7 @@
 """The outbox: what a finished flow tells other people is stored with the flow's result, not sent by hand.
 
 A finished talk's shared plan, a check-in's "stuck" alert, a retrospective's summary for the manager and
-its reply in the deal channel's thread: each is written as a "message" nudge inside the transaction that stores what was agreed, so a crash
+its reply in the deal channel's thread, and the prompt a CRM's lost deal sends its rep: each is written as a "message" nudge inside the transaction that stores what was agreed, so a crash
 after the commit cannot lose it and a crash before it leaves neither. The dispatcher delivers it
 (woken right after the commit), with its retries, back-off, waiting and Slack's history check.
 """
@@ -41,6 +41,19 @@ async def keep(s, cipher: NotesCipher, me: Person, outputs: list[Any], now: date
     if rows:
         await nudges.schedule(s, rows, now=now)
     return shown, len(rows)
+
+
+def loss_prompt(workspace_id: int, rep_id: int, retro_id: int, now: datetime, *, channel: str | None,
+                thread: str | None = None, about: tuple[int | None, ...] = ()) -> NewNudge:
+    """The prompt asking a rep for a lost deal's retrospective, as a "message" row: posted in `channel` (in
+    the thread of `thread`) or, when there is none or the bot can't post there, in the rep's DM.
+
+    The row names only the retrospective: the deal's name and amount are read from it when it is sent,
+    so erasing the rep (or the retrospective) leaves no copy of them here."""
+    data: dict[str, Any] = {"loss": retro_id, "about": sorted({rep_id, *(i for i in about if i is not None)})}
+    if channel:
+        data["target"] = {"channel": channel, "thread": thread, "or_dm": True}
+    return NewNudge(workspace_id, rep_id, "message", subject("retro", retro_id), f"loss:{retro_id}", now, data)
 
 
 def payload(cipher: NotesCipher, me: Person, note: Notify) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.core import planner
+from bot.core import outbox, planner
 from bot.core.commands import Command, PersonRef
 from bot.core.identity import Actor, effective_tz, person_for, person_named, zone_of
 from bot.core.runner import UNREADABLE, Context, FlowRunner, StateUnreadable
@@ -108,8 +108,9 @@ class RetroService:
                                 "a retrospective waiting.", tone="success")], None
 
     async def from_crm(self, *, platform: str, workspace: str, deal: dict[str, Any], owner: Actor,
-                       channel: str | None, source: str) -> tuple[list[Any], bool]:
-        """A lost deal reported by a CRM: open its retrospective once, however often it arrives."""
+                       channel: str | None, source: str) -> tuple[int, bool]:
+        """A lost deal reported by a CRM: open its retrospective once, however often it arrives, and queue
+        the rep's prompt with it (the dispatcher posts it); the retrospective's id, and whether it is new."""
         now = self.clock.now()
         async with self.db.session() as s:
             rep = await person_for(s, owner, self.ctx.defaults)
@@ -118,10 +119,29 @@ class RetroService:
                 s, workspace_id=rep.workspace_id, deal_key=f"crm:{deal['id']}", deal_name=deal["name"], rep=rep,
                 amount=deal.get("amount"), lost_on=lost_on, now=now, source=source, channel_id=channel,
                 crm_url=deal.get("url"), stage=deal.get("stage"))
-            prompt = LossPrompt(retro.id, retro.deal_name, retro.amount, rep.name, rep.platform_user_id, channel)
             if created:
                 await self._plan_reminders(s, retro, rep, now)
-            return ([prompt] if created else []), created
+                # In the retrospective's transaction: a crash after the commit still sends it, one before sends nothing.
+                await nudges.schedule(s, [outbox.loss_prompt(rep.workspace_id, rep.id, retro.id, now,
+                                                             channel=channel)], now=now)
+        if created:
+            self.runner.wake()  # committed: deliver now rather than at the next tick
+        return retro.id, created
+
+    async def queue_prompt(self, actor: Actor, retro_id: int, *, channel: str | None = None) -> bool:
+        """Hand a retrospective's prompt to the outbox (posted in `channel`, or the rep's DM when there is none
+        or the bot can't post there), for a transport that could not deliver it at once; False when the
+        retrospective is not in the actor's workspace."""
+        now = self.clock.now()
+        async with self.db.session() as s:
+            ws = await people.get_or_create_workspace(s, platform=actor.platform, external_id=actor.workspace)
+            retro = await retros.get_retro(s, workspace_id=ws.id, retro_id=retro_id)
+            if retro is None:
+                return False
+            await nudges.schedule(s, [outbox.loss_prompt(ws.id, retro.rep_id, retro.id, now, channel=channel)],
+                                  now=now)
+        self.runner.wake()
+        return True
 
     async def _plan_reminders(self, s, retro, rep: Person, now: datetime) -> None:
         manager = await people.get_person(s, workspace_id=rep.workspace_id, person_id=rep.manager_id) \
@@ -133,10 +153,7 @@ class RetroService:
         platform, workspace = actor_workspace
         async with self.db.session() as s:
             ws = await people.get_or_create_workspace(s, platform=platform, external_id=workspace)
-            retro = await retros.get_retro(s, workspace_id=ws.id, retro_id=retro_id)
-            if retro is not None:
-                retro.channel_id, retro.message_ts = channel, ts
-                s.add(retro)
+            await retros.record_prompt(s, workspace_id=ws.id, retro_id=retro_id, channel=channel, ts=ts)
 
     # ---- the rep fills it in -----------------------------------------------------------------
 

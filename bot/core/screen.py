@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.views import LossPrompt, ThreadReply
+from bot.core.views import LossPrompt
 from flows.outputs import Cancelled, Done, Notify, Prompt, Refused, Say
 
 NOTHING = "Nothing changed."
@@ -28,7 +28,7 @@ class Screen:
     nothing: str = NOTHING  # a step answer that led nowhere: why
     messages: tuple[Any, ...] = ()  # for the person who acted, in order (the summary included)
     notices: tuple[Notify, ...] = ()  # for other people
-    posts: tuple[LossPrompt | ThreadReply, ...] = ()  # in channels
+    posts: tuple[LossPrompt, ...] = ()  # in channels
 
     @property
     def words(self) -> str:
@@ -42,8 +42,8 @@ def screen_of(outputs: list[Any], *, answered_step: str | None = None) -> Screen
     prompt = prompts[-1] if prompts else None
     refused = [o for o in outputs if isinstance(o, Refused)]
     notices = tuple(o for o in outputs if isinstance(o, Notify))
-    posts = tuple(o for o in outputs if isinstance(o, (LossPrompt, ThreadReply)))
-    mine = [o for o in outputs if not isinstance(o, (Prompt, Notify, LossPrompt, ThreadReply))]
+    posts = tuple(o for o in outputs if isinstance(o, LossPrompt))
+    mine = [o for o in outputs if not isinstance(o, (Prompt, Notify, LossPrompt))]
     if prompt is not None:
         said = [o for o in mine if isinstance(o, (Say, Refused))]
         note = " ".join(([refused[-1].reason] if refused else []) + [o.text for o in said if isinstance(o, Say)]) or None

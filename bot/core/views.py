@@ -88,16 +88,6 @@ class LossPrompt:
 
 
 @dataclass(frozen=True)
-class ThreadReply:
-    """A message in the thread of a retrospective's channel prompt."""
-
-    retro_id: int
-    channel: str | None
-    thread_ts: str | None
-    text: str
-
-
-@dataclass(frozen=True)
 class Team:
     """A manager's reps, confirmed and pending, and whom the person reports to."""
 
@@ -131,6 +121,8 @@ class NudgeMessage:
     # The review pack's weeks against the plan's weekly target, (weeks, target), for a platform that can
     # show a chart beside the text (Slack); the text lines carry every number either way.
     series: tuple[tuple[Week, ...], int] | None = None
+    # A lost deal's prompt, for a platform to show with its own renderer (its text and button say the same).
+    prompt: LossPrompt | None = None
 
     @property
     def all_ids(self) -> tuple[int, ...]:

@@ -16,7 +16,7 @@ class SendError(Exception):
     has not opened a chat with the bot yet), and are delivered then."""
 
     def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None,
-                 waiting: bool = False):
+                 waiting: bool = False, channel_closed: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
@@ -24,6 +24,9 @@ class SendError(Exception):
         self.retry_after = None if retry_after is None or math.isnan(retry_after) or retry_after < 0 \
             else min(retry_after, MAX_RETRY_AFTER)
         self.waiting = waiting
+        # The target channel can't be posted in (the bot isn't in it, it is gone or archived), though the
+        # recipient's DM may be reachable: a message that may go there instead (Target.or_dm) is sent there.
+        self.channel_closed = channel_closed
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Target:
 
     channel: str
     thread: str | None = None
+    or_dm: bool = False  # when the channel can't be posted in, the recipient's DM instead (a loss prompt)
 
 
 def target_of(n: Nudge) -> Target | None:
@@ -43,4 +47,24 @@ def target_of(n: Nudge) -> Target | None:
     channel, thread = found.get("channel"), found.get("thread")
     if not isinstance(channel, str) or not channel:
         return None
-    return Target(channel, thread if isinstance(thread, str) and thread else None)
+    return Target(channel, thread if isinstance(thread, str) and thread else None, found.get("or_dm") is True)
+
+
+def loss_of(n: Nudge) -> int | None:
+    """The retrospective whose prompt a "message" nudge carries (None for any other message)."""
+    if n.kind != "message":
+        return None
+    found = json.loads(n.payload or "{}").get("loss")
+    return found if isinstance(found, int) and not isinstance(found, bool) else None
+
+
+def posted_at(platform: str, ref: str | None, target: Target | None) -> tuple[str, str] | None:
+    """Where a sent message is, as (channel, message id) for a reply in its thread: Slack's reference is
+    "channel:ts" (a DM's channel too); a Teams reference is the message's id in the target channel (a
+    personal chat has no thread to keep)."""
+    if not ref:
+        return None
+    if platform == "slack":
+        channel, _, ts = ref.rpartition(":")
+        return (channel, ts) if channel and ts else None
+    return (target.channel, ref) if platform == "teams" and target is not None else None

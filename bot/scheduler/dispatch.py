@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 
 from bot.scheduler import budgeting, nudge_messages
 from bot.scheduler.budgeting import Ready as _Ready
-from bot.scheduler.delivery import MAX_RETRY_AFTER, SendError, Target, target_of
+from bot.scheduler.delivery import MAX_RETRY_AFTER, SendError, Target, loss_of, posted_at, target_of
 from bot.ops import observe
 from bot.core.planner import schedule_of
 from bot.core.views import NudgeMessage, merge
 from flows import cadence
-from storage import nudges, people as people_repo
+from storage import nudges, people as people_repo, retros
 from storage.crypto import NotesCipher
 from storage.db import Database
 from storage.models import Nudge, Person, Workspace
@@ -62,6 +62,7 @@ class _Outcome:
     ref: str | None = None
     due_at: datetime | None = None
     reason: str = ""
+    posted: tuple[str, str] | None = None  # where a loss prompt went (channel, message id), for its thread
 
 
 def replica_id() -> str:
@@ -221,14 +222,20 @@ class Dispatcher:
         # A channel post is checked and sent where its payload says; a DM as before (so a sender that
         # takes no channel posts needs no new argument).
         where = {"target": target} if (target := target_of(item.nudges[0])) is not None else {}
+        dm_instead = target is not None and target.or_dm
         done: list[_Outcome] = []
         left: list[tuple[Nudge, NudgeMessage]] = []
         try:
             # A retried item may have gone out (alone, or in a merged message) before a restart: ask first.
             for n, message in zip(item.nudges, item.messages):
-                ref = await sender.delivered(workspace, recipient, n.id, **where) if n.attempts > 1 else None
+                ref, went = None, target
+                if n.attempts > 1:
+                    ref = await sender.delivered(workspace, recipient, n.id, **where)
+                    if not ref and dm_instead:  # it may have gone to the DM, the channel being closed then
+                        ref, went = await sender.delivered(workspace, recipient, n.id), None
                 if ref:
-                    done.append(_Outcome(n, "sent", ref=ref, reason="already delivered before a restart"))
+                    done.append(_Outcome(n, "sent", ref=ref, reason="already delivered before a restart",
+                                         posted=self._posted(n, workspace, ref, went)))
                 else:
                     left.append((n, message))
         except SendError as exc:
@@ -239,11 +246,25 @@ class Dispatcher:
             return done + [_Outcome(n, "move", due_at=due, reason=why) for n, due, why in
                            budgeting.held_after_retry(recipient, workspace, [n for n, _ in left], now)]
         message = merge([m for _, m in left], later=item.later)
+        went = target
         try:
-            ref = await sender.send(workspace, recipient, message, **where)
+            try:
+                ref = await sender.send(workspace, recipient, message, **where)
+            except SendError as exc:
+                if not (exc.channel_closed and dm_instead):
+                    raise
+                # As when it was posted at once: the rep gets it directly rather than not at all.
+                log.info("nudge %s: can't post in %s (%s); sending it to the recipient's DM",
+                         message.nudge_id, target.channel, exc.reason)
+                ref, went = await sender.send(workspace, recipient, message), None
         except SendError as exc:
             return done + [self._failed_send(n, now, exc) for n, _ in left]
-        return done + [_Outcome(n, "sent", ref=ref) for n, _ in left]
+        return done + [_Outcome(n, "sent", ref=ref, posted=self._posted(n, workspace, ref, went)) for n, _ in left]
+
+    @staticmethod
+    def _posted(n: Nudge, workspace: Workspace, ref: str | None, went: Target | None) -> tuple[str, str] | None:
+        """Where a loss prompt went, to be remembered on its retrospective (None for any other nudge)."""
+        return posted_at(workspace.platform, ref, went) if loss_of(n) is not None else None
 
     def _failed_send(self, n: Nudge, now: datetime, exc: SendError) -> _Outcome:
         if exc.waiting:
@@ -263,6 +284,10 @@ class Dispatcher:
         if sent:
             result.sent += await nudges.mark_sent_many(s, owner=self.owner, now=now,
                                                        refs=[(o.nudge.id, o.ref) for o in sent])
+        for o in sent:
+            if o.posted is not None:  # the retrospective's summary later goes into this thread
+                await retros.record_prompt(s, workspace_id=o.nudge.workspace_id, retro_id=loss_of(o.nudge),
+                                           channel=o.posted[0], ts=o.posted[1])
         for o in outcomes:
             if o.action == "sent":
                 if o.reason:

@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import signals
 from bot.core.nudge_actions import PULSE_CHOICES
-from bot.core.views import NudgeMessage
+from bot.core.views import LossPrompt, NudgeMessage
 from bot.scheduler import target_series
+from bot.scheduler.delivery import target_of
 from flows.cadence import week_start
 from flows.dates import format_day
 from flows.signals import STRONG, describe
@@ -254,7 +255,25 @@ def _count(n: int, noun: str) -> str:
 
 
 async def _message(s, cipher, n, recipient, data, now, _batch):
+    if "loss" in data:
+        return await _loss_prompt(s, n, recipient, data)
     return NudgeMessage(n.id, n.kind, cipher.decrypt(data["enc"]))
+
+
+async def _loss_prompt(s, n: Nudge, recipient: Person, data: dict) -> NudgeMessage:
+    """A lost deal's prompt for its rep, from the retrospective as it is now (the row holds only its id)."""
+    retro = await s.get(Retrospective, data["loss"])
+    if retro is None or retro.workspace_id != n.workspace_id:
+        raise Skip("the retrospective no longer exists")
+    if retro.status == "done":
+        raise Skip("the retrospective is already done")
+    target = target_of(n)
+    prompt = LossPrompt(retro.id, retro.deal_name, retro.amount, recipient.name, recipient.platform_user_id,
+                        target.channel if target else None)
+    amount = f" ({retro.amount:,.0f})" if retro.amount else ""
+    return NudgeMessage(n.id, n.kind, f"{retro.deal_name}{amount} was lost. A short retrospective is waiting for you — "
+                        "ten minutes now makes the next deal easier.",
+                        (("retro_start", "Start retrospective", str(retro.id)),), prompt=prompt)
 
 
 async def _invitation(s, n: Nudge, recipient: Person, now: datetime):

@@ -1,4 +1,4 @@
-"""Lost deals from a CRM, delivered in Slack: find the owner by email, open the retrospective, post."""
+"""Lost deals from a CRM, delivered in Slack: find the owner by email, open the retrospective and queue its prompt."""
 from __future__ import annotations
 
 import logging
@@ -44,16 +44,16 @@ class SlackIntake:
                       or user.get("real_name") or user.get("name", ""), user.get("tz"))
         deal_data = {"id": deal.id, "name": deal.name, "amount": deal.amount, "url": deal.url, "stage": deal.stage,
                      "close_date": deal.close_date}
-        prompts, created = await self.service.retros.from_crm(
-            platform="slack", workspace=team, deal=deal_data, owner=owner,
-            channel=deal.channel or self.deal_channel, source=source)
+        channel = deal.channel or self.deal_channel
+        retro_id, created = await self.service.retros.from_crm(
+            platform="slack", workspace=team, deal=deal_data, owner=owner, channel=channel, source=source)
         if not created:
             return IntakeResult(200, {"ok": True, "deal_id": deal.id, "duplicate": True})
-        problems = [await self.listeners.post_loss_prompt(client, owner, prompt, thread_ts=None) for prompt in prompts]
-        answer = {"ok": True, "deal_id": deal.id, "retrospective": prompts[0].retro_id}
-        if any(problems):  # stored, but Slack did not show it where asked: say so to whoever sent it
-            answer["prompt"] = " ".join(p for p in problems if p)
-        return IntakeResult(201, answer)
+        # The prompt was stored with the retrospective and is the dispatcher's to post (retried until Slack
+        # takes it); whether it lands in the channel or, the bot not being there, in the rep's DM is known
+        # only then, so the answer says where it is headed.
+        return IntakeResult(201, {"ok": True, "deal_id": deal.id, "retrospective": retro_id,
+                                  "prompt": {"status": "queued", "channel": channel, "rep": user["id"]}})
 
     async def _client(self, workspace: str | None) -> tuple[AsyncWebClient | None, str]:
         """A Web API client for the workspace (or the only one), or None with the reason."""

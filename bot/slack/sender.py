@@ -35,6 +35,8 @@ PERMANENT = {"user_not_found", "account_inactive", "user_disabled", "channel_not
              "is_archived", "cannot_dm_bot", "invalid_auth", "not_authed", "token_revoked", "token_expired",
              "no_permission", "missing_scope", "team_access_not_granted", "ekm_access_denied"}
 
+CHANNEL_CLOSED = {"not_in_channel", "channel_not_found", "is_archived"}  # a loss prompt goes to the rep's DM then
+
 
 class SlackSender:
     """Posts nudges with the workspace's current bot token.
@@ -136,7 +138,7 @@ class SlackSender:
         sent = await self._call(workspace, lambda client: client.chat_postMessage(
             **where, unfurl_links=False, unfurl_media=False,
             metadata={"event_type": EVENT_TYPE, "event_payload": _payload(message)},
-            **blocks.nudge_message(message)))
+            **(blocks.loss_prompt_message(message.prompt) if message.prompt else blocks.nudge_message(message))))
         if message.series and target is None:
             # After the send, not within it: a slow upload must not hold the nudge past its lease (and so
             # retry it); the nudge is recorded sent as soon as its text is posted.
@@ -235,7 +237,7 @@ def _classify(exc: SlackApiError) -> SendError:
     if code == "missing_scope":
         return SendError(f"slack: missing_scope: {scopes.short(data.get('needed') or '?')}", permanent=True)
     if code in PERMANENT:
-        return SendError(f"slack: {code}", permanent=True)
+        return SendError(f"slack: {code}", permanent=True, channel_closed=code in CHANNEL_CLOSED)
     if code == "ratelimited" or status == 429:
         retry = (exc.response.headers or {}).get("Retry-After") or (exc.response.headers or {}).get("retry-after")
         return SendError("slack: rate limited", retry_after=float(retry) if retry else 60)

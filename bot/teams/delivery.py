@@ -7,13 +7,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from microsoft_agents.activity import ConversationAccount, ConversationReference
 from microsoft_agents.hosting.core import TurnContext
 
 from bot.core.identity import Actor
 from bot.core.screen import Screen, screen_of
 from bot.core.service import CoachService
-from bot.core.views import LossPrompt, ThreadReply, plain_text
+from bot.core.views import LossPrompt, plain_text
 from bot.teams.activities import (
     PACE, PLATFORM, activities, card_activity, is_personal, patiently, send, send_parts, text_activity,
 )
@@ -66,10 +65,7 @@ class Delivery(Reach):
             await self.replace_card(ctx, card([text_block("\n\n".join(message_text(m) for m in rest))]))
             rest = []
         for post in screen.posts:
-            if isinstance(post, LossPrompt):
-                await self.post_loss_prompt(ctx, actor, post)
-            else:
-                await self.thread_reply(ctx, post)
+            await self.post_loss_prompt(ctx, actor, post)
         for output in rest:
             await send_parts(ctx, activities(output))
         await self.notify_all(ctx, actor, list(screen.notices))
@@ -107,49 +103,33 @@ class Delivery(Reach):
         return True
 
     async def post_loss_prompt(self, ctx: TurnContext, actor: Actor, prompt: LossPrompt) -> None:
-        """In a channel, post the prompt there; in a personal chat, send it to the rep's own chat."""
-        posted = card_activity(loss_prompt_card(prompt))
+        """In a channel (or to the actor themselves), post the prompt here; for another rep, in a personal
+        chat, through the outbox into the rep's own chat. What can't be posted at once is the dispatcher's to
+        deliver, retried until it is: never dropped."""
         if not is_personal(ctx.activity) or prompt.rep_external_id == actor.user:
-            sent = await send(ctx, posted)
             where = ctx.activity.conversation.id
-        else:
-            rep = Actor(PLATFORM, actor.workspace, prompt.rep_external_id)
-            invitation = (f"{prompt.deal_name} was lost, and a short retrospective is waiting for you: "
-                          "send me retro to start it.")
-            ref = await self.service.account.chat_of(rep)
-            if ref is None:
-                await self.service.queue_message(rep, invitation)
-                await send(ctx, text_activity(
-                    f"⏳ {safe(prompt.rep_name)} hasn't opened a chat with me yet, so I can't reach them. The "
-                    "retrospective is saved, and they get the invitation as soon as they open the chat."))
-                return
             try:
-                sent = await self.send_to(ref, posted)
-            except Exception as exc:  # noqa: BLE001 - the scheduler keeps trying the invitation
-                log.warning("retrospective invitation failed (%s); queued", exc.__class__.__name__)
-                await self.service.queue_message(rep, invitation)
+                sent = await send(ctx, card_activity(loss_prompt_card(prompt)))
+            except Exception as exc:  # noqa: BLE001 - the retrospective is stored; the outbox posts its prompt
+                log.warning("posting a loss prompt failed (%s); queued", exc.__class__.__name__)
+                await self.service.retros.queue_prompt(actor, prompt.retro_id,
+                                                       channel=None if is_personal(ctx.activity) else where)
                 await send(ctx, text_activity(
-                    f"⏳ I couldn't reach {safe(prompt.rep_name)} just now; the retrospective is saved and "
-                    "I'll keep trying to invite them."))
+                    f"⏳ I couldn't post the retrospective prompt for {safe(prompt.deal_name)} just now; it's saved "
+                    "and I'll keep trying."))
                 return
-            where = None
-            await send(ctx, text_activity(
-                f"✅ I've asked {safe(prompt.rep_name)} for a short retrospective on {safe(prompt.deal_name)}."))
-        if where and sent is not None and getattr(sent, "id", None):
-            await self.service.retros.record_prompt((PLATFORM, actor.workspace), prompt.retro_id, where, sent.id)
-
-    async def thread_reply(self, ctx: TurnContext, reply: ThreadReply) -> None:
-        """The retrospective's summary as a reply to its channel post (skipped for personal chats)."""
-        if not reply.channel or reply.channel == ctx.activity.conversation.id and is_personal(ctx.activity):
+            if sent is not None and getattr(sent, "id", None):
+                await self.service.retros.record_prompt((PLATFORM, actor.workspace), prompt.retro_id, where, sent.id)
             return
-        conversation_id = reply.channel if ";messageid=" in reply.channel or not reply.thread_ts \
-            else f"{reply.channel};messageid={reply.thread_ts}"
-        ref = ConversationReference(channel_id=ctx.activity.channel_id, service_url=ctx.activity.service_url,
-                                    conversation=ConversationAccount(id=conversation_id), bot=ctx.activity.recipient)
-        try:
-            await self.send_to(ref.model_dump_json(by_alias=True, exclude_none=True), text_activity(safe(reply.text)))
-        except Exception as exc:  # noqa: BLE001 - the retro is stored; only the channel echo failed
-            log.warning("thread reply failed: %s", exc.__class__.__name__)
+        await self.service.retros.queue_prompt(actor, prompt.retro_id)
+        if await self.service.account.chat_of(Actor(PLATFORM, actor.workspace, prompt.rep_external_id)) is None:
+            await send(ctx, text_activity(
+                f"⏳ {safe(prompt.rep_name)} hasn't opened a chat with me yet, so I can't reach them. The "
+                "retrospective is saved, and they get the invitation as soon as they open the chat."))
+            return
+        await send(ctx, text_activity(
+            f"✅ I'm asking {safe(prompt.rep_name)} for a short retrospective on {safe(prompt.deal_name)}, in their "
+            "chat with me."))
 
     async def notify_all(self, ctx: TurnContext, actor: Actor, notes: list[Notify]) -> None:
         """Send each notification to its person's personal chat. Someone who has not opened one yet gets it

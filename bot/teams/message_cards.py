@@ -45,7 +45,10 @@ MAX_ACTIONS = 6
 
 def nudge_cards(m: NudgeMessage, *, budget: int = BUDGET) -> list[dict]:
     """A scheduled nudge: its text, any detail lines, and its quick-answer buttons (on the last part; in rows
-    of at most MAX_ACTIONS inside the card when there are more, like the pulse's 0-5 and "6 or more…")."""
+    of at most MAX_ACTIONS inside the card when there are more, like the pulse's 0-5 and "6 or more…").
+    A lost deal's prompt is its own card, as when it is posted in a channel."""
+    if m.prompt is not None and not m.parts:
+        return [loss_prompt_card(m.prompt)]
     body = [text_block(safe(m.text))] + [text_block(safe(line), spacing="Small") for line in m.detail]
     if m.parts:  # a merged message: each item with its own buttons under it
         items: list[dict] = []
@@ -73,8 +76,10 @@ def nudge_card(m: NudgeMessage) -> dict:
 
 
 def nudge_actions(m: NudgeMessage) -> list[dict]:
-    """A nudge's quick-answer buttons: each sends back the button registry's action id and value."""
-    return [submit(label, {"coachbot": "nudge", "action": action_id, "value": value})
+    """A nudge's quick-answer buttons: each sends back the button registry's action id and value (a lost
+    deal's "Start retrospective" what the prompt card's own button sends)."""
+    return [submit(label, {"coachbot": "retro_start", "retro": int(value)}) if action_id == "retro_start"
+            else submit(label, {"coachbot": "nudge", "action": action_id, "value": value})
             for action_id, label, value in m.actions]
 
 

@@ -20,7 +20,7 @@ from bot.teams.activities import PACE, card_activity, patiently, text_activity
 from bot.teams.app import CoachTeamsBot
 from bot.teams.fit import size, split_card
 from bot.teams.markdown import safe
-from bot.teams.message_cards import nudge_cards
+from bot.teams.message_cards import loss_prompt_card, nudge_cards
 from bot.teams.reach import UnsafeReference
 from bot.core.views import NudgeMessage
 from storage.models import Person, Workspace
@@ -51,7 +51,9 @@ class TeamsSender:
         if not recipient.chat_ref:
             raise SendError(f"waiting for {recipient.name} to open a chat with coachbot in Teams", waiting=True)
         if target is not None:  # a short reply in a thread, as text (as a person's reply there would be)
-            sent = await self.send_activity(in_channel(recipient.chat_ref, target), text_activity(safe(message.text)))
+            posted = card_activity(loss_prompt_card(message.prompt)) if message.prompt else \
+                text_activity(safe(message.text))  # a lost deal's prompt, with its button, is a card
+            sent = await self.send_activity(in_channel(recipient.chat_ref, target), posted)
             return str(getattr(sent, "id", "") or "")
         first = ""
         queue = nudge_cards(message)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.webhooks import WebhookError, parse_generic, parse_hubspot, sign_generic, sign_hubspot, verify_generic
 from tests.support.fakes.slack_api import FakeSlack
-from tests.support.served import Served, scalar as count
+from tests.support.served import Served, scalar as count, wait_status
 
 SECRET = "crm-shared-secret"
 HUBSPOT = "hubspot-client-secret"
@@ -181,14 +181,20 @@ def test_fields_longer_than_their_columns_are_refused_with_a_reason(served, fiel
     assert reply.status == 422 and problem in reply.json()["error"], reply
 
 
-def test_a_deal_whose_prompt_slack_refuses_is_stored_and_the_answer_says_why(served, fake):
+def test_a_deal_whose_prompt_slack_refuses_is_stored_and_the_failure_says_why(served, fake):
     from tests.support.fakes.slack_api import manifest_scopes
 
     fake.grant(fake.bot_token, manifest_scopes() - {"chat:write"})
     try:
         reply = post_generic(served, json.dumps(deal("D-NOPOST")).encode())
+        assert reply.status == 201, reply  # the CRM is answered at once: the prompt is queued, not yet posted
+        assert reply.json()["prompt"] == {"status": "queued", "channel": CHANNEL, "rep": "U0OWNER"}
+        nudge = count(served, "SELECT id FROM nudges WHERE dedupe_key = :k",
+                      k=f"loss:{reply.json()['retrospective']}")
+        # Refused for good (no retry can grant a scope): it fails where an admin looks, saying what to fix.
+        _, attempts, error, _ = wait_status(served, nudge, "failed")
     finally:
         fake.scopes.pop(fake.bot_token)
-    assert reply.status == 201, reply
-    assert "chat:write" in reply.json()["prompt"] and "/coach retro" in reply.json()["prompt"]
+    assert attempts == 1 and "chat:write" in error
+    assert count(served, "SELECT count(*) FROM retrospectives WHERE deal_key = 'crm:D-NOPOST'") == 1
     assert {r[1] for r in fake.take_refusals()} == {"missing_scope"}

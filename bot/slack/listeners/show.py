@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.identity import Actor
 from bot.core.screen import Screen
-from bot.core.views import LossPrompt, ReportView, ThreadReply
+from bot.core.views import LossPrompt, ReportView
 from bot.slack import blocks, scopes
 from bot.slack.listeners.base import ListenerBase, error_code
 from bot.slack.uploads import post_chart
@@ -46,12 +46,9 @@ class Delivery(ListenerBase):
                 if problem:
                     await answer(Say(problem, tone="warning"))
         for post in screen.posts:
-            if isinstance(post, LossPrompt):
-                problem = await self.post_loss_prompt(client, actor, post, thread_ts=None)
-                if problem:
-                    await answer(Say(problem))
-            else:
-                await self.thread_reply(client, post)
+            problem = await self.post_loss_prompt(client, actor, post, thread_ts=None)
+            if problem:
+                await answer(Say(problem))
         for notice in screen.notices:
             if not notice.queued:  # a queued one is the dispatcher's to deliver, checked against the DM history
                 await self.dm(client, notice.external_id, notice.output, actor.workspace)
@@ -125,14 +122,3 @@ class Delivery(ListenerBase):
         await self.service.retros.record_prompt((actor.platform, actor.workspace), prompt.retro_id,
                                                 sent["channel"], thread_ts or sent["ts"])
         return note
-
-    async def thread_reply(self, client: AsyncWebClient, reply: ThreadReply) -> None:
-        """A message in the thread of a retrospective's channel prompt (nothing when it had no channel)."""
-        if not reply.channel:
-            return
-        try:
-            for part in blocks.messages(Say(reply.text)):
-                await client.chat_postMessage(channel=reply.channel, thread_ts=reply.thread_ts, unfurl_links=False,
-                                              **part)
-        except SlackApiError as exc:
-            log.warning("thread reply failed: %s", error_code(exc))

@@ -8,7 +8,7 @@ import pytest
 
 from bot.console.render import render
 from bot.core.screen import NOTHING, screen_of
-from bot.core.views import LossPrompt, Plans, SettingsView, Team, ThreadReply
+from bot.core.views import LossPrompt, Plans, SettingsView, Team
 from bot.slack import blocks
 from flows.outputs import Cancelled, Done, Feedback, InputKind, Notify, Prompt, Refused, Say, Section
 
@@ -37,10 +37,10 @@ def test_words_before_a_step_introduce_it_and_are_not_sent_twice():
 def test_a_finished_flow_shows_its_summary_and_sends_the_rest_where_it_belongs():
     done = Done("talk", "Plan agreed", (Section("Plan", ("call 5 leads",)),))
     note = Notify(2, "Alex", Say("Sam shared a plan with you."), "U2")
-    reply = ThreadReply(1, "C1", "1.2", "Retrospective done.")
-    screen = screen_of([done, note, reply, Say("Saved.")])
+    loss = LossPrompt(1, "Acme", None, "Alex", "U2", "C1")
+    screen = screen_of([done, note, loss, Say("Saved.")])
     assert screen.done is done and screen.messages == (done, Say("Saved."))
-    assert screen.notices == (note,) and screen.posts == (reply,)
+    assert screen.notices == (note,) and screen.posts == (loss,)
 
 
 def test_nothing_to_show_says_why():

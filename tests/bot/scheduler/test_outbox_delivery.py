@@ -260,3 +260,47 @@ async def test_a_team_change_tells_the_rep_through_the_outbox(world):
     await dispatcher.run_until_idle()
     await dispatcher.run_until_idle()
     assert len([line for line in lines if "to @alex:" in line and "removed you from their team" in line]) == 1
+
+
+async def test_a_crm_loss_prompt_is_stored_with_its_retrospective_names_no_deal_and_goes_with_the_rep(world):
+    """A lost deal from a CRM: the rep's prompt is queued in the retrospective's transaction (the dispatcher
+    woken once, a repeat of the deal queues nothing), built from the retrospective when it is sent, and
+    erased with the rep; the row itself holds no deal name to leak."""
+    from storage import privacy
+
+    service, _, _, db = world
+    woken = []
+    service.runner.on_queued(lambda: woken.append(1))
+    crm = dict(platform="console", workspace="demo", deal={"id": "D-9", "name": "Umbrella renewal", "amount": 9000.0},
+               owner=ALEX, channel="C0DEALS", source="webhook")
+    retro_id, created = await service.retros.from_crm(**crm)
+    assert created and woken == [1]
+    assert await service.retros.from_crm(**crm) == (retro_id, False) and woken == [1]
+    alex = await service.identify(ALEX)
+    (row,) = await messages(db)
+    assert (row.recipient_id, row.subject, row.status) == (alex.id, f"retro:{retro_id}", "pending")
+    assert json.loads(row.payload) == {"loss": retro_id, "about": [alex.id],
+                                       "target": {"channel": "C0DEALS", "thread": None, "or_dm": True}}
+    platform = Recording()
+    dispatcher = Dispatcher(db, service.cipher, service.clock, {"console": platform}, owner="test-loss")
+    await dispatcher.run_until_idle()
+    ((who, where, text),) = platform.sent
+    assert (who, where) == ("alex", "C0DEALS/None") and text.startswith("Umbrella renewal (9,000) was lost.")
+    async with db.session() as s:
+        from storage.models import Retrospective
+        retro = await s.get(Retrospective, retro_id)
+        assert (retro.channel_id, retro.message_ts) == ("C0DEALS", None)  # a console ref names no message
+        await privacy.erase_person(s, service.cipher, person=await s.get(Person, alex.id))
+    assert await messages(db) == []
+
+
+async def test_a_loss_prompt_whose_retrospective_is_done_is_not_sent(world):
+    service, _, _, db = world
+    retro_id, _ = await service.retros.from_crm(
+        platform="console", workspace="demo", deal={"id": "D-10", "name": "Hooli"}, owner=ALEX, channel=None,
+        source="webhook")
+    await fill_retro(service, ALEX)  # the rep got to it first (/coach retro)
+    platform = Recording()
+    await Dispatcher(db, service.cipher, service.clock, {"console": platform}, owner="test-done").run_until_idle()
+    assert not [t for _, _, t in platform.sent if "Hooli was lost" in t]
+    assert [n.status for n in await messages(db) if json.loads(n.payload).get("loss") == retro_id] == ["cancelled"]

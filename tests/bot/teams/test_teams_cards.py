@@ -17,7 +17,7 @@ from bot.teams.markdown import safe
 from bot.teams.message_cards import done_cards, loss_prompt_card, notice_card, nudge_card, report_cards
 from bot.teams.messages import message_text, teams_help
 from bot.teams.inbound import name_words, parse_message, parse_submission
-from bot.core.views import LossPrompt, NudgeMessage, Plans, ReportView, SettingsView, Team, ThreadReply
+from bot.core.views import LossPrompt, NudgeMessage, Plans, ReportView, SettingsView, Team
 from flows.outputs import Cancelled, Done, Feedback, InputKind, Notify, Refused, Say, Section
 from flows.report import build, period
 from tests.bot.slack.test_slack_blocks import _plan, prompt
@@ -224,9 +224,6 @@ class _Shown(Delivery):
     async def post_loss_prompt(self, ctx, actor, prompt):
         self.calls.append(("post", prompt))
 
-    async def thread_reply(self, ctx, reply):
-        self.calls.append(("thread", reply))
-
     async def notify_all(self, ctx, actor, notes):
         self.calls += [("notify", n) for n in notes]
 
@@ -276,9 +273,8 @@ async def test_a_turn_without_a_press_is_sent_and_its_posts_and_notices_go_their
 
     bot, ctx = _Shown(), _Ctx()
     loss = LossPrompt(3, "Acme", None, "Alex", "29:alex", "chan")
-    reply = ThreadReply(3, "chan", "1", "Lost on price.")
-    await bot.show(ctx, ACTOR, screen_of([loss, reply, Say("Logged Acme as lost.", tone="success")]))
-    assert bot.calls == [("post", loss), ("thread", reply)]
+    await bot.show(ctx, ACTOR, screen_of([loss, Say("Logged Acme as lost.", tone="success")]))
+    assert bot.calls == [("post", loss)]
     assert [a.text for a in ctx.sent] == ["✅ Logged Acme as lost."]
 
 

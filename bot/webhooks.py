@@ -2,7 +2,7 @@
 
 All verify the signature over the raw body and a timestamp window before anything is parsed, and
 refuse oversized or malformed bodies with a reason. A lost deal becomes one neutral `CrmDeal` for an
-intake (Slack's, for now) that finds the owner and posts the prompt; a new deal becomes a `NewDeal`
+intake (Slack's, for now) that finds the owner and queues the prompt; a new deal becomes a `NewDeal`
 counted once in its owner's week of new opportunities (`NewDeals`).
 """
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The outbox: what a finished flow tells other people is stored with the flow's result, not sent by hand.
 
 A finished talk's shared plan, a check-in's "stuck" alert, a retrospective's summary for the manager and
-its reply in the deal channel's thread, and the prompt a CRM's lost deal sends its rep: each is written as a "message" nudge inside the transaction that stores what was agreed, so a crash
-after the commit cannot lose it and a crash before it leaves neither. The dispatcher delivers it
-(woken right after the commit), with its retries, back-off, waiting and Slack's history check.
+its reply in the deal channel's thread, and the prompt a CRM's lost deal sends its rep: each is written
+as a "message" nudge inside the transaction that stores what was agreed, so a crash after the commit
+cannot lose it and a crash before it leaves neither. The dispatcher delivers it (woken right after the
+commit), with its retries, back-off, waiting and Slack's history check.
 """
 from __future__ import annotations
 

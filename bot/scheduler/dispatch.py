@@ -15,15 +15,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from bot.scheduler import budgeting, nudge_messages
 from bot.scheduler.budgeting import Ready as _Ready
 from bot.scheduler.delivery import MAX_RETRY_AFTER, SendError, Target, loss_of, posted_at, target_of
+from bot.scheduler.outcome import Outcome, decide, failed_send, retry_or_fail
 from bot.ops import observe
-from bot.core.planner import schedule_of
 from bot.core.views import NudgeMessage, merge
-from flows import cadence
 from storage import nudges, people as people_repo, retros
 from storage.crypto import NotesCipher
 from storage.db import Database
@@ -31,7 +29,6 @@ from storage.models import Nudge, Person, Workspace
 
 __all__ = ["Dispatcher", "MAX_RETRY_AFTER", "SendError", "Sender", "Target", "TickResult", "replica_id", "target_of"]
 log = logging.getLogger("coachbot.dispatch")
-MAX_ATTEMPTS = 6
 
 
 class Sender(Protocol):
@@ -53,16 +50,6 @@ class TickResult:
     failed: int = 0
     waiting: int = 0
     reasons: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    nudge: Nudge
-    action: str  # sent | cancel | move | retry | fail | wait
-    ref: str | None = None
-    due_at: datetime | None = None
-    reason: str = ""
-    posted: tuple[str, str] | None = None  # where a loss prompt went (channel, message id), for its thread
 
 
 def replica_id() -> str:
@@ -108,38 +95,38 @@ class Dispatcher:
             result.claimed = len(claimed)
         # Phase 1, one session: decide each nudge and build the messages that should go out.
         singles: list[tuple[Nudge, Person, Workspace, NudgeMessage]] = []
-        outcomes: list[_Outcome] = []
+        outcomes: list[Outcome] = []
         async with self.db.session() as s:
             batch = await nudge_messages.Batch.load(s, claimed)
             for n in claimed:
                 try:
-                    decided = await self._decide(s, n, people.get(n.recipient_id), spaces.get(n.workspace_id), now,
-                                                 batch)
+                    decided = await decide(s, self.cipher, self.senders, n, people.get(n.recipient_id),
+                                           spaces.get(n.workspace_id), now, batch)
                 except Exception as exc:  # noqa: BLE001 - a bug in one nudge must not stall the others
                     log.exception("nudge %s: unexpected error", n.id)
-                    decided = self._retry_or_fail(n, now, f"{exc.__class__.__name__}: {exc}")
-                if isinstance(decided, _Outcome):
+                    decided = retry_or_fail(n, now, f"{exc.__class__.__name__}: {exc}")
+                if isinstance(decided, Outcome):
                     outcomes.append(decided)
                 else:
                     singles.append(decided)
             ready, held = await budgeting.group(s, singles, now, on=self.budget, alone=lambda n: target_of(n) is not None)
-            outcomes += [_Outcome(n, "move", due_at=due, reason=why) for n, due, why in held]
+            outcomes += [Outcome(n, "move", due_at=due, reason=why) for n, due, why in held]
         # Phase 2, no transaction open: send, many at a time — but never past our lease. A send still
         # running when the lease ends could race another replica that reclaimed it; cancelled here, it
         # comes back after a back-off as a second attempt, which checks the DM history first.
         gate = asyncio.Semaphore(self.concurrency)
         deadline = time.monotonic() + self.lease.total_seconds() * 0.8
 
-        async def one(item: _Ready) -> list[_Outcome]:
+        async def one(item: _Ready) -> list[Outcome]:
             async with gate:
                 try:
                     return await asyncio.wait_for(self._send(item, now), max(0.05, deadline - time.monotonic()))
                 except asyncio.TimeoutError:
-                    return [self._retry_or_fail(n, now, "sending took longer than the nudge's lease")
+                    return [retry_or_fail(n, now, "sending took longer than the nudge's lease")
                             for n in item.nudges]
                 except Exception as exc:  # noqa: BLE001
                     log.exception("nudge %s: unexpected error while sending", item.nudges[0].id)
-                    return [self._retry_or_fail(n, now, f"{exc.__class__.__name__}: {exc}") for n in item.nudges]
+                    return [retry_or_fail(n, now, f"{exc.__class__.__name__}: {exc}") for n in item.nudges]
 
         for sent in await asyncio.gather(*(one(item) for item in ready)):
             outcomes += sent
@@ -185,45 +172,14 @@ class Dispatcher:
                 break
         return total
 
-    async def _decide(self, s, n: Nudge, recipient: Person | None, workspace: Workspace | None, now: datetime,
-                      batch: nudge_messages.Batch | None = None):
-        """An outcome if the nudge should not go out now, else what to send."""
-        if recipient is None or workspace is None:
-            return _Outcome(n, "fail", reason="recipient no longer exists")
-        if workspace.removed_at is not None:
-            return _Outcome(n, "fail", reason=workspace.removed_reason or "coachbot was removed from the workspace")
-        # Opting out, pausing and snoozing are about nudges; a message (a colleague's alert, a shared plan)
-        # is someone's doing, and goes out as it did when it was sent at once.
-        reminder = n.kind not in cadence.ANY_TIME
-        if recipient.opted_out and reminder:
-            return _Outcome(n, "cancel", reason="recipient opted out")
-        schedule = schedule_of(recipient, workspace)
-        for until, why in ((recipient.paused_until, "paused"), (recipient.snoozed_until, "snoozed")):
-            if until and until > now and reminder:
-                day = until.astimezone(ZoneInfo(schedule.tz)).date()
-                return _Outcome(n, "move", due_at=cadence.place(day, schedule, n.dedupe_key, not_before=until),
-                                reason=f"recipient {why} until {until:%Y-%m-%d %H:%M} UTC")
-        if cadence.is_stale(n.kind, n.due_at, now):
-            return _Outcome(n, "cancel", reason=f"stale: due {n.due_at:%Y-%m-%d %H:%M} UTC, too late to be useful")
-        if n.kind not in cadence.ANY_TIME and not cadence.within_hours(now, schedule):
-            later = cadence.place(schedule.local_today(now), schedule, n.dedupe_key, not_before=now)
-            return _Outcome(n, "move", due_at=later, reason="outside the recipient's working hours")
-        if workspace.platform not in self.senders:
-            return _Outcome(n, "fail", reason=f"no sender for platform {workspace.platform}")
-        try:
-            message = await nudge_messages.build(s, self.cipher, n, recipient, now, batch)
-        except nudge_messages.Skip as skip:
-            return _Outcome(n, "cancel", reason=str(skip))
-        return n, recipient, workspace, message
-
-    async def _send(self, item: _Ready, now: datetime) -> list[_Outcome]:
+    async def _send(self, item: _Ready, now: datetime) -> list[Outcome]:
         sender = self.senders[item.workspace.platform]
         workspace, recipient = item.workspace, item.recipient
         # A channel post is checked and sent where its payload says; a DM as before (so a sender that
         # takes no channel posts needs no new argument).
         where = {"target": target} if (target := target_of(item.nudges[0])) is not None else {}
         dm_instead = target is not None and target.or_dm
-        done: list[_Outcome] = []
+        done: list[Outcome] = []
         left: list[tuple[Nudge, NudgeMessage]] = []
         try:
             # A retried item may have gone out (alone, or in a merged message) before a restart: ask first.
@@ -234,16 +190,16 @@ class Dispatcher:
                     if not ref and dm_instead:  # it may have gone to the DM, the channel being closed then
                         ref, went = await sender.delivered(workspace, recipient, n.id), None
                 if ref:
-                    done.append(_Outcome(n, "sent", ref=ref, reason="already delivered before a restart",
+                    done.append(Outcome(n, "sent", ref=ref, reason="already delivered before a restart",
                                          posted=self._posted(n, workspace, ref, went)))
                 else:
                     left.append((n, message))
         except SendError as exc:
-            return [self._failed_send(n, now, exc) for n in item.nudges]
+            return [failed_send(n, now, exc) for n in item.nudges]
         if not left:
             return done
         if done and item.budgeted:  # that message was this half-day's: the rest wait for the next one
-            return done + [_Outcome(n, "move", due_at=due, reason=why) for n, due, why in
+            return done + [Outcome(n, "move", due_at=due, reason=why) for n, due, why in
                            budgeting.held_after_retry(recipient, workspace, [n for n, _ in left], now)]
         message = merge([m for _, m in left], later=item.later)
         went = target
@@ -258,28 +214,15 @@ class Dispatcher:
                          message.nudge_id, target.channel, exc.reason)
                 ref, went = await sender.send(workspace, recipient, message), None
         except SendError as exc:
-            return done + [self._failed_send(n, now, exc) for n, _ in left]
-        return done + [_Outcome(n, "sent", ref=ref, posted=self._posted(n, workspace, ref, went)) for n, _ in left]
+            return done + [failed_send(n, now, exc) for n, _ in left]
+        return done + [Outcome(n, "sent", ref=ref, posted=self._posted(n, workspace, ref, went)) for n, _ in left]
 
     @staticmethod
     def _posted(n: Nudge, workspace: Workspace, ref: str | None, went: Target | None) -> tuple[str, str] | None:
         """Where a loss prompt went, to be remembered on its retrospective (None for any other nudge)."""
         return posted_at(workspace.platform, ref, went) if loss_of(n) is not None else None
 
-    def _failed_send(self, n: Nudge, now: datetime, exc: SendError) -> _Outcome:
-        if exc.waiting:
-            return _Outcome(n, "wait", reason=exc.reason)
-        if exc.permanent:
-            return _Outcome(n, "fail", reason=exc.reason)
-        return self._retry_or_fail(n, now, exc.reason, exc.retry_after)
-
-    def _retry_or_fail(self, n: Nudge, now: datetime, reason: str, retry_after: float | None = None) -> _Outcome:
-        if n.attempts >= MAX_ATTEMPTS and n.kind not in cadence.OWED:
-            return _Outcome(n, "fail", reason=f"gave up after {n.attempts} attempts: {reason}")
-        wait = max(cadence.backoff(n.attempts), timedelta(seconds=retry_after or 0))
-        return _Outcome(n, "retry", due_at=now + wait, reason=reason)
-
-    async def _record_all(self, s, outcomes: list[_Outcome], now: datetime, result: TickResult) -> None:
+    async def _record_all(self, s, outcomes: list[Outcome], now: datetime, result: TickResult) -> None:
         sent = [o for o in outcomes if o.action == "sent"]
         if sent:
             result.sent += await nudges.mark_sent_many(s, owner=self.owner, now=now,

@@ -36,6 +36,31 @@ COACHING = (
 TARGET_HINT = ("Add a weekly target as its own line, e.g. “target: 5 new opportunities a week”. The check-ins "
                "and the review then show each week's count against it.")
 TARGET_LINE = re.compile(r"^\s*(?:weekly\s+)?target\s*[:\-–]\s*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+TARGET_FORM = "“target: 5 new opportunities a week”"
+# Besides its number, a weekly target line may say only that it counts new opportunities a week; a
+# "target:" line about anything else (calls a day, closing a deal) is an ordinary action item.
+_TARGET_WORDS = frozenset({"new", "opportunity", "opportunities", "opp", "opps", "a", "per", "each", "every",
+                           "week", "wk", "weekly", "pw", "to", "or", "and", "at", "least"})
+_NUMBER_WORDS = frozenset("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                          "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+                          "eighty ninety hundred dozen".split())
+_NEW_OPPORTUNITIES = re.compile(r"\bnew\s+(?:opportunit(?:y|ies)|opps?)\b", re.IGNORECASE)
+_OPPORTUNITIES = re.compile(r"\b(?:opportunit(?:y|ies)|opps?)\b", re.IGNORECASE)
+_RATE = re.compile(r"\b(?:a|an|per|each|every)\s+(?:day|week|wk|month|quarter|year)\b|\b(?:daily|weekly|monthly|"
+                   r"quarterly|yearly)\b|/\s*(?:day|week|wk|month|quarter|year)\b", re.IGNORECASE)
+
+
+def _only_a_weekly_count(rest: str) -> bool:
+    # Digits of any script count as a number here, so "٥ a week" is a target written in the wrong digits.
+    for word in re.findall(r"\w+(?:[.,]\w+)*", rest.lower()):
+        if not (any(c.isdigit() for c in word) or word in _NUMBER_WORDS or word in _TARGET_WORDS):
+            return False
+    return True
+
+
+def _about_opportunities(rest: str) -> bool:
+    return _NEW_OPPORTUNITIES.search(rest) is not None or (
+        _OPPORTUNITIES.search(rest) is not None and _RATE.search(rest) is not None)
 
 
 def facts_param(prepared: Iterable[str], raised: Iterable[str], weeks: Iterable[int | None],
@@ -76,22 +101,31 @@ def plan_notes(params: Mapping[str, Any]) -> tuple[Section, ...]:
 
 
 def is_target_line(line: str) -> bool:
-    """Whether a plan line sets the weekly target ("target: 5 new opportunities a week")."""
-    return TARGET_LINE.match(line) is not None
+    """Whether a plan line sets the weekly target of new opportunities ("target: 5 new opportunities a
+    week"), as opposed to an action item that happens to start with "Target:"."""
+    m = TARGET_LINE.match(line)
+    return m is not None and (_only_a_weekly_count(m.group("rest")) or _about_opportunities(m.group("rest")))
 
 
 def parse_target(line: str) -> tuple[int | None, list[Feedback]]:
     """The weekly target on a "target: ..." line (1..100, written in digits 0-9), or what is wrong with it."""
     m = TARGET_LINE.match(line)
     rest = m.group("rest").strip() if m else line.strip()
-    example = "e.g. “target: 5 new opportunities a week”"
+    example = f"e.g. {TARGET_FORM}"
+    if not _only_a_weekly_count(rest):
+        return None, [Feedback("error", "target_form", f"“{rest[:60]}” isn't a weekly target I can read. A target "
+                               f"line holds only the number of new opportunities a week, written as {TARGET_FORM} "
+                               f"(1 to {TARGET_MAX}); put anything else on its own line as an action item.",
+                               rest[:40])]
     if re.search(r"\d", rest, re.ASCII) is None and re.search(r"\d", rest):
         return None, [Feedback("error", "target_digits", f"Write the weekly target with the digits 0–9 ({example}).",
                                rest[:40])]
     numbers = re.findall(r"\d+(?:[.,]\d+)?", rest, re.ASCII)
     if not numbers:
-        return None, [Feedback("error", "target_missing", f"The target line has no number. Say how many new "
-                               f"opportunities a week, {example}.", rest[:40])]
+        words = [w for w in re.findall(r"\w+", rest.lower()) if w in _NUMBER_WORDS]
+        missing = (f"Write “{words[0]}” in digits: how many new opportunities a week, {example}." if words else
+                   f"The target line has no number. Say how many new opportunities a week, {example}.")
+        return None, [Feedback("error", "target_missing", missing, rest[:40])]
     if len(numbers) > 1:
         return None, [Feedback("error", "target_many", f"“{rest[:60]}” has more than one number; give one weekly "
                                f"target, {example}.", rest[:40])]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -168,8 +168,9 @@ class NudgeActions:
         """A pulse answer: 0..5 from a button, "more" (or an old bucket) asks for the exact number, and the
         number typed there comes back as the option. Stored for the week the pulse asked about."""
         if option == "more" or option in OLD_BUCKETS:
-            return [AskCount(n.id, "How many new opportunities did you open this week? The exact number helps "
-                                   "you and your manager see the trend.")]
+            when = pulse_when(me, n, self.clock.now())
+            return [AskCount(n.id, f"How many new opportunities did you open {when}? The exact number helps "
+                                   "you and your manager see the trend.", label=f"New opportunities {when}")]
         if not (option.isascii() and option.isdigit()) or int(option) > opportunities.MAX_COUNT:
             return [Refused(NOT_A_COUNT)]
         count = int(option)
@@ -194,6 +195,7 @@ class AskCount:
 
     nudge_id: int
     text: str
+    label: str = "New opportunities this week"  # the number field's label, naming the week like the text
     most: int = opportunities.MAX_COUNT
 
 
@@ -203,3 +205,12 @@ def pulse_week(me: Person, n: Nudge) -> date:
         return date.fromisoformat(json.loads(n.payload or "{}")["week"])
     except (KeyError, TypeError, ValueError):
         return cadence.week_start(n.due_at.astimezone(zone_of(me)).date())
+
+
+def pulse_when(me: Person, n: Nudge, now: datetime) -> str:
+    """The week a pulse asks about, as its question says it: "this week" while it is still that week in the
+    rep's time zone, else "in the week of 23 Nov" (a pulse held by a pause, or answered late)."""
+    week = pulse_week(me, n)
+    if cadence.week_start(now.astimezone(zone_of(me)).date()) == week:
+        return "this week"
+    return f"in the week of {week:%d %b}"

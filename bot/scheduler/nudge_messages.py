@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import signals
-from bot.core.nudge_actions import PULSE_CHOICES
+from bot.core.nudge_actions import PULSE_CHOICES, pulse_when
 from bot.core.views import LossPrompt, NudgeMessage
 from bot.scheduler import target_series
 from bot.scheduler.delivery import target_of
@@ -205,7 +205,8 @@ async def _pulse(s, cipher, n, recipient, data, now, batch: Batch):
         await opportunities.crm_reports_new_deals(s, workspace_id=n.workspace_id)
     if crm:
         raise Skip("the CRM reports new deals in this workspace")
-    return NudgeMessage(n.id, n.kind, "Pipeline pulse: how many new opportunities did you open this week?",
+    return NudgeMessage(n.id, n.kind, f"Pipeline pulse: how many new opportunities did you open "
+                        f"{pulse_when(recipient, n, now)}?",
                         tuple(choice("pulse", label, n.id, option) for option, label in PULSE_CHOICES))
 
 

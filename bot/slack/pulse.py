@@ -25,7 +25,7 @@ def count_view(ask: AskCount) -> dict:
             "title": plain("Pipeline pulse", MODAL_TITLE), "submit": plain("Save", MODAL_TITLE),
             "close": plain("Cancel", MODAL_TITLE),
             "blocks": [section(escape(ask.text)),
-                       {"type": "input", "block_id": COUNT_BLOCK, "label": plain("New opportunities this week", 2000),
+                       {"type": "input", "block_id": COUNT_BLOCK, "label": plain(ask.label, 2000),
                         "element": {"type": "number_input", "action_id": "value", "is_decimal_allowed": False,
                                     "min_value": "0", "max_value": str(ask.most), "focus_on_load": True}}]}
 

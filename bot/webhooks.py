@@ -12,14 +12,15 @@ import hashlib
 import hmac
 import logging
 import time
-from typing import Any, Callable
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
 from bot.core import untrusted
 from bot.core.crm import CrmDeal, Intake, IntakeResult, NewDeal, NewDeals
 from bot.deal_payloads import (CREATED_SUBSCRIPTION, WebhookError, parse_generic, parse_hubspot,  # noqa: F401
-                               parse_hubspot_created, parse_new_deal)
+                               parse_new_deal)
 
 log = logging.getLogger("coachbot.webhooks")
 MAX_BODY = 64 * 1024
@@ -94,7 +95,7 @@ class WebhookRoutes:
     async def created(self, request: web.Request) -> web.Response:
         """A deal created in the CRM: counted once in its owner's week of new opportunities."""
         try:
-            deal = parse_new_deal(_json(await self._signed(request)))
+            deal = parse_new_deal(_json(await self._signed(request)), now=self._now())
             result = await self._count(deal)
             return web.json_response(result.body, status=result.status)
         except WebhookError as exc:
@@ -114,7 +115,12 @@ class WebhookRoutes:
             raise WebhookError(503, "counting new deals is not configured on this server")
         return await self.new_deals(deal)
 
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), timezone.utc)
+
     async def hubspot(self, request: web.Request) -> web.Response:
+        """HubSpot's deal webhook: each event of the batch taken or refused on its own, and the answer's
+        status chosen for what HubSpot does with it (see _batch_status)."""
         try:
             if not self.hubspot_secret:
                 raise WebhookError(503, "HubSpot webhooks are not configured (set HUBSPOT_CLIENT_SECRET)")
@@ -123,30 +129,51 @@ class WebhookRoutes:
             verify_hubspot(self.hubspot_secret, request.method, uri, body,
                            request.headers.get("X-HubSpot-Request-Timestamp"),
                            request.headers.get("X-HubSpot-Signature-v3"), self.clock())
-            data = _json(body)
-            items = data if isinstance(data, list) else [data]
-            created = [i for i in items if isinstance(i, dict) and i.get("subscriptionType") == CREATED_SUBSCRIPTION]
-            rest = [i for i in items if not (isinstance(i, dict) and i.get("subscriptionType") == CREATED_SUBSCRIPTION)]
-            deals, ignored = parse_hubspot(rest if isinstance(data, list) else data) if rest or not created \
-                else ([], 0)
-            new, unowned = parse_hubspot_created(created)
             team = request.query.get("team")
             if team is not None and (len(team) > 64 or not team.isprintable()):
-                raise WebhookError(422, "the team query parameter must be a workspace id (at most 64 printable "
+                raise WebhookError(400, "the team query parameter must be a workspace id (at most 64 printable "
                                         "characters)")
-            results = [await self._result(CrmDeal(**{**d.__dict__, "workspace": team}), "hubspot") for d in deals]
-            counted = [await self._count(NewDeal(**{**d.__dict__, "workspace": team})) for d in new]
-            status = max((r.status for r in results + counted), default=200)
-            answer = {"ok": status < 400, "deals": [r.body for r in results], "ignored": ignored}
-            if created:
-                answer["created"] = [r.body for r in counted]
-            if unowned:  # HubSpot's own deal.creation events name no owner: say so rather than drop them quietly
-                answer["created_without_owner"] = unowned
-                log.warning("%d HubSpot deal.creation event(s) carried no properties.hubspot_owner_email; not counted",
-                            unowned)
-            return web.json_response(answer, status=status)
+            events = parse_hubspot(_json(body), now=self._now())
         except WebhookError as exc:
             return _refuse(exc)
+        answer: dict[str, Any] = {"deals": [], "ignored": 0, "refused": []}
+        created, unowned, taken, statuses = [], 0, 0, []
+        for event in events:
+            if event.ignored:
+                answer["ignored"] += 1
+                continue
+            if event.unowned:
+                unowned += 1
+                continue
+            if event.refused is not None:
+                result = IntakeResult(422, {"ok": False, "error": event.refused})
+            elif event.lost is not None:
+                result = await _each(self._result(CrmDeal(**{**event.lost.__dict__, "workspace": team}), "hubspot"))
+                answer["deals"].append(result.body)
+            else:
+                result = await _each(self._count(NewDeal(**{**event.created.__dict__, "workspace": team})))
+                body = {**result.body, "note": event.note} if event.note and result.status < 400 else result.body
+                created.append(body)
+            statuses.append(result.status)
+            if result.status < 400:
+                taken += 1
+            else:
+                answer["refused"].append({**event.ref, "status": result.status, "error": result.body.get("error")})
+        status = _batch_status(statuses, handled=taken + answer["ignored"] + unowned)
+        answer["ok"] = status < 400
+        if status >= 400:
+            reasons = [r["error"] for r in answer["refused"] if (r["status"] >= 500) == (status >= 500)]
+            answer["error"] = "; ".join(dict.fromkeys(str(r) for r in reasons))
+        if any(e.ref.get("subscriptionType") == CREATED_SUBSCRIPTION for e in events):
+            answer["created"] = created
+        if unowned:  # HubSpot's own deal.creation events name no owner: say so rather than drop them quietly
+            answer["created_without_owner"] = unowned
+            log.warning("%d HubSpot deal.creation event(s) carried no properties.hubspot_owner_email; not counted",
+                        unowned)
+        if answer["refused"]:
+            log.info("HubSpot webhook: %d of %d event(s) not taken (answered %d): %s", len(answer["refused"]),
+                     len(events), status, answer.get("error") or answer["refused"])
+        return web.json_response(answer, status=status)
 
     async def _take(self, deal: CrmDeal, source: str) -> web.Response:
         result = await self._result(deal, source)
@@ -175,6 +202,38 @@ def _json(body: bytes) -> Any:
         return untrusted.loads(body)
     except untrusted.Refused as exc:
         raise WebhookError(400, str(exc))
+
+
+async def _each(outcome: Awaitable[IntakeResult]) -> IntakeResult:
+    """One event's outcome; a failure is that event's alone, answered as a passing one (HubSpot sends the
+    batch again, and what was already taken is recognised as a duplicate)."""
+    try:
+        return await outcome
+    except WebhookError as exc:
+        return IntakeResult(exc.status, {"ok": False, "error": exc.reason})
+    except Exception:
+        log.exception("a HubSpot event failed")
+        return IntakeResult(503, {"ok": False, "error": "coachbot couldn't take this event just now (its log says "
+                                                        "why); it is taken when HubSpot sends it again"})
+
+
+# What HubSpot does with the answer: its app webhooks send a batch again (up to 10 times, backing off
+# exponentially) after a connection failure, a timeout, or any status but 400, 401, 403, 404 and 405 —
+# so a 422 is retried like a 5xx (developers.hubspot.com/docs/methods/webhooks/webhooks-overview,
+# "Retries"; a HubSpot engineer confirms 429 and 5xx are retried and only those five 4xx are not:
+# community.hubspot.com/t5/APIs-Integrations/Webhooks-response/m-p/277653). Workflow webhooks retry
+# 5xx and 429 but no other 4xx (developers.hubspot.com/docs/methods/workflows/webhook_information).
+# Hence: a passing problem (a Slack scope being granted, a service down) answers 503 so the whole batch
+# comes back, what was taken being recognised as a duplicate; events wrong in themselves answer 2xx
+# beside the taken ones, listed in "refused", or 400 when nothing in the batch could be taken — never
+# 422, which would bring the same bad events back ten times.
+def _batch_status(statuses: list[int], *, handled: int) -> int:
+    """The status of a HubSpot batch from its events' outcomes (handled: events taken, ignored or unowned)."""
+    if any(s >= 500 or s == 429 for s in statuses):
+        return 503
+    if handled:
+        return 201 if 201 in statuses else 200
+    return 400
 
 
 def _refuse(exc: WebhookError) -> web.Response:

@@ -139,7 +139,8 @@ def test_hubspot_for_a_workspace_that_is_not_installed(served):
     lost = {"objectId": 77, "properties": {"dealname": "Soylent", "dealstage": "closedlost",
                                            "hubspot_owner_email": "hugo@acme.example"}}
     reply = post_hubspot(served, lost, query="?team=T0ELSEWHERE")
-    assert reply.status == 422 and "isn't installed in workspace T0ELSEWHERE" in reply.text
+    # Nothing in the batch can be taken: 400, a status HubSpot does not send again (it would a 422).
+    assert reply.status == 400 and "isn't installed in workspace T0ELSEWHERE" in reply.json()["error"]
 
 
 def test_pure_parsers_and_verification():
@@ -148,12 +149,15 @@ def test_pure_parsers_and_verification():
     assert err.value.status == 401
     verify_generic(SECRET, "100", sign_generic(SECRET, "100", b"{}"), b"{}", now=100 + 299)
     assert parse_generic(deal(" 7 ")).id == "7"
-    deals, ignored = parse_hubspot({"objectId": 1, "properties": {"dealname": "A", "hs_is_closed_lost": "true",
-                                                                  "owner_email": "A@B.example"}})
-    assert (deals[0].id, deals[0].owner_email, ignored) == ("hubspot:1", "a@b.example", 0)
-    with pytest.raises(WebhookError, match="amount"):
-        parse_hubspot({"objectId": 1, "properties": {"dealname": "A", "dealstage": "closedlost",
-                                                     "owner_email": "a@b.example", "amount": "lots"}})
+    [event] = parse_hubspot({"objectId": 1, "properties": {"dealname": "A", "hs_is_closed_lost": "true",
+                                                           "owner_email": "A@B.example"}})
+    assert (event.lost.id, event.lost.owner_email, event.refused) == ("hubspot:1", "a@b.example", None)
+    odd, won = parse_hubspot([{"objectId": 1, "properties": {"dealname": "A", "dealstage": "closedlost",
+                                                             "owner_email": "a@b.example", "amount": "lots"}},
+                              {"objectId": 2, "properties": {"dealstage": "closedwon"}}])
+    assert "amount" in odd.refused and odd.lost is None and won.ignored
+    with pytest.raises(WebhookError, match="expected a HubSpot event"):
+        parse_hubspot("a deal")
 
 
 def test_an_install_without_users_read_email_tells_the_crm_what_to_fix(served, fake):

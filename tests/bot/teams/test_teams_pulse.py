@@ -18,13 +18,13 @@ def bot(teams, tmp_path_factory):
     s.stop()
 
 
-def due_pulse(bot: Served, uid: str) -> int:
+def due_pulse(bot: Served, uid: str, week: str = "2026-11-30") -> int:
     person = query(bot, "SELECT id, workspace_id FROM people WHERE platform_user_id = :u", u=uid)[0]
     now = utc_text(datetime.now(timezone.utc) - timedelta(seconds=5))
     key = f"pulse:test:{uid}"
     query(bot, "INSERT INTO nudges (workspace_id, recipient_id, kind, subject, dedupe_key, due_at, status, attempts, "
                "payload, created_at) VALUES (:w, :r, 'pulse', :s, :k, :d, 'pending', 0, :p, :d)",
-          w=person[1], r=person[0], s=f"person:{person[0]}", k=key, d=now, p=json.dumps({"week": "2026-11-30"}))
+          w=person[1], r=person[0], s=f"person:{person[0]}", k=key, d=now, p=json.dumps({"week": week}))
     return scalar(bot, "SELECT id FROM nudges WHERE dedupe_key = :k", k=key)
 
 

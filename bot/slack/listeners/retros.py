@@ -1,13 +1,15 @@
 """Lost deals in Slack: the channel prompt, starting a retrospective, the message shortcut and its form."""
 from __future__ import annotations
 
+import asyncio
 import logging
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.commands import PersonRef
-from bot.core.identity import UNKNOWN_NAME
+from bot.core.identity import UNKNOWN_NAME, Actor
 from bot.core.outage import DB_DOWN, UNAVAILABLE
 from bot.core.retros import MAX_AMOUNT, parse_amount
 from bot.core.screen import screen_of
@@ -19,9 +21,12 @@ from bot.slack.inbound import deal_from_message
 from bot.slack.listeners.base import error_code, text_of
 from bot.slack.listeners.show import Delivery
 from bot.slack.listeners.flows import PICKED_WAIT
+from bot.slack.listeners.nudges import NOT_OPENED, NOT_OPENED_WHY
 from flows.outputs import Say
 
 log = logging.getLogger("coachbot.slack")
+# The shortcut's form only asks what it prefilled from the message: nothing is kept until it is sent.
+NOT_OPENED_LOSS_SHORTCUT = NOT_OPENED_WHY + "choose “Start loss retrospective” on the message again to open it."
 
 
 class RetroListeners(Delivery):
@@ -39,25 +44,40 @@ class RetroListeners(Delivery):
                 retro_id = -1
             screen = screen_of(await self.service.retros.start(actor, retro_id))
             if screen.prompt is not None:
-                await self.open_view(client, body["trigger_id"], self.view_of(screen))
+                if not await self.open_view(client, body["trigger_id"], self.view_of(screen)):
+                    # the retrospective is started and saved: the press again picks it up where it is
+                    await self._note(client, actor, channel, Say(NOT_OPENED, tone="warning"))
                 return
-            text = screen.nothing
-            try:
-                await client.chat_postEphemeral(channel=channel or actor.user, user=actor.user,
-                                                **blocks.message(Say(text)))
-            except SlackApiError as exc:
-                log.warning("ephemeral note failed: %s", error_code(exc))
+            await self._note(client, actor, channel, Say(screen.nothing))
         self.later(work())
 
-    async def on_loss_shortcut(self, ack, body: dict, shortcut: dict, client: AsyncWebClient) -> None:
+    async def on_loss_shortcut(self, ack, body: dict, shortcut: dict, client: AsyncWebClient, context) -> None:
         await ack()
+        actor = actor_of(context)
         message = shortcut.get("message") or {}
         deal, amount = deal_from_message(message.get("text", ""))
         author = message.get("user")
         rep = shortcut["user"]["id"] if not author or message.get("bot_id") else author
-        view = blocks.lost_deal_view(deal, amount, rep, (shortcut.get("channel") or {}).get("id", ""),
-                                     message.get("thread_ts") or message.get("ts"))
-        self.later(self.open_view(client, shortcut["trigger_id"], view))
+        channel = (shortcut.get("channel") or {}).get("id", "")
+        view = blocks.lost_deal_view(deal, amount, rep, channel, message.get("thread_ts") or message.get("ts"))
+
+        async def work() -> None:
+            if not await self.open_view(client, shortcut["trigger_id"], view):
+                await self._note(client, actor, channel or None, Say(NOT_OPENED_LOSS_SHORTCUT, tone="warning"))
+        self.later(work())
+
+    async def _note(self, client: AsyncWebClient, actor: Actor, channel: str | None, say: Say) -> None:
+        """A word for the presser alone: in the channel they pressed in, else (no channel, or Slack
+        refused the ephemeral there) in their DM, which is tried again until it arrives."""
+        if channel:
+            try:
+                await client.chat_postEphemeral(channel=channel, user=actor.user, **blocks.message(say))
+                return
+            except SlackApiError as exc:
+                log.warning("ephemeral note failed: %s", error_code(exc))
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                log.warning("ephemeral note failed: %s", exc.__class__.__name__)
+        await self.dm(client, actor.user, say, actor.workspace)
 
     async def on_lost_deal(self, ack, body: dict, view: dict, client: AsyncWebClient, context) -> None:
         problem = submitted.form_check(view, blocks.LOST_DEAL)

@@ -9,13 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import signals
 from bot.core.nudge_actions import PULSE_CHOICES, pulse_when
 from bot.core.views import LossPrompt, NudgeMessage
-from bot.scheduler import target_series
+from bot.scheduler import target_series, weekly_digest
 from bot.scheduler.delivery import target_of
 from flows.cadence import week_start
 from flows.dates import format_day
-from flows.signals import STRONG, describe
 from flows.subjects import subject_id
-from storage import checkins as checkins_repo, digest, lines, opportunities, people, talks
+from storage import checkins as checkins_repo, lines, opportunities, people, talks
 from storage.crypto import NotesCipher
 from storage.models import ActionItem, Conversation, FollowUp, Nudge, Person, Retrospective
 
@@ -211,37 +210,10 @@ async def _pulse(s, cipher, n, recipient, data, now, batch: Batch):
 
 
 async def _digest(s, cipher, n, recipient, data, now, _batch):
-    reps = await people.reps_of_id(s, manager_id=recipient.id)
-    if not reps:
+    ranked = await weekly_digest.ranked_lines(s, cipher, recipient, now)
+    if not ranked:
         raise Skip("no reps")
-    ranked = []
-    for rep in reps:
-        sig = await digest.need_signals(s, rep=rep, now=now, manager_id=recipient.id)
-        found = await signals.for_digest(s, cipher, rep=rep, manager=recipient, now=now)
-        score, reasons = sum(3 if f.strength == STRONG else 1 for f in found), []
-        if sig.open_plans:
-            score += 2
-            reasons.append("on a plan")
-        if sig.overdue_actions:
-            score += 2 * sig.overdue_actions
-            reasons.append(_count(sig.overdue_actions, "overdue action"))
-        if sig.losses_30d:
-            score += sig.losses_30d
-            reasons.append(_count(sig.losses_30d, "lost deal") + " in 30 days")
-        unanswered = sig.checkins_sent_14d - sig.checkins_answered_14d
-        if unanswered > 0:
-            score += unanswered
-            reasons.append(_count(unanswered, "check-in") + " unanswered")
-        days = (now - sig.last_manager_checkin).days if sig.last_manager_checkin else None
-        if days is None or days >= 7:
-            score += 1 + (days or 14) // 7
-            reasons.append("no check-in from you yet" if days is None else f"last check-in from you {days} days ago")
-        ranked.append((score, rep.name, reasons, [f"   – {describe(f, rep.name)}" for f in found]))
-    ranked.sort(key=lambda r: (-r[0], r[1]))
-    lines = tuple(line for i, (_, name, reasons, facts) in enumerate(ranked, 1)
-                  for line in (f"{i}. {name} — {', '.join(reasons) or 'all quiet'}", *facts))
-    return NudgeMessage(n.id, n.kind, "Who needs your time this week — before asking whether they failed, ask "
-                        "whether they got enough of you:", (), lines)
+    return NudgeMessage(n.id, n.kind, weekly_digest.TITLE, (), ranked)
 
 
 async def _signal(s, cipher, n, recipient, data, now, _batch):
@@ -249,10 +221,6 @@ async def _signal(s, cipher, n, recipient, data, now, _batch):
     if isinstance(message, str):
         raise Skip(message)
     return message
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 async def _message(s, cipher, n, recipient, data, now, _batch):

@@ -109,4 +109,10 @@ class RetroListeners(Delivery):
             await ack(errors_ack(view, {field or "deal": text_of(outputs)}))
             return
         await ack()
-        self.later(self.post_loss_prompt(client, actor, prompt, thread_ts=meta.get("thread_ts")))
+
+        async def post() -> None:
+            # the form is closed by now: what kept the prompt from its place is said to the person aside
+            problem = await self.post_loss_prompt(client, actor, prompt, thread_ts=meta.get("thread_ts"))
+            if problem:
+                await self._note(client, actor, meta.get("channel") or None, Say(problem, tone="warning"))
+        self.later(post())

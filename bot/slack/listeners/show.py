@@ -2,9 +2,11 @@
 person, to others by DM, and posts in channels."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Awaitable, Callable
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -100,6 +102,9 @@ class Delivery(ListenerBase):
         channel = prompt.channel or prompt.rep_external_id
         try:
             sent = await client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False, **message)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # the client's own retries are spent
+            log.error("posting a loss prompt failed: %s", exc.__class__.__name__)
+            return _unanswered(actor, prompt)
         except SlackApiError as exc:
             if error_code(exc) not in ("not_in_channel", "channel_not_found", "is_archived"):
                 log.error("posting a loss prompt failed: %s", error_code(exc))
@@ -110,6 +115,9 @@ class Delivery(ListenerBase):
         if sent is None:
             try:
                 sent = await client.chat_postMessage(channel=prompt.rep_external_id, unfurl_links=False, **message)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                log.error("DM of a loss prompt failed: %s", exc.__class__.__name__)
+                return _unanswered(actor, prompt)
             except SlackApiError as exc:
                 log.error("DM of a loss prompt failed: %s", error_code(exc))
                 gap = self.scope_gaps.note(actor.workspace, exc)
@@ -122,3 +130,12 @@ class Delivery(ListenerBase):
         await self.service.retros.record_prompt((actor.platform, actor.workspace), prompt.retro_id,
                                                 sent["channel"], thread_ts or sent["ts"])
         return note
+
+
+def _unanswered(actor: Actor, prompt: LossPrompt) -> str:
+    """Why the prompt may be missing when Slack didn't answer: it may have arrived or not, but the
+    retrospective was committed before posting, and /coach retro starts it for its rep (and only them)."""
+    who = "start it with /coach retro" if actor.user == prompt.rep_external_id else \
+        f"{prompt.rep_name} can start it with /coach retro"
+    return (f"Slack didn't answer when I posted the retrospective prompt for {prompt.deal_name}, so it may not be "
+            f"showing. The retrospective is saved: {who}.")

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import Any, Iterable, Mapping
 
 from flows.outputs import Feedback, Section
+from flows.signals.facts import WeekCount, week_counts
 
 KINDS = frozenset({"opportunities_falling", "opportunities_below_target"})
 TARGET_MIN, TARGET_MAX = 1, 100
@@ -158,18 +159,18 @@ class Week:
     count: int | None  # None: nobody answered that week (not zero)
 
 
-def weeks_since(counts: Iterable[tuple[date, int, str]], first: date, last: date) -> tuple[Week, ...]:
-    """One entry per week from `first`'s Monday to `last`'s, with the count when there is one (CRM wins
-    over the pulse answer when both exist)."""
-    found: dict[date, tuple[int, str]] = {}
-    for week, count, source in counts:
-        if week not in found or source == "crm":
-            found[week] = (count, source)
+def weeks_since(counts: Iterable[tuple[date, int, str]], first: date, last: date,
+                crm_from: date | None = None) -> tuple[Week, ...]:
+    """One entry per week from `first`'s Monday to `last`'s (today's), each counted as the signals count it
+    (flows.signals.facts.week_counts): None for a week with no answer, 0 for a finished week without a deal
+    once the CRM reports every new deal (from the Monday `crm_from`)."""
+    found = week_counts((WeekCount(w, c, src) for w, c, src in counts if w.weekday() == 0), today=last,
+                        crm_from=crm_from)
     monday = first - timedelta(days=first.weekday())
     end = last - timedelta(days=last.weekday())
     out = []
     while monday <= end:
-        out.append(Week(monday, found[monday][0] if monday in found else None))
+        out.append(Week(monday, found[monday].count if monday in found else None))
         monday += timedelta(weeks=1)
     return tuple(out)
 

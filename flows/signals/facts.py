@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Iterable
 
 SOURCES = ("pulse", "crm")
 ANSWER_STATUSES = ("on_track", "need_hand", "stuck")  # flows/checkin.py STATUS
@@ -92,7 +93,8 @@ class ManagerCheckin:
 @dataclass(frozen=True)
 class RepFacts:
     """Everything stored about one rep that the signals read. `since` is the first day the facts cover
-    (when the reporting line was confirmed); no manager check-in since then is counted from it."""
+    (when the reporting line was confirmed); no manager check-in since then is counted from it. From
+    `crm_from` on, a finished week with no CRM deal and no answer had no new deal (0), not "no answer"."""
 
     rep: int
     opportunities: tuple[WeekCount, ...] = ()
@@ -102,15 +104,36 @@ class RepFacts:
     actions: tuple[ActionDue, ...] = ()
     manager_checkins: tuple[ManagerCheckin, ...] = ()
     since: date | None = None
+    crm_from: date | None = None  # the Monday from which the CRM reported every new deal of the rep's
 
-    def opportunity_weeks(self) -> dict[date, WeekCount]:
-        """One count per week: the CRM's where it has one, else the last pulse answer given."""
-        out: dict[date, WeekCount] = {}
-        for c in self.opportunities:
-            held = out.get(c.week_start)
-            if held is None or c.source == "crm" or held.source == "pulse":
-                out[c.week_start] = c
-        return out
+    def opportunity_weeks(self, today: date | None = None) -> dict[date, WeekCount]:
+        """One count per week (see `week_counts`); with `today`, a finished week since `crm_from` is 0."""
+        return week_counts(self.opportunities, today=today, crm_from=self.crm_from)
+
+
+def week_counts(counts: Iterable[WeekCount], *, today: date | None = None,
+                crm_from: date | None = None) -> dict[date, WeekCount]:
+    """One count per week: the larger of the rep's last pulse answer and the CRM's count. Once the CRM
+    reports every new deal (`crm_from`, a Monday), a week finished before `today` with neither is 0."""
+    answered: dict[date, WeekCount] = {}
+    crm: dict[date, WeekCount] = {}
+    for c in counts:
+        (crm if c.source == "crm" else answered)[c.week_start] = c
+    out: dict[date, WeekCount] = {}
+    for week in sorted({*answered, *crm}):
+        pulse, deals = answered.get(week), crm.get(week)
+        # Both are counts of real deals and either may miss some: while the CRM doesn't report every deal it
+        # sends only some of them, and a rep answers the pulse before the week is over. The larger is the
+        # nearer to the truth, and a decline is never made of a partial count (one CRM deal in a week the rep
+        # answered 4 stays 4). A tie keeps the rep's own answer.
+        out[week] = pulse if deals is None or (pulse is not None and pulse.count >= deals.count) else deals
+    if crm_from is not None and today is not None:
+        _monday(crm_from, "crm_from")
+        week = crm_from
+        while week < week_of(today):  # the week in progress is never a zero: it may yet bring deals
+            out.setdefault(week, WeekCount(week, 0, "crm"))
+            week += timedelta(days=7)
+    return dict(sorted(out.items()))
 
 
 def pulse_count(answer: str | None) -> int | None:

@@ -107,11 +107,11 @@ def test_a_bad_target_keeps_the_plan_step_with_a_clear_message():
 def test_the_series_writes_the_numbers_and_a_dash_for_a_week_with_no_answer():
     weeks = prospecting.weeks_since([(date(2026, 11, 2), 4, "pulse"), (date(2026, 11, 16), 6, "pulse"),
                                      (date(2026, 11, 16), 5, "crm")], date(2026, 11, 4), date(2026, 11, 18))
-    assert [w.count for w in weeks] == [4, None, 5]  # CRM wins over the pulse answer
+    assert [w.count for w in weeks] == [4, None, 6]  # the larger of the pulse answer and a partial CRM count
     lines = prospecting.series_lines(weeks, 5)
     assert lines[0] == "New opportunities a week against the target of 5:"
     assert lines[1] == "wk 2 Nov  ████████░░ 4/5"
     assert lines[2] == "wk 9 Nov  ·········· —/5 (no answer)"
-    assert lines[3] == "wk 16 Nov  ██████████ 5/5 ✓"
+    assert lines[3] == "wk 16 Nov  ██████████ 6/5 ✓"
     assert lines[4] == "Target met in 1 of 2 answered weeks."
 

@@ -117,7 +117,7 @@ class AccountService:
         elif field == "fewer" and value.lower() in ("on", "off"):
             errors = await self.update_settings(actor, fewer_messages=value.lower() == "on")
         elif field in workspace_settings.FIELDS and (value or field == "signals"):
-            return await workspace_settings.change(self.db, self.defaults, actor, field, value)
+            return await workspace_settings.change(self.db, self.defaults, actor, field, value, now=self.clock.now())
         else:
             return [Say("Usage: /coach settings — or change one: /coach settings tz Europe/Berlin · "
                         "/coach settings hours 08:30-17:00 · /coach settings days sun-thu · "

@@ -4,7 +4,7 @@ thresholds at which a rep is flagged to their manager (`settings signals falling
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from bot.core.identity import Actor, NewPerson, person_for
@@ -66,7 +66,8 @@ def on_off(value: str) -> str | bool:
     return "Say on or off: e.g. settings crm-new-deals on, when your CRM sends every new deal to coachbot."
 
 
-async def change(db: Database, defaults: NewPerson, actor: Actor, field: str, value: str) -> list[Any]:
+async def change(db: Database, defaults: NewPerson, actor: Actor, field: str, value: str,
+                 now: datetime | None = None) -> list[Any]:
     """`settings checkin-days|holidays|crm-new-deals <value>` and `settings signals [<name> <value>]`, for
     workspace admins."""
     if field == "signals":
@@ -80,7 +81,8 @@ async def change(db: Database, defaults: NewPerson, actor: Actor, field: str, va
             return [Say(parsed, tone="error")]
         ws = await s.get(Workspace, me.workspace_id)
         if field == "crm-new-deals":
-            await opportunities.set_crm_reports_new_deals(s, workspace_id=ws.id, on=parsed, now=utcnow())
+            await opportunities.set_crm_reports_new_deals(s, workspace_id=ws.id, on=parsed,
+                                                        now=now or utcnow())
             log.info("workspace setting changed workspace=%s field=%s by=%s", ws.id, field, me.id)
             return [Say("Saved for the whole workspace — the CRM reports new deals: " + (
                 "on. Nobody is asked the weekly pulse question; the new deals your CRM sends "

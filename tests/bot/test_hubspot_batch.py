@@ -100,3 +100,18 @@ def test_a_deal_created_in_the_future_is_not_counted_in_a_week_that_has_not_come
     assert abs(datetime.fromisoformat(counted_in["week"]).date() - datetime.now(timezone.utc).date()) <= \
         timedelta(days=8)
     assert counted(served, "2099-03-02") == 0 and seen(served, 9601) == 1
+
+
+def test_a_full_batch_of_a_hundred_events_with_long_values_is_not_refused_for_its_size(served):
+    """HubSpot batches up to 100 events and retries a 413 until it drops them: a full batch, well over the
+    generic hook's 64 KiB, is read whole; only a body beyond HubSpot's own limit is refused for size."""
+    import json
+
+    batch = [creation(6000 + i, 96000 + i, propertyValue="v" * 900) for i in range(100)]
+    assert len(json.dumps(batch)) > 64 * 1024
+    reply = post_hubspot(served, batch)
+    assert reply.status == 201, reply.text
+    assert len(reply.json()["created"]) == 100 and seen(served, 96099) == 1
+    huge = [creation(7000 + i, 97000 + i, propertyValue="v" * 3000) for i in range(100)]
+    refused = post_hubspot(served, huge)
+    assert refused.status == 413 and "larger than 256 KiB" in refused.text and seen(served, 97000) == 0

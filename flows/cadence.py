@@ -23,11 +23,12 @@ MAX_NUDGES_PER_PLAN = 80
 MAX_CHECKIN_DAY = 180  # a configured check-in "on working day N after the talk" beyond this is ignored
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ANY_TIME = {"message"}  # replies to something the person just did: not held for working hours
-# What someone did or said (a shared plan, a "stuck" alert): never dropped as stale, and retried
-# until delivered while a platform is down, however long; only a refusal for good ends it.
-OWED = frozenset({"message"})
-# How late a nudge may still go out after downtime; later than this it is dropped. A "message" never
-# is: it carries what someone did or said (a shared plan, a "stuck" alert), which is owed however late.
+# Never dropped as stale, and retried until delivered while a platform is down, however long; only a
+# refusal for good ends it. A "message" carries what someone did or said (a shared plan, a "stuck" alert);
+# a "signal" stays true until it is dismissed, snoozed or no longer holds (checked again when it is sent),
+# and its flag is told once, so a signal dropped here would never reach the manager.
+OWED = frozenset({"message", "signal"})
+# How late a nudge may still go out after downtime; later than this it is dropped (never an OWED one).
 STALE_AFTER = {
     "checkin_rep": timedelta(hours=20),
     "checkin_manager": timedelta(hours=20),

@@ -10,14 +10,20 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import String, and_, cast, delete, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
-from storage.models import Person, SignalFlag, SignalSettings, Workspace
+from storage.models import Nudge, Person, SignalFlag, SignalSettings, Workspace
 from storage.people import active_workspaces
 
 OPEN = ("raised", "snoozed")
+# A raised flag's signal nudge in one of these has been or will be told (or failed for good, shown in the
+# failed list): it is not queued again.
+HEARD = ("pending", "sending", "waiting", "sent", "failed")
+# How many of a raised flag's nudges may end cancelled (it no longer held when due, the manager opted out
+# meanwhile...) before it is no longer queued again on a later day while it holds: not every day for ever.
+RETELLS = 3
 
 
 async def settings_of(s: AsyncSession, *, workspace_id: int) -> dict[str, Any]:
@@ -66,6 +72,34 @@ async def raise_flag(s: AsyncSession, *, rep: Person, manager_id: int, key: str,
         .returning(SignalFlag.id))
     taken = took.first()
     return await s.get(SignalFlag, taken[0], populate_existing=True) if taken else None
+
+
+async def unheard(s: AsyncSession, *, rep_id: int, manager_id: int, keys: set[str], now: datetime
+                  ) -> list[SignalFlag]:
+    """This manager's raised flags about the rep, still held (`keys`), whose signal nudge since they were
+    last told went nowhere (cancelled, or given up on after passing failures before signals were retried
+    for good): told again from now, with a fresh key. A replica that got there first keeps its own."""
+    if not keys:
+        return []
+    subject = literal("flag:", String) + cast(SignalFlag.id, String)  # flows.subjects.subject("flag", id)
+    since = and_(Nudge.kind == "signal", Nudge.subject == subject, Nudge.created_at >= SignalFlag.told_at)
+    # A nudge that gave up after passing failures (outcome.retry_or_fail) was the outage's, not the manager's.
+    heard = exists().where(since, Nudge.status.in_(HEARD),
+                           ~and_(Nudge.status == "failed", Nudge.last_error.startswith("gave up after")))
+    tries = (select(func.count()).where(Nudge.kind == "signal", Nudge.subject == subject,
+                                        Nudge.created_at >= SignalFlag.created_at, Nudge.status == "cancelled")
+             .correlate(SignalFlag).scalar_subquery())
+    rows = list((await s.execute(select(SignalFlag).where(
+        SignalFlag.rep_id == rep_id, SignalFlag.manager_id == manager_id, SignalFlag.status == "raised",
+        SignalFlag.key.in_(keys), ~heard, tries < RETELLS))).scalars())
+    out = []
+    for row in rows:
+        took = await s.execute(update(SignalFlag).where(
+            SignalFlag.id == row.id, SignalFlag.status == "raised", SignalFlag.told_at == row.told_at)
+            .values(told_at=now, updated_at=now).returning(SignalFlag.id))
+        if took.first() is not None:
+            out.append(await s.get(SignalFlag, row.id, populate_existing=True))
+    return out
 
 
 async def wake_snoozed(s: AsyncSession, *, rep_id: int, manager_id: int, keys: set[str], now: datetime

@@ -71,14 +71,18 @@ async def run(db: Database, clock, *, cap: int = CAP) -> dict[str, int]:
 
 
 async def check_rep(s, *, rep: Person, workspace: Workspace | None, thresholds: Thresholds, now: datetime) -> int:
-    """Record the rep's strong flags their manager hasn't been told (or whose snooze is over, still
-    raised) and queue one signal to the manager for each; returns how many were queued."""
+    """Record the rep's strong flags their manager hasn't been told (or whose snooze is over, or whose
+    signal went nowhere, still raised) and queue one signal to the manager for each; returns how many."""
     manager = await people.get_person(s, workspace_id=rep.workspace_id, person_id=rep.manager_id or -1)
     if manager is None:
         return 0
     strong = {f.key: f for f in await raised(s, rep=rep, manager_id=manager.id, now=now, thresholds=thresholds)
               if f.strength == STRONG}
-    rows: list[SignalFlag] = []
+    # First the raised flags whose signal went nowhere (cancelled, or given up on during an outage before
+    # signals were retried for good): raise_flag finds their key taken and would never queue them again.
+    # Not for a manager who opted out: theirs would only be cancelled again each day.
+    rows: list[SignalFlag] = [] if manager.opted_out else await signal_flags.unheard(
+        s, rep_id=rep.id, manager_id=manager.id, keys=set(strong), now=now)
     for key, flag in strong.items():
         row = await signal_flags.raise_flag(s, rep=rep, manager_id=manager.id, key=key, kind=flag.kind,
                                             strength=flag.strength, now=now)
@@ -92,7 +96,4 @@ async def check_rep(s, *, rep: Person, workspace: Workspace | None, thresholds: 
                                        f"{subject('flag', row.id)}:told:{int(row.told_at.timestamp())}"),
                              manager, workspace, now, {"rep": rep.name})
               for row in rows]
-    await nudges.schedule(s, placed, now=now)
-    # Each row is newly raised (or woken) here with a fresh key: counted by rows, since schedule's count comes
-    # from a rowcount that PostgreSQL's driver may give as -1 for a multi-row INSERT ... ON CONFLICT DO NOTHING.
-    return len(placed)
+    return await nudges.schedule(s, placed, now=now)

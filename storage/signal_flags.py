@@ -7,15 +7,19 @@ manager's rows once the rep no longer reports to them.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import String, and_, cast, delete, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.signals.thresholds import RANGES
 from storage.db import dialect_insert
 from storage.models import Nudge, Person, SignalFlag, SignalSettings, Workspace
 from storage.people import active_workspaces
+
+log = logging.getLogger("coachbot.signals")
 
 OPEN = ("raised", "snoozed")
 # A raised flag's signal nudge in one of these has been or will be told (or failed for good, shown in the
@@ -26,14 +30,26 @@ HEARD = ("pending", "sending", "waiting", "sent", "failed")
 RETELLS = 3
 
 
-async def settings_of(s: AsyncSession, *, workspace_id: int) -> dict[str, Any]:
-    """The workspace's stored threshold settings (only those that differ from the defaults)."""
+async def stored_settings(s: AsyncSession, *, workspace_id: int) -> dict[str, Any]:
+    """Every threshold setting stored for the workspace, names this version doesn't know among them."""
     row = await s.get(SignalSettings, workspace_id)
     try:
         found = json.loads(row.settings) if row else {}
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
+
+
+async def settings_of(s: AsyncSession, *, workspace_id: int) -> dict[str, Any]:
+    """The workspace's stored threshold settings (only those that differ from the defaults) under the names
+    this version knows. Another name (renamed since, or stored by a newer version before a rollback) is
+    left out and logged: it must not cost the workspace the settings beside it."""
+    found = await stored_settings(s, workspace_id=workspace_id)
+    unknown = sorted(name for name in found if name not in RANGES)
+    if unknown:
+        log.warning("signal settings of workspace %s: %s not known to this version, ignored", workspace_id,
+                    ", ".join(repr(name[:40]) for name in unknown))
+    return {name: value for name, value in found.items() if name in RANGES}
 
 
 async def save_settings(s: AsyncSession, *, workspace_id: int, settings: dict[str, Any], by: int | None,

@@ -102,34 +102,51 @@ async def change(db: Database, defaults: NewPerson, actor: Actor, field: str, va
 
 async def signals(db: Database, defaults: NewPerson, actor: Actor, value: str) -> list[Any]:
     """`settings signals` lists the thresholds (this workspace's and the defaults); `settings signals <name>
-    <value>` changes one ("default" restores it). Errors are shown as the thresholds word them."""
+    <value>` changes one ("default" restores it, or removes a stored name this version doesn't know).
+    Errors are shown as the thresholds word them."""
     name, _, raw = value.strip().partition(" ")
     name, raw = name.strip().lower().replace("-", "_"), raw.strip()
     async with db.session() as s:
         me = await person_for(s, actor, defaults)
         if not me.is_admin:
             return [Refused(ADMINS_ONLY)]
-        stored = await signal_flags.settings_of(s, workspace_id=me.workspace_id)
+        stored = await signal_flags.stored_settings(s, workspace_id=me.workspace_id)
+        # A stored name this version doesn't know (renamed since, or saved by a newer version before a
+        # rollback) is ignored and kept, so it neither blocks a change nor is lost to a rollback; the
+        # admin sees it listed and may remove it by name.
+        unknown = {k: v for k, v in stored.items() if k not in RANGES}
+        known = {k: v for k, v in stored.items() if k in RANGES}
+        if unknown:
+            log.info("signal settings of workspace %s: ignored names this version doesn't know: %s",
+                     me.workspace_id, ", ".join(repr(k[:40]) for k in sorted(unknown)))
         if not name:
-            return [Say(_listing(stored))]
+            return [Say(_listing(known, unknown))]
         if not raw:
             return [Say(f"Give a value too: /coach settings signals {name} <number> (or “default”).", tone="error")]
-        changed = {k: v for k, v in stored.items() if k != name}
+        # Matched as typed names are read (case and "-" aside), so any stored spelling can be removed.
+        gone = [k for k in unknown if k.strip().lower().replace("-", "_") == name]
+        if gone and raw.lower() in CLEAR:
+            rest = {k: v for k, v in stored.items() if k not in gone}
+            await signal_flags.save_settings(s, workspace_id=me.workspace_id, settings=rest, by=me.id, now=utcnow())
+            log.info("unknown signal setting removed workspace=%s name=%r by=%s", me.workspace_id, name[:40], me.id)
+            return [Say(f"Removed {name[:40]} for the whole workspace — this version of coachbot doesn't know that "
+                        "setting, so it was ignored anyway. The other thresholds are unchanged.", tone="success")]
+        changed = {k: v for k, v in known.items() if k != name}
         if raw.lower() not in CLEAR or name not in RANGES:  # an unknown name is refused below, as it is named
             changed[name] = raw
         try:
             thresholds = Thresholds.from_settings(changed)
         except ThresholdError as exc:
             return [Say("Nothing was changed: " + "; ".join(exc.problems) + ".", tone="error")]
-        await signal_flags.save_settings(s, workspace_id=me.workspace_id, settings=thresholds.to_settings(),
-                                         by=me.id, now=utcnow())
+        await signal_flags.save_settings(s, workspace_id=me.workspace_id,
+                                         settings={**unknown, **thresholds.to_settings()}, by=me.id, now=utcnow())
         log.info("signal threshold changed workspace=%s name=%s by=%s", me.workspace_id, name, me.id)
         shown = getattr(thresholds, name)
     return [Say(f"Saved for the whole workspace — {name}: {'none' if shown is None else shown}. Signals use it from "
                 "their next check (once a working day).", tone="success")]
 
 
-def _listing(stored: dict[str, Any]) -> str:
+def _listing(stored: dict[str, Any], unknown: dict[str, Any]) -> str:
     try:
         current = Thresholds.from_settings(stored)
     except ThresholdError:
@@ -141,4 +158,8 @@ def _listing(stored: dict[str, Any]) -> str:
         value, base = getattr(current, name), getattr(default, name)
         mark = "" if value == base else f" (default {'none' if base is None else base})"
         lines.append(f"• {name} = {'none' if value is None else value}{mark} — {meaning}; {low} to {high}")
+    for name in sorted(unknown):
+        lines.append(f"• {name[:40]} = {str(unknown[name])[:40]} — ignored: this version of coachbot doesn't know "
+                     f"this setting (renamed, or saved by another version); remove it with "
+                     f"/coach settings signals {name[:40]} default")
     return "\n".join(lines)

@@ -146,6 +146,14 @@ def _is_slack_id(value: str) -> bool:
     return bool(value) and value[0] in "UW" and value[1:].isalnum() and value.upper() == value
 
 
+# Where the whole of a nudge cut short is to be read, by its kind (the commands are in bot/core/commands).
+IN_FULL_PLANS = "`/coach plans` shows every plan in full."
+IN_FULL = {
+    "digest": "`/coach signals` and `/coach plans` show your reps' signals and plans in full.",
+    "signal": "`/coach signals` shows the signals about your reps in full.",
+}
+
+
 def nudge_message(m: NudgeMessage, most: int = MESSAGE_BLOCKS) -> dict:
     """A nudge DM: its text, any detail lines, and its quick-answer buttons, in one message.
 
@@ -166,7 +174,7 @@ def nudge_message(m: NudgeMessage, most: int = MESSAGE_BLOCKS) -> dict:
         shown = text_sections(lines[:_lines_fitting(lines, room)])
         left = len(lines) - _lines_fitting(lines, room)
         out = shown + [context(f"{left} more line{'s' if left != 1 else ''} didn't fit in this message: "
-                               "`/coach plans` shows every plan in full.")]
+                               + IN_FULL.get(m.kind, IN_FULL_PLANS))]
     return {"text": fallback("\n".join((m.text, *m.detail))), "blocks": out + actions}
 
 

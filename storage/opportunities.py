@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
@@ -61,12 +61,20 @@ async def crm_reports_new_deals(s: AsyncSession, *, workspace_id: int) -> bool:
     return bool(row and row.reports_new_deals)
 
 
+async def crm_reports_since(s: AsyncSession, *, workspace_id: int) -> datetime | None:
+    """When the workspace last said its CRM reports every new deal; None while it doesn't."""
+    row = await s.get(CrmSetting, workspace_id)
+    return row.updated_at if row and row.reports_new_deals else None
+
+
 async def set_crm_reports_new_deals(s: AsyncSession, *, workspace_id: int, on: bool, now: datetime) -> None:
     """Turn the workspace setting "the CRM reports new deals" on or off."""
-    q = dialect_insert(s, CrmSetting.__table__).values(workspace_id=workspace_id, reports_new_deals=on,
-                                                       updated_at=now)
+    table = CrmSetting.__table__
+    q = dialect_insert(s, table).values(workspace_id=workspace_id, reports_new_deals=on, updated_at=now)
+    # Saying "on" again keeps the day it went on: the weeks since then count a week without a deal as 0.
+    kept = case((table.c.reports_new_deals == on, table.c.updated_at), else_=now)
     await s.execute(q.on_conflict_do_update(index_elements=["workspace_id"],
-                                            set_={"reports_new_deals": on, "updated_at": now}))
+                                            set_={"reports_new_deals": on, "updated_at": kept}))
 
 
 async def reps_to_pulse(s: AsyncSession) -> list[Person]:

@@ -21,7 +21,7 @@ from flows.signals import (ActionDue, CheckinAnswer, CheckinAsked, Loss, Manager
 from flows.signals.facts import ANSWER_STATUSES
 from storage.crypto import NotesCipher
 from storage.models import ActionItem, CheckIn, Conversation, Nudge, Person, ReportingChange, Retrospective
-from storage.opportunities import weekly_counts
+from storage.opportunities import crm_reports_since, weekly_counts
 
 EVIDENCE = {"buyer_told": True, "our_read": False}  # flows/retro.py EVIDENCE -> Loss.buyer_confirmed
 
@@ -47,6 +47,8 @@ async def rep_facts(s: AsyncSession, *, rep: Person, manager_id: int, today: dat
         return datetime.combine(day, time.min, tz).astimezone(timezone.utc)
 
     lower, upper = utc_from(shared_from), utc_from(today + timedelta(days=1))
+    crm_from = await crm_weeks_from(s, rep=rep, since=since, tz=tz)
+    crm_from = max(crm_from, start) if crm_from else None  # no week before those read is taken for 0
     opportunities = tuple(WeekCount(w, c, src) for w, c, src in await weekly_counts(s, person_id=rep.id, since=start)
                           if w <= today and w.weekday() == 0)
     answers = tuple(CheckinAnswer(local(at), st) for at, st in await s.execute(
@@ -70,7 +72,7 @@ async def rep_facts(s: AsyncSession, *, rep: Person, manager_id: int, today: dat
         losses=await _losses(s, rep=rep, start=start, today=today, cipher=cipher),
         answers=answers, asked=asked,
         actions=await _actions(s, rep=rep, manager_id=manager_id, start=start, local=local),
-        manager_checkins=tuple(ManagerCheckin(d) for d in sorted(checkins)), since=since)
+        manager_checkins=tuple(ManagerCheckin(d) for d in sorted(checkins)), since=since, crm_from=crm_from)
 
 
 async def confirmed_since(s: AsyncSession, *, rep: Person, manager_id: int, tz: ZoneInfo | None = None) -> date | None:
@@ -80,6 +82,20 @@ async def confirmed_since(s: AsyncSession, *, rep: Person, manager_id: int, tz: 
         ReportingChange.workspace_id == rep.workspace_id, ReportingChange.rep_id == rep.id,
         ReportingChange.new_manager_id == manager_id, ReportingChange.how != "invited"))).scalar()
     return at.astimezone(tz or zone(rep)).date() if at is not None else None
+
+
+async def crm_weeks_from(s: AsyncSession, *, rep: Person, since: date | None, tz: ZoneInfo | None = None
+                         ) -> date | None:
+    """The first Monday from which the CRM reported every new deal of the rep's, so a week without one had
+    none (0): the first whole week after both the workspace said so and `since` (the line's confirmation).
+    None while the workspace doesn't say so, or the line has no known start."""
+    on = await crm_reports_since(s, workspace_id=rep.workspace_id)
+    if on is None or since is None:
+        return None
+    # Before the setting the rep was asked the pulse, and a week they didn't answer is unknown; before the
+    # line was confirmed coachbot may not have known them, and a deal of theirs went uncounted.
+    day = max(on.astimezone(tz or zone(rep)).date(), since)
+    return day if day.weekday() == 0 else week_of(day) + timedelta(weeks=1)
 
 
 async def _losses(s: AsyncSession, *, rep: Person, start: date, today: date,

@@ -48,13 +48,15 @@ async def thresholds_for(s, *, workspace_id: int) -> Thresholds:
 
 async def raised(s, *, rep: Person, manager_id: int, now: datetime, cipher: NotesCipher | None = None,
                  thresholds: Thresholds | None = None) -> list[Flag]:
-    """The rep's flags the manager is told about now: every flag the facts raise, less those this manager
-    dismissed or snoozed (until the snooze is over)."""
+    """The rep's flags the manager is told about now: every flag the facts raise, under the keys this manager
+    has for them, less those this manager dismissed or snoozed (until the snooze is over)."""
     today = now.astimezone(zone_of(rep)).date()
     th = await with_target(s, thresholds or await thresholds_for(s, workspace_id=rep.workspace_id), rep,
                            manager_id)
-    found = flags(await rep_facts(s, rep=rep, manager_id=manager_id, today=today, cipher=cipher), th, today)
+    facts = await rep_facts(s, rep=rep, manager_id=manager_id, today=today, cipher=cipher)
     rows = await signal_flags.rows_for(s, rep_id=rep.id, manager_id=manager_id)
+    # The keys this manager already has: a decline found to reach back further keeps its recorded key.
+    found = flags(facts, th, today, known=rows)
     return [f for f in found if not _quiet(rows.get(f.key), now)]
 
 

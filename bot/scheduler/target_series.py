@@ -9,15 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows import prospecting
 from flows.cadence import week_start
 from flows.prospecting import Week
-from storage import opportunities
-from storage.models import Conversation
+from storage import opportunities, rep_facts
+from storage.models import Conversation, Person
 
 
 async def weeks(s: AsyncSession, talk: Conversation, today: date) -> tuple[Week, ...]:
-    """The rep's full weeks since the talk, each with its count or None (this week only once answered)."""
+    """The rep's full weeks since the talk, each with its count or None (this week only once answered); 0 for
+    a week without a deal once the CRM reports every new deal."""
     first = week_start(talk.created_at.date())
     counts = await opportunities.weekly_counts(s, person_id=talk.rep_id, since=first)
-    shown = list(prospecting.weeks_since(counts, first, today))
+    rep = await s.get(Person, talk.rep_id)
+    since = await rep_facts.confirmed_since(s, rep=rep, manager_id=talk.manager_id) if rep else None
+    crm_from = await rep_facts.crm_weeks_from(s, rep=rep, since=since) if rep else None
+    shown = list(prospecting.weeks_since(counts, first, today, crm_from=crm_from))
     if shown and shown[-1].count is None and shown[-1].start == week_start(today):
         shown.pop()  # this week is still running: no answer yet is not a missed week
     return tuple(shown)

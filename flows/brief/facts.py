@@ -47,7 +47,7 @@ class Commitment:
 @dataclass(frozen=True)
 class OpportunityWeek:
     week_start: date
-    count: int | None  # None: no answer that week, which is not zero
+    count: int | None  # None: no answer that week, which is not zero (0 once the CRM reports every deal)
     source: str | None
 
 
@@ -71,7 +71,7 @@ def build_brief(facts: RepFacts, plan: LastPlan | None, rep: str, today: date, w
     """The brief for `rep` as of `today`: the last `weeks` complete weeks and this one so far."""
     this = week_of(today)
     start = this - timedelta(weeks=weeks)
-    counts = facts.opportunity_weeks()
+    counts = facts.opportunity_weeks(today)
 
     def week(monday: date) -> OpportunityWeek:
         c = counts.get(monday)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
-from flows.brief.facts import Brief, OpportunityWeek
+if TYPE_CHECKING:  # the signals quote typed text with `clip` too, and the brief's facts import them
+    from flows.brief.facts import Brief, OpportunityWeek
 
 MOST_LINES = 8  # per section: more are counted ("3 more not shown"), never dropped silently
 MOST_TEXT = 80  # characters of a deal name or plan item quoted in the brief

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flows.brief.words import clip
 from flows.checkin import LABELS as ANSWER_LABELS
 from flows.retro import REASON_LABELS
 from flows.signals.facts import week_of
@@ -37,7 +38,7 @@ def _body(f: Flag, *, to_rep: bool) -> str:
         return f"{text} ({_source(f, to_rep)})."
     if f.kind == "repeated_loss_cause":
         label = REASON_LABELS.get(f.cause or "", f.cause or "")
-        deals = _and([f"{loss.deal} on {_day(loss.on, loss.on.year != f.facts[-1].on.year)}" for loss in f.facts])
+        deals = _and([f"{clip(loss.deal)} on {_day(loss.on, loss.on.year != f.facts[-1].on.year)}" for loss in f.facts])
         heard = sum(loss.buyer_confirmed is True for loss in f.facts)
         whose = f"{n} of your lost deals had" if to_rep else f"{n} lost deals with"
         return (f"{whose} the same main reason (“{label}”) within {_count_weeks(_window_weeks(f))}: {deals} "

@@ -2,11 +2,12 @@
 
 A flag's episode starts on a known day (`first`); its key (kind, rep, the week it started) stays the
 same while the episode lasts, so a dismissed or snoozed flag is not raised again for it, and a new
-episode gets a new key. Nothing here reads the clock: `today` is an argument.
+episode gets a new key. An episode found to reach back further than first seen (an older week answered
+late) keeps the key it was recorded under. Nothing here reads the clock: `today` is an argument.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -37,6 +38,7 @@ class Flag:
     as_of: date
     cause: str | None = None  # repeated_loss_cause: the reason code
     target: int | None = None  # opportunities_below_target: new opportunities a week
+    recorded: date | None = None  # the week this episode was first recorded from, when it now reaches back further
 
     @property
     def started(self) -> date:
@@ -45,19 +47,42 @@ class Flag:
 
     @property
     def key(self) -> str:
-        """Stable for one episode: kind, rep and the week it started (and the cause, for losses)."""
-        key = f"{self.kind}:{self.rep}:{self.started.isoformat()}"
+        """Stable for one episode: kind, rep and the week it started, or was first recorded from (and the
+        cause, for losses)."""
+        key = f"{self.kind}:{self.rep}:{(self.recorded or self.started).isoformat()}"
         return f"{key}:{self.cause}" if self.cause else key
 
 
-def flags(history: RepFacts, thresholds: Thresholds, today: date) -> list[Flag]:
-    """Every flag the rep's facts raise as of `today`, strong ones first."""
+def flags(history: RepFacts, thresholds: Thresholds, today: date, known: Iterable[str] = ()) -> list[Flag]:
+    """Every flag the rep's facts raise as of `today`, strong ones first. `known` are the keys already
+    recorded for the rep: an episode that holds one of them is still that episode (see `_as_recorded`)."""
     found = [*_falling(history, thresholds, today), *_below_target(history, thresholds, today),
              *_repeated_causes(history, thresholds, today), *_stuck(history, thresholds, today),
              *_overdue(history, "rep", "overdue_actions", thresholds.overdue_actions, today),
              *_overdue(history, "manager", "manager_commitments_missed", thresholds.manager_missed_commitments, today),
              *_silent(history, thresholds, today), *_absent(history, thresholds, today)]
+    episodes = [e for e in map(_episode, known) if e is not None]
+    found = [_as_recorded(f, episodes, today) for f in found]
     return sorted(found, key=lambda f: (f.strength != STRONG, KINDS.index(f.kind), f.cause or ""))
+
+
+def _episode(key: str) -> tuple[str, int, date, str | None] | None:
+    """A key's kind, rep, week and cause; None for a key this version can't read."""
+    try:
+        kind, rep, week, *cause = key.split(":", 3)
+        return kind, int(rep), date.fromisoformat(week), cause[0] if cause else None
+    except ValueError:
+        return None
+
+
+def _as_recorded(f: Flag, episodes: list[tuple[str, int, date, str | None]], today: date) -> Flag:
+    """`f` under the key of a recorded episode of the same kind that started inside it (between the week `f`
+    starts and this one): the same decline seen reaching back further, as when an older week is answered
+    late. One that started before `f` ended before it began, so a decline after a recovery is a new one."""
+    if f.key in {f"{k}:{r}:{w.isoformat()}" + (f":{c}" if c else "") for k, r, w, c in episodes}:
+        return f
+    inside = [w for k, r, w, c in episodes if (k, r, c) == (f.kind, f.rep, f.cause) and f.started < w <= week_of(today)]
+    return replace(f, recorded=min(inside)) if inside else f
 
 
 def _flag(kind: str, facts: RepFacts, first: date, measure: int, threshold: int, evidence: Iterable[Any],
@@ -72,11 +97,15 @@ def _flag(kind: str, facts: RepFacts, first: date, measure: int, threshold: int,
 
 def _recent_run(history: RepFacts, today: date,
                 keeps: Callable[[WeekCount, WeekCount | None], bool]) -> list[WeekCount]:
-    """The answered weeks in a row, ending with the latest (this week's or last week's), that `keeps` accepts;
-    a week with no answer ends the run, so silence never makes a series."""
-    weeks = history.opportunity_weeks()
-    latest = max((w for w in weeks if w <= week_of(today)), default=None)
-    if latest is None or latest < week_of(today) - WEEK:
+    """The weeks with a count in a row, ending with the latest (this week's or last week's), that `keeps`
+    accepts; a week with no answer ends the run, so silence never makes a series. The week in progress is
+    in it only once the rep answered its pulse: till its end a CRM count is a tally of the days so far."""
+    weeks = history.opportunity_weeks(today)
+    this_week = week_of(today)
+    if not any(c.week_start == this_week and c.source == "pulse" for c in history.opportunities):
+        weeks.pop(this_week, None)
+    latest = max((w for w in weeks if w <= this_week), default=None)
+    if latest is None or latest < this_week - WEEK:
         return []
     run: list[WeekCount] = []
     week = latest

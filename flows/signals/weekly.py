@@ -1,4 +1,5 @@
-"""One rep's numbers for one ISO week, from the stored facts (a missing pulse is no answer, not zero)."""
+"""One rep's numbers for one ISO week, from the stored facts (a missing pulse is no answer, not zero; a
+finished week without a deal is 0 once the CRM reports every new deal)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -43,7 +44,7 @@ def weekly_signals(facts: RepFacts, week_start: date, today: date) -> RepWeek:
     def inside(d: date) -> bool:
         return week_start <= d <= as_of
 
-    count = facts.opportunity_weeks().get(week_start)
+    count = facts.opportunity_weeks(today).get(week_start)
     losses = [loss for loss in facts.losses if inside(loss.on)]
     answers = [a for a in facts.answers if inside(a.on)]
     asked = [a for a in facts.asked if inside(a.on)]

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from flows.brief import MOST_TEXT
+from flows.brief.words import clip
 from flows.signals import (ActionDue, CheckinAnswer, CheckinAsked, Loss, ManagerCheckin, RepFacts, Thresholds,
                            ThresholdError, WeekCount, describe, describe_for_rep, flags, pulse_count, recent_weeks,
                            week_of, weekly_signals)
@@ -27,13 +29,13 @@ def facts(**kw) -> RepFacts:
     return RepFacts(rep=REP, **kw)
 
 
-def raised(f: RepFacts, today=TODAY, th=DEFAULT, kind=None):
-    found = flags(f, th, today)
+def raised(f: RepFacts, today=TODAY, th=DEFAULT, kind=None, known=()):
+    found = flags(f, th, today, known)
     return [x for x in found if kind is None or x.kind == kind]
 
 
-def one(f: RepFacts, kind: str, today=TODAY, th=DEFAULT):
-    found = raised(f, today, th, kind)
+def one(f: RepFacts, kind: str, today=TODAY, th=DEFAULT, known=()):
+    found = raised(f, today, th, kind, known)
     assert len(found) == 1, found
     return found[0]
 
@@ -59,11 +61,48 @@ def test_facts_that_cannot_be_true_are_refused_with_the_reason(make, message):
         make()
 
 
-def test_the_crm_count_wins_over_a_pulse_answer_for_the_same_week_and_the_last_pulse_answer_over_earlier_ones():
+def test_a_week_counts_the_larger_of_the_pulse_answer_and_the_crm_count_and_the_last_pulse_answer():
     f = facts(opportunities=(WeekCount(NOV2, 5, "crm"), WeekCount(NOV2, 1), WeekCount(NOV2 + timedelta(7), 2),
-                             WeekCount(NOV2 + timedelta(7), 3)))
+                             WeekCount(NOV2 + timedelta(7), 3), WeekCount(NOV2 + timedelta(14), 4),
+                             WeekCount(NOV2 + timedelta(14), 1, "crm")))
     assert {w: (c.count, c.source) for w, c in f.opportunity_weeks().items()} == {
-        NOV2: (5, "crm"), NOV2 + timedelta(7): (3, "pulse")}
+        NOV2: (5, "crm"), NOV2 + timedelta(7): (3, "pulse"), NOV2 + timedelta(14): (4, "pulse")}
+
+
+def test_one_crm_deal_in_a_week_the_rep_answered_does_not_make_a_decline_of_their_numbers():
+    # The CRM doesn't report every deal (no crm_from): the rep's 6, 5, 4, 4 stay theirs when one deal arrives.
+    f = facts(opportunities=(*weeks(6, 5, 4, 4), WeekCount(date(2026, 11, 23), 1, "crm")))
+    assert raised(f, th=Thresholds(falling_weeks=2)) == []
+    assert weekly_signals(f, date(2026, 11, 23), TODAY).new_opportunities == 4
+
+
+def test_once_the_crm_reports_every_deal_a_finished_week_without_one_is_zero_and_no_earlier_week_is():
+    crm_from = date(2026, 11, 16)
+    f = facts(opportunities=weeks(5, 3, 1, source="crm"), crm_from=crm_from)  # 2, 9 and 16 Nov; then nothing
+    today = date(2026, 12, 1)  # Tuesday: the weeks of 23 Nov finished, that of 30 Nov hasn't
+    counts = {w: (c.count, c.source) for w, c in f.opportunity_weeks(today).items()}
+    assert counts == {NOV2: (5, "crm"), NOV2 + timedelta(7): (3, "crm"), crm_from: (1, "crm"),
+                      date(2026, 11, 23): (0, "crm")}
+    flag = one(f, "opportunities_falling", today=today)
+    assert describe(flag, "Alex") == ("Alex: 5, 3, 1, 0 new opportunities in the four weeks of 2 Nov – 23 Nov 2026 "
+                                      "(from the CRM).")
+    assert [w.new_opportunities for w in recent_weeks(f, today, 3)] == [1, 0, None]  # this week: not yet
+    # Before the CRM reported every deal, a week without a count is still no answer, never a zero.
+    early = facts(opportunities=weeks(5, None, 3, source="crm"), crm_from=date(2026, 11, 23))
+    assert NOV2 + timedelta(7) not in early.opportunity_weeks(today)
+    with pytest.raises(ValueError, match="must be a Monday"):
+        facts(crm_from=date(2026, 11, 18)).opportunity_weeks(today)
+
+
+def test_the_week_in_progress_joins_a_run_only_once_the_rep_answered_its_pulse():
+    monday = date(2026, 11, 23)
+    crm = facts(opportunities=weeks(5, 4, 3, 1, source="crm"), crm_from=NOV2)  # 1: Monday's first deal
+    assert raised(crm, today=monday) == []  # 5, 4, 3 is two falls; the week that just began isn't a week yet
+    assert one(crm, "opportunities_falling", today=monday + timedelta(days=7)).measure == 3  # once it's over
+    two = one(crm, "opportunities_falling", today=monday, th=Thresholds(falling_weeks=2))
+    assert [c.count for c in two.facts] == [5, 4, 3]
+    answered = facts(opportunities=weeks(5, 4, 3, 1))  # the rep said 1 for this week themselves
+    assert [c.count for c in one(answered, "opportunities_falling", today=monday).facts] == [5, 4, 3, 1]
 
 
 @pytest.mark.parametrize("answer, count", [("4", 4), (" 12 ", 12), ("0", 0), ("1-2", None), ("6+", None),
@@ -111,6 +150,24 @@ def test_a_falling_flag_keeps_its_key_while_the_episode_lasts_and_a_new_episode_
     assert again.key == "opportunities_falling:7:2026-11-30" != first.key
 
 
+def test_a_decline_found_to_reach_back_further_keeps_the_key_it_was_recorded_under():
+    told = one(facts(opportunities=weeks(4, 2, 1, 0)), "opportunities_falling")  # recorded from 2 Nov
+    longer = facts(opportunities=weeks(6, 4, 2, 1, 0, start=NOV2 - timedelta(7)))  # 26 Oct answered late: 6
+    assert one(longer, "opportunities_falling").key == "opportunities_falling:7:2026-10-26"  # nothing recorded
+    again = one(longer, "opportunities_falling", known=[told.key, "opportunities_falling:8:2026-11-09", "odd:key"])
+    assert again.key == told.key and again.measure == 4 and again.first == date(2026, 10, 26)
+    # A recorded episode that began before this one ended before it: a decline after a recovery is new.
+    after = facts(opportunities=weeks(4, 2, 1, 0, 5, 3, 2, 1))
+    new = one(after, "opportunities_falling", today=date(2026, 12, 24), known=[told.key])
+    assert new.key == "opportunities_falling:7:2026-11-30"
+    # Losses too: a retrospective filed late for an older loss of the same cause.
+    lost = (Loss(date(2026, 11, 17), "Acme", "price"), Loss(date(2026, 11, 24), "Globex", "price"))
+    first = one(facts(losses=lost), "repeated_loss_cause")
+    earlier = facts(losses=(Loss(date(2026, 11, 10), "Initech", "price"), *lost))
+    assert one(earlier, "repeated_loss_cause", known=[first.key]).key == first.key != \
+        one(earlier, "repeated_loss_cause").key
+
+
 def test_falling_across_the_new_year_is_described_with_both_years():
     f = facts(opportunities=weeks(3, 2, 1, 0, start=date(2026, 12, 14)))
     flag = one(f, "opportunities_falling", today=date(2027, 1, 7))
@@ -126,7 +183,7 @@ def test_a_workspace_may_flag_after_two_falling_weeks():
 
 
 def test_falling_described_to_the_manager_and_to_the_rep():
-    flag = one(facts(opportunities=weeks(4, 2, 1, 0, source="crm")), "opportunities_falling")
+    flag = one(facts(opportunities=weeks(4, 2, 1, 0, source="crm")), "opportunities_falling", today=date(2026, 11, 30))
     assert describe(flag, "Alex") == ("Alex: 4, 2, 1, 0 new opportunities in the four weeks of 2 Nov – 23 Nov 2026 "
                                       "(from the CRM).")
     assert describe_for_rep(flag) == ("Your manager was told: your new opportunities were 4, 2, 1, 0 in the four "
@@ -174,6 +231,14 @@ def test_two_losses_with_the_same_cause_in_two_weeks_is_flagged_strong():
                                       "Acme on 17 Nov and Globex on 24 Nov 2026; the buyer confirmed it for 1 of "
                                       "the 2.")
     assert describe_for_rep(flag).startswith("Your manager was told: 2 of your lost deals had the same main reason")
+
+
+def test_long_deal_names_are_shortened_in_a_signal_as_in_the_brief():
+    long = "Acme " + "expansion " * 19 + "deal"  # 199 characters, as a CRM may send
+    f = facts(losses=(loss(date(2026, 11, 17), deal=long), loss(date(2026, 11, 24), deal="Globex")))
+    text = describe(one(f, "repeated_loss_cause"), "Alex")
+    assert f"“Price”) within two weeks: {clip(long)} on 17 Nov and Globex on 24 Nov 2026;" in text
+    assert len(clip(long)) == MOST_TEXT and long not in text
 
 
 @pytest.mark.parametrize("losses", [
@@ -471,7 +536,7 @@ any_facts = st.builds(
     actions=st.lists(st.builds(ActionDue, st.sampled_from(["rep", "manager"]), DAYS, st.none() | DAYS),
                      max_size=8).map(tuple),
     manager_checkins=st.lists(st.builds(ManagerCheckin, DAYS), max_size=4).map(tuple),
-    since=st.none() | DAYS)
+    since=st.none() | DAYS, crm_from=st.none() | MONDAYS)
 any_thresholds = st.builds(Thresholds, falling_weeks=st.integers(2, 4),
                            min_weekly_opportunities=st.none() | st.integers(1, 5), same_cause_losses=st.integers(2, 3),
                            unanswered_checkins=st.integers(1, 4))
@@ -488,14 +553,14 @@ def test_any_facts_give_well_formed_flags_in_words_with_one_key_each(f, th, toda
         if x.kind in ("opportunities_falling", "opportunities_below_target"):
             starts = [c.week_start for c in x.facts]  # answered weeks only, one after another: silence makes none
             assert starts == [starts[0] + timedelta(weeks=i) for i in range(len(starts))]
-            assert set(x.facts) <= set(f.opportunity_weeks().values())
+            assert set(x.facts) <= set(f.opportunity_weeks(today).values())
     assert [w.week_start for w in recent_weeks(f, today, 3)] == [week_of(today) - timedelta(weeks=i) for i in (2, 1, 0)]
 
 
 @settings(max_examples=200, deadline=None)
 @given(any_facts, DAYS)
 def test_a_rep_who_never_answered_the_pulse_raises_no_opportunity_flag(f, today):
-    silent = replace(f, opportunities=())
+    silent = replace(f, opportunities=(), crm_from=None)  # with a CRM reporting every deal, none is 0
     assert not [x for x in flags(silent, Thresholds(min_weekly_opportunities=5), today) if "opportunities" in x.kind]
 
 

@@ -138,3 +138,28 @@ async def test_a_line_with_no_audit_row_has_no_start_day(db):
         other.manager_id = boss
         facts = await rep_facts(s, rep=other, manager_id=boss, today=TODAY + timedelta(days=1))
     assert facts.since is None and facts.opportunities == () and facts.manager_checkins == ()
+
+
+async def test_a_week_without_a_crm_deal_is_zero_only_from_the_first_whole_week_the_crm_reported_every_deal(db):
+    ws, boss, _old, rep_id = await team(db)  # the line confirmed on 2 Nov, in Tokyo
+    async with db.session() as s:
+        await opportunities.record_pulse(s, workspace_id=ws, person_id=rep_id, week_start=date(2026, 11, 9), count=3,
+                                         now=NOW)
+        await opportunities.set_crm_reports_new_deals(s, workspace_id=ws, on=True, now=at(18))  # a Wednesday
+        await opportunities.add_crm_deal(s, workspace_id=ws, person_id=rep_id, deal_key="crm:1",
+                                         week_start=date(2026, 11, 23), now=NOW)
+    async with db.session() as s:  # said again later: still on since 18 Nov
+        await opportunities.set_crm_reports_new_deals(s, workspace_id=ws, on=True, now=at(1, month=12))
+    today = date(2026, 12, 10)  # Thursday: the week of 30 Nov is over, that of 7 Dec isn't
+    async with db.session() as s:
+        rep = await people.get_person(s, workspace_id=ws, person_id=rep_id)
+        facts = await rep_facts(s, rep=rep, manager_id=boss, today=today)
+        recent = await rep_facts(s, rep=rep, manager_id=boss, today=today, weeks=2)
+    assert facts.crm_from == date(2026, 11, 23)
+    # 2 and 16 Nov went unanswered while the pulse was asked (16 Nov: the CRM only from its Wednesday): no answer.
+    assert {w: (c.count, c.source) for w, c in facts.opportunity_weeks(today).items()} == {
+        date(2026, 11, 9): (3, "pulse"), date(2026, 11, 23): (1, "crm"), date(2026, 11, 30): (0, "crm")}
+    assert recent.crm_from == date(2026, 11, 30)  # no week before those read is taken for 0
+    async with db.session() as s:
+        await opportunities.set_crm_reports_new_deals(s, workspace_id=ws, on=False, now=at(9, month=12))
+        assert (await rep_facts(s, rep=rep, manager_id=boss, today=today)).crm_from is None

@@ -91,7 +91,7 @@ class Talks:
         plan = await last_plan(s, self.ctx.cipher, manager=me, rep=rep, tz=tz)
         prepared = {f.key for f in await signal_flags.prepared_for(s, manager_id=me.id, rep_id=rep.id)}
         th = await with_target(s, await thresholds_for(s, workspace_id=rep.workspace_id), rep, me.id)
-        raised = flags(facts, th, today)
+        raised = flags(facts, th, today, known=prepared)  # a prepared flag keeps its key if it reaches back further
         why = tuple(describe(f, rep.name) for f in raised if f.key in prepared)
         found = brief.build_brief(facts, plan, rep.name, today)
         if params is not None:

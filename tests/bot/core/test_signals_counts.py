@@ -136,3 +136,18 @@ async def test_the_target_bars_show_a_week_without_a_crm_deal_as_zero(world):
     assert "New opportunities a week against the target of 5:" in shown
     assert "wk 23 Nov  ██████████ 6/5 ✓" in shown
     assert "wk 30 Nov  ░░░░░░░░░░ 0/5" in shown and "—/5 (no answer)" not in shown
+
+
+async def test_a_talk_prepared_from_a_signal_still_opens_with_it_once_an_older_week_is_answered(world):
+    await team(world)
+    await day(world, MON)
+    a = await alex(world)
+    async with world.db.session() as s:
+        await opportunities.record_pulse(s, workspace_id=a.workspace_id, person_id=a.id,
+                                         week_start=date(2026, 10, 26), count=6, now=MON)
+    _, action, value = world.sender.buttons[world.button("Prepare a conversation with Alex")]
+    out = await world.service.buttons.press(SAM, action, value)
+    notes = [section for o in out if isinstance(o, Prompt) for section in o.notes]
+    assert notes and notes[0].heading == "What prompted this talk", notes
+    assert notes[0].lines == ("Alex: 6, 4, 2, 1, 0 new opportunities in the five weeks of 26 Oct – 23 Nov 2026 "
+                              "(from their weekly pulse answers).",)

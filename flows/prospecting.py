@@ -157,6 +157,7 @@ def target_text(target: int) -> str:
 class Week:
     start: date  # a Monday
     count: int | None  # None: nobody answered that week (not zero)
+    source: str | None = None  # "crm" when the CRM's count is the week's, else the rep's pulse answer
 
 
 def weeks_since(counts: Iterable[tuple[date, int, str]], first: date, last: date,
@@ -170,7 +171,8 @@ def weeks_since(counts: Iterable[tuple[date, int, str]], first: date, last: date
     end = last - timedelta(days=last.weekday())
     out = []
     while monday <= end:
-        out.append(Week(monday, found[monday].count if monday in found else None))
+        week = found.get(monday)
+        out.append(Week(monday, week.count, week.source) if week else Week(monday, None))
         monday += timedelta(weeks=1)
     return tuple(out)
 

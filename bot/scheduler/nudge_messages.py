@@ -11,7 +11,6 @@ from bot.core.nudge_actions import PULSE_CHOICES, pulse_when
 from bot.core.views import LossPrompt, NudgeMessage
 from bot.scheduler import target_series, weekly_digest
 from bot.scheduler.delivery import target_of
-from flows.cadence import week_start
 from flows.dates import format_day
 from flows.subjects import subject_id
 from storage import checkins as checkins_repo, lines, opportunities, people, talks
@@ -164,18 +163,18 @@ async def _review_pack(s, cipher, n, recipient, data, now, _batch):
             else ("you checked in" if c.kind == "manager" else f"pipeline pulse: {c.status} new opportunities")
         note = f" — “{cipher.decrypt(c.note_encrypted)}”" if c.note_encrypted else ""
         lines.append(f"• {format_day(c.created_at.date())}: {what}{note}")
-    weeks = await opportunities.weekly_counts(s, person_id=talk.rep_id, since=week_start(talk.created_at.date())) \
-        if confirmed else []
+    # counted as the signals count them: one number a week, the larger of the pulse answer and the CRM's
+    shown = await target_series.weeks(s, talk, today) if confirmed else ()
     target = talk.weekly_target if confirmed else None
-    shown = await target_series.weeks(s, talk, today) if target else ()
-    against = target_series.lines(shown, target) if target else ()
-    lines += against
-    if weeks and not against:
+    if target:
+        lines += target_series.lines(shown, target)
+    elif any(w.count is not None for w in shown):
         lines.append("New opportunities per week: " + ", ".join(
-            f"{format_day(week)}: {count}{' (CRM)' if source == 'crm' else ''}" for week, count, source in weeks))
+            f"{format_day(w.start)}: " + ("no answer" if w.count is None else
+                                          f"{w.count}{' (CRM)' if w.source == 'crm' else ''}") for w in shown))
     return NudgeMessage(n.id, n.kind, f"Review day with {data.get('rep', 'your rep')}. Here's the plan and how it went:",
                         (("plan_close", "Close the plan", str(talk.id)),), tuple(lines),
-                        series=(shown, target) if shown else None)
+                        series=(shown, target) if target and shown else None)
 
 
 async def _retro_reminder(s, cipher, n, recipient, data, now, _batch):

@@ -276,6 +276,10 @@ async def test_the_review_pack_shows_the_reps_weekly_new_opportunities(world):
                                          week_start=MON.date(), count=4, now=MON)
         await opportunities.add_crm_deal(s, workspace_id=alex.workspace_id, person_id=alex.id, deal_key="crm:1",
                                          week_start=MON.date() + timedelta(days=7), now=MON)
+        # one of the four Alex counted also came from the CRM: the week is still 4, shown once
+        await opportunities.add_crm_deal(s, workspace_id=alex.workspace_id, person_id=alex.id, deal_key="crm:2",
+                                         week_start=MON.date(), now=MON)
     async with world.db.session() as s:
         shown = await nudge_messages.build(s, world.service.cipher, pack, sam, MON + timedelta(days=28))
-    assert "New opportunities per week: Mon 23 Nov 2026: 4, Mon 30 Nov 2026: 1 (CRM)" in shown.detail
+    assert ("New opportunities per week: Mon 23 Nov 2026: 4, Mon 30 Nov 2026: 1 (CRM), Mon 7 Dec 2026: no answer, "
+            "Mon 14 Dec 2026: no answer") in shown.detail, shown.detail

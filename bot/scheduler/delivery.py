@@ -37,6 +37,9 @@ class Target:
     channel: str
     thread: str | None = None
     or_dm: bool = False  # when the channel can't be posted in, the recipient's DM instead (a loss prompt)
+    # How the platform posts in the channel without borrowing the recipient's own chat, as its sender reads it
+    # (Teams: the channel's conversation reference, kept from the activity the post was asked for in).
+    reach: str | None = None
 
 
 def target_of(n: Nudge) -> Target | None:
@@ -47,7 +50,9 @@ def target_of(n: Nudge) -> Target | None:
     channel, thread = found.get("channel"), found.get("thread")
     if not isinstance(channel, str) or not channel:
         return None
-    return Target(channel, thread if isinstance(thread, str) and thread else None, found.get("or_dm") is True)
+    reach = found.get("reach")
+    return Target(channel, thread if isinstance(thread, str) and thread else None, found.get("or_dm") is True,
+                  json.dumps(reach) if isinstance(reach, dict) and reach else None)
 
 
 def loss_of(n: Nudge) -> int | None:

@@ -99,15 +99,19 @@ class ListenerBase:
         return fetch
 
     async def open_view(self, client: AsyncWebClient, trigger_id: str, view: dict) -> bool:
-        """Open a modal; False when Slack refused it (an expired trigger, older than 3 s), which is logged.
+        """Open a modal; False when Slack refused it (an expired trigger, older than 3 s) or didn't answer,
+        which is logged.
 
-        Never retried: a trigger works once, so a second try after a 5xx or a 429 could only be
-        refused (exchanged_trigger_id or expired_trigger_id).
+        Never retried: a trigger works once, so a second try after a 5xx, a 429 or a lost connection could
+        only be refused (exchanged_trigger_id or expired_trigger_id).
         """
         try:
             await client_with(client, client.token, retry_handlers=[]).views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as exc:
             log.warning("views.open failed: %s", error_code(exc))
+            return False
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # the caller tells the person, as for a refusal
+            log.warning("views.open failed: Slack didn't answer (%s)", exc.__class__.__name__)
             return False
         return True
 

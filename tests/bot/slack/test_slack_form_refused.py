@@ -65,3 +65,21 @@ def test_a_home_tab_button_whose_form_slack_refuses_is_said_in_a_dm(served, fake
     trigger = fake.trigger()
     served.click(button, "", user=me, container="view", view=HOME, trigger_id=trigger)
     assert opened(fake, trigger)["type"] == "modal"
+
+
+def test_a_home_tab_button_whose_form_slack_never_answers_is_said_in_a_dm(served, fake):
+    """views.open lost to the network (longer than the client's 10 s timeout) is said like a refusal."""
+    me = new_person(fake, "Noor Haddad")
+    fake.slow("views.open", 11)
+    try:
+        assert served.click("home_settings", "", user=me, container="view", view=HOME,
+                            trigger_id=fake.trigger()).status == 200
+        dm = fake.wait_for("chat.postMessage", where=lambda c: c.body.get("channel") == me
+                           and "didn't let me open the form in time" in flat(c.body), timeout=20)[-1]
+    finally:
+        fake.slow("views.open", 0)
+    assert NOT_OPENED.split(": ")[1] in flat(dm.body)
+    fake.take_refusals()  # the late views.open found its trigger expired
+    trigger = fake.trigger()
+    served.click("home_settings", "", user=me, container="view", view=HOME, trigger_id=trigger)
+    assert opened(fake, trigger)["type"] == "modal"

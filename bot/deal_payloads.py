@@ -150,13 +150,21 @@ class HubSpotEvent:
     note: str | None = None  # what the answer should add about a deal that was taken
 
 
+# HubSpot sends at most 100 events in one request (its webhooks API, "Batching"): a longer list is not
+# HubSpot's, and taking it would keep the answer past the few seconds HubSpot waits (see bot/webhooks.py).
+MAX_HUBSPOT_EVENTS = 100
+
+
 def parse_hubspot(data: Any, *, now: datetime | None = None) -> list[HubSpotEvent]:
     """Every event of HubSpot's deal webhook (one object or a list of them), each judged on its own: one
     bad event is refused with its reason and never costs the others. Raises WebhookError(400) only when
-    the body is not an object or a list of them."""
+    the body is not an object or a list of them, or lists more events than HubSpot ever sends at once."""
     items = data if isinstance(data, list) else [data]
     if not items or not (isinstance(data, (dict, list))):
         raise WebhookError(400, "expected a HubSpot event (or deal object) or a list of them")
+    if len(items) > MAX_HUBSPOT_EVENTS:
+        raise WebhookError(400, f"{len(items)} events in one request: HubSpot sends at most {MAX_HUBSPOT_EVENTS}, "
+                                f"so split them into requests of {MAX_HUBSPOT_EVENTS} or fewer")
     now = now or datetime.now(timezone.utc)
     events = []
     for index, item in enumerate(items):

@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from bot.core import untrusted
-from bot.core.crm import CrmDeal, Intake, IntakeResult, NewDeal, NewDeals
+from bot.core.crm import Batch, CrmDeal, Intake, IntakeResult, NewDeal, NewDeals
 from bot.deal_payloads import (CREATED_SUBSCRIPTION, WebhookError, parse_generic, parse_hubspot,  # noqa: F401
                                parse_new_deal)
 
@@ -141,6 +141,7 @@ class WebhookRoutes:
         except WebhookError as exc:
             return _refuse(exc)
         answer: dict[str, Any] = {"deals": [], "ignored": 0, "refused": []}
+        batch = Batch()  # one Slack lookup per owner, and none after Slack failed to answer
         created, unowned, taken, statuses = [], 0, 0, []
         for event in events:
             if event.ignored:
@@ -152,7 +153,8 @@ class WebhookRoutes:
             if event.refused is not None:
                 result = IntakeResult(422, {"ok": False, "error": event.refused})
             elif event.lost is not None:
-                result = await _each(self._result(CrmDeal(**{**event.lost.__dict__, "workspace": team}), "hubspot"))
+                deal = CrmDeal(**{**event.lost.__dict__, "workspace": team})
+                result = await _each(self._result(deal, "hubspot", batch))
                 answer["deals"].append(result.body)
             else:
                 result = await _each(self._count(NewDeal(**{**event.created.__dict__, "workspace": team})))
@@ -183,10 +185,10 @@ class WebhookRoutes:
         result = await self._result(deal, source)
         return web.json_response(result.body, status=result.status)
 
-    async def _result(self, deal: CrmDeal, source: str) -> IntakeResult:
+    async def _result(self, deal: CrmDeal, source: str, batch: Batch | None = None) -> IntakeResult:
         if self.intake is None:
             raise WebhookError(503, "no chat platform is configured to deliver lost-deal prompts")
-        return await self.intake(deal, source)
+        return await self.intake(deal, source, batch or Batch())
 
 
 async def _read_limited(request: web.Request, limit: int = MAX_BODY) -> bytes:
@@ -221,6 +223,13 @@ async def _each(outcome: Awaitable[IntakeResult]) -> IntakeResult:
                                                         "why); it is taken when HubSpot sends it again"})
 
 
+# How long HubSpot waits: an answer later than 5 seconds counts as a timeout, and the batch comes again
+# (hookdeck.com/webhooks/platforms/guide-to-hubspot-webhooks-features-and-best-practices, "Timeout: 5
+# seconds"; earlier versions of HubSpot's own webhooks page said 1 and then 2 seconds, as quoted in
+# integrate.hubspot.com/t/what-does-will-retry-mean-when/3953 and the community thread below). So a batch
+# must be answered in seconds: a deal already taken is answered without asking Slack, each owner is looked
+# up once a batch, a Slack throttle is answered 503 rather than waited out, and at most 100 events (all
+# HubSpot sends at once) are taken in one request.
 # What HubSpot does with the answer: its app webhooks send a batch again (up to 10 times, backing off
 # exponentially) after a connection failure, a timeout, or any status but 400, 401, 403, 404 and 405 —
 # so a 422 is retried like a 5xx (developers.hubspot.com/docs/methods/webhooks/webhooks-overview,

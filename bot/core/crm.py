@@ -8,7 +8,7 @@ from typing import Any, Awaitable, Callable
 
 from bot.core.identity import zone_of
 from flows.cadence import week_start
-from storage import opportunities, org_lines
+from storage import opportunities, org_lines, retros
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,26 @@ class IntakeResult:
     body: dict[str, Any]
 
 
-Intake = Callable[[CrmDeal, str], Awaitable[IntakeResult]]
+class Batch:
+    """What the deals of one CRM request share: each owner's email is looked up once, and once the chat
+    platform failed for one deal it isn't asked again for the next (the sender brings the request back)."""
+
+    def __init__(self):
+        self.owners: dict[tuple[str, str], Any] = {}  # (workspace, email): what the lookup found or answered
+        self.unavailable: IntakeResult | None = None
+
+
+Intake = Callable[[CrmDeal, str, Batch], Awaitable[IntakeResult]]
+
+
+async def lost_deal_taken(db, *, platform: str, workspace: str, deal_id: str) -> int | None:
+    """The retrospective already opened for a CRM's lost deal in the workspace, if any (None: not taken yet)."""
+    async with db.session() as s:
+        for ws in await org_lines.workspaces_named(s, external_id=workspace, platform=platform):
+            retro = await retros.find_by_deal(s, workspace_id=ws.id, deal_key=f"crm:{deal_id}")
+            if retro is not None:
+                return retro.id
+    return None
 
 
 @dataclass(frozen=True)

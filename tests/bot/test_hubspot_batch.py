@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from tests.bot.test_new_deals import OWNER, counted, fake, post_created, served  # noqa: F401
-from tests.bot.test_webhooks import post_hubspot
-from tests.support.served import scalar
+from tests.bot.test_webhooks import HUBSPOT, post_hubspot
+from tests.support.fakes.slack_api import FakeSlack
+from tests.support.served import Served, scalar
 
 KIRI = {"hubspot_owner_email": {"value": "kiri@acme.example"}}
 THURSDAY = 1795647600000  # Thu 26 Nov 2026, noon in Auckland: Kiri's week of 23 November
@@ -115,3 +118,71 @@ def test_a_full_batch_of_a_hundred_events_with_long_values_is_not_refused_for_it
     huge = [creation(7000 + i, 97000 + i, propertyValue="v" * 3000) for i in range(100)]
     refused = post_hubspot(served, huge)
     assert refused.status == 413 and "larger than 256 KiB" in refused.text and seen(served, 97000) == 0
+
+
+def lookups(fake) -> int:
+    return len(fake.calls_to("users.lookupByEmail"))
+
+
+def test_a_resent_batch_asks_slack_nothing_for_deals_already_taken_and_each_owner_once(served, fake):
+    """HubSpot waits a few seconds for its answer: a batch it sends again must not cost a Slack lookup per
+    deal (a throttle's Retry-After would outlast HubSpot's wait and bring the batch back once more)."""
+    batch = [lost(9700 + i, f"Deal {i}") for i in range(20)]
+    before = lookups(fake)
+    assert post_hubspot(served, batch).status == 201
+    assert lookups(fake) - before == 1  # twenty deals of one owner: one lookup
+    fake.rate_limit("users.lookupByEmail", retry_after=6)
+    before = lookups(fake)
+    again = post_hubspot(served, batch)
+    assert again.status == 200 and all(d["duplicate"] for d in again.json()["deals"]), again.text
+    assert lookups(fake) == before  # the throttle is still waiting for a call nobody made
+    assert sum(retros(served, 9700 + i) for i in range(20)) == 20
+    fake.failures.pop("users.lookupByEmail", None)
+
+
+def test_a_slack_throttle_is_answered_503_at_once_and_the_resent_batch_is_taken(served, fake):
+    import time
+
+    batch = [lost(9801, "Mordor Ltd"), lost(9802, "Isengard plc")]
+    fake.rate_limit("users.lookupByEmail", retry_after=6)
+    before, started = lookups(fake), time.monotonic()
+    reply = post_hubspot(served, batch)
+    took = time.monotonic() - started
+    assert reply.status == 503, reply.text  # HubSpot sends it again
+    assert "Slack didn't answer (ratelimited); try again" in reply.json()["error"]
+    assert lookups(fake) - before == 1 and took < 5  # not waited out, nor asked again for the second deal
+    assert retros(served, 9801) == retros(served, 9802) == 0
+    again = post_hubspot(served, batch)
+    assert again.status == 201 and retros(served, 9801) == retros(served, 9802) == 1, again.text
+
+
+def test_more_events_than_hubspot_ever_sends_at_once_are_refused_with_the_reason(served):
+    batch = [creation(8000 + i, 98000 + i) for i in range(101)]
+    reply = post_hubspot(served, batch)
+    assert reply.status == 400, reply.text
+    assert "101 events in one request: HubSpot sends at most 100" in reply.json()["error"]
+    assert seen(served, 98000) == 0
+
+
+@pytest.mark.parametrize("error, status, reason", [
+    ("service_unavailable", 503, "Slack didn't answer (service_unavailable); try again"),  # HubSpot resends
+    ("invalid_auth", 400, "the Slack bot token doesn't work (invalid_auth)"),  # no resend would help
+])
+def test_a_failed_auth_test_when_coachbot_started_is_told_apart_from_a_bad_token(tmp_path, error, status, reason):
+    own = FakeSlack().start()
+    own.add_user(OWNER, "Kiri Kiwi", email="kiri@acme.example", tz="Pacific/Auckland")
+    # Slack fails auth.test while coachbot starts (it and the client's two retries), and for the first batch.
+    own.fail("auth.test", 503 if error == "service_unavailable" else 200, {"ok": False, "error": error}, times=6)
+    s = Served(own, tmp_path, extra_env={"HUBSPOT_CLIENT_SECRET": HUBSPOT})
+    try:
+        reply = post_hubspot(s, [lost(9901, "Hobbiton")])
+        assert reply.status == status and reply.json()["error"] == reason, reply.text
+        assert scalar(s, "SELECT count(*) FROM retrospectives") == 0
+        own.failures.pop("auth.test", None)
+        own.take_refusals()
+        if status == 503:  # once Slack is back, HubSpot's resend opens the retrospective
+            again = post_hubspot(s, [lost(9901, "Hobbiton")])
+            assert again.status == 201 and scalar(s, "SELECT count(*) FROM retrospectives") == 1, again.text
+    finally:
+        s.stop()
+        own.stop()

@@ -202,3 +202,13 @@ def test_a_deal_whose_prompt_slack_refuses_is_stored_and_the_failure_says_why(se
     assert attempts == 1 and "chat:write" in error
     assert count(served, "SELECT count(*) FROM retrospectives WHERE deal_key = 'crm:D-NOPOST'") == 1
     assert {r[1] for r in fake.take_refusals()} == {"missing_scope"}
+
+
+def test_a_lookup_slack_fails_to_answer_asks_the_crm_to_send_the_deal_again(served, fake):
+    """A Slack outage is not the deal's fault: 503 with an honest reason, and the deal sent again is taken."""
+    fake.fail("users.lookupByEmail", 500, {"ok": False, "error": "internal_error"}, times=3)  # and two retries
+    reply = post_generic(served, json.dumps(deal("D-OUTAGE")).encode())
+    assert reply.status == 503, reply.text
+    assert reply.json()["error"] == "Slack didn't answer (internal_error); try again"
+    assert count(served, "SELECT count(*) FROM retrospectives WHERE deal_key = 'crm:D-OUTAGE'") == 0
+    assert post_generic(served, json.dumps(deal("D-OUTAGE")).encode()).status == 201

@@ -45,15 +45,17 @@ async def keep(s, cipher: NotesCipher, me: Person, outputs: list[Any], now: date
 
 
 def loss_prompt(workspace_id: int, rep_id: int, retro_id: int, now: datetime, *, channel: str | None,
-                thread: str | None = None, about: tuple[int | None, ...] = ()) -> NewNudge:
+                thread: str | None = None, about: tuple[int | None, ...] = (),
+                reach: dict[str, Any] | None = None) -> NewNudge:
     """The prompt asking a rep for a lost deal's retrospective, as a "message" row: posted in `channel` (in
-    the thread of `thread`) or, when there is none or the bot can't post there, in the rep's DM.
+    the thread of `thread`) or, when there is none or the bot can't post there, in the rep's DM. `reach` is
+    what the platform needs to post in that channel (Teams: the channel's conversation reference).
 
     The row names only the retrospective: the deal's name and amount are read from it when it is sent,
     so erasing the rep (or the retrospective) leaves no copy of them here."""
     data: dict[str, Any] = {"loss": retro_id, "about": sorted({rep_id, *(i for i in about if i is not None)})}
     if channel:
-        data["target"] = {"channel": channel, "thread": thread, "or_dm": True}
+        data["target"] = {"channel": channel, "thread": thread, "or_dm": True, **({"reach": reach} if reach else {})}
     return NewNudge(workspace_id, rep_id, "message", subject("retro", retro_id), f"loss:{retro_id}", now, data)
 
 

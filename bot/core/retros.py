@@ -128,18 +128,19 @@ class RetroService:
             self.runner.wake()  # committed: deliver now rather than at the next tick
         return retro.id, created
 
-    async def queue_prompt(self, actor: Actor, retro_id: int, *, channel: str | None = None) -> bool:
-        """Hand a retrospective's prompt to the outbox (posted in `channel`, or the rep's DM when there is none
-        or the bot can't post there), for a transport that could not deliver it at once; False when the
-        retrospective is not in the actor's workspace."""
+    async def queue_prompt(self, actor: Actor, retro_id: int, *, channel: str | None = None,
+                           reach: dict[str, Any] | None = None) -> bool:
+        """Hand a retrospective's prompt to the outbox (posted in `channel`, reached as `reach` says, or the
+        rep's DM when there is none or the bot can't post there), for a transport that could not deliver it at
+        once; False when the retrospective is not in the actor's workspace."""
         now = self.clock.now()
         async with self.db.session() as s:
             ws = await people.get_or_create_workspace(s, platform=actor.platform, external_id=actor.workspace)
             retro = await retros.get_retro(s, workspace_id=ws.id, retro_id=retro_id)
             if retro is None:
                 return False
-            await nudges.schedule(s, [outbox.loss_prompt(ws.id, retro.rep_id, retro.id, now, channel=channel)],
-                                  now=now)
+            queued = outbox.loss_prompt(ws.id, retro.rep_id, retro.id, now, channel=channel, reach=reach)
+            await nudges.schedule(s, [queued], now=now)
         self.runner.wake()
         return True
 

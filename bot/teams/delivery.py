@@ -105,15 +105,17 @@ class Delivery(Reach):
     async def post_loss_prompt(self, ctx: TurnContext, actor: Actor, prompt: LossPrompt) -> None:
         """In a channel (or to the actor themselves), post the prompt here; for another rep, in a personal
         chat, through the outbox into the rep's own chat. What can't be posted at once is the dispatcher's to
-        deliver, retried until it is: never dropped."""
+        deliver, retried until it is: never dropped (a channel's post keeps how to reach the channel, so it
+        needs no one's personal chat)."""
         if not is_personal(ctx.activity) or prompt.rep_external_id == actor.user:
             where = ctx.activity.conversation.id
             try:
                 sent = await send(ctx, card_activity(loss_prompt_card(prompt)))
             except Exception as exc:  # noqa: BLE001 - the retrospective is stored; the outbox posts its prompt
                 log.warning("posting a loss prompt failed (%s); queued", exc.__class__.__name__)
-                await self.service.retros.queue_prompt(actor, prompt.retro_id,
-                                                       channel=None if is_personal(ctx.activity) else where)
+                channel = None if is_personal(ctx.activity) else where
+                await self.service.retros.queue_prompt(actor, prompt.retro_id, channel=channel,
+                                                       reach=self.channel_reach(ctx.activity) if channel else None)
                 await send(ctx, text_activity(
                     f"⏳ I couldn't post the retrospective prompt for {safe(prompt.deal_name)} just now; it's saved "
                     "and I'll keep trying."))

@@ -2,9 +2,10 @@
 channel thread), after checking that the reference may be given the bot's token."""
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
-from microsoft_agents.activity import Activity, ConversationReference
+from microsoft_agents.activity import Activity, ConversationAccount, ConversationReference
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import ClaimsIdentity, TurnContext
 
@@ -21,12 +22,26 @@ class Reach:
     anonymous: bool
     safe_reference: Callable[[str | None], str | None]  # why a service URL must not get our token, or None
 
+    def channel_reach(self, activity: Activity) -> dict[str, Any] | None:
+        """What posting in this activity's channel later needs, kept from the activity itself: its service URL,
+        conversation, bot and tenant (never the person who wrote it). The endpoint verified the activity's
+        token and service URL; None when that URL is not one the bot may send its token to."""
+        if self.safe_reference(activity.service_url):
+            return None
+        conversation, data = activity.conversation, activity.channel_data
+        tenant = conversation.tenant_id or ((data.get("tenant") or {}).get("id") if isinstance(data, dict) else None)
+        ref = ConversationReference(
+            channel_id=activity.channel_id, service_url=activity.service_url, agent=activity.recipient,
+            conversation=ConversationAccount(id=conversation.id, tenant_id=tenant,
+                                             conversation_type=conversation.conversation_type))
+        return json.loads(ref.model_dump_json(by_alias=True, exclude_none=True))
+
     async def on_ref(self, ref_json: str, work) -> None:
         """Run `work(turn_context)` in the conversation a stored reference points to."""
         ref = ConversationReference.model_validate_json(ref_json)
         problem = self.safe_reference(ref.service_url)
         if problem:
-            raise UnsafeReference(f"the stored chat can't be used: {problem}")
+            raise UnsafeReference(f"the stored conversation reference can't be used: {problem}")
         continuation = ref.get_continuation_activity()
         if self.anonymous:
             await self.adapter.continue_conversation_with_claims(ClaimsIdentity(), continuation, work)

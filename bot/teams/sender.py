@@ -4,7 +4,9 @@ Every send reports its real outcome to the dispatcher: the connector's 429 (with
 5xx are tried again with back-off; 403 and 404 mean the person or the bot's place in the chat is gone,
 so the nudge fails with a reason an admin can read; a message too large for Teams is split and sent in
 parts; and a person who never opened a chat with the bot has their nudges wait until they do. A message
-for a channel (a retrospective's reply in the thread of its prompt) is sent there, at least once.
+for a channel (a lost deal's prompt, a retrospective's reply in the thread of its prompt) is sent there, at
+least once, through the channel's own reference when its row keeps one; a channel the bot can no longer
+post in (403, 404) is said to be closed, so a prompt goes to the rep's chat instead.
 """
 from __future__ import annotations
 
@@ -36,6 +38,11 @@ REASONS = {
     "BotDisabledByAdmin": "a Teams admin blocked coachbot in this tenant",
     "ForbiddenOperationException": "the app is not installed for this person",
 }
+CHANNEL_REASONS = {  # the same codes, answered to a post in a channel
+    "BotNotInConversationRoster": "coachbot is no longer in this channel (it was removed from the team)",
+    "ConversationNotFound": "this channel no longer exists",
+    "ForbiddenOperationException": "coachbot is not installed in this channel's team",
+}
 
 
 class TeamsSender:
@@ -48,12 +55,15 @@ class TeamsSender:
                    target: Target | None = None) -> str:
         """Post the nudge card(s) into the person's personal chat (or the `target` channel's thread);
         returns the (first) message id."""
-        if not recipient.chat_ref:
+        # A channel is reached through its own reference when the row keeps one; else, as before such rows,
+        # the way the person's chat is (its service URL and bot), which they must have opened.
+        base = own_reach(target) if target is not None else None
+        if not (base or recipient.chat_ref):
             raise SendError(f"waiting for {recipient.name} to open a chat with coachbot in Teams", waiting=True)
         if target is not None:  # a short reply in a thread, as text (as a person's reply there would be)
             posted = card_activity(loss_prompt_card(message.prompt)) if message.prompt else \
                 text_activity(safe(message.text))  # a lost deal's prompt, with its button, is a card
-            sent = await self.send_activity(in_channel(recipient.chat_ref, target), posted)
+            sent = await self.send_activity(in_channel(base or recipient.chat_ref, target), posted, channel=True)
             return str(getattr(sent, "id", "") or "")
         first = ""
         queue = nudge_cards(message)
@@ -74,14 +84,15 @@ class TeamsSender:
             first = first or str(getattr(sent, "id", "") or "")
         return first
 
-    async def send_activity(self, ref: str, activity) -> object:
-        """One proactive send, its failure turned into the dispatcher's terms."""
+    async def send_activity(self, ref: str, activity, *, channel: bool = False) -> object:
+        """One proactive send (into a `channel`, or a person's chat), its failure turned into the dispatcher's
+        terms."""
         try:
             return await asyncio.wait_for(patiently(lambda: self.bot.send_to(ref, activity)), SEND_TIMEOUT)
         except (aiohttp.ClientConnectionError, asyncio.TimeoutError, ConnectionError) as exc:
             raise SendError(f"network: {exc.__class__.__name__}") from exc
         except aiohttp.ClientResponseError as exc:
-            raise classify(exc) from exc
+            raise classify(exc, channel=channel) from exc
         except UnsafeReference as exc:
             raise SendError(f"teams: {exc}", permanent=True) from exc
 
@@ -94,26 +105,44 @@ class TeamsSender:
         """Nothing to close: the adapter's connector clients are per turn."""
 
 
-def in_channel(chat_ref: str, target: Target) -> str:
-    """A reference to the target channel's thread, reached the way the person's stored chat is (its service
-    URL, channel and bot): the conversation id is the stored channel's, with ";messageid=" naming the
-    thread's first message (learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/send-proactive-messages)."""
-    base = ConversationReference.model_validate_json(chat_ref)
+def own_reach(target: Target) -> str | None:
+    """The channel's own reference kept on the row, when it names this very channel (else None)."""
+    if not target.reach:
+        return None
+    try:
+        ref = ConversationReference.model_validate_json(target.reach)
+    except ValueError:
+        return None
+    kept = ref.conversation.id if ref.conversation else ""
+    return target.reach if kept and kept.split(";")[0] == target.channel.split(";")[0] else None
+
+
+def in_channel(base_ref: str, target: Target) -> str:
+    """A reference to the target channel's thread, reached as `base_ref` is (its service URL, channel, bot
+    and tenant: the channel's own reference, or the person's stored chat): the conversation id is the
+    stored channel's, with ";messageid=" naming the thread's first message
+    (learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/send-proactive-messages).
+    The service URL is checked against the allowed hosts before the send (`Reach.on_ref`)."""
+    base = ConversationReference.model_validate_json(base_ref)
     conversation = target.channel if ";messageid=" in target.channel or not target.thread \
         else f"{target.channel};messageid={target.thread}"
+    tenant = base.conversation.tenant_id if base.conversation else None
     ref = ConversationReference(channel_id=base.channel_id, service_url=base.service_url, agent=base.agent,
-                                conversation=ConversationAccount(id=conversation))
+                                conversation=ConversationAccount(id=conversation, tenant_id=tenant))
     return ref.model_dump_json(by_alias=True, exclude_none=True)
 
 
-def classify(exc: aiohttp.ClientResponseError) -> SendError:
-    """The dispatcher's view of a connector error (its body says which: {"error": {"code": ...}})."""
+def classify(exc: aiohttp.ClientResponseError, *, channel: bool = False) -> SendError:
+    """The dispatcher's view of a connector error (its body says which: {"error": {"code": ...}}); for a post
+    in a `channel`, 403 and 404 say the bot can't post there any more (the channel is closed)."""
     code = error_code(exc)
     if exc.status in RETRY_STATUS:
         retry = _retry_after(exc) if exc.status == 429 else None
         return SendError(f"teams: {exc.status} {code}".rstrip(), retry_after=retry)
-    why = REASONS.get(code, "Teams refused the message")
-    return SendError(f"teams: {exc.status} {code}: {why}".replace(" : ", ": "), permanent=True)
+    closed = channel and exc.status in (403, 404)
+    why = (CHANNEL_REASONS.get(code) or REASONS.get(code) or "coachbot can't post in this channel") if closed \
+        else REASONS.get(code, "Teams refused the message")
+    return SendError(f"teams: {exc.status} {code}: {why}".replace(" : ", ": "), permanent=True, channel_closed=closed)
 
 
 def error_code(exc: aiohttp.ClientResponseError) -> str:

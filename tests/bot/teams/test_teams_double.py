@@ -104,6 +104,20 @@ def test_conversations_the_bot_is_not_in_or_that_do_not_exist(teams, chat):
     assert [r[1] for r in teams.take_refusals()] == [404, 403]
 
 
+def test_a_channel_the_bot_was_removed_from_or_that_was_deleted(teams, chat):
+    uid, _ = chat
+    channel = teams.channel("Rules", [uid])
+    thread = f"{channel};messageid=1000000000001"
+    assert call(teams, "POST", f"v3/conversations/{thread}/activities", message())[0] == 201
+    teams.conversations[channel]["bot_in"] = False
+    status, body, _ = call(teams, "POST", f"v3/conversations/{thread}/activities", message())
+    assert status == 403 and body["error"]["code"] == "BotNotInConversationRoster"
+    del teams.conversations[channel]
+    status, body, _ = call(teams, "POST", f"v3/conversations/{channel}/activities", message())
+    assert status == 404 and body["error"]["code"] == "ConversationNotFound"
+    assert [r[1] for r in teams.take_refusals()] == [403, 404]
+
+
 def test_only_the_bots_own_messages_can_be_updated(teams, chat):
     _, cid = chat
     status, sent, _ = call(teams, "POST", f"v3/conversations/{cid}/activities", message())

@@ -8,6 +8,7 @@ import pytest
 
 from tests.bot.test_new_deals import OWNER, counted, fake, post_created, served  # noqa: F401
 from tests.bot.test_webhooks import HUBSPOT, post_hubspot
+from tests.support.evidence import attempted
 from tests.support.fakes.slack_api import FakeSlack
 from tests.support.served import Served, scalar
 
@@ -47,6 +48,9 @@ def test_bad_events_are_refused_each_with_its_reason_and_the_good_ones_are_taken
     assert seen(served, 9302) == 0 and retros(served, 9303) == 0 and retros(served, 9304) == 0
     refused = {r["event"]: r for r in answer["refused"]}
     assert sorted(refused) == [1, 2, 3], answer
+    for i in (1, 2, 3):
+        attempted("a bad event in a HubSpot batch (refused alone, the rest taken)",
+                  i in refused and seen(served, 9301) == 1 and retros(served, 9305) == 1)
     assert "objectId must be a whole number" in refused[1]["error"] and refused[1]["eventId"] == 32
     assert "properties.dealname" in refused[2]["error"] and refused[2]["objectId"] == 9303
     assert "no Slack user with the email ghost@acme.example" in refused[3]["error"]
@@ -92,6 +96,7 @@ def test_a_deal_created_in_the_future_is_not_counted_in_a_week_that_has_not_come
     reply = post_created(served, {"deal_id": "F-2099", "owner": OWNER, "created_at": "2099-03-02T09:00:00Z"})
     assert reply.status == 422 and "created_at 2099-03-02T09:00:00Z is in the future" in reply.json()["error"]
     assert counted(served, "2099-03-02") == 0
+    attempted("a new deal dated in a week that hasn't come", counted(served, "2099-03-02") == 0)
     soon = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat()  # a clock a little ahead: taken
     assert post_created(served, {"deal_id": "F-SKEW", "owner": OWNER, "created_at": soon}).status == 201
     # HubSpot's occurredAt is HubSpot's own and won't be sent corrected: the deal counts when it arrived.
@@ -162,6 +167,7 @@ def test_more_events_than_hubspot_ever_sends_at_once_are_refused_with_the_reason
     assert reply.status == 400, reply.text
     assert "101 events in one request: HubSpot sends at most 100" in reply.json()["error"]
     assert seen(served, 98000) == 0
+    attempted("a HubSpot request with more events than HubSpot sends", reply.status == 400)
 
 
 @pytest.mark.parametrize("error, status, reason", [

@@ -10,6 +10,7 @@ import pytest
 
 from tests.bot.teams import test_teams_strict as strict
 from tests.bot.teams.test_teams_strict import card_of, due_message, known, last_in, press, retry_now, say, shown
+from tests.support.evidence import attempted
 from tests.support.served import eventually, query, scalar, utc_text, wait_status
 
 bot = strict.bot  # the strict module's served app and its check that the double refused nothing unexpected
@@ -148,6 +149,7 @@ def test_a_tampered_channel_reference_never_gets_the_bots_token(teams, bot):
     assert attempts == 2 and "can't be used" in error and "attacker.example" in error
     assert not channel_cards(teams, channel, "Hooli") and not prompt_cards(teams, rep, "Hooli")
     assert [r[1] for r in teams.take_refusals()] == [503, 503]
+    attempted("a stored Teams reference pointing the bot's token elsewhere", "attacker.example" in error)
 
 
 @pytest.mark.parametrize("gone,status", [("removed", 403), ("deleted", 404)])

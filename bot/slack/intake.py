@@ -1,11 +1,9 @@
 """Lost deals from a CRM, delivered in Slack: find the owner by email, open the retrospective and queue its prompt."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
-import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -13,14 +11,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.identity import Actor
 from bot.slack import scopes
-from bot.slack.tokens import bot_token_for, client_with
+from bot.slack.tokens import UNANSWERED, bot_token_for, client_with
 from bot.core.crm import Batch, CrmDeal, IntakeResult, lost_deal_taken
 
 log = logging.getLogger("coachbot.slack.intake")
 
 # Slack's answers that mean "not now" rather than "never": the CRM should send the deal again.
 PASSING = {"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
-NETWORK = (aiohttp.ClientError, asyncio.TimeoutError)
 
 
 def _unavailable(what: str) -> IntakeResult:
@@ -108,7 +105,7 @@ class SlackIntake:
                 log.warning("users.lookupByEmail failed for a CRM deal: %s", _error(exc))
                 return passing
             raise
-        except NETWORK as exc:
+        except UNANSWERED as exc:
             log.warning("users.lookupByEmail failed for a CRM deal: %s", exc.__class__.__name__)
             return _unavailable(exc.__class__.__name__)
 
@@ -123,7 +120,7 @@ class SlackIntake:
                     log.warning("auth.test failed for a CRM deal: %s", _error(exc))
                     return passing
                 return _refused(f"the Slack bot token doesn't work ({_error(exc)})")
-            except NETWORK as exc:
+            except UNANSWERED as exc:
                 log.warning("auth.test failed for a CRM deal: %s", exc.__class__.__name__)
                 return _unavailable(exc.__class__.__name__)
             if workspace and workspace != team:

@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.scheduler.dispatch import SendError, Target
 from bot.slack import blocks, scopes
-from bot.slack.tokens import bot_token_for, client_with
+from bot.slack.tokens import UNANSWERED, bot_token_for, client_with
 from bot.slack.uploads import post_chart
 from bot.core.views import NudgeMessage
 from storage.models import Person, Workspace
@@ -121,13 +121,13 @@ class SlackSender:
                 raise SendError(f"slack: {_code(exc)}: the bot token stored for this workspace no longer works and "
                                 "no newer one is stored; install coachbot in the workspace again", permanent=True
                                 ) from exc
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except UNANSWERED as exc:
             raise SendError(f"network: {exc.__class__.__name__}") from exc
         try:  # re-installed since the token was read: once more with the new one
             return await call(fresh)
         except SlackApiError as exc:
             raise _classify(exc) from exc
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except UNANSWERED as exc:
             raise SendError(f"network: {exc.__class__.__name__}") from exc
 
     async def send(self, workspace: Workspace, recipient: Person, message: NudgeMessage, *,

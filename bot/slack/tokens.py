@@ -1,8 +1,15 @@
 """Which bot token serves a workspace, and a Web API client for it that shares the app client's settings."""
 from __future__ import annotations
 
+import asyncio
+
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+
+# What a Web API call raises when Slack didn't answer at all (after the client's own retries): the network
+# failed or the wait ran out, so nobody knows whether Slack did it.
+UNANSWERED = (aiohttp.ClientError, asyncio.TimeoutError)
 
 
 async def bot_token_for(app: AsyncApp, bot_token: str | None, team: str) -> str | None:

@@ -7,7 +7,6 @@ import asyncio
 import logging
 from typing import Any, Awaitable, Callable
 
-import aiohttp
 from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -17,7 +16,7 @@ from bot.core.profiles import Profile, ProfileRefresher
 from bot.core.service import CoachService
 from bot.core.views import Home, plain_text
 from bot.slack import blocks, scopes
-from bot.slack.tokens import client_with
+from bot.slack.tokens import UNANSWERED, client_with
 from storage.crypto import NotReadable
 from flows.outputs import Say
 
@@ -110,7 +109,7 @@ class ListenerBase:
         except SlackApiError as exc:
             log.warning("views.open failed: %s", error_code(exc))
             return False
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # the caller tells the person, as for a refusal
+        except UNANSWERED as exc:  # the caller tells the person, as for a refusal
             log.warning("views.open failed: Slack didn't answer (%s)", exc.__class__.__name__)
             return False
         return True
@@ -127,7 +126,7 @@ class ListenerBase:
             except SlackApiError as exc:
                 reason = error_code(exc)
                 self.scope_gaps.note(workspace or "", exc)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except UNANSWERED as exc:
                 reason = exc.__class__.__name__
             else:
                 continue

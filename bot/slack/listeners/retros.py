@@ -1,10 +1,8 @@
 """Lost deals in Slack: the channel prompt, starting a retrospective, the message shortcut and its form."""
 from __future__ import annotations
 
-import asyncio
 import logging
 
-import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -22,6 +20,7 @@ from bot.slack.listeners.base import error_code, text_of
 from bot.slack.listeners.show import Delivery
 from bot.slack.listeners.flows import PICKED_WAIT
 from bot.slack.listeners.nudges import NOT_OPENED, NOT_OPENED_WHY
+from bot.slack.tokens import UNANSWERED
 from flows.outputs import Say
 
 log = logging.getLogger("coachbot.slack")
@@ -75,7 +74,7 @@ class RetroListeners(Delivery):
                 return
             except SlackApiError as exc:
                 log.warning("ephemeral note failed: %s", error_code(exc))
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except UNANSWERED as exc:
                 log.warning("ephemeral note failed: %s", exc.__class__.__name__)
         await self.dm(client, actor.user, say, actor.workspace)
 

@@ -2,11 +2,9 @@
 person, to others by DM, and posts in channels."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Awaitable, Callable
 
-import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -16,6 +14,7 @@ from bot.core.views import LossPrompt, ReportView
 from bot.slack import blocks, scopes
 from bot.slack.listeners.base import ListenerBase, error_code
 from bot.slack.uploads import post_chart
+from bot.slack.tokens import UNANSWERED
 from flows.outputs import Say
 
 log = logging.getLogger("coachbot.slack")
@@ -102,7 +101,7 @@ class Delivery(ListenerBase):
         channel = prompt.channel or prompt.rep_external_id
         try:
             sent = await client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False, **message)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # the client's own retries are spent
+        except UNANSWERED as exc:  # the client's own retries are spent
             log.error("posting a loss prompt failed: %s", exc.__class__.__name__)
             return _unanswered(actor, prompt)
         except SlackApiError as exc:
@@ -115,7 +114,7 @@ class Delivery(ListenerBase):
         if sent is None:
             try:
                 sent = await client.chat_postMessage(channel=prompt.rep_external_id, unfurl_links=False, **message)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except UNANSWERED as exc:
                 log.error("DM of a loss prompt failed: %s", exc.__class__.__name__)
                 return _unanswered(actor, prompt)
             except SlackApiError as exc:

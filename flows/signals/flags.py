@@ -61,8 +61,9 @@ def flags(history: RepFacts, thresholds: Thresholds, today: date, known: Iterabl
              *_overdue(history, "rep", "overdue_actions", thresholds.overdue_actions, today),
              *_overdue(history, "manager", "manager_commitments_missed", thresholds.manager_missed_commitments, today),
              *_silent(history, thresholds, today), *_absent(history, thresholds, today)]
-    episodes = [e for e in map(_episode, known) if e is not None]
-    found = [_as_recorded(f, episodes, today) for f in found]
+    keys = set(known)
+    episodes = [e for e in map(_episode, keys) if e is not None]
+    found = [_as_recorded(f, keys, episodes, today) for f in found]
     return sorted(found, key=lambda f: (f.strength != STRONG, KINDS.index(f.kind), f.cause or ""))
 
 
@@ -75,11 +76,11 @@ def _episode(key: str) -> tuple[str, int, date, str | None] | None:
         return None
 
 
-def _as_recorded(f: Flag, episodes: list[tuple[str, int, date, str | None]], today: date) -> Flag:
+def _as_recorded(f: Flag, keys: set[str], episodes: list[tuple[str, int, date, str | None]], today: date) -> Flag:
     """`f` under the key of a recorded episode of the same kind that started inside it (between the week `f`
     starts and this one): the same decline seen reaching back further, as when an older week is answered
     late. One that started before `f` ended before it began, so a decline after a recovery is a new one."""
-    if f.key in {f"{k}:{r}:{w.isoformat()}" + (f":{c}" if c else "") for k, r, w, c in episodes}:
+    if f.key in keys:
         return f
     inside = [w for k, r, w, c in episodes if (k, r, c) == (f.kind, f.rep, f.cause) and f.started < w <= week_of(today)]
     return replace(f, recorded=min(inside)) if inside else f

@@ -216,6 +216,11 @@ def is_stale(kind: str, due_at: datetime, now: datetime) -> bool:
     return now - due_at > STALE_AFTER.get(kind, timedelta(days=1))
 
 
+# How the reason begins when a nudge that is not OWED has used up its tries on passing failures: the
+# signals tell such a failure (the outage's, not the manager's) from a refusal for good by it.
+GAVE_UP = "gave up after"
+
+
 def backoff(attempts: int) -> timedelta:
     """How long to wait before retrying a send that failed for a passing reason."""
     return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))

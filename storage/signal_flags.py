@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import String, and_, cast, delete, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.cadence import GAVE_UP
 from flows.signals.thresholds import RANGES
 from storage.db import dialect_insert
 from storage.models import Nudge, Person, SignalFlag, SignalSettings, Workspace
@@ -44,12 +45,16 @@ async def settings_of(s: AsyncSession, *, workspace_id: int) -> dict[str, Any]:
     """The workspace's stored threshold settings (only those that differ from the defaults) under the names
     this version knows. Another name (renamed since, or stored by a newer version before a rollback) is
     left out and logged: it must not cost the workspace the settings beside it."""
-    found = await stored_settings(s, workspace_id=workspace_id)
-    unknown = sorted(name for name in found if name not in RANGES)
+    known, unknown = by_name_known(await stored_settings(s, workspace_id=workspace_id))
     if unknown:
         log.warning("signal settings of workspace %s: %s not known to this version, ignored", workspace_id,
-                    ", ".join(repr(name[:40]) for name in unknown))
-    return {name: value for name, value in found.items() if name in RANGES}
+                    ", ".join(repr(name[:40]) for name in sorted(unknown)))
+    return known
+
+
+def by_name_known(found: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Stored settings split into those under a name this version knows, and the others."""
+    return ({k: v for k, v in found.items() if k in RANGES}, {k: v for k, v in found.items() if k not in RANGES})
 
 
 async def save_settings(s: AsyncSession, *, workspace_id: int, settings: dict[str, Any], by: int | None,
@@ -101,7 +106,7 @@ async def unheard(s: AsyncSession, *, rep_id: int, manager_id: int, keys: set[st
     since = and_(Nudge.kind == "signal", Nudge.subject == subject, Nudge.created_at >= SignalFlag.told_at)
     # A nudge that gave up after passing failures (outcome.retry_or_fail) was the outage's, not the manager's.
     heard = exists().where(since, Nudge.status.in_(HEARD),
-                           ~and_(Nudge.status == "failed", Nudge.last_error.startswith("gave up after")))
+                           ~and_(Nudge.status == "failed", Nudge.last_error.startswith(GAVE_UP)))
     tries = (select(func.count()).where(Nudge.kind == "signal", Nudge.subject == subject,
                                         Nudge.created_at >= SignalFlag.created_at, Nudge.status == "cancelled")
              .correlate(SignalFlag).scalar_subquery())

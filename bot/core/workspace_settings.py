@@ -114,8 +114,7 @@ async def signals(db: Database, defaults: NewPerson, actor: Actor, value: str) -
         # A stored name this version doesn't know (renamed since, or saved by a newer version before a
         # rollback) is ignored and kept, so it neither blocks a change nor is lost to a rollback; the
         # admin sees it listed and may remove it by name.
-        unknown = {k: v for k, v in stored.items() if k not in RANGES}
-        known = {k: v for k, v in stored.items() if k in RANGES}
+        known, unknown = signal_flags.by_name_known(stored)
         if unknown:
             log.info("signal settings of workspace %s: ignored names this version doesn't know: %s",
                      me.workspace_id, ", ".join(repr(k[:40]) for k in sorted(unknown)))

@@ -72,6 +72,6 @@ def failed_send(n: Nudge, now: datetime, exc: SendError) -> Outcome:
 def retry_or_fail(n: Nudge, now: datetime, reason: str, retry_after: float | None = None) -> Outcome:
     """Try again after a back-off (or the platform's Retry-After); give up after MAX_ATTEMPTS unless owed."""
     if n.attempts >= MAX_ATTEMPTS and n.kind not in cadence.OWED:
-        return Outcome(n, "fail", reason=f"gave up after {n.attempts} attempts: {reason}")
+        return Outcome(n, "fail", reason=f"{cadence.GAVE_UP} {n.attempts} attempts: {reason}")
     wait = max(cadence.backoff(n.attempts), timedelta(seconds=retry_after or 0))
     return Outcome(n, "retry", due_at=now + wait, reason=reason)

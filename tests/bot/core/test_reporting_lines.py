@@ -135,6 +135,21 @@ async def test_a_rep_cannot_become_his_bosss_manager_nor_see_her_retrospective(c
         await run(coach, ALEX, "report"))
 
 
+async def test_a_retrospective_button_from_another_workspace_opens_nothing(coach):
+    """The Start button's retrospective id comes back from the client: a namesake manager of the same rep
+    name in another workspace gets nothing of this one's, not even the deal's name."""
+    await confirm_line(coach, SAM, ALEX)
+    await run(coach, ALEX, "lost Acme 12k")
+    (retro,) = await rows(coach, Retrospective)
+    other_sam, other_alex = (Actor("console", "other", u, u.title(), "UTC") for u in ("sam", "alex"))
+    await confirm_line(coach, other_sam, other_alex)
+    for who in (other_sam, other_alex):
+        opened = await coach.retros.start(who, retro.id)
+        attempted("starting another workspace's retrospective", isinstance(opened[0], Refused))
+        assert isinstance(opened[0], Refused) and "Acme" not in said(opened), opened
+    assert (await rows(coach, Retrospective))[0].status == "pending"  # not started by the press
+
+
 async def test_cycles_are_refused_further_up_too(coach):
     await confirm_line(coach, DANA, SAM)
     await confirm_line(coach, SAM, ALEX)

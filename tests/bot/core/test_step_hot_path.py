@@ -112,7 +112,10 @@ async def test_the_write_ahead_log_is_checkpointed_so_the_file_stays_small(sqlit
             move = Answer(action=Action.BACK) if p.can_go_back else Answer("no")
             out = await service.answer(SAM, replace(move, version=p.version, step=p.step_id), p.session_id)
             prompts[i] = prompt_of(out)
-        await asyncio.sleep(0.05)  # let the worker run the checkpoint it was handed
+        # Let the worker run the checkpoint it was handed, while no step writes: its thread runs one job at a
+        # time, so a no-op queued behind the checkpoint returns once it is done (a fixed sleep was sometimes
+        # too short on a busy machine, and a checkpoint racing the next writes can't let the log restart).
+        await asyncio.get_running_loop().run_in_executor(db.sqlite_worker._executor, lambda: None)
         sizes.append(wal.stat().st_size)
     # A checkpoint lets the log start again from its beginning: it stops growing.
     assert sizes[-1] == sizes[len(sizes) // 2], sizes

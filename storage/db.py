@@ -139,6 +139,12 @@ class SqliteWorker:
             self._here = None
 
 
+@functools.lru_cache(maxsize=64)
+def _text(sql: str):
+    """The statement object for a raw read, made once per text (the hot paths ask for the same few)."""
+    return text(sql)
+
+
 def _checkpoint(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
@@ -177,6 +183,15 @@ class Database:
             async with self._sessions() as s:
                 async with s.begin():
                     yield s
+
+    async def quick_rows(self, sql: str, params: dict) -> list:
+        """The rows of one small raw read (a hot path's check): on SQLite the loop's own connection, off the
+        transactions' queue; else a pooled connection. Every row is fetched, which finishes the statement,
+        so no read transaction stays open (one would keep the WAL from being checkpointed)."""
+        if self.sqlite_worker is not None:
+            return await self.sqlite_worker.run(lambda conn: conn.execute(sql, params).fetchall())
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(_text(sql), params)).all())
 
     async def ping(self) -> bool:
         """Whether the database answers a trivial query."""

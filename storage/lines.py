@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,16 +21,11 @@ MAX_DEPTH = 200  # a chain of managers longer than any organisation's
 
 
 _REPORTS_TO_SQL = "SELECT 1 FROM people WHERE id = :rep AND manager_id = :manager"
-_REPORTS_TO = text(_REPORTS_TO_SQL)
 
 
 async def still_reports_to(db: Database, *, rep_id: int, manager_id: int) -> bool:
     """Whether the rep's confirmed line to this manager stands now (one indexed read, off SQLite's queue)."""
-    params = {"rep": rep_id, "manager": manager_id}
-    if db.sqlite_worker is not None:
-        return bool(await db.sqlite_worker.run(lambda conn: conn.execute(_REPORTS_TO_SQL, params).fetchall()))
-    async with db.engine.connect() as conn:
-        return bool((await conn.execute(_REPORTS_TO, params)).all())
+    return bool(await db.quick_rows(_REPORTS_TO_SQL, {"rep": rep_id, "manager": manager_id}))
 
 
 async def manages(s: AsyncSession, *, boss: Person, person: Person) -> bool:

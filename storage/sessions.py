@@ -170,33 +170,22 @@ _OWNED_STATE_SQL = (
     " WHERE fs.id = :sid AND fs.workspace_id = w.id AND w.platform = :platform"
     " AND w.external_id = :workspace AND p.platform_user_id = :user"
 )
-_OWNED_STATE = text(_OWNED_STATE_SQL)
 
 
 async def read_owned_state(db: Database, *, session_id: str, platform: str, workspace: str,
                            user: str) -> StoredState | None:
     """The stored state of a session the platform user owns, in that workspace; None if there is none."""
     owner = {"sid": session_id, "platform": platform, "workspace": workspace, "user": user}
-    if db.sqlite_worker is not None:
-        # fetchall, not fetchone: it finishes the statement, so no read transaction stays open.
-        rows = await db.sqlite_worker.run(lambda conn: conn.execute(_OWNED_STATE_SQL, owner).fetchall())
-    else:
-        async with db.engine.connect() as conn:
-            rows = (await conn.execute(_OWNED_STATE, owner)).all()
+    rows = await db.quick_rows(_OWNED_STATE_SQL, owner)
     return StoredState(*rows[0]) if rows else None
 
 
 _AT_VERSION_SQL = "SELECT 1 FROM flow_sessions WHERE id = :sid AND version = :version"
-_AT_VERSION = text(_AT_VERSION_SQL)
 
 
 async def still_at(db: Database, *, session_id: str, version: int) -> bool:
     """Whether the session is still stored at this version (a remembered state may be shown only then)."""
-    params = {"sid": session_id, "version": version}
-    if db.sqlite_worker is not None:
-        return bool(await db.sqlite_worker.run(lambda conn: conn.execute(_AT_VERSION_SQL, params).fetchall()))
-    async with db.engine.connect() as conn:
-        return bool((await conn.execute(_AT_VERSION, params)).all())
+    return bool(await db.quick_rows(_AT_VERSION_SQL, {"sid": session_id, "version": version}))
 
 
 async def write_state_if_current(db: Database, *, session_id: str, expected_version: int, new: NewState,
